@@ -1,0 +1,52 @@
+# LP-tracker. Quick start: `make run` serves the app, `make test` runs the suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+FLASK  := $(BIN)/flask --app app
+STAMP  := $(VENV)/.installed
+MO     := translations/nl/LC_MESSAGES/messages.mo translations/en/LC_MESSAGES/messages.mo
+
+.PHONY: run test test-sqlite test-postgresql translations extract init demo clean help
+
+help:
+	@echo "make run         serve the app on 127.0.0.1:$(PORT) (SQLite, seeded; DEMO=1 loads demo data)"
+	@echo "make test        run the whole test suite (also on PostgreSQL when TEST_DATABASE_URL is set)"
+	@echo "make extract     extract new strings and update the nl/en catalogs"
+	@echo "make translations  compile the catalogs"
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile -d translations -l $* >/dev/null
+
+translations: $(MO)
+
+extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o messages.pot .
+	$(BIN)/pybabel update -i messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/python -m lp.catalogs fill-en
+	rm -f messages.pot
+
+init: $(STAMP) $(MO)
+	$(FLASK) lp init
+	@if [ -n "$(DEMO)" ]; then $(FLASK) lp demo; fi
+
+run: init
+	LP_ENV=$${LP_ENV:-development} LP_SCHEDULER=$${LP_SCHEDULER:-1} $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: $(STAMP) $(MO)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== the same suite on PostgreSQL ($$TEST_DATABASE_URL)"; \
+		$(BIN)/python -m pytest --db=postgresql $(PYTEST_ARGS); \
+	else \
+		echo "== TEST_DATABASE_URL is not set: the suite ran on SQLite only"; \
+	fi
+
+clean:
+	rm -rf $(VENV) $(MO) .pytest_cache

@@ -1,0 +1,3 @@
+from lp import create_app
+
+app = create_app()

@@ -1,0 +1,73 @@
+"""LP-tracker: the application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create and configure an LP-tracker application."""
+    instance_path = (test_config or {}).get("LP_INSTANCE_PATH") or os.environ.get(
+        "LP_INSTANCE_PATH", str(PROJECT_ROOT / "instance")
+    )
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    from lp.config import load_config
+
+    app.config.from_mapping(load_config(app.instance_path, os.environ, test_config))
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PROJECT_ROOT / "translations")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    if app.config["LP_TRUST_PROXY"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from lp import access, errors, i18n, security
+    from lp.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    access.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from lp.admin.views import bp as admin_bp
+    from lp.api import bp as api_bp
+    from lp.auth.views import bp as auth_bp
+    from lp.health import bp as health_bp
+    from lp.main.views import bp as main_bp
+
+    from lp import navigation
+
+    for blueprint in (health_bp, auth_bp, main_bp, admin_bp, api_bp):
+        app.register_blueprint(blueprint)
+    navigation.init_app(app, list(navigation.DEFAULT_ITEMS))
+
+
+def _register_cli(app: Flask) -> None:
+    from lp.cli import lp_cli
+
+    app.cli.add_command(lp_cli)

@@ -1,0 +1,132 @@
+"""Administration: accounts and the audit trail."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from lp.access import requires
+from lp.audit import AuditEvent
+from lp.auth import services
+from lp.auth.models import User
+from lp.auth.roles import Role
+from lp.extensions import db
+from lp.forms import apply_errors
+from lp.admin.forms import ConfirmForm, UserCreateForm, UserEditForm
+from lp.validation import ValidationFailed
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+AUDIT_PAGE_SIZE = 100
+
+
+@bp.get("/users")
+@requires(Role.ADMIN)
+def users():
+    accounts = db.session.scalars(select(User).order_by(User.active.desc(), User.display_name)).all()
+    return render_template("admin/users.html", users=accounts, confirm=ConfirmForm())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def create_user():
+    form = UserCreateForm()
+    general: list[str] = []
+    if form.validate_on_submit():
+        password = form.password.data or services.generate_password()
+        try:
+            user = services.create_user(
+                form.email.data,
+                form.display_name.data,
+                form.role.data,
+                password,
+                form.preferred_language.data or None,
+            )
+        except ValidationFailed as failure:
+            general = apply_errors(form, failure)
+        else:
+            if form.password.data:
+                flash(_("Account %(email)s created.", email=user.email), "success")
+            else:
+                flash(
+                    _(
+                        "Account %(email)s created with password %(password)s. "
+                        "Pass it on securely; it is not shown again.",
+                        email=user.email,
+                        password=password,
+                    ),
+                    "warning",
+                )
+            return redirect(url_for("admin.users"))
+    status = 422 if form.errors or general else 200
+    return render_template("admin/user_form.html", form=form, general=general, user=None), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def edit_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = UserEditForm(obj=user)
+    if request.method == "GET":
+        form.preferred_language.data = user.preferred_language or ""
+        form.version.data = str(user.version)
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            services.update_user(
+                user,
+                display_name=form.display_name.data,
+                role=form.role.data,
+                language=form.preferred_language.data or None,
+                expected_version=int(form.version.data or 0),
+                acting_user=current_user,
+            )
+        except ValidationFailed as failure:
+            db.session.rollback()
+            general = apply_errors(form, failure)
+        else:
+            flash(_("Account %(email)s saved.", email=user.email), "success")
+            return redirect(url_for("admin.users"))
+    status = 422 if form.errors or general else 200
+    return render_template("admin/user_form.html", form=form, general=general, user=user), status
+
+
+@bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def deactivate_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.set_active(user, False, acting_user=current_user)
+        except ValidationFailed as failure:
+            for messages in failure.errors.values():
+                for message in messages:
+                    flash(str(message), "danger")
+        else:
+            flash(_("Account %(email)s deactivated.", email=user.email), "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/confirm_deactivate.html", form=form, user=user)
+
+
+@bp.post("/users/<int:user_id>/activate")
+@requires(Role.ADMIN)
+def activate_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        services.set_active(user, True, acting_user=current_user)
+        flash(_("Account %(email)s activated.", email=user.email), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/audit")
+@requires(Role.ADMIN)
+def audit():
+    before = request.args.get("before", type=int)
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE_SIZE)
+    if before:
+        query = query.where(AuditEvent.id < before)
+    events = db.session.scalars(query).all()
+    older = events[-1].id if len(events) == AUDIT_PAGE_SIZE else None
+    return render_template("admin/audit.html", events=events, older=older)

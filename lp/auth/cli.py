@@ -1,0 +1,85 @@
+"""``lp users`` and ``lp tokens``: accounts and API tokens from the command line."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from lp.auth import services
+from lp.auth.models import ApiToken
+from lp.auth.roles import Role
+from lp.extensions import db
+from lp.validation import ValidationFailed
+
+users_cli = AppGroup("users", help="Manage accounts.")
+tokens_cli = AppGroup("tokens", help="Manage API tokens.")
+
+
+def _fail(failure: ValidationFailed) -> None:
+    for field, messages in failure.errors.items():
+        for message in messages:
+            click.echo(f"{field}: {message}", err=True)
+    raise SystemExit(1)
+
+
+def _user_or_exit(email: str):
+    user = services.find_user_by_email(email)
+    if user is None:
+        click.echo(f"No account with email address {email}.", err=True)
+        raise SystemExit(1)
+    return user
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.VIEWER.value)
+@click.option("--name", "display_name", default="", help="Display name (default: from the email).")
+@click.option("--language", type=click.Choice(["nl", "en"]), default=None)
+@click.option("--password", envvar="LP_NEW_USER_PASSWORD", default=None,
+              help="Initial password (default: generated and printed once).")
+def create_user_command(email, role, display_name, language, password) -> None:
+    """Create an account."""
+    generated = None
+    if not password:
+        password = generated = services.generate_password()
+    try:
+        user = services.create_user(email, display_name, role, password, language)
+    except ValidationFailed as failure:
+        _fail(failure)
+    click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+    if generated:
+        click.echo(f"Generated password (shown once): {generated}")
+
+
+@tokens_cli.command("create")
+@click.argument("email")
+@click.option("--name", default="api", help="What the token is for.")
+def create_token_command(email, name) -> None:
+    """Create an API token for an account and print it once."""
+    user = _user_or_exit(email)
+    token, plaintext = services.create_token(user, name)
+    click.echo(f"Token {token.id} for {user.email} (shown once, keep it safe):")
+    click.echo(plaintext)
+
+
+@tokens_cli.command("list")
+@click.argument("email")
+def list_tokens_command(email) -> None:
+    """List an account's tokens (never their secret)."""
+    user = _user_or_exit(email)
+    for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
+        state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "active"
+        click.echo(f"{token.id}\t{token.name}\t{token.created_at:%Y-%m-%d}\t{state}")
+
+
+@tokens_cli.command("revoke")
+@click.argument("token_id", type=int)
+def revoke_token_command(token_id) -> None:
+    """Revoke a token by its id."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        click.echo(f"No token with id {token_id}.", err=True)
+        raise SystemExit(1)
+    services.revoke_token(token)
+    click.echo(f"Token {token_id} revoked.")

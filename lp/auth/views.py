@@ -1,0 +1,84 @@
+"""Logging in and out, one's own password, and the interface language."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from lp.access import public, requires
+from lp.auth import services
+from lp.auth.forms import ChangePasswordForm, LoginForm
+from lp.auth.roles import Role
+from lp.forms import apply_errors
+from lp.i18n import LANGUAGES, remember_choice
+from lp.validation import ValidationFailed
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def _safe_next(target: str | None) -> str:
+    """Return ``target`` if it is a path on this site, else the home page."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("main.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if request.args.get("lang") in LANGUAGES:
+        remember_choice(request.args["lang"])
+        return redirect(url_for("auth.login", next=request.args.get("next")))
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        result = services.authenticate(form.email.data, form.password.data, request.remote_addr)
+        if result.user is not None:
+            login_user(result.user)
+            return redirect(_safe_next(request.args.get("next")))
+        error = result.error
+    status = 200 if error is None and not form.errors else 422
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+@requires(Role.VIEWER)
+def logout():
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@requires(Role.VIEWER)
+def change_password():
+    form = ChangePasswordForm()
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.new_password.data)
+        except ValidationFailed as failure:
+            general = apply_errors(form, failure)
+        else:
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("main.index"))
+    status = 422 if form.errors or general else 200
+    return render_template("auth/password.html", form=form, general=general), status
+
+
+@bp.post("/language")
+@requires(Role.VIEWER)
+def set_language():
+    language = request.form.get("language", "")
+    try:
+        services.set_language(current_user, language)
+    except ValidationFailed:
+        flash(_("Unknown language."), "danger")
+    return redirect(_safe_next(request.form.get("next")))

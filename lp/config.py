@@ -1,0 +1,101 @@
+"""Configuration in one place: defaults, then the environment, then the test mapping."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+#: Every setting the app knows, with its default. The README documents each one.
+DEFAULTS: dict[str, Any] = {
+    "LP_ENV": "production",
+    "LP_INSTANCE_PATH": None,
+    "SECRET_KEY": None,
+    "DATABASE_URL": None,
+    "LP_ADMIN_EMAIL": None,
+    "LP_ADMIN_PASSWORD": None,
+    "LP_PASSWORD_MIN_LENGTH": 12,
+    "LP_LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+    "LP_LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+    "LP_LOGIN_WINDOW_MINUTES": 15,
+    "LP_TIMEZONE": "Europe/Amsterdam",
+    "LP_SCHEDULER": False,
+    "LP_TRUST_PROXY": False,
+}
+
+#: Settings read from the environment as integers or booleans rather than text.
+_INTEGERS = {
+    "LP_PASSWORD_MIN_LENGTH",
+    "LP_LOGIN_MAX_FAILURES_PER_ACCOUNT",
+    "LP_LOGIN_MAX_FAILURES_PER_ADDRESS",
+    "LP_LOGIN_WINDOW_MINUTES",
+}
+_BOOLEANS = {"LP_SCHEDULER", "LP_TRUST_PROXY"}
+
+
+def _parse_env(name: str, raw: str) -> Any:
+    if name in _INTEGERS:
+        return int(raw)
+    if name in _BOOLEANS:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    return raw
+
+
+def load_config(
+    instance_path: str, environ: Mapping[str, str], test_config: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """Build the app's configuration from defaults, the environment and test overrides."""
+    settings = dict(DEFAULTS)
+    for name in DEFAULTS:
+        if environ.get(name):
+            settings[name] = _parse_env(name, environ[name])
+    if test_config:
+        settings.update(test_config)
+
+    instance = Path(instance_path)
+    database_url = settings["DATABASE_URL"] or f"sqlite:///{instance / 'lp.sqlite3'}"
+    settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(database_url)
+    if not settings["SECRET_KEY"]:
+        settings["SECRET_KEY"] = _instance_secret_key(instance)
+
+    development = settings["LP_ENV"] == "development"
+    settings.setdefault("SESSION_COOKIE_SECURE", not development)
+    settings.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        BABEL_DEFAULT_LOCALE="nl",
+        BABEL_DEFAULT_TIMEZONE=settings["LP_TIMEZONE"],
+        # hide_parameters keeps personal data out of error messages and logs.
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "hide_parameters": True},
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+    )
+    if test_config and "SESSION_COOKIE_SECURE" in test_config:
+        settings["SESSION_COOKIE_SECURE"] = test_config["SESSION_COOKIE_SECURE"]
+    return settings
+
+
+def normalise_database_url(url: str) -> str:
+    """Make plain ``postgresql://`` URLs use psycopg 3, the driver we ship."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """Return the key kept in ``instance/secret_key``, generating it on first use."""
+    instance.mkdir(parents=True, exist_ok=True)
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it a moment ago
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    return key_file.read_text().strip()

@@ -1,0 +1,73 @@
+"""Error pages: translated HTML for people, JSON for the API."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, current_app, g, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import HTTPException
+
+from lp.access import api_error, is_api_request
+from lp.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def _messages() -> dict[int, tuple[str, str]]:
+    return {
+        400: (_("Bad request"), _("The request could not be understood. Go back and try again.")),
+        403: (_("No access"), _("Your account does not have permission for this page or action.")),
+        404: (_("Page not found"), _("This page does not exist, or it was moved.")),
+        405: (_("Not allowed"), _("This action is not possible on this page.")),
+        413: (_("Too large"), _("The file or form you sent is too large.")),
+        500: (
+            _("Something went wrong"),
+            _("An unexpected error occurred. Nothing was saved. Try again, or contact support."),
+        ),
+        503: (
+            _("Temporarily unavailable"),
+            _("The database cannot be reached right now. Nothing was saved. Try again shortly."),
+        ),
+    }
+
+
+def render_error(status: int, detail: str | None = None):
+    """Render the error page (or JSON for the API) for an HTTP status."""
+    messages = _messages()
+    title, text = messages.get(status, messages[500] if status >= 500 else messages[400])
+    if is_api_request():
+        return api_error(status, detail or text)
+    return render_template("errors/error.html", status=status, title=title, text=detail or text), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_error(
+            400, _("The form expired or was not sent from this site. Reload the page and try again.")
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        return render_error(error.code)
+
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError):
+        db.session.rollback()
+        if "_login_user" not in g:
+            # The user could not be loaded either; render the page as for a visitor
+            # rather than trying the database again.
+            g._login_user = current_app.login_manager.anonymous_user()
+        log.error("database error: %s", type(error.orig).__name__ if error.orig else type(error).__name__)
+        return render_error(503)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        db.session.rollback()
+        log.exception("unhandled error")
+        return render_error(500)

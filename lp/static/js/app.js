@@ -1,0 +1,15 @@
+// LP-tracker: progressive enhancements only; every page works without this file.
+document.addEventListener("DOMContentLoaded", () => {
+  // Ask for confirmation before a destructive action marked with data-confirm.
+  document.querySelectorAll("form[data-confirm]").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) {
+        event.preventDefault();
+      }
+    });
+  });
+  // Submit a filter form as soon as one of its selects changes.
+  document.querySelectorAll("form[data-autosubmit] select").forEach((select) => {
+    select.addEventListener("change", () => select.form.requestSubmit());
+  });
+});
