@@ -40,7 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from lp import access, errors, i18n, security
+    from lp import access, errors, i18n, models, security  # noqa: F401  (models: all tables)
     from lp.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -60,9 +60,11 @@ def _register_blueprints(app: Flask) -> None:
     from lp.health import bp as health_bp
     from lp.main.views import bp as main_bp
 
+    from countries.transfer import bp as country_transfer_bp
+    from countries.views import bp as countries_bp
     from lp import navigation
 
-    for blueprint in (health_bp, auth_bp, main_bp, admin_bp, api_bp):
+    for blueprint in (health_bp, auth_bp, main_bp, countries_bp, country_transfer_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
     navigation.init_app(app, list(navigation.DEFAULT_ITEMS))
 

@@ -34,9 +34,10 @@ def init_command() -> None:
 
 def register_commands() -> None:
     """Attach the command groups that the packages own."""
+    from countries.cli import countries_cli
     from lp.auth.cli import tokens_cli, users_cli
 
-    for group in (users_cli, tokens_cli):
+    for group in (users_cli, tokens_cli, countries_cli):
         lp_cli.add_command(group)
 
 

@@ -19,5 +19,6 @@ def init_app(app: Flask, items: list[tuple[str, object, Role]]) -> None:
 
 DEFAULT_ITEMS: list[tuple[str, object, Role]] = [
     ("main.index", _l("Home"), Role.VIEWER),
+    ("countries.index", _l("Countries"), Role.VIEWER),
     ("admin.users", _l("Administration"), Role.ADMIN),
 ]

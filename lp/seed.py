@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Callable
 
-SEEDERS: list[Callable[[], object]] = []
+def _seeders() -> list[Callable[[], object]]:
+    from countries.seed import seed_countries
+
+    return [seed_countries]
 
 
 def run_seeders() -> None:
     """Run every seeder in order."""
-    for seeder in SEEDERS:
+    for seeder in _seeders():
         seeder()

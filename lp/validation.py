@@ -23,7 +23,9 @@ class ValidationFailed(Exception):
 class Conflict(Exception):
     """Someone else changed the record since it was read; nothing was saved."""
 
-    def __init__(self, message: Any, changes: dict[str, tuple[Any, Any]] | None = None):
+    def __init__(self, message: Any, changes: list[Any] | None = None):
         super().__init__(str(message))
         self.message = message
-        self.changes = changes or {}
+        #: What the other party changed, for showing to the user (entries are the
+        #: owning package's history records).
+        self.changes = changes or []

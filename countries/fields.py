@@ -1,0 +1,187 @@
+"""The fields of a country profile, its agreements and missions, defined once.
+
+Forms, the CSV export and import, the API and the history all read these
+definitions, so a field is named, labelled, parsed and shown the same everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable
+
+from flask_babel import lazy_gettext as _l
+
+TRI_STATE = (
+    ("yes", _l("yes")),
+    ("no", _l("no")),
+    ("sometimes", _l("sometimes")),
+    ("unknown", _l("unknown")),
+)
+YES_NO_UNKNOWN = (("yes", _l("yes")), ("no", _l("no")), ("unknown", _l("unknown")))
+FORCED_RETURN = (
+    ("yes", _l("yes")),
+    ("limited", _l("limited")),
+    ("no", _l("no")),
+    ("unknown", _l("unknown")),
+)
+AGREEMENT_KINDS = (
+    ("eu_readmission", _l("EU readmission agreement")),
+    ("benelux_readmission", _l("Benelux readmission agreement")),
+    ("mou", _l("Memorandum of understanding")),
+    ("other", _l("Other arrangement")),
+)
+MISSION_KINDS = (("embassy", _l("Embassy")), ("consulate", _l("Consulate")))
+CORRESPONDENCE_LANGUAGES = (("nl", _l("Dutch")), ("en", _l("English")), ("fr", _l("French")))
+
+
+class FieldError(ValueError):
+    """A value that does not fit its field; the message is translated."""
+
+    def __init__(self, message: Any):
+        super().__init__(str(message))
+        self.message = message
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    label: Any
+    kind: str  # choice, text, longtext, int, date, email, user, country
+    choices: tuple[tuple[str, Any], ...] = ()
+    required: bool = False
+    max_length: int | None = None
+    default: Any = None
+    #: Attribute on the model when it differs from the name (the user field).
+    attribute: str | None = None
+    help: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def model_attribute(self) -> str:
+        return self.attribute or self.name
+
+    def choice_label(self, value: str | None) -> Any:
+        return dict(self.choices).get(value, value)
+
+    def to_text(self, value: Any) -> str:
+        """Return a value as stable text (CSV, history, API); users by email."""
+        if value is None:
+            return ""
+        if isinstance(value, date):
+            return value.isoformat()
+        if self.kind == "user":
+            return value.email
+        return str(value)
+
+    def text_of(self, obj: Any) -> str:
+        """Return the field's current value on a model object as text."""
+        return self.to_text(getattr(obj, self.name))
+
+    def value_of(self, obj: Any) -> Any:
+        """Return the field's stored value (an id for the user field)."""
+        return getattr(obj, self.model_attribute)
+
+    def parse(self, text: str | None, *, resolve_user: Callable[[str], int | None] | None = None) -> Any:
+        """Turn text into a value of this field, or raise FieldError."""
+        # Surrounding whitespace never carries meaning; stripping it everywhere keeps
+        # what is stored identical to what an export and re-import produce.
+        text = (text or "").strip()
+        if text == "":
+            if self.required:
+                raise FieldError(_l("This field is required."))
+            return self.empty_value()
+        if self.kind == "choice":
+            if text not in dict(self.choices):
+                allowed = ", ".join(value for value, _label in self.choices)
+                raise FieldError(_l("Not one of the allowed values: %(allowed)s.", allowed=allowed))
+            return text
+        if self.kind == "int":
+            if not text.isdigit():
+                raise FieldError(_l("Enter a whole number of 0 or more."))
+            number = int(text)
+            if number > self.extra.get("max", 100_000):
+                raise FieldError(_l("This number is too large."))
+            return number
+        if self.kind == "date":
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                raise FieldError(_l("Enter a date as YYYY-MM-DD."))
+        if self.kind == "country":
+            code = text.upper()
+            if len(code) != 2 or not code.isalpha():
+                raise FieldError(_l("Enter a two-letter country code."))
+            return code
+        if self.kind == "email":
+            if "@" not in text or " " in text:
+                raise FieldError(_l("This is not a valid email address."))
+        if self.kind == "user":
+            user_id = resolve_user(text) if resolve_user else None
+            if user_id is None:
+                raise FieldError(_l("No staff account with this email address."))
+            return user_id
+        if self.max_length and len(text) > self.max_length:
+            raise FieldError(_l("Use at most %(n)d characters.", n=self.max_length))
+        return text
+
+    def empty_value(self) -> Any:
+        if self.kind in ("text", "longtext", "email"):
+            return ""
+        if self.kind == "choice":
+            return self.default
+        return None
+
+
+def _tri(name: str, label: Any) -> FieldSpec:
+    return FieldSpec(name, label, "choice", TRI_STATE, default="unknown")
+
+
+COUNTRY_FIELDS: tuple[FieldSpec, ...] = (
+    _tri("presentation_required", _l("Presentation in person required")),
+    _tri("biometric_registers", _l("Biometric registers")),
+    _tri("requires_identity", _l("Requires identity established")),
+    _tri("refuses_unwilling", _l("Refuses when the person is unwilling")),
+    _tri("staff_admitted_to_interview", _l("Agency staff admitted to the interview")),
+    FieldSpec("accepted_documents", _l("Accepted supporting documents"), "longtext", max_length=4000),
+    FieldSpec("lp_validity_days", _l("Usual LP validity (days)"), "int", extra={"max": 3650}),
+    FieldSpec("forced_return", _l("Forced return possible"), "choice", FORCED_RETURN, default="unknown"),
+    FieldSpec("excluded_from_iom", _l("Excluded from IOM return support"), "choice", YES_NO_UNKNOWN,
+              default="unknown"),
+    FieldSpec("portfolio_holder", _l("Portfolio holder"), "user", attribute="portfolio_holder_id"),
+    FieldSpec("notes", _l("Notes"), "longtext", max_length=20000),
+    FieldSpec("last_reviewed_on", _l("Last reviewed on"), "date"),
+)
+
+AGREEMENT_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("kind", _l("Kind"), "choice", AGREEMENT_KINDS, required=True, default="other"),
+    FieldSpec("title", _l("Title"), "longtext", required=True, max_length=1000),
+    FieldSpec("in_force_since", _l("In force since"), "date"),
+    FieldSpec("reply_time_limit_days", _l("Reply time limit (calendar days)"), "int", extra={"max": 3650}),
+    FieldSpec("silence_is_acceptance", _l("Silence counts as acceptance"), "choice", YES_NO_UNKNOWN,
+              default="unknown"),
+    FieldSpec("source", _l("Source"), "longtext", max_length=4000),
+)
+
+MISSION_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("kind", _l("Kind"), "choice", MISSION_KINDS, required=True, default="embassy"),
+    FieldSpec("name", _l("Name"), "text", required=True, max_length=200),
+    FieldSpec("city", _l("City"), "text", max_length=120),
+    FieldSpec("located_in", _l("Country where it sits"), "country", default="NL"),
+    FieldSpec("address", _l("Address"), "longtext", max_length=1000),
+    FieldSpec("email", _l("Email address"), "email", max_length=254),
+    FieldSpec("phone", _l("Phone"), "text", max_length=60),
+    FieldSpec("contact_person", _l("Contact person"), "text", max_length=120),
+    FieldSpec("correspondence_language", _l("Correspondence language"), "choice",
+              CORRESPONDENCE_LANGUAGES, required=True, default="en"),
+)
+
+FIELDS_BY_ENTITY = {"country": COUNTRY_FIELDS, "agreement": AGREEMENT_FIELDS, "mission": MISSION_FIELDS}
+
+
+def spec(entity: str, name: str) -> FieldSpec:
+    """Return the definition of one field of an entity."""
+    for candidate in FIELDS_BY_ENTITY[entity]:
+        if candidate.name == name:
+            return candidate
+    raise KeyError(f"{entity}.{name}")

@@ -1,0 +1,5 @@
+"""Import every model module, so the metadata (and Alembic) knows all tables."""
+
+from countries.models import Agreement, Country, Mission, ProfileChange  # noqa: F401
+from lp.audit import AuditEvent  # noqa: F401
+from lp.auth.models import ApiToken, LoginAttempt, User  # noqa: F401
