@@ -7,9 +7,12 @@ definitions, so a field is named, labelled, parsed and shown the same everywhere
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, Callable
 
+from zoneinfo import ZoneInfo
+
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 TRI_STATE = (
@@ -47,7 +50,7 @@ class FieldError(ValueError):
 class FieldSpec:
     name: str
     label: Any
-    kind: str  # choice, text, longtext, int, date, email, user, country
+    kind: str  # choice, text, longtext, int, date, datetime, bool, email, user, country
     choices: tuple[tuple[str, Any], ...] = ()
     required: bool = False
     max_length: int | None = None
@@ -68,8 +71,12 @@ class FieldSpec:
         """Return a value as stable text (CSV, history, API); users by email."""
         if value is None:
             return ""
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).isoformat(timespec="minutes")
         if isinstance(value, date):
             return value.isoformat()
+        if isinstance(value, bool):
+            return "yes" if value else "no"
         if self.kind == "user":
             return value.email
         return str(value)
@@ -108,6 +115,19 @@ class FieldSpec:
                 return date.fromisoformat(text)
             except ValueError:
                 raise FieldError(_l("Enter a date as YYYY-MM-DD."))
+        if self.kind == "bool":
+            lowered = text.lower()
+            if lowered not in ("yes", "no", "true", "false", "1", "0", "on", "off", "ja", "nee"):
+                raise FieldError(_l("Choose yes or no."))
+            return lowered in ("yes", "true", "1", "on", "ja")
+        if self.kind == "datetime":
+            try:
+                moment = datetime.fromisoformat(text)
+            except ValueError:
+                raise FieldError(_l("Enter a date and time as YYYY-MM-DD HH:MM."))
+            if moment.tzinfo is None:  # people type local time
+                moment = moment.replace(tzinfo=ZoneInfo(current_app.config["LP_TIMEZONE"]))
+            return moment.astimezone(UTC)
         if self.kind == "country":
             code = text.upper()
             if len(code) != 2 or not code.isalpha():
@@ -128,7 +148,8 @@ class FieldSpec:
     def empty_value(self) -> Any:
         if self.kind in ("text", "longtext", "email"):
             return ""
-        if self.kind == "choice":
+        if self.kind in ("choice", "country"):
+            # A mission's country is NOT NULL; empty means the default (NL), not none.
             return self.default
         return None
 

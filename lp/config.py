@@ -20,12 +20,14 @@ DEFAULTS: dict[str, Any] = {
     "LP_LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
     "LP_LOGIN_WINDOW_MINUTES": 15,
     "LP_TIMEZONE": "Europe/Amsterdam",
+    "LP_DEFAULT_REPLY_DAYS": 30,
     "LP_SCHEDULER": False,
     "LP_TRUST_PROXY": False,
 }
 
 #: Settings read from the environment as integers or booleans rather than text.
 _INTEGERS = {
+    "LP_DEFAULT_REPLY_DAYS",
     "LP_PASSWORD_MIN_LENGTH",
     "LP_LOGIN_MAX_FAILURES_PER_ACCOUNT",
     "LP_LOGIN_MAX_FAILURES_PER_ADDRESS",

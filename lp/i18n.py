@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
 from lp.extensions import babel
@@ -15,6 +15,8 @@ SESSION_KEY = "language"
 
 def select_locale() -> str:
     """Pick the user's saved language, else the session's, else the browser's, else Dutch."""
+    if not has_request_context():  # CLI and scheduled jobs choose with force_locale
+        return DEFAULT_LANGUAGE
     if current_user and current_user.is_authenticated and current_user.preferred_language:
         return current_user.preferred_language
     chosen = session.get(SESSION_KEY)

@@ -3,3 +3,4 @@
 from countries.models import Agreement, Country, Mission, ProfileChange  # noqa: F401
 from lp.audit import AuditEvent  # noqa: F401
 from lp.auth.models import ApiToken, LoginAttempt, User  # noqa: F401
+from lp.requests.models import IdentityDocument, LpRequest, Person, RequestEvent  # noqa: F401

@@ -168,3 +168,65 @@ def login_as(make_user, auth):
         return user_id
 
     return login
+
+
+@pytest.fixture
+def make_country(app):
+    """Create a country profile; returns its alpha-2 code. ``make_country("GN", refuses_unwilling="yes")``."""
+    from countries.models import Country
+
+    def make(alpha2: str = "GN", *, agreements: list[dict] = (), missions: list[dict] = (), **facts) -> str:
+        from countries.models import Agreement, Mission
+
+        with app.app_context():
+            country = Country(alpha2=alpha2, alpha3=facts.pop("alpha3", alpha2 + "X"),
+                              name_nl=facts.pop("name_nl", f"Land {alpha2}"),
+                              name_en=facts.pop("name_en", f"Country {alpha2}"), **facts)
+            country.agreements = [Agreement(**a) for a in agreements]
+            country.missions = [Mission(**{"name": f"Embassy of {alpha2}", **m}) for m in missions]
+            db.session.add(country)
+            db.session.commit()
+        return alpha2
+
+    return make
+
+
+@pytest.fixture
+def make_person(app, make_country):
+    """Register a person; returns the id. ``make_person(willingness="unwilling")``."""
+    counter = iter(range(1, 100_000))
+
+    def make(**values) -> int:
+        from lp.requests import persons
+
+        raw = {"v_number": f"{next(counter):010d}", "name": "Test Person", "willingness": "unknown", **values}
+        documents = raw.pop("documents", [])
+        with app.test_request_context():
+            person = persons.create_person(persons.parse_person(raw), documents)
+            return person.id
+
+    return make
+
+
+@pytest.fixture
+def make_request(app, make_person):
+    """Create a request (draft, or submitted when ``submitted_on`` is given); returns its id."""
+
+    def make(alpha2: str, *, person_id: int | None = None, submitted_on=None, user_id=None,
+             channel: str = "email") -> int:
+        from countries.services import get_country
+        from lp.requests import services
+        from lp.requests.models import Person
+
+        person_id = person_id or make_person(nationality=alpha2)
+        with app.test_request_context():
+            country = get_country(alpha2)
+            mission = country.missions[0] if country.missions else None
+            request = services.create_request(db.session.get(Person, person_id), country, mission,
+                                              user_id=user_id)
+            if submitted_on is not None:
+                services.apply_transition(request, "submit", {"submitted_on": submitted_on, "channel": channel},
+                                          user_id=user_id)
+            return request.id
+
+    return make

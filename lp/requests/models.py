@@ -1,0 +1,143 @@
+"""Persons, their LP requests and the append-only timeline of each request."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lp.extensions import db
+from lp.types import UTCDateTime, utcnow
+
+
+class Person(db.Model):
+    """The foreign national an LP is requested for (vreemdeling)."""
+
+    __tablename__ = "persons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    v_number: Mapped[str] = mapped_column(String(10), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    nationality_id: Mapped[int | None] = mapped_column(ForeignKey("countries.id"), index=True)
+    in_detention_since: Mapped[date | None] = mapped_column(Date)
+    willingness: Mapped[str] = mapped_column(String(10), default="unknown")
+    case_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    nationality = relationship("Country")
+    case_officer = relationship("User")
+    documents: Mapped[list[IdentityDocument]] = relationship(
+        back_populates="person", order_by="IdentityDocument.id", cascade="all, delete-orphan"
+    )
+    requests: Mapped[list[LpRequest]] = relationship(
+        back_populates="person", order_by="LpRequest.id.desc()"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def in_detention(self) -> bool:
+        return self.in_detention_since is not None
+
+    @property
+    def has_identity_copy(self) -> bool:
+        return any(document.copy_on_file for document in self.documents)
+
+
+class IdentityDocument(db.Model):
+    """An identity document the person holds or held (kind, number, copy on file)."""
+
+    __tablename__ = "identity_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    number: Mapped[str] = mapped_column(String(60), default="")
+    copy_on_file: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    person: Mapped[Person] = relationship(back_populates="documents")
+
+
+class LpRequest(db.Model):
+    """One request for a laissez-passer to one country's mission."""
+
+    __tablename__ = "lp_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(20), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    country_id: Mapped[int] = mapped_column(ForeignKey("countries.id"))
+    mission_id: Mapped[int | None] = mapped_column(ForeignKey("missions.id"))
+    embassy_reference: Mapped[str] = mapped_column(String(60), default="")
+    status: Mapped[str] = mapped_column(String(24), default="draft")
+    submitted_on: Mapped[date | None] = mapped_column(Date)
+    channel: Mapped[str | None] = mapped_column(String(16))
+    documents_enclosed: Mapped[str] = mapped_column(Text, default="")
+    identity_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # Outcome (DESIGN.md, "LP request lifecycle").
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    lp_number: Mapped[str] = mapped_column(String(40), default="")
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    departed_on: Mapped[date | None] = mapped_column(Date)
+    refusal_reason: Mapped[str | None] = mapped_column(String(32))
+    closure_reason: Mapped[str | None] = mapped_column(String(32))
+
+    # The deadline clock, kept on the row so lists can filter on it with an index.
+    paused_since: Mapped[date | None] = mapped_column(Date)
+    paused_days: Mapped[int] = mapped_column(Integer, default=0)
+    reply_due_on: Mapped[date | None] = mapped_column(Date)
+    next_presentation_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    person: Mapped[Person] = relationship(back_populates="requests")
+    country = relationship("Country")
+    mission = relationship("Mission")
+    events: Mapped[list[RequestEvent]] = relationship(
+        back_populates="request", order_by="RequestEvent.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        Index("ix_lp_requests_country_status", "country_id", "status", "id"),
+        Index("ix_lp_requests_mission_status", "mission_id", "status", "id"),
+        Index("ix_lp_requests_status_id", "status", "id"),
+        Index("ix_lp_requests_open_due", "is_open", "reply_due_on"),
+        Index("ix_lp_requests_submitted", "submitted_on", "id"),
+    )
+
+    @property
+    def priority(self) -> bool:
+        """Requests for a person in detention come first (courts want progress)."""
+        return self.person.in_detention
+
+
+class RequestEvent(db.Model):
+    """Something that happened to a request: append-only, shown as its timeline."""
+
+    __tablename__ = "request_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("lp_requests.id"))
+    kind: Mapped[str] = mapped_column(String(24))
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str | None] = mapped_column(String(24))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    request: Mapped[LpRequest] = relationship(back_populates="events")
+    user = relationship("User")
+
+    __table_args__ = (Index("ix_request_events_request_id", "request_id", "id"),)

@@ -1,0 +1,157 @@
+"""Persons (vreemdelingen): creating and changing them, with their identity documents."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from countries.fields import FieldError, FieldSpec
+from countries.services import find_country, staff_user_id, today
+from lp.extensions import db
+from lp.requests.models import IdentityDocument, Person
+from lp.requests.services import refresh_deadlines
+from lp.validation import Conflict, ValidationFailed
+
+V_NUMBER = re.compile(r"^\d{10}$")
+WILLINGNESS = (("willing", _l("willing to return")), ("unwilling", _l("unwilling to return")),
+               ("unknown", _l("unknown")))
+DOCUMENT_KINDS = (
+    ("passport", _l("Passport (expired or copy)")),
+    ("id_card", _l("Identity card")),
+    ("birth_certificate", _l("Birth certificate")),
+    ("driving_licence", _l("Driving licence")),
+    ("other", _l("Other document")),
+)
+
+PERSON_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("v_number", _l("V-number"), "text", required=True, max_length=10),
+    FieldSpec("name", _l("Name"), "text", required=True, max_length=200),
+    FieldSpec("date_of_birth", _l("Date of birth"), "date"),
+    FieldSpec("nationality", _l("Claimed nationality"), "country", attribute="nationality_id"),
+    FieldSpec("in_detention_since", _l("In detention since"), "date"),
+    FieldSpec("willingness", _l("Willingness to return"), "choice", WILLINGNESS, required=True,
+              default="unknown"),
+    FieldSpec("case_officer", _l("Case officer"), "user", attribute="case_officer_id"),
+)
+DOCUMENT_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("kind", _l("Kind of document"), "choice", DOCUMENT_KINDS, required=True),
+    FieldSpec("number", _l("Document number"), "text", max_length=60),
+    FieldSpec("copy_on_file", _l("Copy on file"), "bool"),
+)
+
+
+def find_person_by_v_number(v_number: str) -> Person | None:
+    return db.session.scalar(select(Person).where(Person.v_number == (v_number or "").strip()))
+
+
+def parse_person(raw: dict[str, Any], *, partial: bool = False, person_id: int | None = None) -> dict[str, Any]:
+    """Parse and check person input; raise ValidationFailed listing every problem."""
+    values: dict[str, Any] = {}
+    errors: dict[str, list[Any]] = {}
+    for spec in PERSON_FIELDS:
+        if partial and spec.name not in raw:
+            continue
+        try:
+            value = spec.parse(_text(raw.get(spec.name)), resolve_user=staff_user_id)
+            values[spec.name] = _check_person_value(spec.name, value, person_id)
+        except FieldError as error:
+            errors[spec.name] = [error.message]
+    if errors:
+        raise ValidationFailed(errors)
+    return values
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _check_person_value(name: str, value: Any, person_id: int | None) -> Any:
+    if name == "v_number":
+        if not V_NUMBER.match(value):
+            raise FieldError(_l("A V-number has exactly 10 digits."))
+        existing = find_person_by_v_number(value)
+        if existing is not None and existing.id != person_id:
+            raise FieldError(_l("A person with this V-number is already registered."))
+    if name in ("date_of_birth", "in_detention_since") and value and value > today():
+        raise FieldError(_l("This date lies in the future."))
+    if name == "nationality" and value:
+        country = find_country(value)
+        if country is None:
+            raise FieldError(_l("Unknown country code."))
+        return country
+    return value
+
+
+def _assign(person: Person, values: dict[str, Any]) -> None:
+    for spec in PERSON_FIELDS:
+        if spec.name not in values:
+            continue
+        value = values[spec.name]
+        if spec.name == "nationality":
+            person.nationality = value
+        elif spec.kind == "user":
+            person.case_officer_id = value
+        else:
+            setattr(person, spec.name, value)
+
+
+def create_person(values: dict[str, Any], documents: list[dict[str, Any]] = ()) -> Person:
+    """Register a person from parsed values (see ``parse_person``)."""
+    person = Person()
+    _assign(person, values)
+    for document in documents:
+        person.documents.append(IdentityDocument(**document))
+    db.session.add(person)
+    db.session.commit()
+    return person
+
+
+def update_person(person: Person, values: dict[str, Any], *, expected_version: int) -> Person:
+    """Change a person; refuse if someone else saved in between."""
+    if person.version != expected_version:
+        raise Conflict(_l("Someone else changed this person after you opened the page. "
+                          "Nothing of yours was saved; reload to see their changes."))
+    _assign(person, values)
+    try:
+        refresh_deadlines(person.requests)  # detention halves the reply interval
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(_l("Someone else changed this person after you opened the page. "
+                          "Nothing of yours was saved; reload to see their changes."))
+    return person
+
+
+def parse_document(raw: dict[str, Any]) -> dict[str, Any]:
+    """Parse one identity document's input."""
+    values, errors = {}, {}
+    for spec in DOCUMENT_FIELDS:
+        try:
+            values[spec.name] = spec.parse(_text(raw.get(spec.name)))
+        except FieldError as error:
+            errors[spec.name] = [error.message]
+    if errors:
+        raise ValidationFailed(errors)
+    values["copy_on_file"] = bool(values.get("copy_on_file"))
+    return values
+
+
+def add_document(person: Person, values: dict[str, Any]) -> IdentityDocument:
+    """Record an identity document the person holds."""
+    document = IdentityDocument(person=person, **values)
+    db.session.add(document)
+    db.session.commit()
+    return document
+
+
+def remove_document(document: IdentityDocument) -> None:
+    db.session.delete(document)
+    db.session.commit()

@@ -1,0 +1,197 @@
+"""Filtering, searching, sorting and paging the request list: shared by UI, CSV and API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import Any, Mapping
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, func, or_, select
+
+from countries.models import Country
+from lp.requests.lifecycle import AWAITING_ANSWER, STATUSES
+from lp.requests.models import LpRequest, Person
+from lp.validation import ValidationFailed
+
+SORTS = {
+    "submitted_on": LpRequest.submitted_on,
+    "reference": LpRequest.reference,
+    "status": LpRequest.status,
+    "reply_due_on": LpRequest.reply_due_on,
+    "decided_on": LpRequest.decided_on,
+    "created": LpRequest.id,
+}
+PAGE_SIZES = (25, 50, 100)
+
+
+@dataclass(frozen=True)
+class RequestFilter:
+    q: str = ""
+    country: str = ""  # alpha-2
+    mission: int | None = None
+    status: str = ""
+    state: str = ""  # open / closed / "" for both
+    overdue: bool = False
+    detention: bool = False
+    case_officer: int | None = None
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+    sort: str = "created"
+    desc: bool = True
+    page: int = 1
+    per_page: int = 50
+
+    def as_args(self, **overrides: Any) -> dict[str, str]:
+        """Return the non-default values as query arguments (for links and exports)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)} | overrides
+        defaults = RequestFilter()
+        args = {}
+        for name, value in values.items():
+            if value != getattr(defaults, name) and value is not None:
+                args[name] = "1" if value is True else ("0" if value is False else str(value))
+        return args
+
+
+def _date(args, name, errors):
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = [_l("Enter a date as YYYY-MM-DD.")]
+        return None
+
+
+def _int(args, name, errors, message):
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        errors[name] = [message]
+        return None
+    return int(raw)
+
+
+def _flag(args, name) -> bool:
+    return (args.get(name) or "").lower() in ("1", "true", "yes", "on")
+
+
+def parse_filters(args: Mapping[str, str]) -> RequestFilter:
+    """Read filters from query arguments; raise ValidationFailed naming each bad one."""
+    errors: dict[str, list[Any]] = {}
+    values: dict[str, Any] = {"q": (args.get("q") or "").strip()[:100]}
+    country = (args.get("country") or "").strip().upper()
+    if country and (len(country) != 2 or not country.isalpha()):
+        errors["country"] = [_l("Enter a two-letter country code.")]
+    values["country"] = country
+    values["mission"] = _int(args, "mission", errors, _l("Unknown mission."))
+    status = args.get("status") or ""
+    if status and status not in STATUSES:
+        errors["status"] = [_l("Unknown status.")]
+    values["status"] = status
+    state = args.get("state") or ""
+    if state not in ("", "open", "closed"):
+        errors["state"] = [_l("Choose open or closed.")]
+    values["state"] = state
+    values["overdue"] = _flag(args, "overdue")
+    values["detention"] = _flag(args, "detention")
+    values["case_officer"] = _int(args, "case_officer", errors, _l("Unknown case officer."))
+    values["submitted_from"] = _date(args, "submitted_from", errors)
+    values["submitted_to"] = _date(args, "submitted_to", errors)
+    sort = args.get("sort") or "created"
+    if sort not in SORTS:
+        errors["sort"] = [_l("Unknown sort order.")]
+    values["sort"] = sort
+    values["desc"] = (args.get("desc") or "1") not in ("0", "false", "no")
+    values["page"] = _int(args, "page", errors, _l("Enter a page number.")) or 1
+    values["per_page"] = _int(args, "per_page", errors, _l("Enter a page size.")) or 50
+    if values["per_page"] not in PAGE_SIZES:
+        errors["per_page"] = [_l("Choose 25, 50 or 100 per page.")]
+    if errors:
+        raise ValidationFailed(errors)
+    return RequestFilter(**values)
+
+
+def filtered(f: RequestFilter, today: date) -> Select:
+    """Return a SELECT of request ids matching the filter (no order, no paging)."""
+    query = select(LpRequest.id)
+    conditions = []
+    needs_person = bool(f.q) or f.detention or f.case_officer is not None
+    if needs_person:
+        query = query.join(Person, Person.id == LpRequest.person_id)
+    if f.q:
+        text = f.q.strip()
+        if text.isdigit() and len(text) == 10:
+            conditions.append(Person.v_number == text)
+        else:
+            pattern = f"%{text.lower()}%"
+            conditions.append(or_(
+                func.lower(Person.name).like(pattern),
+                LpRequest.reference == text.upper(),
+                func.lower(LpRequest.embassy_reference) == text.lower(),
+                Person.v_number.like(f"{text}%") if text.isdigit() else False,
+            ))
+    if f.country:
+        query = query.join(Country, Country.id == LpRequest.country_id)
+        conditions.append(Country.alpha2 == f.country)
+    if f.mission is not None:
+        conditions.append(LpRequest.mission_id == f.mission)
+    if f.status:
+        conditions.append(LpRequest.status == f.status)
+    if f.state:
+        conditions.append(LpRequest.is_open.is_(f.state == "open"))
+    if f.overdue:
+        conditions.append(and_(LpRequest.is_open.is_(True), LpRequest.reply_due_on < today,
+                               LpRequest.status.in_(AWAITING_ANSWER)))
+    if f.detention:
+        conditions.append(Person.in_detention_since.is_not(None))
+    if f.case_officer is not None:
+        conditions.append(Person.case_officer_id == f.case_officer)
+    if f.submitted_from:
+        conditions.append(LpRequest.submitted_on >= f.submitted_from)
+    if f.submitted_to:
+        conditions.append(LpRequest.submitted_on <= f.submitted_to)
+    return query.where(*conditions)
+
+
+def ordered(query: Select, f: RequestFilter) -> Select:
+    column = SORTS[f.sort]
+    order = column.desc() if f.desc else column.asc()
+    tiebreak = LpRequest.id.desc() if f.desc else LpRequest.id.asc()
+    if f.sort == "created":
+        return query.order_by(tiebreak)
+    return query.order_by(order.nulls_last(), tiebreak)
+
+
+@dataclass
+class Page:
+    items: list[LpRequest]
+    total: int
+    filter: RequestFilter
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.filter.per_page))
+
+
+def page(f: RequestFilter, today: date) -> Page:
+    """Return one page of matching requests with person, country and mission loaded.
+
+    Three queries whatever the data size: the count, the page's ids, the page's rows.
+    """
+    from sqlalchemy.orm import joinedload
+
+    from lp.extensions import db
+
+    base = filtered(f, today)
+    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    ids = list(db.session.scalars(ordered(base, f).limit(f.per_page).offset((f.page - 1) * f.per_page)))
+    rows = db.session.scalars(
+        select(LpRequest)
+        .where(LpRequest.id.in_(ids))
+        .options(joinedload(LpRequest.person), joinedload(LpRequest.country), joinedload(LpRequest.mission))
+    ).unique()
+    by_id = {row.id: row for row in rows}
+    return Page([by_id[i] for i in ids], total, f)

@@ -1,0 +1,270 @@
+"""LP requests: create them, apply lifecycle transitions and record timeline events.
+
+One function, ``_record``, writes every event, in the same transaction as the change
+it describes. Illegal transitions and impossible data raise and change nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Iterable
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
+
+from countries.fields import FieldError
+from countries.models import Country, Mission
+from countries.services import today
+from lp import deadlines
+from lp.extensions import db
+from lp.requests.lifecycle import (
+    CLOSED, CONTACT_STATES, EVENT_FIELDS, PAUSE_STATES, STATUS_LABELS, TRANSITIONS, Transition,
+)
+from lp.requests.models import LpRequest, Person, RequestEvent
+from lp.types import utcnow
+from lp.validation import Conflict, ValidationFailed
+
+#: Transition values that are stored on the request itself (the rest live in the event).
+OUTCOME_COLUMNS = frozenset({
+    "submitted_on", "channel", "embassy_reference", "documents_enclosed", "lp_number", "issued_on",
+    "valid_until", "refusal_reason", "closure_reason", "departed_on", "decided_on",
+})
+#: Editable fields of a request that are not part of the workflow.
+DETAIL_FIELDS = ("mission", "embassy_reference", "documents_enclosed", "identity_requested")
+
+
+class IllegalTransition(Conflict):
+    """The request's current status does not allow this action (HTTP 409)."""
+
+
+def reference_for(request: LpRequest) -> str:
+    """Return our readable reference: LP-<year created>-<number>, e.g. LP-2026-000123."""
+    return f"LP-{request.created_at:%Y}-{request.id:06d}"
+
+
+def _stale() -> Conflict:
+    return Conflict(_l("Someone else changed this request after you opened the page. "
+                       "Nothing of yours was saved; reload to see the current state."))
+
+
+def parse_event_data(names: Iterable[str], raw: dict[str, Any]) -> dict[str, Any]:
+    """Parse the values an action takes; raise ValidationFailed listing each problem."""
+    values, errors = {}, {}
+    for name in names:
+        spec = EVENT_FIELDS[name]
+        value = raw.get(name)
+        try:
+            values[name] = spec.parse("" if value is None else str(value))
+        except FieldError as error:
+            errors[name] = [error.message]
+    if errors:
+        raise ValidationFailed(errors)
+    return values
+
+
+def _check_dates(request: LpRequest, values: dict[str, Any]) -> None:
+    """Refuse impossible dates: in the future, before submission, out of order."""
+    errors: dict[str, list[Any]] = {}
+    now = today()
+    for name, value in values.items():
+        if isinstance(value, date) and not isinstance(value, datetime) and value > now:
+            errors.setdefault(name, []).append(_l("This date lies in the future."))
+    submitted = values.get("submitted_on") or request.submitted_on
+    for name in ("issued_on", "decided_on", "occurred_on"):
+        value = values.get(name)
+        if value and submitted and value < submitted:
+            errors.setdefault(name, []).append(
+                _l("This date lies before the submission (%(date)s).", date=submitted.isoformat()))
+    if values.get("valid_until") and values.get("issued_on") and values["valid_until"] < values["issued_on"]:
+        errors.setdefault("valid_until", []).append(_l("Valid until lies before the date of issue."))
+    departed = values.get("departed_on")
+    if departed and request.issued_on and departed < request.issued_on:
+        errors.setdefault("departed_on", []).append(_l("Departure lies before the date of issue."))
+    if departed and request.valid_until and departed > request.valid_until:
+        errors.setdefault("departed_on", []).append(_l("The LP was no longer valid on that day."))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _record(request: LpRequest, kind: str, *, user_id: int | None, occurred_on: date | None = None,
+            note: str = "", data: dict[str, Any] | None = None, from_status: str | None = None,
+            to_status: str | None = None) -> RequestEvent:
+    event = RequestEvent(
+        request=request,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        occurred_on=occurred_on or today(),
+        user_id=user_id,
+        note=(note or "").strip(),
+        data={k: EVENT_FIELDS[k].to_text(v) if k in EVENT_FIELDS else v for k, v in (data or {}).items()},
+    )
+    db.session.add(event)
+    return event
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise _stale()
+
+
+def _check_version(request: LpRequest, expected_version: int | None) -> None:
+    if expected_version is not None and request.version != expected_version:
+        raise _stale()
+
+
+def create_request(person: Person, country: Country, mission: Mission | None, *, user_id: int | None,
+                   details: dict[str, Any] | None = None) -> LpRequest:
+    """Create a draft request; the reference is assigned from its number."""
+    if mission is not None and mission.country_id != country.id:
+        raise ValidationFailed.single("mission", _l("This mission does not represent the chosen country."))
+    request = LpRequest(person=person, country=country, mission=mission, status="draft",
+                        created_by_id=user_id, created_at=utcnow())
+    for name, value in (details or {}).items():
+        if name in ("embassy_reference", "documents_enclosed", "identity_requested"):
+            setattr(request, name, value)
+    db.session.add(request)
+    db.session.flush()
+    request.reference = reference_for(request)
+    _record(request, "created", user_id=user_id, to_status="draft")
+    _commit()
+    return request
+
+
+def apply_transition(request: LpRequest, action: str, raw: dict[str, Any], *, user_id: int | None,
+                     note: str = "", expected_version: int | None = None) -> RequestEvent:
+    """Apply a lifecycle transition with its data, and record it; or raise and change nothing."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise ValidationFailed.single("action", _l("Unknown action."))
+    _check_version(request, expected_version)
+    if not transition.allowed_from(request.status):
+        raise IllegalTransition(_l(
+            "This is not possible for a request with status “%(status)s”: %(action)s.",
+            status=STATUS_LABELS[request.status], action=transition.label))
+    values = parse_event_data(transition.fields, raw)
+    _check_dates(request, values)
+    if action == "record_expiry" and (request.valid_until is None or request.valid_until >= today()):
+        raise ValidationFailed.single("_", _l("The LP is still valid; it can only expire after its last day."))
+    from_status = request.status
+    target = _apply(request, transition, values)
+    event = _record(request, "status", user_id=user_id, occurred_on=_event_date(values), note=note,
+                    data=values, from_status=from_status, to_status=target)
+    refresh_deadlines([request])
+    _commit()
+    return event
+
+
+def _event_date(values: dict[str, Any]) -> date:
+    for name in ("occurred_on", "decided_on", "issued_on", "departed_on", "submitted_on"):
+        if values.get(name):
+            return values[name]
+    return today()
+
+
+def _apply(request: LpRequest, transition: Transition, values: dict[str, Any]) -> str:
+    target = transition.target
+    if transition.name == "record_presentation":
+        request.next_presentation_at = None
+        if not values["took_place"]:
+            target = "submitted"  # nothing happened: still waiting for a new date
+    if transition.name == "schedule_presentation":
+        request.next_presentation_at = values["presentation_at"]
+    for name, value in values.items():
+        if name in OUTCOME_COLUMNS:
+            setattr(request, name, value)
+    if transition.name == "issue":
+        request.decided_on = values["issued_on"]
+    elif transition.name == "record_expiry":
+        request.decided_on = request.valid_until
+    if target in CLOSED:
+        request.is_open = False
+        request.paused_since = None
+        request.next_presentation_at = None
+    request.status = target
+    return target
+
+
+def record_contact(request: LpRequest, raw: dict[str, Any], *, user_id: int | None,
+                   expected_version: int | None = None) -> RequestEvent:
+    """Record a call, email, visit or note verbale with the embassy."""
+    _check_version(request, expected_version)
+    if request.status not in CONTACT_STATES:
+        raise IllegalTransition(_l("Contacts can be recorded only after submission and before closure."))
+    values = parse_event_data(("contact_kind", "occurred_on", "note"), raw)
+    _check_dates(request, {"occurred_on": values["occurred_on"]})
+    event = _record(request, "contact", user_id=user_id, occurred_on=values["occurred_on"],
+                    note=values.pop("note"), data=values)
+    _commit()
+    return event
+
+
+def pause_clock(request: LpRequest, raw: dict[str, Any], *, user_id: int | None,
+                expected_version: int | None = None) -> RequestEvent:
+    """Stop the deadline clock, e.g. while waiting for documents from the person."""
+    _check_version(request, expected_version)
+    if request.status not in PAUSE_STATES or request.paused_since is not None:
+        raise IllegalTransition(_l("The clock can be paused only while waiting for an answer, and not twice."))
+    values = parse_event_data(("reason", "occurred_on"), raw)
+    _check_dates(request, values)
+    request.paused_since = values["occurred_on"]
+    event = _record(request, "pause", user_id=user_id, occurred_on=values["occurred_on"],
+                    note=values["reason"], data={"reason": values["reason"]})
+    refresh_deadlines([request])
+    _commit()
+    return event
+
+
+def resume_clock(request: LpRequest, raw: dict[str, Any], *, user_id: int | None,
+                 expected_version: int | None = None) -> RequestEvent:
+    """Restart the deadline clock; the paused days do not count."""
+    _check_version(request, expected_version)
+    if request.paused_since is None:
+        raise IllegalTransition(_l("The clock is not paused."))
+    values = parse_event_data(("reason", "occurred_on"), raw)
+    _check_dates(request, values)
+    if values["occurred_on"] < request.paused_since:
+        raise ValidationFailed.single("occurred_on", _l("The clock cannot resume before it was paused."))
+    request.paused_days += (values["occurred_on"] - request.paused_since).days
+    request.paused_since = None
+    event = _record(request, "resume", user_id=user_id, occurred_on=values["occurred_on"],
+                    note=values["reason"], data={"reason": values["reason"]})
+    refresh_deadlines([request])
+    _commit()
+    return event
+
+
+def update_details(request: LpRequest, values: dict[str, Any], *, user_id: int | None,
+                   expected_version: int) -> LpRequest:
+    """Change the non-workflow fields (mission, references, documents); version-checked."""
+    _check_version(request, expected_version)
+    changes = {}
+    for name in DETAIL_FIELDS:
+        if name not in values:
+            continue
+        new = values[name]
+        if name == "mission":
+            if new is not None and new.country_id != request.country_id:
+                raise ValidationFailed.single("mission", _l("This mission does not represent the chosen country."))
+            old = request.mission
+            if (old.id if old else None) != (new.id if new else None):
+                changes[name] = [old.name if old else "", new.name if new else ""]
+            request.mission = new
+        else:
+            old = getattr(request, name)
+            if old != new:
+                changes[name] = [old, new]
+            setattr(request, name, new)
+    if changes:
+        _record(request, "details", user_id=user_id, data={"changes": changes})
+    _commit()
+    return request
+
+
+def refresh_deadlines(requests: Iterable[LpRequest]) -> None:
+    """Recompute the cached reply-due date of each request (after anything that moves it)."""
+    for request in requests:
+        request.reply_due_on = deadlines.reply_due_on(request)
