@@ -2,6 +2,75 @@
 
 from __future__ import annotations
 
+import click
 from flask.cli import AppGroup
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from countries import csv_format, csv_import, services
+from countries.csv_format import CsvImportError
+from countries.models import Country
+from lp.extensions import db
+from lp.validation import Conflict
 
 countries_cli = AppGroup("countries", help="Country profiles: CSV export and import.")
+
+
+@countries_cli.command("export")
+@click.argument("file", type=click.File("wb"))
+@click.option("--delimiter", type=click.Choice(csv_format.DELIMITERS),
+              default=csv_format.DEFAULT_DELIMITER, show_default=True, help="Cell separator (';' opens directly in Dutch Excel).")
+def export_command(file, delimiter) -> None:
+    """Write every country profile to FILE ('-' for standard output)."""
+    countries = list(db.session.scalars(csv_format.with_items(select(Country))))
+    file.write(csv_format.write_csv(countries, delimiter))
+    click.echo(f"Exported {len(countries)} countries.", err=file.name == "<stdout>")
+
+
+@countries_cli.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--dry-run", is_flag=True, help="Only show what would change.")
+@click.option("--user", "email", default=None,
+              help="Email address of the staff account the changes are recorded under.")
+def import_command(file, dry_run, email) -> None:
+    """Import country profiles from FILE (the export's format); nothing changes on any error."""
+    user_id = None
+    if email:
+        user_id = services.staff_user_id(email)
+        if user_id is None:
+            raise click.ClickException(f"No active staff account with email address {email}.")
+    data = file.read()
+    # Messages in English, like the rest of the command line.
+    with force_locale("en"):
+        try:
+            plan = csv_import.plan_import(data)
+        except CsvImportError as failure:
+            for error in failure.errors:
+                click.echo(str(error), err=True)
+            click.echo(f"{len(failure.errors)} errors; nothing was imported.", err=True)
+            raise SystemExit(1)
+        for preview in plan.previews:
+            _echo_preview(preview)
+        if dry_run:
+            click.echo(f"{len(plan.previews)} of {len(plan.rows)} countries would change (dry run: "
+                       "nothing was imported).")
+            return
+        try:
+            changed = csv_import.apply_import(data, plan.versions, user_id=user_id)
+        except Conflict as conflict:
+            click.echo(f"{conflict.message} Nothing was imported.", err=True)
+            raise SystemExit(1)
+    click.echo(f"Changed {changed} of {len(plan.rows)} countries.")
+
+
+def _echo_preview(preview: csv_import.CountryPreview) -> None:
+    click.echo(f"{preview.country.alpha2} {preview.country.name_en}")
+    _echo_changes(preview.fields, "  ")
+    for item in preview.items:
+        click.echo(f"  {item.entity} {item.position}: {item.action}")
+        _echo_changes(item.fields, "    ")
+
+
+def _echo_changes(changes: list[csv_import.FieldChange], indent: str) -> None:
+    for change in changes:
+        click.echo(f"{indent}{change.spec.label}: {change.old!r} -> {change.new!r}")

@@ -1,0 +1,270 @@
+"""The CSV format of country profiles: columns, encoding, escaping, reading and writing.
+
+One row per country, ordered by ``alpha2``. The columns, in this order:
+
+- ``alpha2, alpha3, name_nl, name_en, region``: reference data. Exported; on import
+  only ``alpha2`` is read (it identifies the country), the others are ignored.
+- every field of ``countries.fields.COUNTRY_FIELDS`` by its name
+  (``portfolio_holder`` as the account's email address);
+- the agreements flattened as ``agreement_<n>_<field>`` for each field of
+  ``AGREEMENT_FIELDS``, n = 1..N, then the missions as ``mission_<n>_<field>`` for
+  each field of ``MISSION_FIELDS``, n = 1..M. N and M are the largest number any
+  exported country has, but at least 2 and 3, so a fixed data set always gets the
+  same header. An import accepts any N and M; a group whose cells are all empty is
+  no item.
+
+Values: dates as ISO ``YYYY-MM-DD``, choices by their code (``yes``, ``no``,
+``sometimes``, ``unknown``, ``eu_readmission``, ...), an empty cell is "none" or the
+field's default.
+
+Encoding: UTF-8 with a byte order mark, ``;`` between cells (what Dutch Excel
+expects) or ``,`` on request, CRLF line ends, quotes only where needed. An import
+detects the separator from the header line and takes the BOM as optional.
+
+Formula injection (OWASP "CSV injection"): a cell whose text, after any leading
+apostrophes, starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
+written with one extra ``'`` in front, so a spreadsheet shows it as text. An import
+removes exactly that one apostrophe again, so every value round-trips unchanged.
+
+This module touches no database: it turns model objects into rows and rows into
+parsed values; ``countries.csv_import`` compares and applies them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select
+from sqlalchemy.orm import selectinload
+
+from countries.fields import AGREEMENT_FIELDS, COUNTRY_FIELDS, MISSION_FIELDS, FieldError, FieldSpec
+from countries.models import Country
+
+BOM = "\ufeff"
+DELIMITERS = (";", ",")
+DEFAULT_DELIMITER = ";"
+REFERENCE_COLUMNS = ("alpha2", "alpha3", "name_nl", "name_en", "region")
+#: Each flattened item group: its fields and how many groups an export has at least.
+ITEM_GROUPS: dict[str, tuple[tuple[FieldSpec, ...], int]] = {
+    "agreement": (AGREEMENT_FIELDS, 2),
+    "mission": (MISSION_FIELDS, 3),
+}
+#: What a spreadsheet may take for the start of a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_ITEM_COLUMN = re.compile(r"^(agreement|mission)_([1-9][0-9]{0,2})_([a-z0-9_]+)$")
+
+
+@dataclass(frozen=True)
+class CellError:
+    """A problem with the file: at a line (1 = header) and column when known."""
+
+    line: int | None
+    column: str | None
+    message: Any
+
+    def __str__(self) -> str:
+        where = []
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.column:
+            where.append(f"column {self.column}")
+        return f"{', '.join(where)}: {self.message}" if where else str(self.message)
+
+
+class CsvImportError(Exception):
+    """The file cannot be imported; ``errors`` lists every problem found."""
+
+    def __init__(self, errors: list[CellError]):
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+@dataclass
+class ImportRow:
+    """One country's row, parsed: field values and the agreements and missions in order."""
+
+    line: int
+    alpha2: str
+    values: dict[str, Any]
+    items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+# -- cells --------------------------------------------------------------------------------
+
+def escape_cell(text: str) -> str:
+    """Neutralise text a spreadsheet could run as a formula by prefixing one ``'``."""
+    return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
+
+
+def unescape_cell(text: str) -> str:
+    """Undo ``escape_cell``: drop the one ``'`` it added, and nothing else."""
+    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
+def item_column(entity: str, position: int, name: str) -> str:
+    """Return the column name of one field of the ``position``-th agreement or mission."""
+    return f"{entity}_{position}_{name}"
+
+
+# -- export -------------------------------------------------------------------------------
+
+def with_items(query: Select) -> Select:
+    """Load each country's agreements, missions and portfolio holder with the query."""
+    return query.options(
+        selectinload(Country.agreements),
+        selectinload(Country.missions),
+        selectinload(Country.portfolio_holder),
+    )
+
+
+def header(counts: dict[str, int]) -> list[str]:
+    """Return the column names for ``counts`` agreement and mission groups."""
+    columns = list(REFERENCE_COLUMNS) + [spec.name for spec in COUNTRY_FIELDS]
+    for entity, (specs, _minimum) in ITEM_GROUPS.items():
+        for position in range(1, counts[entity] + 1):
+            columns.extend(item_column(entity, position, spec.name) for spec in specs)
+    return columns
+
+
+def country_record(country: Country) -> dict[str, str]:
+    """Return a country's values as text by column name (not yet escaped)."""
+    record = {name: getattr(country, name) or "" for name in REFERENCE_COLUMNS}
+    record.update({spec.name: spec.text_of(country) for spec in COUNTRY_FIELDS})
+    for entity, (specs, _minimum) in ITEM_GROUPS.items():
+        for position, item in enumerate(getattr(country, entity + "s"), start=1):
+            record.update({item_column(entity, position, s.name): s.text_of(item) for s in specs})
+    return record
+
+
+def write_csv(countries: Iterable[Country], delimiter: str = DEFAULT_DELIMITER) -> bytes:
+    """Return the countries as a CSV file (UTF-8 with BOM), one row per country by alpha2."""
+    if delimiter not in DELIMITERS:
+        raise ValueError(delimiter)
+    ordered = sorted(countries, key=lambda c: c.alpha2)
+    counts = {
+        entity: max([minimum] + [len(getattr(c, entity + "s")) for c in ordered])
+        for entity, (_specs, minimum) in ITEM_GROUPS.items()
+    }
+    columns = header(counts)
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(columns)
+    for country in ordered:
+        record = country_record(country)
+        writer.writerow([escape_cell(record.get(name, "")) for name in columns])
+    return out.getvalue().encode("utf-8")
+
+
+# -- import -------------------------------------------------------------------------------
+
+def read_csv(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Decode a file and check its header; return the columns and (line, cells) per row.
+
+    Cells are unescaped. Raise CsvImportError for text that is not UTF-8, an empty
+    file or a wrong header; rows with too many or too few cells are reported too.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CsvImportError([CellError(None, None, _l(
+            "The file is not UTF-8 encoded text. Save it as \"CSV UTF-8\" and try again."))])
+    first_line = text.split("\n", 1)[0]
+    if not first_line.strip():
+        raise CsvImportError([CellError(1, None, _l("The file is empty or has no header line."))])
+    # The header names contain neither separator, so the first line shows which one is used.
+    delimiter = ";" if ";" in first_line else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        columns = [name.strip() for name in next(reader)]
+        check_header(columns)
+        rows = []
+        errors = []
+        line = reader.line_num + 1
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                if len(cells) != len(columns):
+                    errors.append(CellError(line, None, _l(
+                        "This row has %(found)d cells; the header has %(expected)d.",
+                        found=len(cells), expected=len(columns))))
+                else:
+                    rows.append((line, {c: unescape_cell(v) for c, v in zip(columns, cells)}))
+            line = reader.line_num + 1
+    except csv.Error:
+        raise CsvImportError([CellError(reader.line_num or 1, None, _l(
+            "The file is not valid CSV here (check the quotes)."))])
+    if errors:
+        raise CsvImportError(errors)
+    return columns, rows
+
+
+def check_header(columns: list[str]) -> None:
+    """Raise CsvImportError naming every missing, unknown or repeated column."""
+    errors = []
+    known = set(REFERENCE_COLUMNS) | {spec.name for spec in COUNTRY_FIELDS}
+    required = ["alpha2"] + [spec.name for spec in COUNTRY_FIELDS]
+    groups: dict[str, set[int]] = {entity: set() for entity in ITEM_GROUPS}
+    seen: set[str] = set()
+    for name in columns:
+        if name in seen:
+            errors.append(CellError(1, name, _l("This column appears more than once.")))
+        seen.add(name)
+        match = _ITEM_COLUMN.match(name)
+        if match and match.group(3) in {s.name for s in ITEM_GROUPS[match.group(1)][0]}:
+            groups[match.group(1)].add(int(match.group(2)))
+        elif name not in known:
+            errors.append(CellError(1, name, _l("Unknown column.")))
+    # Every agreement or mission group from 1 to the highest must be complete, so that
+    # a half-deleted group is not silently read as fewer items.
+    for entity, positions in groups.items():
+        for position in range(1, max(positions, default=0) + 1):
+            required.extend(item_column(entity, position, s.name) for s in ITEM_GROUPS[entity][0])
+    missing = [name for name in required if name not in seen]
+    errors.extend(CellError(1, name, _l("This column is missing.")) for name in missing)
+    if errors:
+        raise CsvImportError(errors)
+
+
+def item_counts(columns: list[str]) -> dict[str, int]:
+    """Return how many agreement and mission groups a checked header has."""
+    counts = {entity: 0 for entity in ITEM_GROUPS}
+    for name in columns:
+        match = _ITEM_COLUMN.match(name)
+        if match:
+            counts[match.group(1)] = max(counts[match.group(1)], int(match.group(2)))
+    return counts
+
+
+def parse_row(line: int, cells: dict[str, str], counts: dict[str, int],
+              resolve_user: Callable[[str], int | None]) -> tuple[ImportRow, list[CellError]]:
+    """Parse one row's cells into field values; return the row and every cell error."""
+    errors: list[CellError] = []
+
+    def parse(specs: tuple[FieldSpec, ...], column_of: Callable[[str], str]) -> dict[str, Any]:
+        values = {}
+        for spec in specs:
+            try:
+                text = cells[column_of(spec.name)]
+                values[spec.name] = spec.parse(text, resolve_user=resolve_user)
+            except FieldError as error:
+                errors.append(CellError(line, column_of(spec.name), error.message))
+        return values
+
+    row = ImportRow(line, cells["alpha2"].strip().upper(), parse(COUNTRY_FIELDS, lambda name: name))
+    for entity, (specs, _minimum) in ITEM_GROUPS.items():
+        row.items[entity] = []
+        for position in range(1, counts[entity] + 1):
+            def column_of(name: str, position=position, entity=entity) -> str:
+                return item_column(entity, position, name)
+
+            if all(not cells[column_of(spec.name)].strip() for spec in specs):
+                continue  # an all-empty group is no item
+            row.items[entity].append(parse(specs, column_of))
+    return row, errors

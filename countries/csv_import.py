@@ -1,0 +1,184 @@
+"""Import country profiles from CSV: check the whole file, preview the changes, apply them.
+
+Nothing is applied unless every row is valid. The preview is computed without
+writing; applying edits every changed country in one transaction, each with the
+version seen at preview time, so a profile someone saved in between stops the whole
+import instead of being overwritten. Agreements and missions are matched by position:
+the first in the file is the first existing one (by id); missing ones are removed,
+extra ones added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from countries import csv_format, services
+from countries.csv_format import CellError, CsvImportError, ImportRow
+from countries.fields import FIELDS_BY_ENTITY, FieldSpec
+from countries.models import Country
+from lp.auth.models import User
+from lp.extensions import db
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field that would change, as text: ``old`` and ``new`` ("" is empty)."""
+
+    spec: FieldSpec
+    old: str
+    new: str
+
+    def shown(self, text: str) -> Any:
+        """Return a text as a person reads it: the label of a choice."""
+        return self.spec.choice_label(text) if self.spec.kind == "choice" and text else text
+
+
+@dataclass
+class ItemChange:
+    """An agreement or mission at a position that would be added, changed or removed."""
+
+    entity: str
+    position: int
+    action: str  # added, changed, removed
+    fields: list[FieldChange]
+
+
+@dataclass
+class CountryPreview:
+    """What an import would change in one country."""
+
+    country: Country
+    fields: list[FieldChange] = field(default_factory=list)
+    items: list[ItemChange] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.fields or self.items)
+
+
+@dataclass
+class ImportPlan:
+    """A checked file: the rows, the countries they change, and the versions seen."""
+
+    rows: list[ImportRow]
+    countries: dict[str, Country]
+    previews: list[CountryPreview]
+    #: Each country's version when the plan was made; applying expects it unchanged.
+    versions: dict[str, int]
+
+
+def plan_import(data: bytes) -> ImportPlan:
+    """Check a CSV file against the database and return what it would change.
+
+    Raise CsvImportError listing every problem (header, and each bad cell by line and
+    column) when anything is wrong.
+    """
+    columns, cells_by_line = csv_format.read_csv(data)
+    counts = csv_format.item_counts(columns)
+    countries = {c.alpha2: c for c in db.session.scalars(csv_format.with_items(select(Country)))}
+    rows: list[ImportRow] = []
+    errors: list[CellError] = []
+    first_line: dict[str, int] = {}
+    for line, cells in cells_by_line:
+        row, row_errors = csv_format.parse_row(line, cells, counts, services.staff_user_id)
+        if row.alpha2 not in countries:
+            row_errors.insert(0, CellError(line, "alpha2", _l(
+                "Unknown country code %(code)s.", code=row.alpha2 or "—")))
+        elif row.alpha2 in first_line:
+            row_errors.insert(0, CellError(line, "alpha2", _l(
+                "This country is already in line %(line)d.", line=first_line[row.alpha2])))
+        else:
+            first_line[row.alpha2] = line
+        errors.extend(row_errors)
+        rows.append(row)
+    if errors:
+        raise CsvImportError(errors)
+    previews = [preview_row(countries[row.alpha2], row) for row in rows]
+    return ImportPlan(
+        rows=rows,
+        countries=countries,
+        previews=[p for p in previews if p.changed],
+        versions={row.alpha2: countries[row.alpha2].version for row in rows},
+    )
+
+
+def _text(spec: FieldSpec, value: Any) -> str:
+    # The same text ProfileEdit records in the history, so preview and history agree.
+    if spec.kind == "user":
+        value = db.session.get(User, value) if value else None
+    return spec.to_text(value)
+
+
+def _field_changes(entity: str, obj: Any | None,
+                   values: dict[str, Any] | None) -> list[FieldChange]:
+    changes = []
+    for spec in FIELDS_BY_ENTITY[entity]:
+        old = spec.text_of(obj) if obj is not None else ""
+        new = _text(spec, values.get(spec.name, spec.empty_value())) if values is not None else ""
+        if old != new:
+            changes.append(FieldChange(spec, old, new))
+    return changes
+
+
+def preview_row(country: Country, row: ImportRow) -> CountryPreview:
+    """Return what importing ``row`` would change in ``country``, without writing."""
+    preview = CountryPreview(country, _field_changes("country", country, row.values))
+    for entity, wanted in row.items.items():
+        existing = list(services.iter_items(country, entity))
+        for index in range(max(len(existing), len(wanted))):
+            obj = existing[index] if index < len(existing) else None
+            values = wanted[index] if index < len(wanted) else None
+            changes = _field_changes(entity, obj, values)
+            if obj is None:
+                action = "added"
+            elif values is None:
+                action = "removed"
+            elif changes:
+                action = "changed"
+            else:
+                continue
+            preview.items.append(ItemChange(entity, index + 1, action, changes))
+    return preview
+
+
+def apply_import(data: bytes, versions: dict[str, int], *, user_id: int | None) -> int:
+    """Apply a file previewed with ``versions``; return the number of countries changed.
+
+    Raise CsvImportError when the file no longer passes the checks, and Conflict when
+    a country changed since the preview; in both cases nothing is applied.
+    """
+    plan = plan_import(data)
+    changed = 0
+    try:
+        for row in plan.rows:
+            country = plan.countries[row.alpha2]
+            if not preview_row(country, row).changed:
+                continue
+            # A country the preview did not see (version 0 never exists) is a conflict too.
+            edit = services.ProfileEdit(country, expected_version=versions.get(row.alpha2, 0),
+                                        user_id=user_id, source="import")
+            _edit_country(edit, country, row)
+            if edit.flush():
+                changed += 1
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return changed
+
+
+def _edit_country(edit: services.ProfileEdit, country: Country, row: ImportRow) -> None:
+    edit.set_fields("country", country, row.values)
+    for entity, wanted in row.items.items():
+        existing = list(services.iter_items(country, entity))
+        for obj, values in zip(existing, wanted):
+            edit.set_fields(entity, obj, values)
+        for values in wanted[len(existing):]:
+            edit.add(entity, values)
+        for obj in existing[len(wanted):]:
+            edit.remove(entity, obj)
+
