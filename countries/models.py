@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lp.extensions import db
@@ -35,6 +35,8 @@ class Country(db.Model):
     portfolio_holder_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     notes: Mapped[str] = mapped_column(Text, default="")
     last_reviewed_on: Mapped[date | None] = mapped_column(Date)
+    #: Overrides of the reminder policy for this country (see lp.deadlines.POLICY_DEFAULTS).
+    reminder_policy: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
 
     #: Bumped by every change to the profile, its agreements or its missions.
     version: Mapped[int] = mapped_column(default=1)

@@ -27,6 +27,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path, os.environ, test_config))
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PROJECT_ROOT / "translations")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
     if app.config["LP_TRUST_PROXY"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -36,6 +37,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
+    if app.config["LP_SCHEDULER"] and not app.testing:
+        from lp.scheduler import start_in_process
+
+        start_in_process(app)
     return app
 
 
@@ -63,8 +68,11 @@ def _register_blueprints(app: Flask) -> None:
     from countries.transfer import bp as country_transfer_bp
     from countries.views import bp as countries_bp
     from lp import navigation
+    from lp.requests.person_views import bp as persons_bp
+    from lp.requests.views import bp as requests_bp
 
-    for blueprint in (health_bp, auth_bp, main_bp, countries_bp, country_transfer_bp, admin_bp, api_bp):
+    for blueprint in (health_bp, auth_bp, main_bp, requests_bp, persons_bp, countries_bp,
+                      country_transfer_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
     navigation.init_app(app, list(navigation.DEFAULT_ITEMS))
 

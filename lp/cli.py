@@ -36,8 +36,10 @@ def register_commands() -> None:
     """Attach the command groups that the packages own."""
     from countries.cli import countries_cli
     from lp.auth.cli import tokens_cli, users_cli
+    from lp.reminders.cli import digest_cli, outbox_cli, reminders_cli, scheduler_command
 
-    for group in (users_cli, tokens_cli, countries_cli):
+    for group in (users_cli, tokens_cli, countries_cli, reminders_cli, digest_cli, outbox_cli,
+                  scheduler_command):
         lp_cli.add_command(group)
 
 

@@ -22,22 +22,38 @@ DEFAULTS: dict[str, Any] = {
     "LP_TIMEZONE": "Europe/Amsterdam",
     "LP_DEFAULT_REPLY_DAYS": 30,
     "LP_SCHEDULER": False,
+    "LP_BASE_URL": "http://127.0.0.1:5000",
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_FROM": "LP-tracker <lp-tracker@localhost>",
+    # Reminder policy overrides (days; see lp/deadlines.py); unset keeps the default.
+    "LP_POLICY_OVERDUE_LEVEL2_DAYS": None,
+    "LP_POLICY_OVERDUE_LEVEL3_DAYS": None,
+    "LP_POLICY_NO_REPLY_DAYS": None,
+    "LP_POLICY_PRESENTATION_UNSCHEDULED_DAYS": None,
+    "LP_POLICY_PRESENTABILITY_WORKING_DAYS": None,
+    "LP_POLICY_LP_EXPIRY_DAYS": None,
+    "LP_POLICY_REVIEW_DAYS": None,
     "LP_TRUST_PROXY": False,
 }
 
 #: Settings read from the environment as integers or booleans rather than text.
 _INTEGERS = {
+    "MAIL_PORT",
     "LP_DEFAULT_REPLY_DAYS",
     "LP_PASSWORD_MIN_LENGTH",
     "LP_LOGIN_MAX_FAILURES_PER_ACCOUNT",
     "LP_LOGIN_MAX_FAILURES_PER_ADDRESS",
     "LP_LOGIN_WINDOW_MINUTES",
 }
-_BOOLEANS = {"LP_SCHEDULER", "LP_TRUST_PROXY"}
+_BOOLEANS = {"LP_SCHEDULER", "LP_TRUST_PROXY", "MAIL_USE_TLS"}
 
 
 def _parse_env(name: str, raw: str) -> Any:
-    if name in _INTEGERS:
+    if name in _INTEGERS or name.startswith("LP_POLICY_"):
         return int(raw)
     if name in _BOOLEANS:
         return raw.strip().lower() in {"1", "true", "yes", "on"}

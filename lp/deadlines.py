@@ -1,24 +1,62 @@
-"""The deadline engine: when a reply is due, and (later) when each reminder fires.
+"""The deadline engine: when a reply is due and on which day each reminder fires.
 
-Reply due = submission + the country's agreement time limit in calendar days (the
-default when no agreement gives one), plus the days the clock was paused. A person
-in detention halves the interval.
+Everything time-related in the reminder policy lives here (DESIGN.md, "Reminders and
+digests"), as pure functions over plain facts, so the sweep can evaluate 100,000
+requests quickly and the tests can check each rule day by day.
+
+- Reply due = submission + the country's agreement time limit in calendar days (the
+  policy's ``reply_days`` when no agreement gives one) + the days the clock was paused.
+- Reply overdue: level 1 from the day after reply due, level 2 ``overdue_level2_days``
+  later (note verbale), level 3 ``overdue_level3_days`` later (escalate).
+- No reply ``no_reply_days`` after submission: prompt to record "no reply".
+- Presentation required but none scheduled ``presentation_unscheduled_days`` after
+  submission.
+- Presentability check ``presentability_working_days`` working days (Dutch public
+  holidays skipped) before a scheduled presentation.
+- An issued LP that expires within ``lp_expiry_days`` days with no departure recorded.
+- A country profile (with a portfolio holder) not reviewed for ``review_days`` days.
+A person in detention halves every interval (rounded up). Nothing fires for closed or
+paused requests. Each value comes from the defaults below, then ``LP_POLICY_<NAME>``
+settings, then the country's own ``reminder_policy``.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any, Mapping
 
+import holidays
 from flask import current_app
 
 from lp.requests.lifecycle import AWAITING_ANSWER
 
+POLICY_DEFAULTS: dict[str, int] = {
+    "reply_days": 30,
+    "overdue_level2_days": 30,
+    "overdue_level3_days": 90,
+    "no_reply_days": 365,
+    "presentation_unscheduled_days": 60,
+    "presentability_working_days": 3,
+    "lp_expiry_days": 14,
+    "review_days": 365,
+}
 
-def reply_limit_days(country) -> int:
-    """Return the reply time limit for a country: the shortest its agreements give."""
-    limits = [a.reply_time_limit_days for a in country.agreements if a.reply_time_limit_days]
-    return min(limits) if limits else current_app.config["LP_DEFAULT_REPLY_DAYS"]
+
+def policy(country_policy: Mapping[str, Any] | None = None) -> dict[str, int]:
+    """Return the reminder policy: defaults, then settings, then a country's overrides."""
+    values = dict(POLICY_DEFAULTS)
+    values["reply_days"] = current_app.config.get("LP_DEFAULT_REPLY_DAYS", values["reply_days"])
+    for name in POLICY_DEFAULTS:
+        configured = current_app.config.get(f"LP_POLICY_{name.upper()}")
+        if configured is not None:
+            values[name] = int(configured)
+    for name, value in (country_policy or {}).items():
+        if name in POLICY_DEFAULTS and value is not None:
+            values[name] = int(value)
+    return values
 
 
 def scaled(days: int, in_detention: bool) -> int:
@@ -26,14 +64,110 @@ def scaled(days: int, in_detention: bool) -> int:
     return math.ceil(days / 2) if in_detention else days
 
 
-def reply_due_on(request) -> date | None:
-    """Return the day by which the embassy should have answered, or None.
+def reply_limit_days(country) -> int:
+    """Return the reply time limit for a country: the shortest its agreements give."""
+    limits = [a.reply_time_limit_days for a in country.agreements if a.reply_time_limit_days]
+    return min(limits) if limits else policy(country.reminder_policy)["reply_days"]
 
-    None when the request is not waiting for an answer or its clock is paused.
-    """
-    if request.status not in AWAITING_ANSWER or request.submitted_on is None:
+
+def compute_reply_due(submitted_on: date | None, status: str, paused_since: date | None, paused_days: int,
+                      limit_days: int, in_detention: bool) -> date | None:
+    """Return the day the answer is due, or None when not waiting or while paused."""
+    if status not in AWAITING_ANSWER or submitted_on is None or paused_since is not None:
         return None
-    if request.paused_since is not None:
-        return None
-    days = scaled(reply_limit_days(request.country), request.person.in_detention)
-    return request.submitted_on + timedelta(days=days + request.paused_days)
+    return submitted_on + timedelta(days=scaled(limit_days, in_detention) + paused_days)
+
+
+def reply_due_on(request) -> date | None:
+    """Return the day by which the embassy should have answered a request, or None."""
+    return compute_reply_due(request.submitted_on, request.status, request.paused_since,
+                             request.paused_days, reply_limit_days(request.country),
+                             request.person.in_detention)
+
+
+@lru_cache(maxsize=64)
+def _dutch_holidays(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("NL", years=year)
+
+
+def is_working_day(day: date) -> bool:
+    """Return whether ``day`` is a Dutch working day (not a weekend or public holiday)."""
+    return day.weekday() < 5 and day not in _dutch_holidays(day.year)
+
+
+def working_days_before(day: date, count: int) -> date:
+    """Return the working day that lies ``count`` working days before ``day``."""
+    current = day
+    while count > 0:
+        current -= timedelta(days=1)
+        if is_working_day(current):
+            count -= 1
+    return current
+
+
+def next_working_day(day: date) -> date:
+    """Return ``day`` itself if it is a working day, else the next one."""
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    """What the reminder rules need to know about one open request."""
+
+    status: str
+    submitted_on: date | None
+    reply_due_on: date | None
+    paused: bool
+    in_detention: bool
+    presentation_required: str
+    next_presentation_on: date | None
+    valid_until: date | None
+    policy: Mapping[str, int]
+
+
+#: Reminder kinds, and the level numbers they use.
+KINDS = ("reply_overdue", "no_reply", "presentation_not_scheduled", "presentability_check",
+         "lp_expiring", "profile_review")
+
+
+def request_reminders(facts: RequestFacts, today: date) -> list[tuple[str, int, date]]:
+    """Return (kind, level, due since) for every reminder a request has earned by ``today``."""
+    if facts.paused:
+        return []
+    p, detained = facts.policy, facts.in_detention
+    found: list[tuple[str, int, date]] = []
+    if facts.status in AWAITING_ANSWER and facts.reply_due_on is not None:
+        first = facts.reply_due_on + timedelta(days=1)
+        steps = ((1, first),
+                 (2, first + timedelta(days=scaled(p["overdue_level2_days"], detained))),
+                 (3, first + timedelta(days=scaled(p["overdue_level3_days"], detained))))
+        found += [("reply_overdue", level, since) for level, since in steps if since <= today]
+    if facts.status in AWAITING_ANSWER and facts.submitted_on is not None:
+        since = facts.submitted_on + timedelta(days=scaled(p["no_reply_days"], detained))
+        if since <= today:
+            found.append(("no_reply", 1, since))
+    # "submitted" means no presentation is scheduled now (also after a no-show).
+    if facts.status == "submitted" and facts.presentation_required == "yes" and facts.submitted_on is not None:
+        since = facts.submitted_on + timedelta(days=scaled(p["presentation_unscheduled_days"], detained))
+        if since <= today:
+            found.append(("presentation_not_scheduled", 1, since))
+    if facts.status == "presentation_scheduled" and facts.next_presentation_on is not None:
+        since = working_days_before(facts.next_presentation_on,
+                                    scaled(p["presentability_working_days"], detained))
+        if since <= today <= facts.next_presentation_on:
+            found.append(("presentability_check", 1, since))
+    if facts.status == "issued" and facts.valid_until is not None:
+        since = facts.valid_until - timedelta(days=scaled(p["lp_expiry_days"], detained))
+        if since <= today <= facts.valid_until:
+            found.append(("lp_expiring", 1, since))
+    return found
+
+
+def profile_review_due(last_reviewed_on: date | None, country_policy: Mapping[str, int], today: date) -> date | None:
+    """Return since when a profile is due for review, or None if it is not."""
+    if last_reviewed_on is None:
+        return today
+    since = last_reviewed_on + timedelta(days=country_policy["review_days"])
+    return since if since <= today else None

@@ -20,6 +20,7 @@ from lp.extensions import db
 from lp.requests.lifecycle import (
     CLOSED, CONTACT_STATES, EVENT_FIELDS, PAUSE_STATES, STATUS_LABELS, TRANSITIONS, Transition,
 )
+from lp.reminders.sweep import close_for_request
 from lp.requests.models import LpRequest, Person, RequestEvent
 from lp.types import utcnow
 from lp.validation import Conflict, ValidationFailed
@@ -31,6 +32,9 @@ OUTCOME_COLUMNS = frozenset({
 })
 #: Editable fields of a request that are not part of the workflow.
 DETAIL_FIELDS = ("mission", "embassy_reference", "documents_enclosed", "identity_requested")
+#: The values of a contact with the embassy, and of pausing or resuming the clock.
+CONTACT_FIELDS = ("contact_kind", "occurred_on", "note")
+CLOCK_FIELDS = ("occurred_on", "reason")
 
 
 class IllegalTransition(Conflict):
@@ -117,8 +121,12 @@ def _check_version(request: LpRequest, expected_version: int | None) -> None:
 
 
 def create_request(person: Person, country: Country, mission: Mission | None, *, user_id: int | None,
-                   details: dict[str, Any] | None = None) -> LpRequest:
-    """Create a draft request; the reference is assigned from its number."""
+                   details: dict[str, Any] | None = None, submit: dict[str, Any] | None = None) -> LpRequest:
+    """Create a draft request; the reference is assigned from its number.
+
+    With ``submit`` (the raw data of the ``submit`` transition) the submission is
+    recorded in the same transaction: if that data is refused, nothing is saved.
+    """
     if mission is not None and mission.country_id != country.id:
         raise ValidationFailed.single("mission", _l("This mission does not represent the chosen country."))
     request = LpRequest(person=person, country=country, mission=mission, status="draft",
@@ -130,6 +138,12 @@ def create_request(person: Person, country: Country, mission: Mission | None, *,
     db.session.flush()
     request.reference = reference_for(request)
     _record(request, "created", user_id=user_id, to_status="draft")
+    if submit is not None:
+        try:
+            _transition(request, "submit", submit, user_id=user_id)
+        except Exception:
+            db.session.rollback()  # the flushed draft goes too
+            raise
     _commit()
     return request
 
@@ -137,6 +151,14 @@ def create_request(person: Person, country: Country, mission: Mission | None, *,
 def apply_transition(request: LpRequest, action: str, raw: dict[str, Any], *, user_id: int | None,
                      note: str = "", expected_version: int | None = None) -> RequestEvent:
     """Apply a lifecycle transition with its data, and record it; or raise and change nothing."""
+    event = _transition(request, action, raw, user_id=user_id, note=note, expected_version=expected_version)
+    _commit()
+    return event
+
+
+def _transition(request: LpRequest, action: str, raw: dict[str, Any], *, user_id: int | None,
+                note: str = "", expected_version: int | None = None) -> RequestEvent:
+    """Check and apply a transition in the session, without committing."""
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise ValidationFailed.single("action", _l("Unknown action."))
@@ -154,7 +176,6 @@ def apply_transition(request: LpRequest, action: str, raw: dict[str, Any], *, us
     event = _record(request, "status", user_id=user_id, occurred_on=_event_date(values), note=note,
                     data=values, from_status=from_status, to_status=target)
     refresh_deadlines([request])
-    _commit()
     return event
 
 
@@ -181,6 +202,7 @@ def _apply(request: LpRequest, transition: Transition, values: dict[str, Any]) -
     elif transition.name == "record_expiry":
         request.decided_on = request.valid_until
     if target in CLOSED:
+        close_for_request(request.id)
         request.is_open = False
         request.paused_since = None
         request.next_presentation_at = None
@@ -194,12 +216,40 @@ def record_contact(request: LpRequest, raw: dict[str, Any], *, user_id: int | No
     _check_version(request, expected_version)
     if request.status not in CONTACT_STATES:
         raise IllegalTransition(_l("Contacts can be recorded only after submission and before closure."))
-    values = parse_event_data(("contact_kind", "occurred_on", "note"), raw)
+    values = parse_event_data(CONTACT_FIELDS, raw)
     _check_dates(request, {"occurred_on": values["occurred_on"]})
     event = _record(request, "contact", user_id=user_id, occurred_on=values["occurred_on"],
                     note=values.pop("note"), data=values)
     _commit()
     return event
+
+
+def record_note_verbale(requests: list[LpRequest], raw: dict[str, Any], *, user_id: int | None,
+                        mission_id: int | None = None) -> list[RequestEvent]:
+    """Record one note verbale to a mission as a contact on each of its ``requests``, all or none.
+
+    Every request must belong to the same mission (``mission_id`` when given) and allow
+    contacts; otherwise nothing is recorded.
+    """
+    if not requests:
+        raise ValidationFailed.single("requests", _l("Select at least one request."))
+    missions = {request.mission_id for request in requests}
+    if None in missions or len(missions) != 1 or (mission_id is not None and missions != {mission_id}):
+        raise ValidationFailed.single("requests", _l("All selected requests must belong to the same mission."))
+    closed = [request.reference for request in requests if request.status not in CONTACT_STATES]
+    if closed:
+        raise IllegalTransition(_l("Contacts can be recorded only after submission and before closure: "
+                                   "%(references)s.", references=", ".join(closed)))
+    values = parse_event_data(("occurred_on", "note"), raw)
+    for request in requests:
+        _check_dates(request, {"occurred_on": values["occurred_on"]})
+    events = [
+        _record(request, "contact", user_id=user_id, occurred_on=values["occurred_on"], note=values["note"],
+                data={"contact_kind": "note_verbale", "occurred_on": values["occurred_on"]})
+        for request in requests
+    ]
+    _commit()
+    return events
 
 
 def pause_clock(request: LpRequest, raw: dict[str, Any], *, user_id: int | None,
@@ -208,7 +258,7 @@ def pause_clock(request: LpRequest, raw: dict[str, Any], *, user_id: int | None,
     _check_version(request, expected_version)
     if request.status not in PAUSE_STATES or request.paused_since is not None:
         raise IllegalTransition(_l("The clock can be paused only while waiting for an answer, and not twice."))
-    values = parse_event_data(("reason", "occurred_on"), raw)
+    values = parse_event_data(CLOCK_FIELDS, raw)
     _check_dates(request, values)
     request.paused_since = values["occurred_on"]
     event = _record(request, "pause", user_id=user_id, occurred_on=values["occurred_on"],
@@ -224,7 +274,7 @@ def resume_clock(request: LpRequest, raw: dict[str, Any], *, user_id: int | None
     _check_version(request, expected_version)
     if request.paused_since is None:
         raise IllegalTransition(_l("The clock is not paused."))
-    values = parse_event_data(("reason", "occurred_on"), raw)
+    values = parse_event_data(CLOCK_FIELDS, raw)
     _check_dates(request, values)
     if values["occurred_on"] < request.paused_since:
         raise ValidationFailed.single("occurred_on", _l("The clock cannot resume before it was paused."))

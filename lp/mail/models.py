@@ -1,0 +1,33 @@
+"""The mail outbox: every mail is stored first, then delivered (and retried) from here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lp.extensions import db
+from lp.types import UTCDateTime, utcnow
+
+
+class OutboxMail(db.Model):
+    __tablename__ = "outbox_mails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Makes a mail unique, e.g. "digest:<user id>:<ISO year>-W<week>": enqueued once.
+    dedupe_key: Mapped[str] = mapped_column(String(80), unique=True)
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(250))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: A delivery run owns the mail until then, so two runs never send it both.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_outbox_mails_pending", "sent_at", "next_attempt_at"),)

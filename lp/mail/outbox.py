@@ -1,0 +1,132 @@
+"""Queue mails in the outbox and deliver them by SMTP, or as .eml files without a server.
+
+A mail that cannot be sent (server down, recipient refused) stays queued with its
+error and is retried with exponential backoff. Each delivery run claims a mail
+with a lease before sending, so two runs never send the same mail.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from lp.extensions import db
+from lp.mail.models import OutboxMail
+from lp.types import utcnow
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=5)
+MAX_BACKOFF = timedelta(hours=6)
+
+
+def enqueue(dedupe_key: str, to_address: str, subject: str, text: str, html: str,
+            recipient_id: int | None = None) -> bool:
+    """Queue a mail unless one with the same key exists; return whether it was queued.
+
+    The caller commits. The unique key makes this safe across processes.
+    """
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(OutboxMail)
+        .values(dedupe_key=dedupe_key, to_address=to_address, subject=subject, body_text=text,
+                body_html=html, recipient_id=recipient_id, created_at=utcnow(), attempts=0,
+                last_error="", next_attempt_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMail.id)
+    )
+    return db.session.execute(statement).first() is not None
+
+
+def build_message(mail: OutboxMail) -> EmailMessage:
+    """Return the mail as a MIME message with a plain-text and an HTML part."""
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = mail.to_address
+    message["Subject"] = mail.subject
+    message["Message-ID"] = make_msgid(idstring=f"lp-{mail.id}")
+    message.set_content(mail.body_text)
+    message.add_alternative(mail.body_html, subtype="html")
+    return message
+
+
+@dataclass
+class DeliveryResult:
+    sent: int = 0
+    failed: int = 0
+
+
+def _claim(mail_id: int) -> bool:
+    now = utcnow()
+    claimed = db.session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id == mail_id, OutboxMail.sent_at.is_(None),
+               or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < now))
+        .values(claimed_until=now + LEASE)
+    ).rowcount
+    db.session.commit()
+    return claimed == 1
+
+
+def _backoff(attempts: int) -> timedelta:
+    return min(timedelta(minutes=2 ** attempts), MAX_BACKOFF)
+
+
+def _send(message: EmailMessage) -> None:
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        outbox = Path(current_app.instance_path) / "outbox"
+        outbox.mkdir(parents=True, exist_ok=True)
+        name = message["Message-ID"].strip("<>").replace("@", "_").replace("/", "_")
+        (outbox / f"{name}.eml").write_bytes(bytes(message))
+        return
+    smtp = smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25), timeout=20)
+    try:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+        smtp.send_message(message)
+    finally:
+        try:
+            smtp.quit()
+        except smtplib.SMTPException:
+            smtp.close()
+
+
+def deliver_pending(limit: int = 200) -> DeliveryResult:
+    """Send the queued mails that are due; record errors and schedule retries."""
+    result = DeliveryResult()
+    due = list(db.session.scalars(
+        select(OutboxMail.id)
+        .where(OutboxMail.sent_at.is_(None), OutboxMail.next_attempt_at <= utcnow())
+        .order_by(OutboxMail.id).limit(limit)
+    ))
+    for mail_id in due:
+        if not _claim(mail_id):
+            continue  # another run has it
+        mail = db.session.get(OutboxMail, mail_id)
+        try:
+            _send(build_message(mail))
+        except (OSError, smtplib.SMTPException) as error:
+            mail.attempts += 1
+            mail.last_error = f"{type(error).__name__}: {error}"[:2000]
+            mail.next_attempt_at = utcnow() + _backoff(mail.attempts)
+            mail.claimed_until = None
+            result.failed += 1
+            log.warning("mail %s not sent (attempt %s): %s", mail.id, mail.attempts, type(error).__name__)
+        else:
+            mail.sent_at = utcnow()
+            mail.attempts += 1
+            mail.last_error = ""
+            result.sent += 1
+        db.session.commit()
+    return result

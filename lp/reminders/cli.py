@@ -1,0 +1,77 @@
+"""``lp reminders``, ``lp digest``, ``lp outbox`` and ``lp scheduler`` commands."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+reminders_cli = AppGroup("reminders", help="Reminders for requests and profiles.")
+digest_cli = AppGroup("digest", help="The weekly digest mail.")
+outbox_cli = AppGroup("outbox", help="The mail outbox.")
+
+
+def _as_of(value: str | None) -> date:
+    from countries.services import today
+
+    if not value:
+        return today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="--as-of")
+
+
+@reminders_cli.command("sweep")
+@click.option("--as-of", "as_of", default=None, help="Evaluate the rules as on this day (YYYY-MM-DD).")
+def sweep_command(as_of) -> None:
+    """Create the reminders that are due and close those that no longer are."""
+    from lp.reminders.sweep import sweep
+
+    day = _as_of(as_of)
+    result = sweep(day)
+    click.echo(f"Sweep as of {day}: {result.requests_checked} open requests checked, "
+               f"{result.created} reminders created, {result.closed} closed, {result.reopened} reopened.")
+
+
+@digest_cli.command("send")
+@click.option("--as-of", "as_of", default=None, help="Build the digest as on this day (YYYY-MM-DD).")
+def digest_command(as_of) -> None:
+    """Queue this week's digest for every portfolio holder and deliver the outbox."""
+    from lp.digest import send_digests
+    from lp.mail.outbox import deliver_pending
+
+    day = _as_of(as_of)
+    result = send_digests(day)
+    delivery = deliver_pending()
+    click.echo(f"Digest for week of {day}: {result.queued} queued, {result.already_sent} already sent "
+               f"this week; {delivery.sent} mails delivered, {delivery.failed} failed (kept for retry).")
+
+
+@outbox_cli.command("deliver")
+def deliver_command() -> None:
+    """Deliver queued mail now."""
+    from lp.mail.outbox import deliver_pending
+
+    result = deliver_pending()
+    click.echo(f"{result.sent} mails delivered, {result.failed} failed (kept for retry).")
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the scheduler as its own process (production: exactly one, beside the web workers)."""
+    from lp.scheduler import build_scheduler, catch_up
+
+    app = current_app._get_current_object()
+    ran = catch_up(app)
+    if ran:
+        click.echo(f"Caught up: {', '.join(ran)}")
+    click.echo("Scheduler running; stop with Ctrl+C.")
+    scheduler = build_scheduler(app, blocking=True)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass

@@ -1,0 +1,59 @@
+"""Reminders: one record per (subject, kind, level), acknowledged or snoozed by staff."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lp.extensions import db
+from lp.types import UTCDateTime, utcnow
+
+
+class Reminder(db.Model):
+    __tablename__ = "reminders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: "request:<id>" or "country:<id>": one unique key for either kind of subject.
+    subject: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    level: Mapped[int] = mapped_column(default=1)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("lp_requests.id"))
+    country_id: Mapped[int] = mapped_column(ForeignKey("countries.id"))
+    mission_id: Mapped[int | None] = mapped_column(ForeignKey("missions.id"))
+    priority: Mapped[bool] = mapped_column(Boolean, default=False)
+    due_since: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    snoozed_until: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    request = relationship("LpRequest")
+    country = relationship("Country")
+    mission = relationship("Mission")
+    acknowledged_by = relationship("User")
+
+    __table_args__ = (
+        UniqueConstraint("subject", "kind", "level", name="uq_reminders_subject_kind_level"),
+        Index("ix_reminders_open", "closed_at", "acknowledged_at", "country_id"),
+        Index("ix_reminders_request", "request_id"),
+    )
+
+    def is_open_on(self, day: date) -> bool:
+        """Return whether the reminder still asks for attention on ``day``."""
+        if self.closed_at is not None or self.acknowledged_at is not None:
+            return False
+        return self.snoozed_until is None or self.snoozed_until <= day
+
+
+class JobRun(db.Model):
+    """The last time each scheduled job ran to completion (to catch up once after downtime)."""
+
+    __tablename__ = "job_runs"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_run_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_result: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,145 @@
+"""The reminder sweep: create the reminders that are due, close those no longer due.
+
+Safe to run twice or in two processes at once: the database's unique key on
+(subject, kind, level) and INSERT ... ON CONFLICT DO NOTHING create each reminder once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from countries.models import Country
+from lp import deadlines
+from lp.extensions import db
+from lp.reminders.models import Reminder
+from lp.requests.models import LpRequest, Person
+from lp.types import utcnow
+
+BATCH = 2000
+
+
+@dataclass
+class SweepResult:
+    created: int = 0
+    closed: int = 0
+    reopened: int = 0
+    requests_checked: int = 0
+
+
+Key = tuple[str, str, int]
+
+
+def _wanted_for_requests(as_of: date) -> tuple[dict[Key, dict], int]:
+    zone = ZoneInfo(current_app.config["LP_TIMEZONE"])
+    rows = db.session.execute(
+        select(
+            LpRequest.id, LpRequest.status, LpRequest.submitted_on, LpRequest.reply_due_on,
+            LpRequest.paused_since, LpRequest.valid_until, LpRequest.next_presentation_at,
+            LpRequest.country_id, LpRequest.mission_id, Person.in_detention_since,
+            Country.presentation_required, Country.reminder_policy,
+        )
+        .join(Person, Person.id == LpRequest.person_id)
+        .join(Country, Country.id == LpRequest.country_id)
+        .where(LpRequest.is_open.is_(True))
+    )
+    wanted: dict[Key, dict] = {}
+    policies: dict[int, dict] = {}
+    checked = 0
+    for row in rows:
+        checked += 1
+        policy = policies.get(row.country_id)
+        if policy is None:
+            policy = policies[row.country_id] = deadlines.policy(row.reminder_policy)
+        facts = deadlines.RequestFacts(
+            status=row.status,
+            submitted_on=row.submitted_on,
+            reply_due_on=row.reply_due_on,
+            paused=row.paused_since is not None,
+            in_detention=row.in_detention_since is not None,
+            presentation_required=row.presentation_required,
+            next_presentation_on=row.next_presentation_at.astimezone(zone).date()
+            if row.next_presentation_at else None,
+            valid_until=row.valid_until,
+            policy=policy,
+        )
+        subject = f"request:{row.id}"
+        for kind, level, since in deadlines.request_reminders(facts, as_of):
+            wanted[(subject, kind, level)] = {
+                "request_id": row.id, "country_id": row.country_id, "mission_id": row.mission_id,
+                "priority": facts.in_detention, "due_since": since,
+            }
+    return wanted, checked
+
+
+def _wanted_for_profiles(as_of: date) -> dict[Key, dict]:
+    wanted: dict[Key, dict] = {}
+    rows = db.session.execute(
+        select(Country.id, Country.last_reviewed_on, Country.reminder_policy)
+        .where(Country.portfolio_holder_id.is_not(None))
+    )
+    for row in rows:
+        since = deadlines.profile_review_due(row.last_reviewed_on, deadlines.policy(row.reminder_policy), as_of)
+        if since is not None:
+            wanted[(f"country:{row.id}", "profile_review", 1)] = {
+                "request_id": None, "country_id": row.id, "mission_id": None, "priority": False,
+                "due_since": since,
+            }
+    return wanted
+
+
+def _insert_ignoring_duplicates(rows: list[dict]) -> int:
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    created = 0
+    for start in range(0, len(rows), BATCH):
+        statement = (
+            insert(Reminder)
+            .on_conflict_do_nothing(index_elements=["subject", "kind", "level"])
+            .returning(Reminder.id)
+        )
+        created += len(db.session.execute(statement, rows[start:start + BATCH]).all())
+    return created
+
+
+def sweep(as_of: date) -> SweepResult:
+    """Bring the reminders in line with the state of requests and profiles on ``as_of``."""
+    result = SweepResult()
+    wanted, result.requests_checked = _wanted_for_requests(as_of)
+    wanted |= _wanted_for_profiles(as_of)
+
+    existing = {
+        (r.subject, r.kind, r.level): (r.id, r.closed_at is not None, r.acknowledged_at is not None)
+        for r in db.session.execute(select(Reminder.id, Reminder.subject, Reminder.kind, Reminder.level,
+                                           Reminder.closed_at, Reminder.acknowledged_at))
+    }
+    now = utcnow()
+    new_rows = [
+        {"subject": key[0], "kind": key[1], "level": key[2], "created_at": now, "note": "", **values}
+        for key, values in wanted.items() if key not in existing
+    ]
+    result.created = _insert_ignoring_duplicates(new_rows)
+
+    to_close = [rid for key, (rid, closed, _ack) in existing.items() if not closed and key not in wanted]
+    to_reopen = [rid for key, (rid, closed, ack) in existing.items() if closed and not ack and key in wanted]
+    for ids, closed_at in ((to_close, now), (to_reopen, None)):
+        for start in range(0, len(ids), BATCH):
+            db.session.execute(update(Reminder).where(Reminder.id.in_(ids[start:start + BATCH]))
+                               .values(closed_at=closed_at))
+    result.closed, result.reopened = len(to_close), len(to_reopen)
+    db.session.commit()
+    return result
+
+
+def close_for_request(request_id: int) -> None:
+    """Close the open reminders of a request (called when it closes); the caller commits."""
+    db.session.execute(
+        update(Reminder)
+        .where(Reminder.request_id == request_id, Reminder.closed_at.is_(None))
+        .values(closed_at=utcnow())
+    )

@@ -1,0 +1,177 @@
+"""Scheduled jobs (APScheduler 3): the reminder sweep, the weekly digest, mail delivery.
+
+- In-process for development (``LP_SCHEDULER=1``, as ``make run`` sets it).
+- ``flask --app app lp scheduler`` runs it as its own process for production; web
+  workers never start one (the factory starts it only when LP_SCHEDULER is set).
+- On PostgreSQL each run takes an advisory lock, so a second scheduler skips a job
+  that is already running elsewhere; the jobs are idempotent anyway.
+- After downtime each daily job catches up once (not once per missed day): on start
+  the last completed run (table job_runs) is compared with the last planned time.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable, Iterator
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask, current_app
+from sqlalchemy import text
+
+from lp.extensions import db
+from lp.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def _today():
+    from countries.services import today
+
+    return today()
+
+
+def sweep_job() -> str:
+    """Run the reminder sweep on working days (Dutch public holidays skipped)."""
+    from lp import deadlines
+    from lp.reminders.sweep import sweep
+
+    day = _today()
+    if not deadlines.is_working_day(day):
+        return f"skipped: {day} is not a working day"
+    result = sweep(day)
+    return f"created {result.created}, closed {result.closed}"
+
+
+def digest_job() -> str:
+    """Send the weekly digest on the first working day of the week, then deliver mail."""
+    from lp.digest import is_digest_day, send_digests
+    from lp.mail.outbox import deliver_pending
+
+    day = _today()
+    if not is_digest_day(day):
+        return f"skipped: {day} is not the digest day"
+    result = send_digests(day)
+    deliver_pending()
+    return f"queued {result.queued}, already sent {result.already_sent}"
+
+
+def outbox_job() -> str:
+    """Deliver queued mail (and retry failed mail whose backoff has passed)."""
+    from lp.mail.outbox import deliver_pending
+
+    result = deliver_pending()
+    return f"sent {result.sent}, failed {result.failed}"
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    function: Callable[[], str]
+    trigger: Callable[[ZoneInfo], object]
+    catch_up: bool
+
+
+JOBS = (
+    Job("sweep", sweep_job, lambda tz: CronTrigger(day_of_week="mon-fri", hour=7, minute=0, timezone=tz), True),
+    Job("digest", digest_job, lambda tz: CronTrigger(day_of_week="mon-fri", hour=8, minute=0, timezone=tz), True),
+    Job("outbox", outbox_job, lambda tz: IntervalTrigger(minutes=1, timezone=tz), False),
+)
+
+
+@contextmanager
+def job_lock(name: str) -> Iterator[bool]:
+    """Hold a PostgreSQL advisory lock for the job, yielding False if someone else has it."""
+    if db.engine.dialect.name != "postgresql":
+        yield True
+        return
+    key = zlib.crc32(f"lp-job:{name}".encode())
+    with db.engine.connect() as connection:
+        acquired = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+        try:
+            yield bool(acquired)
+        finally:
+            if acquired:
+                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                connection.commit()
+
+
+def run_job(app: Flask, job: Job) -> str | None:
+    """Run one job in an app context under its lock and record that it ran."""
+    from lp.reminders.models import JobRun
+
+    with app.app_context():
+        with job_lock(job.name) as acquired:
+            if not acquired:
+                log.info("job %s is running elsewhere; skipped", job.name)
+                return None
+            try:
+                outcome = job.function()
+            except Exception:
+                db.session.rollback()
+                log.exception("job %s failed", job.name)
+                return None
+            record = db.session.get(JobRun, job.name) or JobRun(name=job.name)
+            record.last_run_at = utcnow()
+            record.last_result = outcome
+            db.session.add(record)
+            db.session.commit()
+            log.info("job %s: %s", job.name, outcome)
+            return outcome
+
+
+def last_planned_run(trigger, now: datetime, horizon: timedelta = timedelta(days=8)) -> datetime | None:
+    """Return the last time before ``now`` that the trigger was due to fire."""
+    previous, moment = None, trigger.get_next_fire_time(None, now - horizon)
+    while moment is not None and moment <= now:
+        previous = moment
+        moment = trigger.get_next_fire_time(moment, moment + timedelta(seconds=1))
+    return previous
+
+
+def catch_up(app: Flask, now: datetime | None = None) -> list[str]:
+    """Run, once each, the daily jobs whose last planned run was missed."""
+    from lp.reminders.models import JobRun
+
+    zone = ZoneInfo(app.config["LP_TIMEZONE"])
+    now = now or utcnow()
+    ran = []
+    for job in JOBS:
+        if not job.catch_up:
+            continue
+        planned = last_planned_run(job.trigger(zone), now.astimezone(zone))
+        with app.app_context():
+            record = db.session.get(JobRun, job.name)
+            last = record.last_run_at if record else None
+            db.session.remove()
+        if planned is not None and (last is None or last < planned):
+            run_job(app, job)
+            ran.append(job.name)
+    return ran
+
+
+def build_scheduler(app: Flask, blocking: bool):
+    """Return an APScheduler with every job; each misfire coalesces into one run."""
+    zone = ZoneInfo(app.config["LP_TIMEZONE"])
+    scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = scheduler_class(timezone=zone, job_defaults={"coalesce": True, "max_instances": 1,
+                                                             "misfire_grace_time": 6 * 3600})
+    for job in JOBS:
+        scheduler.add_job(run_job, job.trigger(zone), args=(app, job), id=job.name, name=job.name)
+    return scheduler
+
+
+def start_in_process(app: Flask) -> None:
+    """Start the scheduler in this (development) process, after catching up."""
+    catch_up(app)
+    scheduler = build_scheduler(app, blocking=False)
+    scheduler.start()
+    app.extensions["lp_scheduler"] = scheduler
+    log.info("scheduler started in-process")
