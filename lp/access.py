@@ -60,7 +60,10 @@ def rule_for(endpoint: str) -> AccessRule | None:
 
 
 def is_api_request() -> bool:
-    return request.blueprint is not None and request.blueprint.split(".")[0] == "api"
+    """Return whether the request is for the JSON API (also when no route matched)."""
+    if request.blueprint is not None:
+        return request.blueprint.split(".")[0] == "api"
+    return request.path.startswith("/api/")
 
 
 def api_error(status: int, message: str, **extra):

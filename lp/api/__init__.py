@@ -1,22 +1,53 @@
-"""The JSON API under ``/api/v1``: bearer tokens only, no cookies, no CSRF."""
+"""The JSON API under ``/api/v1``: bearer tokens only, no cookies, no CSRF.
+
+Each resource is a blueprint of its own (lp/api/countries.py, ...) nested under
+``bp``; every view declares ``@documented`` for the OpenAPI document.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from lp.access import requires
+from lp.access import api_error, requires
+from lp.api import countries
+from lp.api.openapi import Schema, build_document, documented, object_schema
 from lp.auth.roles import Role
 from lp.extensions import csrf
+from lp.validation import ValidationFailed
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+RESOURCES = (countries.bp,)
+
 # Bearer tokens are not sent by browsers on their own, so cross-site forgery does
-# not apply; the API never reads the session cookie (see lp.access).
+# not apply; the API never reads the session cookie (see lp.access). Flask-WTF
+# checks the exemption per blueprint, nested ones included.
 csrf.exempt(bp)
+for resource in RESOURCES:
+    csrf.exempt(resource)
+    bp.register_blueprint(resource)
+
+
+@bp.errorhandler(ValidationFailed)
+def validation_failed(failed: ValidationFailed):
+    """Answer refused input with 422 and the translated messages per field."""
+    return api_error(
+        422, _("Not accepted: %(fields)s.", fields=", ".join(failed.errors)), fields=failed.as_json()
+    )
+
+
+ACCOUNT = Schema("Account", object_schema({
+    "id": {"type": "integer"},
+    "email": {"type": "string", "format": "email"},
+    "display_name": {"type": "string"},
+    "role": {"type": "string", "enum": [role.value for role in Role]},
+}))
 
 
 @bp.get("/me")
 @requires(Role.VIEWER)
+@documented("Describe the account the token belongs to", responses={200: ACCOUNT})
 def me():
     """Describe the account the token belongs to."""
     return jsonify(
@@ -27,3 +58,11 @@ def me():
             "role": current_user.role,
         }
     )
+
+
+@bp.get("/openapi.json")
+@requires(Role.VIEWER)
+@documented("This OpenAPI document", responses={200: {"type": "object"}})
+def openapi_document():
+    """Describe every API route as an OpenAPI 3.1 document."""
+    return jsonify(build_document(current_app, bp.url_prefix))

@@ -8,8 +8,14 @@ from tests.conftest import csrf_token_from
 OPEN_ENDPOINTS = {"health.healthz", "auth.login", "static"}
 
 
+def _sample_value(converter):
+    """Return a value the converter accepts: one of its options, else 1."""
+    options = getattr(converter, "items", None)
+    return sorted(options)[0] if options else 1
+
+
 def _concrete_url(rule) -> str:
-    values = {arg: 1 for arg in rule.arguments}
+    values = {arg: _sample_value(rule._converters[arg]) for arg in rule.arguments}
     return rule.build(values, append_unknown=False)[1] if rule.arguments else rule.rule
 
 

@@ -60,3 +60,12 @@ def test_api_ignores_the_browser_session(client, login_as):
 def test_unknown_email_is_an_error(runner):
     result = runner.invoke(args=["lp", "tokens", "create", "nobody@example.org"])
     assert result.exit_code != 0
+
+
+def test_unknown_api_url_and_wrong_method_answer_json(client, runner, make_user):
+    make_user("api@example.org")
+    headers = {"Authorization": f"Bearer {_create_token(runner, 'api@example.org')}"}
+    missing = client.get("/api/v1/no-such-thing", headers=headers)
+    assert missing.status_code == 404 and missing.is_json
+    wrong = client.delete("/api/v1/me", headers=headers)
+    assert wrong.status_code == 405 and wrong.is_json
