@@ -2,15 +2,473 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from itertools import groupby
+from typing import Any
 
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from countries import services
+from countries.fields import COUNTRY_FIELDS, FIELDS_BY_ENTITY, FieldSpec, spec
+from countries.forms import ConfirmForm, CountryFilterForm, VersionedForm, entity_form, raw_values
+from countries.models import Agreement, Country, ProfileChange
+from countries.search import FACT_FILTERS, CountryFilter, country_query, parse_filters
 from lp.access import requires
+from lp.auth.models import User
 from lp.auth.roles import Role
+from lp.extensions import db
+from lp.forms import apply_errors
+from lp.validation import Conflict, ValidationFailed
 
 bp = Blueprint("countries", __name__, url_prefix="/countries")
+
+#: URL segment of each kind of item a profile holds, and its entity in countries.fields.
+ITEM_ENTITIES = {"agreements": "agreement", "missions": "mission"}
+#: The field that names an item in headings and in the history.
+ITEM_NAME_FIELDS = {"agreement": "title", "mission": "name"}
+ENTITY_LABELS = {"country": _l("Profile"), "agreement": _l("Agreement"), "mission": _l("Mission")}
+SOURCE_LABELS = {
+    "ui": _l("web form"),
+    "api": _l("API"),
+    "import": _l("CSV import"),
+    "seed": _l("seed data"),
+}
+ITEM_TITLES = {
+    ("agreement", "new"): _l("New agreement with %(country)s"),
+    ("agreement", "edit"): _l("Edit agreement with %(country)s"),
+    ("agreement", "remove"): _l("Remove agreement with %(country)s"),
+    ("mission", "new"): _l("New mission of %(country)s"),
+    ("mission", "edit"): _l("Edit mission of %(country)s"),
+    ("mission", "remove"): _l("Remove mission of %(country)s"),
+}
+#: The profile fields the list shows after name, code and region, in column order.
+LIST_FIELDS = tuple(
+    spec("country", name) for name in (*FACT_FILTERS, "portfolio_holder", "last_reviewed_on")
+)
+LIST_COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("name", _l("Name")),
+    ("alpha2", _l("Code")),
+    ("region", _l("Region")),
+    *((field_spec.name, field_spec.label) for field_spec in LIST_FIELDS),
+)
+
+
+def _language() -> str:
+    return get_locale().language
+
+
+def _country_or_404(alpha2: str) -> Country:
+    country = services.find_country(alpha2) if len(alpha2) == 2 else None
+    if country is None:
+        abort(404)
+    return country
+
+
+def _item_or_404(alpha2: str, items: str, item_id: int) -> tuple[Country, str, Any]:
+    """Return the country, the entity name and the agreement or mission of a URL."""
+    country = _country_or_404(alpha2)
+    entity = ITEM_ENTITIES[items]
+    item = db.session.get(services.ENTITY_MODELS[entity], item_id)
+    if item is None or item.country_id != country.id:
+        abort(404)
+    return country, entity, item
+
+
+# --- showing values -------------------------------------------------------------------
+
+
+def shown_text(
+    field_spec: FieldSpec | None, text: str | None, users_by_email: dict[str, User] | None = None
+) -> str:
+    """Return a field's stored text as people read it: labels, names and dates in the UI language."""
+    if not text or field_spec is None:
+        return text or ""
+    if field_spec.kind == "choice":
+        return str(field_spec.choice_label(text))
+    if field_spec.kind == "date":
+        try:
+            return format_date(date.fromisoformat(text))
+        except ValueError:
+            return text
+    if field_spec.kind == "country":
+        return get_locale().territories.get(text, text)
+    if field_spec.kind == "user" and users_by_email and text in users_by_email:
+        return users_by_email[text].display_name or text
+    return text
+
+
+def current_value(field_spec: FieldSpec, obj: Any) -> str:
+    """Return a field's current value on a country, agreement or mission, as people read it."""
+    if field_spec.kind == "user":
+        user = getattr(obj, field_spec.name)
+        return (user.display_name or user.email) if user else ""
+    return shown_text(field_spec, field_spec.text_of(obj))
+
+
+def region_name(code: str | None) -> str:
+    return get_locale().territories.get(code, code) if code else ""
+
+
+def item_name(entity: str, item: Any) -> str:
+    return getattr(item, ITEM_NAME_FIELDS[entity])
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {
+        "current_value": current_value,
+        "region_name": region_name,
+        "language": _language(),
+        "can_edit": current_user.is_authenticated and current_user.may(Role.STAFF),
+        "COUNTRY_FIELDS": COUNTRY_FIELDS,
+        "FIELDS_BY_ENTITY": FIELDS_BY_ENTITY,
+    }
+
+
+# --- history ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """One changed field, ready to show."""
+
+    entity: str
+    item: str
+    field: str
+    old: str
+    new: str
+    long: bool
+
+
+@dataclass(frozen=True)
+class ChangeGroup:
+    """The fields one save changed: when, by whom, through what."""
+
+    at: Any
+    who: str
+    source: str
+    lines: list[ChangeLine]
+
+
+def _spec_or_none(entity: str, field: str) -> FieldSpec | None:
+    try:
+        return spec(entity, field)
+    except KeyError:  # a field that no longer exists keeps its raw name and text in old history
+        return None
+
+
+def change_groups(
+    changes: list[ProfileChange], items: Iterable[tuple[str, Any]] = ()
+) -> list[ChangeGroup]:
+    """Group recorded changes per save and put them in words, with one query for the people named."""
+    user_ids = {change.user_id for change in changes if change.user_id}
+    emails = {
+        value
+        for change in changes
+        if change.entity == "country" and change.field == "portfolio_holder"
+        for value in (change.old_value, change.new_value)
+        if value
+    }
+    users: list[User] = []
+    if user_ids or emails:
+        # Loading everyone at once also fills the session, so change.user below
+        # is found there instead of costing a query per row.
+        users = list(
+            db.session.scalars(
+                select(User).where(or_(User.id.in_(user_ids), User.email.in_(emails)))
+            )
+        )
+    by_email = {user.email: user for user in users}
+    names = _item_names(changes, items)
+    groups = []
+    for _version, rows in groupby(changes, key=lambda change: change.version):
+        rows = list(rows)
+        first = rows[0]
+        lines = []
+        for change in rows:
+            field_spec = _spec_or_none(change.entity, change.field)
+            lines.append(
+                ChangeLine(
+                    entity=str(ENTITY_LABELS.get(change.entity, change.entity)),
+                    item=names.get((change.entity, change.entity_id), ""),
+                    field=str(field_spec.label if field_spec else change.field),
+                    old=shown_text(field_spec, change.old_value, by_email),
+                    new=shown_text(field_spec, change.new_value, by_email),
+                    long=bool(field_spec and field_spec.kind == "longtext"),
+                )
+            )
+        who = (first.user.display_name or first.user.email) if first.user else _("system")
+        groups.append(
+            ChangeGroup(first.at, who, str(SOURCE_LABELS.get(first.source, first.source)), lines)
+        )
+    return groups
+
+
+def _item_names(
+    changes: list[ProfileChange], items: Iterable[tuple[str, Any]]
+) -> dict[tuple[str, int], str]:
+    """Name each agreement and mission in the history, including removed ones."""
+    names: dict[tuple[str, int], str] = {}
+    for change in changes:
+        key = (change.entity, change.entity_id)
+        if change.field == ITEM_NAME_FIELDS.get(change.entity) and key not in names:
+            names[key] = change.new_value or change.old_value or ""
+    for entity, item in items:  # what the item is called now wins
+        names[(entity, item.id)] = item_name(entity, item)
+    return names
+
+
+def _profile_items(country: Country) -> list[tuple[str, Any]]:
+    return [
+        (entity, item)
+        for entity in ITEM_ENTITIES.values()
+        for item in services.iter_items(country, entity)
+    ]
+
+
+# --- list ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SortHeader:
+    key: str
+    label: Any
+    url: str
+    aria_sort: str | None
+
+
+def _sort_headers(country_filter: CountryFilter) -> list[SortHeader]:
+    """Return the column headers: a link that sorts by the column, or reverses the current sort."""
+    headers = []
+    for key, label in LIST_COLUMNS:
+        current = country_filter.sort == key
+        args = country_filter.as_args(sort=key, desc=not country_filter.desc if current else False)
+        aria = ("descending" if country_filter.desc else "ascending") if current else None
+        headers.append(SortHeader(key, label, url_for("countries.index", **args), aria))
+    return headers
+
+
+def _transfer_links(country_filter: CountryFilter) -> dict[str, str]:
+    """Return the CSV download and upload links when that feature is installed."""
+    links = {}
+    views = current_app.view_functions
+    if "country_transfer.export" in views:
+        links["export"] = url_for("country_transfer.export", **country_filter.as_args())
+    if "country_transfer.import_upload" in views and current_user.may(Role.STAFF):
+        links["import"] = url_for("country_transfer.import_upload")
+    return links
 
 
 @bp.get("/")
 @requires(Role.VIEWER)
 def index():
-    return render_template("countries/index.html")
+    form = CountryFilterForm(request.args)
+    try:
+        country_filter = parse_filters(request.args)
+    except ValidationFailed as failure:
+        general = apply_errors(form, failure)
+        page = render_template(
+            "countries/index.html",
+            form=form,
+            general=general,
+            countries=None,
+            country_filter=CountryFilter(),
+        )
+        return page, 422
+    query = country_query(country_filter, _language(), services.today()).options(
+        selectinload(Country.portfolio_holder)
+    )
+    countries = db.session.scalars(query).all()
+    agreement_counts = dict(
+        db.session.execute(
+            select(Agreement.country_id, func.count()).group_by(Agreement.country_id)
+        ).all()
+    )
+    return render_template(
+        "countries/index.html",
+        form=form,
+        general=[],
+        countries=countries,
+        agreement_counts=agreement_counts,
+        country_filter=country_filter,
+        headers=_sort_headers(country_filter),
+        list_fields=LIST_FIELDS,
+        transfer=_transfer_links(country_filter),
+    )
+
+
+# --- profile ------------------------------------------------------------------------
+
+
+def _render_profile(country: Country, *, conflict: Conflict | None = None, status: int = 200):
+    review = ConfirmForm()
+    review.version.data = str(country.version)
+    page = render_template(
+        "countries/profile.html",
+        country=country,
+        history=change_groups(services.history(country), _profile_items(country)),
+        review=review,
+        conflict=conflict,
+        conflict_groups=change_groups(conflict.changes) if conflict else [],
+    )
+    return page, status
+
+
+@bp.get("/<alpha2>")
+@requires(Role.VIEWER)
+def profile(alpha2: str):
+    country = _country_or_404(alpha2)
+    if alpha2 != country.alpha2:
+        return redirect(url_for("countries.profile", alpha2=country.alpha2))
+    return _render_profile(country)
+
+
+@bp.post("/<alpha2>/reviewed")
+@requires(Role.STAFF)
+def mark_reviewed(alpha2: str):
+    country = _country_or_404(alpha2)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.mark_reviewed(
+            country, expected_version=form.expected_version(), user_id=current_user.id
+        )
+    except Conflict as conflict:
+        return _render_profile(country, conflict=conflict, status=409)
+    flash(_("Marked as reviewed today."), "success")
+    return redirect(url_for("countries.profile", alpha2=country.alpha2))
+
+
+# --- edit forms ---------------------------------------------------------------------
+
+
+def _form_page(
+    form: VersionedForm, entity: str, country: Country, save: Callable[[dict, int], Any], title: str
+):
+    """Save a posted form through ``save``, or show it again with what went wrong."""
+    general: list[str] = []
+    conflict: Conflict | None = None
+    if form.validate_on_submit():
+        try:
+            values = services.parse_values(entity, raw_values(form, entity))
+            changed = save(values, form.expected_version())
+        except ValidationFailed as failure:
+            general = apply_errors(form, failure)
+        except Conflict as error:
+            conflict = error
+            # The input stays; saving it again now is a deliberate choice made after
+            # seeing the other person's changes, so the form moves to the new version.
+            form.version.data = str(country.version)
+        else:
+            flash(
+                _("Changes saved.") if changed else _("Nothing was changed."),
+                "success" if changed else "info",
+            )
+            return redirect(url_for("countries.profile", alpha2=country.alpha2))
+    invalid = bool(general) or any(field.errors for field in form)
+    page = render_template(
+        "countries/form.html",
+        form=form,
+        fields=FIELDS_BY_ENTITY[entity],
+        general=general,
+        conflict=conflict,
+        conflict_groups=change_groups(conflict.changes) if conflict else [],
+        country=country,
+        title=title,
+    )
+    return page, 409 if conflict else 422 if invalid else 200
+
+
+def _title(entity: str, action: str, country: Country) -> str:
+    return str(ITEM_TITLES[(entity, action)]) % {"country": country.name(_language())}
+
+
+@bp.route("/<alpha2>/edit", methods=["GET", "POST"])
+@requires(Role.STAFF)
+def edit(alpha2: str):
+    country = _country_or_404(alpha2)
+    form = entity_form("country", country, country.version)
+
+    def save(values: dict, version: int):
+        return services.update_profile(
+            country, values, expected_version=version, user_id=current_user.id
+        )
+
+    title = _("Edit profile of %(country)s", country=country.name(_language()))
+    return _form_page(form, "country", country, save, title)
+
+
+@bp.route("/<alpha2>/<any(agreements, missions):items>/new", methods=["GET", "POST"])
+@requires(Role.STAFF)
+def new_item(alpha2: str, items: str):
+    return _item_form_page(alpha2, items, None)
+
+
+@bp.route("/<alpha2>/<any(agreements, missions):items>/<int:item_id>/edit", methods=["GET", "POST"])
+@requires(Role.STAFF)
+def edit_item(alpha2: str, items: str, item_id: int):
+    return _item_form_page(alpha2, items, item_id)
+
+
+def _item_form_page(alpha2: str, items: str, item_id: int | None):
+    """Add an agreement or mission (no ``item_id``), or change one."""
+    if item_id is None:
+        country, entity, item = _country_or_404(alpha2), ITEM_ENTITIES[items], None
+    else:
+        country, entity, item = _item_or_404(alpha2, items, item_id)
+    form = entity_form(entity, item, country.version)
+
+    def save(values: dict, version: int):
+        if item is None:
+            return services.add_item(
+                country, entity, values, expected_version=version, user_id=current_user.id
+            )
+        return services.update_item(
+            item, entity, values, expected_version=version, user_id=current_user.id
+        )
+
+    return _form_page(
+        form, entity, country, save, _title(entity, "new" if item is None else "edit", country)
+    )
+
+
+@bp.route(
+    "/<alpha2>/<any(agreements, missions):items>/<int:item_id>/remove", methods=["GET", "POST"]
+)
+@requires(Role.STAFF)
+def remove_item(alpha2: str, items: str, item_id: int):
+    country, entity, item = _item_or_404(alpha2, items, item_id)
+    form = ConfirmForm(data={"version": str(country.version)})
+    conflict: Conflict | None = None
+    if form.validate_on_submit():
+        try:
+            services.remove_item(
+                item, entity, expected_version=form.expected_version(), user_id=current_user.id
+            )
+        except Conflict as error:
+            conflict = error
+            form.version.data = str(country.version)
+        else:
+            flash(_("Removed. The history keeps its last values."), "success")
+            return redirect(url_for("countries.profile", alpha2=country.alpha2))
+    page = render_template(
+        "countries/confirm_remove.html",
+        form=form,
+        country=country,
+        entity=entity,
+        item=item,
+        fields=FIELDS_BY_ENTITY[entity],
+        conflict=conflict,
+        conflict_groups=change_groups(conflict.changes) if conflict else [],
+        title=_title(entity, "remove", country),
+    )
+    return page, 409 if conflict else 200
