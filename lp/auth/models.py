@@ -25,6 +25,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
+    #: SHA-256 of the secret in the user's calendar feed URL; None when revoked.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 

@@ -88,6 +88,11 @@ class LpRequest(db.Model):
     refusal_reason: Mapped[str | None] = mapped_column(String(32))
     closure_reason: Mapped[str | None] = mapped_column(String(32))
 
+    # The embassy's answer, measured when it is recorded (issued, refused, handover):
+    # calendar days from submission, paused days excluded, and the days it was allowed.
+    response_days: Mapped[int | None] = mapped_column(Integer)
+    allowed_days: Mapped[int | None] = mapped_column(Integer)
+
     # The deadline clock, kept on the row so lists can filter on it with an index.
     paused_since: Mapped[date | None] = mapped_column(Date)
     paused_days: Mapped[int] = mapped_column(Integer, default=0)
@@ -113,6 +118,7 @@ class LpRequest(db.Model):
         Index("ix_lp_requests_status_id", "status", "id"),
         Index("ix_lp_requests_open_due", "is_open", "reply_due_on"),
         Index("ix_lp_requests_submitted", "submitted_on", "id"),
+        Index("ix_lp_requests_country_decided", "country_id", "decided_on"),
     )
 
     @property

@@ -25,6 +25,8 @@ from lp.requests.models import LpRequest, Person, RequestEvent
 from lp.types import utcnow
 from lp.validation import Conflict, ValidationFailed
 
+#: Outcomes that are the embassy's answer (their timing is measured for the insights).
+ANSWERS = frozenset({"issued", "refused", "handover_agreed"})
 #: Transition values that are stored on the request itself (the rest live in the event).
 OUTCOME_COLUMNS = frozenset({
     "submitted_on", "channel", "embassy_reference", "documents_enclosed", "lp_number", "issued_on",
@@ -201,6 +203,8 @@ def _apply(request: LpRequest, transition: Transition, values: dict[str, Any]) -
         request.decided_on = values["issued_on"]
     elif transition.name == "record_expiry":
         request.decided_on = request.valid_until
+    if target in ANSWERS:
+        _measure_response(request)
     if target in CLOSED:
         close_for_request(request.id)
         request.is_open = False
@@ -208,6 +212,16 @@ def _apply(request: LpRequest, transition: Transition, values: dict[str, Any]) -
         request.next_presentation_at = None
     request.status = target
     return target
+
+
+def _measure_response(request: LpRequest) -> None:
+    """Keep how long the embassy took to answer, and how long it was allowed."""
+    paused = request.paused_days
+    if request.paused_since is not None:
+        paused += max(0, (request.decided_on - request.paused_since).days)
+    request.response_days = max(0, (request.decided_on - request.submitted_on).days - paused)
+    request.allowed_days = deadlines.scaled(deadlines.reply_limit_days(request.country),
+                                            request.person.in_detention)
 
 
 def record_contact(request: LpRequest, raw: dict[str, Any], *, user_id: int | None,
