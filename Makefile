@@ -7,11 +7,14 @@ FLASK  := $(BIN)/flask --app app
 STAMP  := $(VENV)/.installed
 MO     := translations/nl/LC_MESSAGES/messages.mo translations/en/LC_MESSAGES/messages.mo
 
-.PHONY: run test test-sqlite test-postgresql translations extract init demo clean help
+WORKERS ?= 3
+
+.PHONY: run serve test translations extract init clean help
 
 help:
 	@echo "make run         serve the app on 127.0.0.1:$(PORT) (SQLite, seeded; DEMO=1 loads demo data)"
 	@echo "make test        run the whole test suite (also on PostgreSQL when TEST_DATABASE_URL is set)"
+	@echo "make serve       production: gunicorn ($(WORKERS) workers) + one scheduler process, DATABASE_URL required"
 	@echo "make extract     extract new strings and update the nl/en catalogs"
 	@echo "make translations  compile the catalogs"
 
@@ -38,6 +41,13 @@ init: $(STAMP) $(MO)
 
 run: init
 	LP_ENV=$${LP_ENV:-development} LP_SCHEDULER=$${LP_SCHEDULER:-1} $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+serve: $(STAMP) $(MO)
+	@test -n "$$DATABASE_URL" || { echo "make serve needs DATABASE_URL (PostgreSQL)"; exit 2; }
+	$(FLASK) lp init
+	$(FLASK) lp scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/gunicorn --config deploy/gunicorn.conf.py --workers $(WORKERS) --bind 127.0.0.1:$(PORT) app:app
 
 test: $(STAMP) $(MO)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

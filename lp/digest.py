@@ -46,10 +46,15 @@ def iso_week(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def is_digest_day(day: date) -> bool:
-    """Return whether the digest goes out on ``day``: the first working day of its week."""
+def digest_day(day: date) -> date:
+    """Return the day the digest of ``day``'s week is due: Monday, or the next working day."""
     monday = day - timedelta(days=day.weekday())
-    return deadlines.is_working_day(day) and deadlines.next_working_day(monday) == day
+    return deadlines.next_working_day(monday)
+
+
+def is_digest_day(day: date) -> bool:
+    """Return whether ``day`` is the first working day of its week."""
+    return digest_day(day) == day
 
 
 def build(user: User, as_of: date) -> Digest:

@@ -15,7 +15,7 @@ import logging
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
@@ -38,32 +38,35 @@ def _today():
     return today()
 
 
-def sweep_job() -> str:
-    """Run the reminder sweep on working days (Dutch public holidays skipped)."""
+def sweep_job(planned: date) -> str:
+    """Run the reminder sweep planned for a working day (Dutch public holidays skipped)."""
     from lp import deadlines
     from lp.reminders.sweep import sweep
 
-    day = _today()
-    if not deadlines.is_working_day(day):
-        return f"skipped: {day} is not a working day"
-    result = sweep(day)
+    if not deadlines.is_working_day(planned):
+        return f"skipped: {planned} is not a working day"
+    result = sweep(_today())
     return f"created {result.created}, closed {result.closed}"
 
 
-def digest_job() -> str:
-    """Send the weekly digest on the first working day of the week, then deliver mail."""
-    from lp.digest import is_digest_day, send_digests
+def digest_job(planned: date) -> str:
+    """Send this week's digest once its day (the week's first working day) has come.
+
+    Runs every working day; the outbox's unique key lets one digest per person per
+    week through, so a Monday that failed is made good on Tuesday.
+    """
+    from lp import deadlines
+    from lp.digest import digest_day, send_digests
     from lp.mail.outbox import deliver_pending
 
-    day = _today()
-    if not is_digest_day(day):
-        return f"skipped: {day} is not the digest day"
-    result = send_digests(day)
+    if not deadlines.is_working_day(planned) or planned < digest_day(planned):
+        return f"skipped: {planned} is not a digest day"
+    result = send_digests(_today())
     deliver_pending()
     return f"queued {result.queued}, already sent {result.already_sent}"
 
 
-def outbox_job() -> str:
+def outbox_job(planned: date) -> str:
     """Deliver queued mail (and retry failed mail whose backoff has passed)."""
     from lp.mail.outbox import deliver_pending
 
@@ -74,7 +77,7 @@ def outbox_job() -> str:
 @dataclass(frozen=True)
 class Job:
     name: str
-    function: Callable[[], str]
+    function: Callable[[date], str]
     trigger: Callable[[ZoneInfo], object]
     catch_up: bool
 
@@ -103,17 +106,23 @@ def job_lock(name: str) -> Iterator[bool]:
                 connection.commit()
 
 
-def run_job(app: Flask, job: Job) -> str | None:
-    """Run one job in an app context under its lock and record that it ran."""
+def run_job(app: Flask, job: Job, planned: datetime | None = None) -> str | None:
+    """Run one job in an app context under its lock and record that it ran.
+
+    ``planned`` is when the run was due (a catch-up passes the missed time); the
+    working-day rules look at that day, not at the day the machine came back.
+    """
     from lp.reminders.models import JobRun
 
+    zone = ZoneInfo(app.config["LP_TIMEZONE"])
+    planned_day = (planned or utcnow()).astimezone(zone).date()
     with app.app_context():
         with job_lock(job.name) as acquired:
             if not acquired:
                 log.info("job %s is running elsewhere; skipped", job.name)
                 return None
             try:
-                outcome = job.function()
+                outcome = job.function(planned_day)
             except Exception:
                 db.session.rollback()
                 log.exception("job %s failed", job.name)
@@ -152,7 +161,7 @@ def catch_up(app: Flask, now: datetime | None = None) -> list[str]:
             last = record.last_run_at if record else None
             db.session.remove()
         if planned is not None and (last is None or last < planned):
-            run_job(app, job)
+            run_job(app, job, planned)
             ran.append(job.name)
     return ran
 

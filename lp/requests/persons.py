@@ -33,7 +33,7 @@ PERSON_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("date_of_birth", _l("Date of birth"), "date"),
     FieldSpec("nationality", _l("Claimed nationality"), "country", attribute="nationality_id"),
     FieldSpec("in_detention_since", _l("In detention since"), "date"),
-    FieldSpec("willingness", _l("Willingness to return"), "choice", WILLINGNESS, required=True,
+    FieldSpec("willingness", _l("Willingness to return"), "choice", WILLINGNESS,
               default="unknown"),
     FieldSpec("case_officer", _l("Case officer"), "user", attribute="case_officer_id"),
 )

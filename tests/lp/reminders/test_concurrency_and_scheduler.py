@@ -64,13 +64,17 @@ def test_two_digest_runs_at_once_queue_one_mail_per_holder(app, busy_portfolio):
 
 
 def test_sweep_job_skips_weekends_and_dutch_holidays(app):
-    import time_machine
-
     for day, runs in (("2026-04-27", False), ("2026-04-25", False), ("2026-04-28", True)):  # King's Day, Sat, Tue
-        with time_machine.travel(datetime.fromisoformat(day).replace(hour=7, tzinfo=AMSTERDAM), tick=False):
-            with app.app_context():
-                outcome = scheduler.sweep_job()
+        with app.app_context():
+            outcome = scheduler.sweep_job(date.fromisoformat(day))
         assert outcome.startswith("skipped") is not runs, day
+
+
+def test_digest_job_waits_for_the_digest_day_and_then_sends_each_week_once(app, busy_portfolio):
+    with app.app_context():
+        assert scheduler.digest_job(date(2026, 4, 6)).startswith("skipped")  # Easter Monday
+        assert scheduler.digest_job(date(2026, 4, 7)).startswith("queued 3")  # Tuesday instead
+        assert scheduler.digest_job(date(2026, 4, 8)).startswith("queued 0, already sent 3")
 
 
 def test_digest_goes_out_on_tuesday_when_monday_is_a_holiday():

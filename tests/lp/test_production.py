@@ -1,0 +1,155 @@
+"""Production shape: gunicorn with two workers plus two scheduler processes on PostgreSQL.
+
+Both schedulers start at once and catch up the missed sweep and digest; the advisory
+locks and unique keys must leave each reminder and each digest exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from datetime import timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import create_engine, func, make_url, select
+
+from lp import PROJECT_ROOT, create_app
+from lp.config import normalise_database_url
+from lp.extensions import db
+from tests.conftest import base_config
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Inbox:
+    def __init__(self):
+        self.recipients: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.recipients.extend(envelope.rcpt_tos)
+        return "250 OK"
+
+
+@pytest.fixture
+def production_database(request):
+    if request.config.getoption("--db") != "postgresql":
+        pytest.skip("needs PostgreSQL (make test runs it with TEST_DATABASE_URL)")
+    server = make_url(normalise_database_url(request.getfixturevalue("database_url")))
+    name = f"lp_production_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield server.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def _seed(app) -> int:
+    """Three portfolio holders, each with a country and four long-overdue requests."""
+    from countries.models import Country, Mission
+    from countries.services import today
+    from lp.auth import services as accounts
+    from lp.reminders.models import JobRun
+    from lp.requests import persons, services
+    from lp.types import utcnow
+
+    with app.test_request_context():
+        for i, code in enumerate(("GN", "MA", "DZ")):
+            holder = accounts.create_user(f"holder{i}@example.org", f"Holder {i}", "staff", "a long password here")
+            country = db.session.scalar(select(Country).where(Country.alpha2 == code))
+            country.portfolio_holder_id = holder.id
+            country.missions.append(Mission(name=f"Embassy {code}"))
+            db.session.commit()
+            for n in range(4):
+                person = persons.create_person(persons.parse_person(
+                    {"v_number": f"{i}{n:09d}", "name": f"Person {i}-{n}", "nationality": code}))
+                request = services.create_request(person, country, country.missions[0], user_id=None)
+                submitted = (today() - timedelta(days=150)).isoformat()
+                services.apply_transition(request, "submit", {"submitted_on": submitted, "channel": "post"},
+                                          user_id=None)
+        long_ago = utcnow() - timedelta(days=9)
+        db.session.add_all([JobRun(name="sweep", last_run_at=long_ago, last_result=""),
+                            JobRun(name="digest", last_run_at=long_ago, last_result="")])
+        db.session.commit()
+    return 3
+
+
+def _wait_for(condition, seconds=90):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def test_two_workers_and_two_schedulers_do_everything_once(production_database, tmp_path):
+    smtp_port, web_port = _free_port(), _free_port()
+    env = {**os.environ, "DATABASE_URL": production_database, "SECRET_KEY": "production-test",
+           "LP_INSTANCE_PATH": str(tmp_path / "instance"), "MAIL_SERVER": "127.0.0.1",
+           "MAIL_PORT": str(smtp_port), "LP_SCHEDULER": "0", "LP_ENV": "production"}
+    flask = [sys.executable, "-m", "flask", "--app", "app"]
+    subprocess.run([*flask, "lp", "init"], env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
+
+    app = create_app(base_config(production_database, tmp_path / "instance"))
+    holders = _seed(app)
+
+    inbox = Inbox()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    smtp.start()
+    processes = [
+        subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py", "--workers", "2",
+                          "--bind", f"127.0.0.1:{web_port}", "app:app"], env=env, cwd=PROJECT_ROOT,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+        *(subprocess.Popen([*flask, "lp", "scheduler"], env=env, cwd=PROJECT_ROOT,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)),
+    ]
+    try:
+        def healthy():
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/healthz", timeout=2) as response:
+                    return response.status == 200
+            except OSError:
+                return False
+
+        assert _wait_for(healthy), "gunicorn did not answer"
+        from lp.mail.models import OutboxMail
+        from lp.reminders.models import JobRun, Reminder
+
+        def jobs_done():
+            with app.app_context():
+                runs = {r.name: r.last_result for r in db.session.scalars(select(JobRun))}
+                sent = db.session.scalar(select(func.count()).select_from(OutboxMail)
+                                         .where(OutboxMail.sent_at.is_not(None)))
+                db.session.remove()
+                return runs.get("sweep", "").startswith("created") and sent >= holders
+
+        assert _wait_for(jobs_done), "the schedulers did not run the sweep and the digest"
+        time.sleep(3)  # give a second scheduler every chance to do it again
+        with app.app_context():
+            keys = db.session.execute(select(Reminder.subject, Reminder.kind, Reminder.level)).all()
+            mails = db.session.scalar(select(func.count()).select_from(OutboxMail))
+        assert len(keys) == len(set(keys)) == 12 * 3 + 3  # 3 overdue levels per request, 3 profile reviews
+        assert mails == holders
+        assert sorted(inbox.recipients) == [f"holder{i}@example.org" for i in range(3)]
+        with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/auth/login", timeout=5) as page:
+            assert page.status == 200
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=20)
+        smtp.stop()
+        with app.app_context():
+            db.engine.dispose()
