@@ -26,6 +26,8 @@ class Person(db.Model):
     willingness: Mapped[str] = mapped_column(String(10), default="unknown")
     case_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set when the retention rule replaced the personal data (see lp/privacy).
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
 
     nationality = relationship("Country")
