@@ -9,12 +9,13 @@ MO     := translations/nl/LC_MESSAGES/messages.mo translations/en/LC_MESSAGES/me
 
 WORKERS ?= 3
 
-.PHONY: run serve test translations extract init clean help
+.PHONY: run serve test bench translations extract init clean help
 
 help:
 	@echo "make run         serve the app on 127.0.0.1:$(PORT) (SQLite, seeded; DEMO=1 loads demo data)"
 	@echo "make test        run the whole test suite (also on PostgreSQL when TEST_DATABASE_URL is set)"
 	@echo "make serve       production: gunicorn ($(WORKERS) workers) + one scheduler process, DATABASE_URL required"
+	@echo "make bench       measure pages and jobs at 1,000 and 100,000 requests into bench/RESULTS.md"
 	@echo "make extract     extract new strings and update the nl/en catalogs"
 	@echo "make translations  compile the catalogs"
 
@@ -57,6 +58,10 @@ test: $(STAMP) $(MO)
 	else \
 		echo "== TEST_DATABASE_URL is not set: the suite ran on SQLite only"; \
 	fi
+
+bench: $(STAMP) $(MO)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null 2>&1; } || echo "wrk not available: the load run will be skipped"
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(MO) .pytest_cache
