@@ -143,6 +143,11 @@ class ProfileEdit:
         if new != (old or "") and (record_empty or new):
             self._pending.append((entity, obj, spec.name, old or None, new or None))
 
+    def record(self, entity: str, obj: Any, field: str, old: str | None, new: str | None) -> None:
+        """Record a change made outside the field definitions (e.g. the reminder policy)."""
+        if (old or "") != (new or ""):
+            self._pending.append((entity, obj, field, old or None, new or None))
+
     @property
     def changed(self) -> bool:
         return bool(self._pending)

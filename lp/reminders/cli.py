@@ -36,6 +36,35 @@ def sweep_command(as_of) -> None:
                f"{result.created} reminders created, {result.closed} closed, {result.reopened} reopened.")
 
 
+@reminders_cli.command("policy")
+@click.argument("alpha2")
+@click.option("--set", "settings", multiple=True, metavar="NAME=DAYS",
+              help="Override one policy value for this country (repeatable).")
+@click.option("--reset", "resets", multiple=True, metavar="NAME", help="Remove an override (repeatable).")
+def policy_command(alpha2, settings, resets) -> None:
+    """Show a country's reminder policy, or change its overrides."""
+    from countries.services import find_country
+    from lp.reminders.policy import set_country_policy
+    from lp.validation import ValidationFailed
+
+    country = find_country(alpha2)
+    if country is None:
+        raise click.BadParameter(f"no country {alpha2}", param_hint="ALPHA2")
+    overrides: dict[str, int | None] = {name: None for name in resets}
+    for setting in settings:
+        name, _sep, value = setting.partition("=")
+        if not value.isdigit():
+            raise click.BadParameter(f"{setting}: use NAME=DAYS", param_hint="--set")
+        overrides[name.strip()] = int(value)
+    try:
+        effective = set_country_policy(country, overrides, user_id=None)
+    except ValidationFailed as failure:
+        raise click.ClickException(str(failure))
+    own = country.reminder_policy or {}
+    for name, value in effective.items():
+        click.echo(f"{name}\t{value}{'  (this country)' if name in own else ''}")
+
+
 @digest_cli.command("send")
 @click.option("--as-of", "as_of", default=None, help="Build the digest as on this day (YYYY-MM-DD).")
 def digest_command(as_of) -> None:
