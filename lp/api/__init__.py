@@ -1,6 +1,6 @@
 """The JSON API under ``/api/v1``: bearer tokens only, no cookies, no CSRF.
 
-Each resource is a blueprint of its own (lp/api/countries.py, ...) nested under
+Each resource is a blueprint of its own (lp/api/countries.py, persons.py, requests.py) nested under
 ``bp``; every view declares ``@documented`` for the OpenAPI document.
 """
 
@@ -11,14 +11,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lp.access import api_error, requires
-from lp.api import countries
+from lp.api import countries, persons, requests
 from lp.api.openapi import Schema, build_document, documented, object_schema
 from lp.auth.roles import Role
 from lp.extensions import csrf
 from lp.validation import ValidationFailed
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-RESOURCES = (countries.bp,)
+RESOURCES = (countries.bp, persons.bp, requests.bp)
 
 # Bearer tokens are not sent by browsers on their own, so cross-site forgery does
 # not apply; the API never reads the session cookie (see lp.access). Flask-WTF

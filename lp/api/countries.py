@@ -8,9 +8,9 @@ PATCH takes values in the same form, parsed by the same rules as the UI and CSV.
 from __future__ import annotations
 
 from dataclasses import fields as dataclass_fields
-from typing import Any, Callable
+from typing import Any
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -30,6 +30,7 @@ from countries.models import Agreement, Country, Mission, ProfileChange
 from countries.search import FACT_FILTERS, SORTS, CountryFilter, country_query, parse_filters
 from countries.services import find_country, parse_values, today, update_profile
 from lp.access import api_error, requires
+from lp.api.inputs import gather, json_object, read_version
 from lp.api.openapi import (
     ERROR,
     VALIDATION_ERROR,
@@ -120,20 +121,11 @@ def _language() -> str:
     return language
 
 
-def _gather(errors: dict[str, list[Any]], parse: Callable[..., Any], *args, **kw) -> Any:
-    """Return ``parse(...)``, or None after adding its refusals to ``errors`` (to report all at once)."""
-    try:
-        return parse(*args, **kw)
-    except ValidationFailed as failed:
-        errors |= failed.errors
-        return None
-
-
 def _list_arguments() -> tuple[CountryFilter, str]:
     """Read the filters and the language, reporting every bad argument at once."""
     errors: dict[str, list[Any]] = {}
-    language = _gather(errors, _language)
-    filters = _gather(errors, parse_filters, request.args)
+    language = gather(errors, _language)
+    filters = gather(errors, parse_filters, request.args)
     if errors:
         raise ValidationFailed(errors)
     return filters, language
@@ -150,9 +142,7 @@ def _fits_json_type(field: FieldSpec, value: Any) -> bool:
 def _read_patch(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """Return the expected version and the parsed values; raise ValidationFailed with all errors."""
     errors: dict[str, list[Any]] = {}
-    version = body.get("version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        errors["version"] = [_l("Send the version you read, as a whole number.")]
+    version = read_version(body, errors)
     raw: dict[str, Any] = {}
     for name, value in body.items():
         if name == "version":
@@ -165,21 +155,10 @@ def _read_patch(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
                             else _l("Send text or null.")]
         else:
             raw[name] = value
-    values = _gather(errors, parse_values, "country", raw, partial=True)
+    values = gather(errors, parse_values, "country", raw, partial=True)
     if errors:
         raise ValidationFailed(errors)
     return version, values
-
-
-def _json_object() -> dict[str, Any]:
-    """Return the request body as a JSON object, or answer 400 (not JSON) or 422 (not an object)."""
-    body = request.get_json(silent=True)
-    message = _l("Send a JSON object as the body, with Content-Type: application/json.")
-    if body is None:
-        abort(api_error(400, str(message)))
-    if not isinstance(body, dict):
-        raise ValidationFailed.single("body", message)
-    return body
 
 
 def _unknown_country(alpha2: str):
@@ -342,7 +321,7 @@ def update_country(alpha2: str):
     country = find_country(alpha2)
     if country is None:
         return _unknown_country(alpha2)
-    version, values = _read_patch(_json_object())
+    version, values = _read_patch(json_object())
     try:
         update_profile(country, values, expected_version=version, user_id=current_user.id, source="api")
     except Conflict as conflict:

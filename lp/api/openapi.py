@@ -99,12 +99,26 @@ def field_schema(spec: FieldSpec) -> dict[str, Any]:
         schema = {"type": ["string", "null"], "format": "email"}
     elif spec.kind == "country":
         schema = {"type": "string", "pattern": "^[A-Z]{2}$"}
+    elif spec.kind == "bool":
+        schema = {"type": "boolean"}
+    elif spec.kind == "datetime":  # input may omit the offset (local time), so no "date-time" format
+        schema = {"type": ["string", "null"]}
     else:  # text, longtext, email: empty text when unset
         schema = {"type": "string"}
         if spec.max_length:
             schema["maxLength"] = spec.max_length
     schema["description"] = spec.label
     return schema
+
+
+def nullable(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """Return ``schema`` that also admits null (in its enum too, which would refuse it otherwise)."""
+    widened = dict(schema)
+    types = widened["type"] if isinstance(widened["type"], list) else [widened["type"]]
+    widened["type"] = types if "null" in types else [*types, "null"]
+    if "enum" in widened and None not in widened["enum"]:
+        widened["enum"] = [*widened["enum"], None]
+    return widened
 
 
 def fields_schema(specs: tuple[FieldSpec, ...]) -> dict[str, dict[str, Any]]:
@@ -230,7 +244,7 @@ def build_document(app: Flask, prefix: str, *, version: str = "1") -> dict[str, 
             "title": "LP-tracker API",
             "version": version,
             "description": (
-                "Country profiles (and, later, persons and LP requests) of LP-tracker. "
+                "Country profiles, persons and LP requests of LP-tracker. "
                 "Send an API token (`flask --app app lp tokens create EMAIL`) as "
                 "`Authorization: Bearer <token>`. Messages come in the token user's "
                 "language, else the Accept-Language header's, else Dutch."

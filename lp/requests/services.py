@@ -18,7 +18,7 @@ from countries.services import today
 from lp import deadlines
 from lp.extensions import db
 from lp.requests.lifecycle import (
-    CLOSED, CONTACT_STATES, EVENT_FIELDS, PAUSE_STATES, STATUS_LABELS, TRANSITIONS, Transition,
+    CLOSED, CONTACT_STATES, EVENT_FIELDS, PAUSE_STATES, STATUS_LABELS, TRANSITIONS, Transition, available,
 )
 from lp.reminders.sweep import close_for_request
 from lp.requests.models import LpRequest, Person, RequestEvent
@@ -34,6 +34,8 @@ OUTCOME_COLUMNS = frozenset({
 })
 #: Editable fields of a request that are not part of the workflow.
 DETAIL_FIELDS = ("mission", "embassy_reference", "documents_enclosed", "identity_requested")
+#: Dates that are naturally in the future (an LP issued today is valid for weeks).
+MAY_LIE_AHEAD = frozenset({"valid_until"})
 #: The values of a contact with the embassy, and of pausing or resuming the clock.
 CONTACT_FIELDS = ("contact_kind", "occurred_on", "note")
 CLOCK_FIELDS = ("occurred_on", "reason")
@@ -73,6 +75,8 @@ def _check_dates(request: LpRequest, values: dict[str, Any]) -> None:
     errors: dict[str, list[Any]] = {}
     now = today()
     for name, value in values.items():
+        if name in MAY_LIE_AHEAD:
+            continue
         if isinstance(value, date) and not isinstance(value, datetime) and value > now:
             errors.setdefault(name, []).append(_l("This date lies in the future."))
     submitted = values.get("submitted_on") or request.submitted_on
@@ -222,6 +226,18 @@ def _measure_response(request: LpRequest) -> None:
     request.response_days = max(0, (request.decided_on - request.submitted_on).days - paused)
     request.allowed_days = deadlines.scaled(deadlines.reply_limit_days(request.country),
                                             request.person.in_detention)
+
+
+def available_actions(request: LpRequest) -> list[str]:
+    """Return every action the request's state allows: its transitions, then contact, pause or resume."""
+    names = [transition.name for transition in available(request.status)]
+    if request.status in CONTACT_STATES:
+        names.append("contact")
+    if request.paused_since is not None:
+        names.append("resume")
+    elif request.status in PAUSE_STATES:
+        names.append("pause")
+    return names
 
 
 def record_contact(request: LpRequest, raw: dict[str, Any], *, user_id: int | None,

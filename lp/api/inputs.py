@@ -1,0 +1,87 @@
+"""Read API input: the JSON body, whole numbers and paging, reporting every refusal at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask import abort, request
+from flask_babel import lazy_gettext as _l
+
+from lp.access import api_error
+from lp.api.openapi import Schema, object_schema, query_parameter
+from lp.requests.search import PAGE_SIZES, RequestFilter
+from lp.validation import ValidationFailed
+
+DEFAULT_PER_PAGE = RequestFilter.per_page
+#: How every paginated list describes its paging.
+PAGING_PARAMETERS = (
+    query_parameter("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number."),
+    query_parameter("per_page", {"type": "integer", "enum": list(PAGE_SIZES), "default": DEFAULT_PER_PAGE},
+                    "Items per page."),
+)
+
+
+def gather(errors: dict[str, list[Any]], parse: Callable[..., Any], *args, **kw) -> Any:
+    """Return ``parse(...)``, or None after adding its refusals to ``errors`` (to report all at once)."""
+    try:
+        return parse(*args, **kw)
+    except ValidationFailed as failed:
+        errors |= failed.errors
+        return None
+
+
+def json_object() -> dict[str, Any]:
+    """Return the request body as a JSON object, or answer 400 (not JSON) or 422 (not an object)."""
+    body = request.get_json(silent=True)
+    message = _l("Send a JSON object as the body, with Content-Type: application/json.")
+    if body is None:
+        abort(api_error(400, str(message)))
+    if not isinstance(body, dict):
+        raise ValidationFailed.single("body", message)
+    return body
+
+
+def is_whole_number(value: Any) -> bool:
+    # bool is an int in Python, but true is not a version or an id.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def read_version(body: Mapping[str, Any], errors: dict[str, list[Any]], *, required: bool = True) -> int | None:
+    """Return the ``version`` the client read, adding a refusal to ``errors`` when it is not a whole number."""
+    version = body.get("version")
+    if version is None and not required:
+        return None
+    if not is_whole_number(version):
+        errors["version"] = [_l("Send the version you read, as a whole number.")]
+        return None
+    return version
+
+
+def read_paging(args: Mapping[str, str], errors: dict[str, list[Any]]) -> tuple[int, int]:
+    """Return (page, per_page) from the query, with the request list's page sizes."""
+    values = {}
+    for name, default, message in (("page", 1, _l("Enter a page number.")),
+                                   ("per_page", DEFAULT_PER_PAGE, _l("Enter a page size."))):
+        raw = (args.get(name) or "").strip()
+        if raw and not (raw.isdigit() and int(raw) > 0):
+            errors[name] = [message]
+        values[name] = int(raw) if raw.isdigit() and int(raw) > 0 else default
+    if "per_page" not in errors and values["per_page"] not in PAGE_SIZES:
+        errors["per_page"] = [_l("Choose 25, 50 or 100 per page.")]
+    return values["page"], values["per_page"]
+
+
+def pages(total: int, per_page: int) -> int:
+    """Return the number of pages (at least one, so an empty list still has a page 1)."""
+    return max(1, -(-total // per_page))
+
+
+def page_schema(name: str, item: Schema) -> Schema:
+    """Describe one page of a list: its items, the number of matches, this page and the page count."""
+    return Schema(name, object_schema({
+        "items": {"type": "array", "items": item},
+        "total": {"type": "integer", "minimum": 0},
+        "page": {"type": "integer", "minimum": 1},
+        "pages": {"type": "integer", "minimum": 1},
+    }))
