@@ -70,6 +70,7 @@ def make_app(url: str, instance: Path):
 
 def prepare(url: str, size: int, instance: Path) -> tuple:
     from bench.generate import generate
+    from lp.database import refresh_statistics
     from countries.services import today
     from lp.requests.models import LpRequest
 
@@ -83,6 +84,7 @@ def prepare(url: str, size: int, instance: Path) -> tuple:
             started = time.perf_counter()
             counts = generate(size, today=today())
             print(f"  generated {counts} in {time.perf_counter() - started:.1f} s", flush=True)
+        refresh_statistics(full=True)  # what lp init and the daily sweep keep up to date
     return app
 
 

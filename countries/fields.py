@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from lp.validation import whole_number
+
 TRI_STATE = (
     ("yes", _l("yes")),
     ("no", _l("no")),
@@ -104,10 +106,10 @@ class FieldSpec:
                 raise FieldError(_l("Not one of the allowed values: %(allowed)s.", allowed=allowed))
             return text
         if self.kind == "int":
-            if not text.isdigit():
+            if not (text.isascii() and text.isdigit()):  # "²" is a digit that int() refuses
                 raise FieldError(_l("Enter a whole number of 0 or more."))
-            number = int(text)
-            if number > self.extra.get("max", 100_000):
+            number = whole_number(text)
+            if number is None or number > self.extra.get("max", 100_000):
                 raise FieldError(_l("This number is too large."))
             return number
         if self.kind == "date":

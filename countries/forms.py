@@ -32,6 +32,7 @@ from countries.search import FACT_FILTERS
 from lp.auth.models import User
 from lp.auth.roles import Role
 from lp.extensions import db
+from lp.validation import whole_number
 
 ANY = ("", _l("All"))
 NO_HOLDER = _l("None")
@@ -61,10 +62,10 @@ class VersionedForm(FlaskForm):
 
     def expected_version(self) -> int:
         """Return the version sent back with the form; a tampered value is a bad request."""
-        text = (self.version.data or "").strip()
-        if not text.isdigit():
+        version = whole_number(self.version.data)
+        if version is None:
             abort(400)
-        return int(text)
+        return version
 
 
 class ConfirmForm(VersionedForm):

@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, or_, select
 
 from countries.fields import AGREEMENT_KINDS, TRI_STATE
 from countries.models import Agreement, Country
-from lp.validation import ValidationFailed
+from lp.validation import ValidationFailed, whole_number
 
 #: Tri-state profile facts that the list can be filtered on.
 FACT_FILTERS = ("presentation_required", "biometric_registers", "refuses_unwilling", "requires_identity")
@@ -66,7 +66,7 @@ def parse_filters(args: Mapping[str, str]) -> CountryFilter:
             errors[name] = [_l("Choose yes, no, sometimes or unknown.")]
         values[name] = value
     holder = args.get("portfolio_holder", "")
-    if holder and holder != "none" and not holder.isdigit():
+    if holder and holder != "none" and whole_number(holder) is None:
         errors["portfolio_holder"] = [_l("Unknown portfolio holder.")]
     values["portfolio_holder"] = holder
     values["not_reviewed"] = args.get("not_reviewed", "") in ("1", "true", "yes", "on")
@@ -108,7 +108,7 @@ def country_query(f: CountryFilter, language: str, today) -> Select:
     if f.portfolio_holder == "none":
         query = query.where(Country.portfolio_holder_id.is_(None))
     elif f.portfolio_holder:
-        query = query.where(Country.portfolio_holder_id == int(f.portfolio_holder))
+        query = query.where(Country.portfolio_holder_id == whole_number(f.portfolio_holder))
     if f.not_reviewed:
         query = query.where(
             or_(Country.last_reviewed_on.is_(None), Country.last_reviewed_on < today - REVIEW_PERIOD)

@@ -45,10 +45,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from lp import access, errors, i18n, models, security  # noqa: F401  (models: all tables)
+    from lp import access, database, errors, i18n, models, security  # noqa: F401  (models: all tables)
     from lp.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
+    database.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -68,11 +69,18 @@ def _register_blueprints(app: Flask) -> None:
     from countries.transfer import bp as country_transfer_bp
     from countries.views import bp as countries_bp
     from lp import navigation
+    from lp.insights.calendar import bp as calendar_bp
+    from lp.insights.views import bp as insights_bp
+    from lp.reminders.views import bp as reminders_bp
+    from lp.privacy.views import bp as privacy_bp
     from lp.requests.person_views import bp as persons_bp
     from lp.requests.views import bp as requests_bp
+    from lp.validation import IdConverter
 
+    app.url_map.converters["int"] = IdConverter  # before any rule is added
     for blueprint in (health_bp, auth_bp, main_bp, requests_bp, persons_bp, countries_bp,
-                      country_transfer_bp, admin_bp, api_bp):
+                      country_transfer_bp, reminders_bp, insights_bp, calendar_bp, admin_bp, privacy_bp,
+                      api_bp):
         app.register_blueprint(blueprint)
     navigation.init_app(app, list(navigation.DEFAULT_ITEMS))
 

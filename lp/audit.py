@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_login import current_user
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lp.extensions import db
@@ -25,6 +25,9 @@ class AuditEvent(db.Model):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     actor = relationship("User", foreign_keys=[actor_id])
+
+    # The view log and the right-of-access export look events up per subject.
+    __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id", "id"),)
 
 
 def record(

@@ -38,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "LP_POLICY_LP_EXPIRY_DAYS": None,
     "LP_POLICY_REVIEW_DAYS": None,
     "LP_TRUST_PROXY": False,
+    "LP_RETENTION_YEARS": 5,
 }
 
 #: Settings read from the environment as integers or booleans rather than text.
@@ -48,6 +49,7 @@ _INTEGERS = {
     "LP_LOGIN_MAX_FAILURES_PER_ACCOUNT",
     "LP_LOGIN_MAX_FAILURES_PER_ADDRESS",
     "LP_LOGIN_WINDOW_MINUTES",
+    "LP_RETENTION_YEARS",
 }
 _BOOLEANS = {"LP_SCHEDULER", "LP_TRUST_PROXY", "MAIL_USE_TLS"}
 

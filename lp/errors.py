@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from lp.access import api_error, is_api_request
 from lp.extensions import db
+from lp.privacy.logsafe import log_exception
 
 log = logging.getLogger(__name__)
 
@@ -69,5 +70,5 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         db.session.rollback()
-        log.exception("unhandled error")
+        log_exception(log, "unhandled error")  # without the message: it may quote personal data
         return render_error(500)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
@@ -11,14 +13,23 @@ from lp.auth.roles import Role
 def init_app(app: Flask, items: list[tuple[str, object, Role]]) -> None:
     """Expose ``nav_items`` (endpoint, label, role needed) to every template."""
     app.extensions["lp_nav"] = items
+    app.extensions.setdefault("lp_nav_badges", {})
 
     @app.context_processor
     def navigation():
-        return {"nav_items": app.extensions["lp_nav"]}
+        return {"nav_items": app.extensions["lp_nav"], "nav_badges": app.extensions["lp_nav_badges"]}
+
+
+def register_badge(app: Flask, endpoint: str, count: Callable[[], int | None]) -> None:
+    """Show a number beside a navigation item; ``count`` is called only when the menu is drawn."""
+    app.extensions.setdefault("lp_nav_badges", {})[endpoint] = count
 
 
 DEFAULT_ITEMS: list[tuple[str, object, Role]] = [
     ("main.index", _l("Home"), Role.VIEWER),
+    ("requests.index", _l("Requests"), Role.VIEWER),
     ("countries.index", _l("Countries"), Role.VIEWER),
+    ("reminders.index", _l("Reminders"), Role.VIEWER),
+    ("insights.index", _l("Insights"), Role.VIEWER),
     ("admin.users", _l("Administration"), Role.ADMIN),
 ]

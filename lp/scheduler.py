@@ -27,6 +27,7 @@ from flask import Flask, current_app
 from sqlalchemy import text
 
 from lp.extensions import db
+from lp.privacy.logsafe import log_exception
 from lp.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -41,11 +42,13 @@ def _today():
 def sweep_job(planned: date) -> str:
     """Run the reminder sweep planned for a working day (Dutch public holidays skipped)."""
     from lp import deadlines
+    from lp.database import refresh_statistics
     from lp.reminders.sweep import sweep
 
     if not deadlines.is_working_day(planned):
         return f"skipped: {planned} is not a working day"
     result = sweep(_today())
+    refresh_statistics()  # tables grow daily; keep the planner's picture current
     return f"created {result.created}, closed {result.closed}"
 
 
@@ -125,7 +128,7 @@ def run_job(app: Flask, job: Job, planned: datetime | None = None) -> str | None
                 outcome = job.function(planned_day)
             except Exception:
                 db.session.rollback()
-                log.exception("job %s failed", job.name)
+                log_exception(log, "job %s failed", job.name)  # without the message: it may quote personal data
                 return None
             record = db.session.get(JobRun, job.name) or JobRun(name=job.name)
             record.last_run_at = utcnow()

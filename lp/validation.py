@@ -4,6 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
+from werkzeug.routing import IntegerConverter
+
+#: The largest whole number an id, version or page can be (a PostgreSQL INTEGER holds no more).
+MAX_INT = 2**31 - 1
+
+
+def whole_number(text: str | None, *, minimum: int = 0) -> int | None:
+    """Return ``text`` as a whole number from ``minimum`` to MAX_INT, or None when it is not one.
+
+    ``str.isdigit`` alone lets through digits ``int`` refuses ("²") and numbers no
+    column holds (10**30), which then fail deep inside a query as a server error.
+    """
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_INT)):
+        return None
+    number = int(text)
+    return number if minimum <= number <= MAX_INT else None
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in routes: an id beyond MAX_INT cannot exist, so it is a 404, not a query."""
+
+    def __init__(self, map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_INT)
+        super().__init__(map, *args, **kwargs)
+
 
 class ValidationFailed(Exception):
     """Input was refused; ``errors`` maps a field name (or ``"_"``) to messages."""

@@ -15,7 +15,7 @@ from lp.auth.roles import Role
 from lp.extensions import db
 from lp.forms import apply_errors
 from lp.admin.forms import ConfirmForm, UserCreateForm, UserEditForm
-from lp.validation import ValidationFailed
+from lp.validation import ValidationFailed, whole_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 AUDIT_PAGE_SIZE = 100
@@ -123,8 +123,10 @@ def activate_user(user_id: int):
 @bp.get("/audit")
 @requires(Role.ADMIN)
 def audit():
-    before = request.args.get("before", type=int)
-    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE_SIZE)
+    before = whole_number(request.args.get("before"))
+    # Views of person records have their own page (privacy.views); they would drown the rest.
+    query = (select(AuditEvent).where(AuditEvent.action != "person.viewed")
+             .order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE_SIZE))
     if before:
         query = query.where(AuditEvent.id < before)
     events = db.session.scalars(query).all()

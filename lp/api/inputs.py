@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from lp.access import api_error
 from lp.api.openapi import Schema, object_schema, query_parameter
 from lp.requests.search import PAGE_SIZES, RequestFilter
-from lp.validation import ValidationFailed
+from lp.validation import MAX_INT, ValidationFailed, whole_number
 
 DEFAULT_PER_PAGE = RequestFilter.per_page
 #: How every paginated list describes its paging.
@@ -43,8 +43,8 @@ def json_object() -> dict[str, Any]:
 
 
 def is_whole_number(value: Any) -> bool:
-    # bool is an int in Python, but true is not a version or an id.
-    return isinstance(value, int) and not isinstance(value, bool)
+    # bool is an int in Python, but true is not a version or an id; nor is 10**30.
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_INT
 
 
 def read_version(body: Mapping[str, Any], errors: dict[str, list[Any]], *, required: bool = True) -> int | None:
@@ -64,9 +64,10 @@ def read_paging(args: Mapping[str, str], errors: dict[str, list[Any]]) -> tuple[
     for name, default, message in (("page", 1, _l("Enter a page number.")),
                                    ("per_page", DEFAULT_PER_PAGE, _l("Enter a page size."))):
         raw = (args.get(name) or "").strip()
-        if raw and not (raw.isdigit() and int(raw) > 0):
+        number = whole_number(raw, minimum=1)
+        if raw and number is None:
             errors[name] = [message]
-        values[name] = int(raw) if raw.isdigit() and int(raw) > 0 else default
+        values[name] = number or default
     if "per_page" not in errors and values["per_page"] not in PAGE_SIZES:
         errors["per_page"] = [_l("Choose 25, 50 or 100 per page.")]
     return values["page"], values["per_page"]

@@ -40,6 +40,7 @@ from lp.requests.persons import (
     parse_person,
 )
 from lp.validation import ValidationFailed
+from lp.privacy.views_log import record_person_view
 
 bp = Blueprint("persons", __name__)
 
@@ -255,4 +256,6 @@ def create():
 @documented("Read one person with their documents and requests", responses={200: PERSON_DETAIL, 404: ERROR})
 def get_person(person_id: int):
     """Show one person with their identity documents and requests."""
-    return jsonify(person_detail_json(load_person(person_id)))
+    person = load_person(person_id)
+    record_person_view(person.id)
+    return jsonify(person_detail_json(person))

@@ -55,6 +55,7 @@ from lp.requests.services import (
     update_details,
 )
 from lp.validation import Conflict, ValidationFailed
+from lp.privacy.views_log import record_person_view
 
 bp = Blueprint("requests", __name__)
 
@@ -435,7 +436,9 @@ def create():
 @documented("Read one LP request", responses={200: LP_REQUEST_DETAIL, 404: ERROR})
 def get_request(request_id: int):
     """Show every field of a request, the actions its state allows and its checklist."""
-    return jsonify(request_detail_json(load_request(request_id)))
+    lp_request = load_request(request_id)
+    record_person_view(lp_request.person_id)
+    return jsonify(request_detail_json(lp_request))
 
 
 @bp.patch("/requests/<int:request_id>")

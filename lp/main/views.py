@@ -1,11 +1,20 @@
-"""The home page."""
+"""The home page: a dashboard of what needs attention and how the countries answer."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
 
+from countries.services import today
 from lp.access import requires
 from lp.auth.roles import Role
+from lp.errors import render_error
+from lp.insights.formatting import number, percent
+from lp.insights.stats import MIN_ANSWERED_FOR_RANKING
+from lp.main import dashboard
+from lp.reminders.services import kind_label
+from lp.types import utcnow
 
 bp = Blueprint("main", __name__)
 
@@ -13,4 +22,20 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 @requires(Role.VIEWER)
 def index():
-    return render_template("main/index.html")
+    """Show my (or everyone's) open reminders, coming presentations, expiring LPs and the rankings."""
+    scope = request.args.get("scope", "mine")
+    if scope not in dashboard.SCOPES:
+        return render_error(422, _("Choose mine or all."))
+    day, user_id = today(), current_user.id
+    return render_template(
+        "main/index.html",
+        scope=scope,
+        reminders=dashboard.reminders(user_id, scope, day),
+        presentations=dashboard.presentations(user_id, scope, utcnow()),
+        expiring=dashboard.expiring(user_id, scope, day),
+        rankings=dashboard.rankings(day),
+        has_inbox="reminders.index" in current_app.view_functions,
+        has_reminder_page="reminders.show" in current_app.view_functions,
+        kind_label=kind_label, percent=percent, number=number,
+        ahead=dashboard.AHEAD_DAYS, min_answered=MIN_ANSWERED_FOR_RANKING,
+    )

@@ -12,7 +12,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from countries.models import Country
 from lp.requests.lifecycle import AWAITING_ANSWER, STATUSES
 from lp.requests.models import LpRequest, Person
-from lp.validation import ValidationFailed
+from lp.validation import ValidationFailed, whole_number
 
 SORTS = {
     "submitted_on": LpRequest.submitted_on,
@@ -68,10 +68,10 @@ def _int(args, name, errors, message):
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    number = whole_number(raw)
+    if number is None:
         errors[name] = [message]
-        return None
-    return int(raw)
+    return number
 
 
 def _flag(args, name) -> bool:

@@ -14,8 +14,10 @@ from lp.auth.roles import Role
 from tests.conftest import Auth, csrf_token_from
 
 ROLES = ("viewer", "staff", "admin")
-#: The only writes a viewer may make: their own session, language and password.
-VIEWER_WRITES = {"auth.logout", "auth.set_language", "auth.change_password"}
+#: The only writes a viewer may make: their own session, language, password and
+#: calendar feed.
+VIEWER_WRITES = {"auth.logout", "auth.set_language", "auth.change_password",
+                 "insights.calendar_create", "insights.calendar_revoke"}
 #: Endpoints that must stay administrator-only, by blueprint.
 ADMIN_BLUEPRINTS = {"admin", "privacy"}
 

@@ -1,0 +1,148 @@
+"""Each user's iCalendar feed of presentations and presentability checks, by secret URL.
+
+Calendar programs cannot log in, so ``GET /calendar/<token>.ics`` is public and the
+secret token in the URL is the credential. Only its SHA-256 is stored
+(``User.calendar_token_hash``); regenerating replaces it and revoking clears it.
+An unknown or revoked token, or a deactivated account, gets 404.
+
+The feed lists, for the requests of the user's cases (the person's case officer) and
+of the countries in the user's portfolio, every scheduled presentation and, as an
+all-day event, its presentability check (the working day the reminder rules give).
+Calendars end up on phones: events name only the request's reference, the country
+and the mission, never the person's name or V-number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from countries.models import Country, Mission
+from lp import deadlines
+from lp.access import public
+from lp.auth.models import User
+from lp.extensions import db
+from lp.insights.ical import Event, calendar
+from lp.requests.models import LpRequest, Person, RequestEvent
+from lp.types import utcnow
+
+bp = Blueprint("calendar", __name__)
+
+#: At most this many presentations in one feed (a bound, not a expected number).
+FEED_LIMIT = 500
+UID_DOMAIN = "lp-tracker"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(user: User) -> str:
+    """Give the user a new feed token (the old URL stops working); return it, shown once."""
+    token = secrets.token_urlsafe(32)
+    user.calendar_token_hash = _hash(token)
+    db.session.commit()
+    return token
+
+
+def revoke_token(user: User) -> None:
+    """Stop the user's feed: its URL gives 404 from now on."""
+    user.calendar_token_hash = None
+    db.session.commit()
+
+
+def user_for_token(token: str) -> User | None:
+    """Return the active user whose feed token this is, or None."""
+    if not token or len(token) > 100:
+        return None
+    digest = _hash(token)
+    user = db.session.scalar(select(User).where(User.calendar_token_hash == digest))
+    if user is None or not user.active or not hmac.compare_digest(user.calendar_token_hash or "", digest):
+        return None
+    return user
+
+
+def _places(request_ids: list[int]) -> dict[int, str]:
+    """Return the place of the latest scheduled presentation of each request (one query)."""
+    if not request_ids:
+        return {}
+    events = db.session.execute(
+        select(RequestEvent.request_id, RequestEvent.data)
+        .where(RequestEvent.request_id.in_(request_ids), RequestEvent.kind == "status",
+               RequestEvent.to_status == "presentation_scheduled")
+        .order_by(RequestEvent.id)
+    )
+    return {request_id: (data or {}).get("place", "") for request_id, data in events}
+
+
+def feed_events(user: User) -> list[Event]:
+    """Return the presentations of the user's cases and countries, and their checks (2 queries)."""
+    name = Country.name_en if (user.preferred_language or "nl") == "en" else Country.name_nl
+    rows = list(db.session.execute(
+        select(LpRequest.id, LpRequest.reference, LpRequest.next_presentation_at, name.label("country"),
+               Country.reminder_policy, Person.in_detention_since, Mission.name.label("mission"))
+        .join(Person, Person.id == LpRequest.person_id)
+        .join(Country, Country.id == LpRequest.country_id)
+        .outerjoin(Mission, Mission.id == LpRequest.mission_id)
+        .where(LpRequest.next_presentation_at.is_not(None), LpRequest.is_open.is_(True),
+               or_(Person.case_officer_id == user.id, Country.portfolio_holder_id == user.id))
+        .order_by(LpRequest.next_presentation_at, LpRequest.id)
+        .limit(FEED_LIMIT)
+    ))
+    places = _places([row.id for row in rows])
+    zone = ZoneInfo(current_app.config["LP_TIMEZONE"])
+    events = []
+    for row in rows:
+        moment = row.next_presentation_at
+        where = f"{row.country}, {row.mission}" if row.mission else row.country
+        link = url_for("requests.show", request_id=row.id, _external=True)
+        events.append(Event(
+            uid=f"presentation-{row.id}-{moment:%Y%m%dT%H%M}@{UID_DOMAIN}",
+            start=moment,
+            summary=_("Presentation %(reference)s (%(country)s)", reference=row.reference, country=row.country),
+            location=places.get(row.id, ""),
+            description=_("Presentation in person for LP request %(reference)s (%(where)s).",
+                          reference=row.reference, where=where),
+            url=link,
+        ))
+        check = presentability_check(moment.astimezone(zone).date(), row.reminder_policy,
+                                     row.in_detention_since is not None)
+        events.append(Event(
+            uid=f"check-{row.id}-{moment:%Y%m%dT%H%M}@{UID_DOMAIN}",
+            start=check,
+            summary=_("Presentability check %(reference)s (%(country)s)",
+                      reference=row.reference, country=row.country),
+            description=_("Check that the person can be presented on %(date)s for LP request %(reference)s.",
+                          date=moment.astimezone(zone).date().isoformat(), reference=row.reference),
+            url=link,
+        ))
+    return events
+
+
+def presentability_check(presentation_on: date, country_policy, in_detention: bool) -> date:
+    """Return the day of the presentability check, as the reminder rules compute it."""
+    days = deadlines.policy(country_policy)["presentability_working_days"]
+    return deadlines.working_days_before(presentation_on, deadlines.scaled(days, in_detention))
+
+
+@bp.get("/calendar/<token>.ics")
+@public
+def feed(token: str):
+    """Serve a user's feed; 404 unless the token is the current one of an active account."""
+    user = user_for_token(token)
+    if user is None:
+        abort(404)
+    with force_locale(user.preferred_language or "nl"):
+        body = calendar(_("LP-tracker: presentations"), feed_events(user), utcnow())
+    return Response(body, mimetype="text/calendar", headers={
+        "Cache-Control": "private, no-store",
+        "Content-Disposition": 'inline; filename="lp-tracker.ics"',
+    })

@@ -1,0 +1,438 @@
+"""Define every figure of the insights pages precisely, and compute it in SQL.
+
+The definitions are in ``DEFINITIONS`` below; this docstring is built from them (see
+the end of the module) and the pages render the same text, translated, under "How
+this is computed". Each function runs a fixed number of queries (its docstring says
+how many), whatever the number of requests: counts are conditional sums grouped by
+country or mission, percentiles come from window functions (ROW_NUMBER and COUNT
+OVER PARTITION), so the same SQL runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import date, timedelta
+from typing import Any, Iterable, Mapping
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Integer, and_, case, cast, extract, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from countries.models import Country, Mission
+from lp.extensions import db
+from lp.requests.lifecycle import AWAITING_ANSWER, CLOSURE_REASONS, REFUSAL_REASONS
+from lp.requests.models import LpRequest
+from lp.validation import ValidationFailed
+
+
+def N_(text: str) -> str:
+    """Mark ``text`` for translation without translating it (pybabel's default keyword)."""
+    return text
+
+
+#: (term, definition): the one description of every figure, in the order shown.
+DEFINITIONS: tuple[tuple[str, str], ...] = (
+    (N_("Period"), N_(
+        "The period selects requests by their submission date: a request counts when it was "
+        "submitted on the first or last day of the period or in between. Without a choice the "
+        "period is the last 12 months up to and including today. Drafts never count.")),
+    (N_("Requests"), N_("Requests submitted in the period.")),
+    (N_("Issued"), N_("Requests for which the LP was issued, also when it was later used or expired.")),
+    (N_("Refused"), N_("Requests the embassy refused, also counted per reason.")),
+    (N_("Handover agreed"), N_("Requests for which a handover at the border without a document was agreed.")),
+    (N_("No reply"), N_("Requests closed as \u201cno reply\u201d.")),
+    (N_("Withdrawn"), N_("Requests we withdrew, also counted per reason (an LP issued and then withdrawn "
+                         "counts as withdrawn).")),
+    (N_("Issuance rate"), N_(
+        "Issued \u00f7 (issued + refused + handover agreed + no reply). Withdrawn and open requests "
+        "are left out: the embassy did not finish them.")),
+    (N_("Answered"), N_(
+        "Requests with a recorded answer of the embassy: issued, refused or handover agreed, also "
+        "when the LP was later used, expired or withdrawn.")),
+    (N_("Response time"), N_(
+        "Calendar days from submission to the embassy's answer (for an issued LP: the date of "
+        "issue), minus the days the deadline clock was paused. It is measured when the answer is "
+        "recorded.")),
+    (N_("Median and 90th percentile"), N_(
+        "Nearest-rank method over the response times of the answered requests: sort them in "
+        "ascending order; the P-th percentile is the value at position \u2308P/100 \u00d7 n\u2309, "
+        "n being the number of answered requests. The median is the 50th percentile, so for an "
+        "even n it is the lower of the two middle values.")),
+    (N_("Within the limit"), N_(
+        "Answered requests whose response time was at most the reply time limit that applied, "
+        "\u00f7 answered requests. The limit is the shortest one in the country's agreements, else "
+        "the default (30 days), halved for a person in detention; it is fixed when the answer is "
+        "recorded.")),
+    (N_("Open now"), N_(
+        "Submitted requests that are not closed today, whatever their submission date: waiting for "
+        "an answer, or issued and not yet used or expired. The period does not apply.")),
+    (N_("Overdue now"), N_(
+        "Requests waiting for an answer whose reply was due before today; a paused clock is never "
+        "overdue. The period does not apply.")),
+    (N_("Quarterly trend"), N_(
+        "Issued, refused and no reply per calendar quarter of the decision date (for an issued LP: "
+        "the date of issue). Unlike the other figures the trend selects decisions taken in the "
+        "period, so that every quarter counts all decisions taken in it.")),
+    (N_("Distribution"), N_("Answered requests of the period by response time, in groups of days.")),
+    (N_("Missions"), N_("A request counts for the mission it was sent to; requests without a mission "
+                        "form their own row.")),
+    (N_("Ranking"), N_("The rankings on the home page include only countries with at least 3 "
+                       "answered requests in the period.")),
+)
+
+#: Statuses that count as "issued": the LP was issued, whatever happened to it afterwards.
+ISSUED = ("issued", "used", "expired")
+#: The three outcomes of the quarterly trend, in the order they are drawn.
+TREND_OUTCOMES = ("issued", "refused", "no_reply")
+#: A response-time group of the distribution: (first day, last day or None for open-ended).
+Bucket = tuple[int, int | None]
+BUCKETS: tuple[Bucket, ...] = (
+    (0, 7), (8, 14), (15, 30), (31, 60), (61, 90), (91, 180), (181, 365), (366, None),
+)
+#: Countries need this many answered requests in the period to be ranked.
+MIN_ANSWERED_FOR_RANKING = 3
+#: The longest period one can choose (the design's horizon: ten years of data).
+MAX_PERIOD_YEARS = 10
+REFUSAL_CODES = tuple(code for code, _label in REFUSAL_REASONS)
+CLOSURE_CODES = tuple(code for code, _label in CLOSURE_REASONS)
+
+
+# -- the period -----------------------------------------------------------------------
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+@dataclass(frozen=True)
+class Period:
+    """The first and last day (both included) of the submissions that count."""
+
+    start: date
+    end: date
+
+    @classmethod
+    def default(cls, today: date) -> Period:
+        """Return the last 12 months, up to and including ``today``."""
+        return cls(_years_before(today, 1) + timedelta(days=1), today)
+
+    def as_args(self) -> dict[str, str]:
+        return {"from": self.start.isoformat(), "to": self.end.isoformat()}
+
+    def quarters(self) -> list[tuple[int, int]]:
+        """Return every (year, quarter) the period touches, in order."""
+        found = []
+        year, quarter = self.start.year, (self.start.month - 1) // 3 + 1
+        while (year, quarter) <= (self.end.year, (self.end.month - 1) // 3 + 1):
+            found.append((year, quarter))
+            year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+        return found
+
+
+def parse_period(args: Mapping[str, str], today: date) -> Period:
+    """Read ``from`` and ``to`` (YYYY-MM-DD, each optional); raise ValidationFailed if wrong."""
+    default = Period.default(today)
+    errors: dict[str, list[Any]] = {}
+    values = {}
+    for name, fallback in (("from", default.start), ("to", default.end)):
+        text = (args.get(name) or "").strip()
+        try:
+            values[name] = date.fromisoformat(text) if text else fallback
+        except ValueError:
+            errors[name] = [_l("Enter a date as YYYY-MM-DD.")]
+    if not errors:
+        if values["from"] > values["to"]:
+            errors["from"] = [_l("The start of the period lies after its end.")]
+        elif _years_before(values["to"], MAX_PERIOD_YEARS) > values["from"]:
+            errors["from"] = [_l("The period can be at most %(years)d years long.", years=MAX_PERIOD_YEARS)]
+    if errors:
+        raise ValidationFailed(errors)
+    return Period(values["from"], values["to"])
+
+
+# -- the figures ----------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """Every figure of one country, one mission, or all requests (see DEFINITIONS)."""
+
+    requests: int = 0
+    issued: int = 0
+    refused: int = 0
+    refused_by_reason: dict[str, int] = field(default_factory=dict)
+    handover: int = 0
+    no_reply: int = 0
+    withdrawn: int = 0
+    withdrawn_by_reason: dict[str, int] = field(default_factory=dict)
+    answered: int = 0
+    within_limit: int = 0
+    open: int = 0
+    overdue: int = 0
+    median_days: int | None = None
+    p90_days: int | None = None
+
+    @property
+    def finished(self) -> int:
+        """The denominator of the issuance rate."""
+        return self.issued + self.refused + self.handover + self.no_reply
+
+    @property
+    def issuance_rate(self) -> float | None:
+        return self.issued / self.finished if self.finished else None
+
+    @property
+    def share_within_limit(self) -> float | None:
+        return self.within_limit / self.answered if self.answered else None
+
+    def add_counts(self, other: Figures) -> None:
+        """Add ``other``'s counts to these (not the percentiles: they do not add up)."""
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if isinstance(mine, dict):
+                for key, value in theirs.items():
+                    mine[key] = mine.get(key, 0) + value
+            elif f.name not in ("median_days", "p90_days"):
+                setattr(self, f.name, mine + theirs)
+
+
+@dataclass
+class Row:
+    """One line of a statistics table: what it is about, and its figures."""
+
+    key: Any
+    label: str
+    figures: Figures
+    alpha2: str | None = None
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _in_period(period: Period) -> ColumnElement[bool]:
+    return and_(LpRequest.submitted_on >= period.start, LpRequest.submitted_on <= period.end)
+
+
+def _count_columns(period: Period, today: date) -> list[ColumnElement[int]]:
+    """Return the labelled conditional counts of Figures, for one grouped query."""
+    r = LpRequest
+    p = _in_period(period)
+    answered = and_(p, r.response_days.is_not(None))
+    columns = [
+        _count(p).label("requests"),
+        _count(and_(p, r.status.in_(ISSUED))).label("issued"),
+        _count(and_(p, r.status == "refused")).label("refused"),
+        _count(and_(p, r.status == "handover_agreed")).label("handover"),
+        _count(and_(p, r.status == "no_reply")).label("no_reply"),
+        _count(and_(p, r.status == "withdrawn")).label("withdrawn"),
+        _count(answered).label("answered"),
+        _count(and_(answered, r.response_days <= r.allowed_days)).label("within_limit"),
+        _count(r.is_open.is_(True)).label("open"),
+        _count(and_(r.status.in_(AWAITING_ANSWER), r.reply_due_on < today)).label("overdue"),
+    ]
+    columns += [_count(and_(p, r.status == "refused", r.refusal_reason == code)).label(f"refused_{code}")
+                for code in REFUSAL_CODES]
+    columns += [_count(and_(p, r.status == "withdrawn", r.closure_reason == code)).label(f"withdrawn_{code}")
+                for code in CLOSURE_CODES]
+    return columns
+
+
+def _figures_from(row: Any) -> Figures:
+    values = row._mapping
+    return Figures(
+        **{name: int(values[name]) for name in ("requests", "issued", "refused", "handover", "no_reply",
+                                                 "withdrawn", "answered", "within_limit", "open", "overdue")},
+        refused_by_reason={code: int(values[f"refused_{code}"]) for code in REFUSAL_CODES},
+        withdrawn_by_reason={code: int(values[f"withdrawn_{code}"]) for code in CLOSURE_CODES},
+    )
+
+
+def _counts(key: ColumnElement, labels: Iterable[ColumnElement], period: Period, today: date,
+            where: Iterable[ColumnElement[bool]] = (), joins: Iterable[tuple[Any, Any]] = ()) -> list[Any]:
+    """Run the grouped counts (one query): rows of key, labels, then the counts.
+
+    A request takes part when it was submitted in the period or is open now (for
+    "open" and "overdue"); every count carries its own condition.
+    """
+    labels = list(labels)
+    query = select(key.label("key"), *labels, *_count_columns(period, today)).select_from(LpRequest)
+    for target, onclause in joins:
+        query = query.outerjoin(target, onclause)
+    query = query.where(LpRequest.submitted_on.is_not(None),
+                        or_(_in_period(period), LpRequest.is_open.is_(True)), *where)
+    return list(db.session.execute(query.group_by(key, *labels)))
+
+
+def _nearest_rank(ranked: Any, percent: int) -> ColumnElement[int]:
+    # Position ceil(percent/100 * n) in integer arithmetic, the same on both databases.
+    position = (ranked.c.n * percent + 99) // 100
+    return func.max(case((ranked.c.position == position, ranked.c.days)))
+
+
+def _percentiles(key: ColumnElement | None, period: Period,
+                 where: Iterable[ColumnElement[bool]] = ()) -> dict[Any, tuple[int | None, int | None]]:
+    """Return {key: (median, 90th percentile)} of the response days, nearest rank (one query).
+
+    Without a ``key`` all matching requests form one group, returned under the key None.
+    """
+    keys = [key.label("key")] if key is not None else []
+    ranked = (
+        select(
+            *keys,
+            LpRequest.response_days.label("days"),
+            func.row_number().over(partition_by=key,
+                                   order_by=(LpRequest.response_days, LpRequest.id)).label("position"),
+            func.count().over(partition_by=key).label("n"),
+        )
+        .where(_in_period(period), LpRequest.response_days.is_not(None), *where)
+        .subquery()
+    )
+    percentiles = [_nearest_rank(ranked, 50), _nearest_rank(ranked, 90)]
+    if key is None:
+        median, p90 = db.session.execute(select(*percentiles)).one()
+        return {None: (median, p90)}
+    query = select(ranked.c.key, *percentiles).group_by(ranked.c.key)
+    return {row[0]: (row[1], row[2]) for row in db.session.execute(query)}
+
+
+def _with_percentiles(rows: list[Row], percentiles: Mapping[Any, tuple[int | None, int | None]]) -> list[Row]:
+    for row in rows:
+        row.figures.median_days, row.figures.p90_days = percentiles.get(row.key, (None, None))
+    return rows
+
+
+def country_rows(period: Period, today: date, language: str) -> list[Row]:
+    """Return the figures of every country with requests in the period or open now (2 queries)."""
+    name = Country.name_en if language == "en" else Country.name_nl
+    counted = _counts(LpRequest.country_id, [Country.alpha2, name.label("name")], period, today,
+                      joins=[(Country, Country.id == LpRequest.country_id)])
+    rows = [Row(r.key, r.name, _figures_from(r), alpha2=r.alpha2) for r in counted]
+    return _with_percentiles(rows, _percentiles(LpRequest.country_id, period))
+
+
+def mission_rows(country: Country, period: Period, today: date) -> list[Row]:
+    """Return the figures of each of a country's missions (2 queries); key None = no mission."""
+    where = [LpRequest.country_id == country.id]
+    counted = _counts(LpRequest.mission_id, [Mission.name, Mission.city], period, today, where=where,
+                      joins=[(Mission, Mission.id == LpRequest.mission_id)])
+    rows = [Row(r.key, _mission_label(r.name, r.city), _figures_from(r)) for r in counted]
+    rows.sort(key=lambda row: (row.key is None, row.label.lower()))
+    return _with_percentiles(rows, _percentiles(LpRequest.mission_id, period, where))
+
+
+def _mission_label(name: str | None, city: str | None) -> str:
+    if name is None:
+        return str(_l("No mission recorded"))
+    return f"{name} ({city})" if city else name
+
+
+def total(rows: Iterable[Row], period: Period, where: Iterable[ColumnElement[bool]] = ()) -> Figures:
+    """Return the counts of ``rows`` added up, with the percentiles of them all (1 query)."""
+    figures = Figures()
+    for row in rows:
+        figures.add_counts(row.figures)
+    figures.median_days, figures.p90_days = _percentiles(None, period, where)[None]
+    return figures
+
+
+def country_filter(country: Country) -> list[ColumnElement[bool]]:
+    """Return the condition that keeps one country's requests (for ``total``, ``trend``, ...)."""
+    return [LpRequest.country_id == country.id]
+
+
+# -- distribution and trend -------------------------------------------------------------
+
+
+def bucket_label(bucket: Bucket) -> str:
+    """Return a bucket as text: "8–14" or "≥ 366" (days)."""
+    low, high = bucket
+    return f"{low}\u2013{high}" if high is not None else f"\u2265 {low}"
+
+
+def distribution(period: Period, where: Iterable[ColumnElement[bool]] = ()) -> list[tuple[Bucket, int]]:
+    """Return (bucket, answered requests) for every bucket in BUCKETS (1 query)."""
+    days = LpRequest.response_days
+    bucket = case(*[(days <= high, index) for index, (_low, high) in enumerate(BUCKETS) if high is not None],
+                  else_=len(BUCKETS) - 1)
+    # Grouped in an outer query: PostgreSQL cannot match a CASE with bound values in
+    # SELECT to the same CASE in GROUP BY.
+    each = select(bucket.label("bucket")).where(_in_period(period), days.is_not(None), *where).subquery()
+    query = select(each.c.bucket, func.count().label("n")).group_by(each.c.bucket)
+    counts = {row.bucket: row.n for row in db.session.execute(query)}
+    return [(b, int(counts.get(index, 0))) for index, b in enumerate(BUCKETS)]
+
+
+@dataclass
+class TrendPoint:
+    """One calendar quarter: the decisions of each outcome in TREND_OUTCOMES."""
+
+    year: int
+    quarter: int
+    counts: dict[str, int]
+
+    @property
+    def label(self) -> str:
+        return f"{self.year} Q{self.quarter}"
+
+
+def trend(period: Period, where: Iterable[ColumnElement[bool]] = ()) -> list[TrendPoint]:
+    """Return every quarter of the period with its issued / refused / no-reply decisions (1 query)."""
+    r = LpRequest
+    decided = func.coalesce(r.issued_on, r.decided_on)  # record_expiry moves decided_on to valid_until
+    each = (select(cast(extract("year", decided), Integer).label("year"),
+                   cast(extract("month", decided), Integer).label("month"),
+                   case((r.status.in_(ISSUED), "issued"), else_=r.status).label("outcome"))
+            .where(r.status.in_(ISSUED + ("refused", "no_reply")),
+                   decided >= period.start, decided <= period.end, *where)
+            .subquery())
+    query = (select(each.c.year, each.c.month, each.c.outcome, func.count().label("n"))
+             .group_by(each.c.year, each.c.month, each.c.outcome))
+    points = {(y, q): TrendPoint(y, q, dict.fromkeys(TREND_OUTCOMES, 0)) for y, q in period.quarters()}
+    for row in db.session.execute(query):
+        point = points[(int(row.year), (int(row.month) - 1) // 3 + 1)]
+        point.counts[row.outcome] += int(row.n)
+    return list(points.values())
+
+
+# -- rankings ---------------------------------------------------------------------------
+
+
+SORTS = {
+    "median": (lambda row: (row.figures.median_days is None, row.figures.median_days or 0, row.label)),
+    "within": (lambda row: (row.figures.share_within_limit is None, -(row.figures.share_within_limit or 0),
+                            row.label)),
+    "requests": (lambda row: (-row.figures.requests, row.label)),
+    "name": (lambda row: row.label.lower()),
+}
+
+
+def sorted_rows(rows: Iterable[Row], sort: str) -> list[Row]:
+    """Return the rows in the order of ``sort`` (a key of SORTS); rows without the figure last."""
+    return sorted(rows, key=SORTS[sort])
+
+
+def ranking(rows: Iterable[Row], sort: str, size: int = 10) -> tuple[list[Row], list[Row]]:
+    """Return the best ``size`` and the worst ``size`` ranked rows (no row in both).
+
+    Only rows with at least MIN_ANSWERED_FOR_RANKING answers take part; the worst
+    come worst first.
+    """
+    ranked = sorted_rows([r for r in rows if r.figures.answered >= MIN_ANSWERED_FOR_RANKING], sort)
+    best = ranked[:size]
+    worst = list(reversed(ranked[len(best):]))[:size]
+    return best, worst
+
+
+def _docstring() -> str:
+    """Return the module docstring followed by every definition (English source text)."""
+    lines = [__doc__ or "", "Definitions", "-----------", ""]
+    for term, text in DEFINITIONS:
+        lines += [term, "    " + text, ""]
+    return "\n".join(lines)
+
+
+__doc__ = _docstring()

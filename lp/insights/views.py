@@ -1,0 +1,230 @@
+"""Insights pages: the country table, a page per country, CSV downloads, the calendar feed page.
+
+Every figure comes from ``lp.insights.stats``; these views only choose the period,
+draw the charts and render. Each page runs a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from countries.csv_format import DEFAULT_DELIMITER, DELIMITERS
+from countries.models import Country
+from countries.services import find_country, today
+from lp.access import requires
+from lp.auth.roles import Role
+from lp.insights import calendar, export, stats
+from lp.insights.charts import Chart, bar_chart, column_chart
+from lp.insights.formatting import number, percent
+from lp.requests.lifecycle import CLOSURE_REASONS, REFUSAL_REASONS
+from lp.validation import ValidationFailed
+
+bp = Blueprint("insights", __name__, url_prefix="/insights")
+
+#: The sort orders of the country table, with their column headings.
+SORT_LABELS = {
+    "name": _l("Country"),
+    "requests": _l("Requests"),
+    "median": _l("Median response (days)"),
+    "within": _l("Within the limit"),
+}
+
+
+def _language() -> str:
+    return get_locale().language
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {
+        "percent": percent,
+        "number": number,
+        "bucket_label": stats.bucket_label,
+        "REFUSAL_REASONS": REFUSAL_REASONS,
+        "CLOSURE_REASONS": CLOSURE_REASONS,
+        "TREND_OUTCOMES": stats.TREND_OUTCOMES,
+        "definitions": stats.DEFINITIONS,
+        "outcome_label": outcome_label,
+    }
+
+
+def outcome_label(outcome: str) -> str:
+    return {"issued": _("Issued"), "refused": _("Refused"), "no_reply": _("No reply")}[outcome]
+
+
+class BadInput(Exception):
+    """The query string is wrong: show ``errors`` on the page with HTTP 422."""
+
+    def __init__(self, errors: dict[str, list[Any]]):
+        self.errors = errors
+
+
+def _period() -> stats.Period:
+    try:
+        return stats.parse_period(request.args, today())
+    except ValidationFailed as failure:
+        raise BadInput(failure.errors)
+
+
+def _delimiter() -> str:
+    delimiter = request.args.get("delimiter", DEFAULT_DELIMITER)
+    if delimiter not in DELIMITERS:
+        raise BadInput({"delimiter": [_("Choose ; or , as the separator.")]})
+    return delimiter
+
+
+@bp.errorhandler(BadInput)
+def _bad_input(error: BadInput):
+    """Render the period form again with the messages, and no figures."""
+    messages = [str(m) for ms in error.errors.values() for m in ms]
+    page = render_template("insights/bad_input.html", messages=messages, args=request.args,
+                           errors=error.errors)
+    return page, 422
+
+
+def _country_or_404(alpha2: str) -> Country:
+    country = find_country(alpha2) if len(alpha2) == 2 else None
+    if country is None:
+        abort(404)
+    return country
+
+
+# -- charts ------------------------------------------------------------------------------
+
+
+def trend_chart(points: list[stats.TrendPoint], period: stats.Period, subject: str) -> Any:
+    chart = Chart("chart-trend", _("Decisions per quarter: %(subject)s", subject=subject), _(
+        "Bar chart of the LPs issued, the refusals and the requests closed without reply per quarter "
+        "of the decision, %(start)s to %(end)s. The table next to it gives the same numbers.",
+        start=period.start.isoformat(), end=period.end.isoformat()))
+    return column_chart(chart, [p.label for p in points], [outcome_label(o) for o in stats.TREND_OUTCOMES],
+                        [[p.counts[o] for o in stats.TREND_OUTCOMES] for p in points], _("Requests"))
+
+
+def distribution_chart(buckets: list[tuple[stats.Bucket, int]], period: stats.Period, subject: str) -> Any:
+    chart = Chart("chart-distribution", _("Response times: %(subject)s", subject=subject), _(
+        "Bar chart of the answered requests submitted from %(start)s to %(end)s, by response time in "
+        "days. The table next to it gives the same numbers.",
+        start=period.start.isoformat(), end=period.end.isoformat()))
+    return column_chart(chart, [stats.bucket_label(b) for b, _n in buckets], [_("Answered")],
+                        [[n] for _b, n in buckets], _("Answered requests"))
+
+
+def missions_chart(rows: list[stats.Row], subject: str) -> Any:
+    chart = Chart("chart-missions", _("Median response time per mission: %(subject)s", subject=subject), _(
+        "Bar chart of the median response time in days of each mission; a mission without answers "
+        "has no bar. The table next to it gives the same numbers."))
+    return bar_chart(chart, [(row.label, row.figures.median_days) for row in rows], _("days"), _("no answers"))
+
+
+# -- pages -------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@requires(Role.VIEWER)
+def index():
+    """Show every country's figures (sortable), the totals and the overall trend (4 queries)."""
+    period = _period()
+    sort = request.args.get("sort", "median")
+    if sort not in stats.SORTS:
+        raise BadInput({"sort": [_("Unknown sort order.")]})
+    rows = stats.sorted_rows(stats.country_rows(period, today(), _language()), sort)
+    points = stats.trend(period)
+    return render_template(
+        "insights/index.html", period=period, rows=rows, sort=sort, total=stats.total(rows, period),
+        points=points, trend_svg=trend_chart(points, period, _("all countries")),
+        sort_labels=SORT_LABELS,
+    )
+
+
+@bp.get("/countries/<alpha2>")
+@requires(Role.VIEWER)
+def country(alpha2: str):
+    """Show one country: its figures, its missions compared, the distribution and the trend (6 queries)."""
+    country = _country_or_404(alpha2)
+    period = _period()
+    where = stats.country_filter(country)
+    missions = stats.mission_rows(country, period, today())
+    buckets = stats.distribution(period, where)
+    points = stats.trend(period, where)
+    name = country.name(_language())
+    return render_template(
+        "insights/country.html", country=country, name=name, period=period,
+        figures=stats.total(missions, period, where), missions=missions, buckets=buckets, points=points,
+        missions_svg=missions_chart(missions, name), distribution_svg=distribution_chart(buckets, period, name),
+        trend_svg=trend_chart(points, period, name),
+    )
+
+
+def _csv(body: bytes, name: str, period: stats.Period) -> Response:
+    filename = f"lp-insights-{name}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+#: The overall tables, each with how it is computed and written.
+OVERALL_TABLES: dict[str, Callable[[stats.Period, str], bytes]] = {
+    "countries": lambda period, delimiter: export.countries_csv(
+        stats.sorted_rows(stats.country_rows(period, today(), _language()), "name"), delimiter),
+    "trend": lambda period, delimiter: export.trend_csv(stats.trend(period), delimiter),
+}
+#: A country's tables.
+COUNTRY_TABLES: dict[str, Callable[[Country, stats.Period, str], bytes]] = {
+    "missions": lambda country, period, delimiter: export.missions_csv(
+        stats.mission_rows(country, period, today()), delimiter),
+    "trend": lambda country, period, delimiter: export.trend_csv(
+        stats.trend(period, stats.country_filter(country)), delimiter),
+    "distribution": lambda country, period, delimiter: export.distribution_csv(
+        stats.distribution(period, stats.country_filter(country)), delimiter),
+}
+
+
+@bp.get("/export/<any(countries, trend):table>.csv")
+@requires(Role.VIEWER)
+def export_overall(table: str):
+    """Download the country table or the overall trend as CSV."""
+    period, delimiter = _period(), _delimiter()
+    return _csv(OVERALL_TABLES[table](period, delimiter), table, period)
+
+
+@bp.get("/countries/<alpha2>/<any(missions, trend, distribution):table>.csv")
+@requires(Role.VIEWER)
+def export_country(alpha2: str, table: str):
+    """Download one of a country's tables as CSV."""
+    country = _country_or_404(alpha2)
+    period, delimiter = _period(), _delimiter()
+    return _csv(COUNTRY_TABLES[table](country, period, delimiter), f"{country.alpha2}-{table}", period)
+
+
+# -- calendar feed -----------------------------------------------------------------------
+
+
+@bp.get("/calendar")
+@requires(Role.VIEWER)
+def calendar_page():
+    """Explain the calendar feed and offer to create, regenerate or revoke it."""
+    return render_template("insights/calendar.html", feed_url=None,
+                           active=current_user.calendar_token_hash is not None)
+
+
+@bp.post("/calendar")
+@requires(Role.VIEWER, Role.VIEWER)
+def calendar_create():
+    """Create (or replace) the user's feed token and show its URL, this once."""
+    token = calendar.issue_token(current_user._get_current_object())
+    return render_template("insights/calendar.html", active=True,
+                           feed_url=url_for("calendar.feed", token=token, _external=True))
+
+
+@bp.post("/calendar/revoke")
+@requires(Role.VIEWER, Role.VIEWER)
+def calendar_revoke():
+    """Revoke the user's feed: its URL stops working."""
+    calendar.revoke_token(current_user._get_current_object())
+    flash(_("Your calendar feed has been switched off; its address no longer works."), "success")
+    return redirect(url_for("insights.calendar_page"))

@@ -1,0 +1,112 @@
+"""What the home page shows: my open reminders, coming presentations, expiring LPs, rankings.
+
+"Mine" means of a country in my portfolio or of a person whose case officer I am
+(the reminders inbox's definition, ``lp.reminders.services.mine``); "all" drops that
+condition. Each list is one query that returns its first rows and, by a window
+COUNT, how many there are in all; the rankings are ``lp.insights.stats``. Five
+queries in all, whatever the amount of data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask_babel import get_locale
+from sqlalchemy import ColumnElement, Select, func, or_, select
+
+from countries.models import Country, Mission
+from lp.insights import stats
+from lp.extensions import db
+from lp.reminders.models import Reminder
+from lp.reminders.services import mine as reminder_is_mine
+from lp.reminders.services import open_on
+from lp.requests.models import LpRequest, Person
+
+#: How many rows each list shows; the total is shown too.
+LIST_SIZE = 10
+#: How far ahead the home page looks for presentations and expiring LPs.
+AHEAD_DAYS = 14
+SCOPES = ("mine", "all")
+
+
+@dataclass
+class Listing:
+    """The first rows of a list and how many rows it has in all."""
+
+    rows: list[Any]
+    total: int
+
+
+def _listing(query: Select) -> Listing:
+    rows = list(db.session.execute(query.add_columns(func.count().over().label("total")).limit(LIST_SIZE)))
+    return Listing(rows, rows[0].total if rows else 0)
+
+
+def _country_name() -> ColumnElement[str]:
+    return (Country.name_en if get_locale().language == "en" else Country.name_nl).label("country")
+
+
+def _request_is_mine(user_id: int) -> ColumnElement[bool]:
+    return or_(Person.case_officer_id == user_id, Country.portfolio_holder_id == user_id)
+
+
+def _requests(user_id: int, scope: str) -> Select:
+    query = (select(LpRequest.id, LpRequest.reference, Country.alpha2, _country_name(),
+                    Mission.name.label("mission"))
+             .join(Person, Person.id == LpRequest.person_id)
+             .join(Country, Country.id == LpRequest.country_id)
+             .outerjoin(Mission, Mission.id == LpRequest.mission_id))
+    return query.where(_request_is_mine(user_id)) if scope == "mine" else query
+
+
+def reminders(user_id: int, scope: str, today: date) -> Listing:
+    """Return the open reminders, detention first, then the longest due."""
+    query = (select(Reminder.id, Reminder.kind, Reminder.level, Reminder.priority, Reminder.due_since,
+                    Reminder.request_id, LpRequest.reference, Country.alpha2, _country_name())
+             .join(Country, Country.id == Reminder.country_id)
+             .outerjoin(LpRequest, LpRequest.id == Reminder.request_id)
+             .where(open_on(today))
+             .order_by(Reminder.priority.desc(), Reminder.due_since, Reminder.id))
+    return _listing(query.where(reminder_is_mine(user_id)) if scope == "mine" else query)
+
+
+def presentations(user_id: int, scope: str, now: datetime) -> Listing:
+    """Return the presentations scheduled from now on, for the next AHEAD_DAYS days."""
+    query = (_requests(user_id, scope)
+             .add_columns(LpRequest.next_presentation_at)
+             .where(LpRequest.next_presentation_at >= now,
+                    LpRequest.next_presentation_at < now + timedelta(days=AHEAD_DAYS))
+             .order_by(LpRequest.next_presentation_at, LpRequest.id))
+    return _listing(query)
+
+
+def expiring(user_id: int, scope: str, today: date) -> Listing:
+    """Return the issued LPs, not yet used, whose last valid day is within AHEAD_DAYS days."""
+    query = (_requests(user_id, scope)
+             .add_columns(LpRequest.valid_until)
+             .where(LpRequest.status == "issued", LpRequest.valid_until >= today,
+                    LpRequest.valid_until <= today + timedelta(days=AHEAD_DAYS))
+             .order_by(LpRequest.valid_until, LpRequest.id))
+    return _listing(query)
+
+
+@dataclass
+class Rankings:
+    """The countries ranked by median response time and by share answered within the limit."""
+
+    period: stats.Period
+    fastest: list[stats.Row]
+    slowest: list[stats.Row]
+    most_within: list[stats.Row]
+    least_within: list[stats.Row]
+
+
+def rankings(today: date) -> Rankings:
+    """Rank the countries over the last 12 months (2 queries)."""
+    period = stats.Period.default(today)
+    rows = stats.country_rows(period, today, get_locale().language)
+    fastest, slowest = stats.ranking(rows, "median")
+    most, least = stats.ranking(rows, "within")
+    return Rankings(period, fastest, slowest, most, least)

@@ -1,0 +1,373 @@
+"""Reminders for people: the inbox, acknowledging and snoozing, and the reminder letters.
+
+The inbox and the navigation count share one definition of "mine" (my portfolio's
+countries and my cases) and of "open" (``Reminder.is_open_on``), as SQL conditions,
+so that a page costs the same at 100,000 requests as at 1,000.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timedelta
+from typing import Any, Mapping
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import flag_modified
+
+from countries.fields import FieldError, FieldSpec
+from countries.models import Country, Mission
+from countries.services import today
+from lp import audit
+from lp.deadlines import KINDS
+from lp.extensions import db
+from lp.reminders.models import Reminder
+from lp.requests import services as request_services
+from lp.requests.lifecycle import AWAITING_ANSWER
+from lp.requests.models import LpRequest, Person
+from lp.types import utcnow
+from lp.validation import Conflict, ValidationFailed, whole_number
+
+PAGE_SIZE = 50
+#: How far ahead a reminder may be snoozed: further than this is not a snooze but neglect.
+MAX_SNOOZE_DAYS = 366
+LEVELS = (1, 2, 3)
+
+KIND_LABELS = {
+    ("reply_overdue", 1): _l("Reply overdue – level 1"),
+    ("reply_overdue", 2): _l("Reply overdue – level 2 (note verbale)"),
+    ("reply_overdue", 3): _l("Reply overdue – level 3 (escalate to management)"),
+    ("no_reply", 1): _l("No reply for a long time: record “no reply” and consider withdrawal"),
+    ("presentation_not_scheduled", 1): _l("Presentation required but not scheduled"),
+    ("presentability_check", 1): _l("Check presentability before the presentation"),
+    ("lp_expiring", 1): _l("LP expires soon and no departure is recorded"),
+    ("profile_review", 1): _l("Country profile not reviewed for a long time"),
+}
+KIND_CHOICES = (
+    ("reply_overdue", _l("Reply overdue")),
+    ("no_reply", _l("No reply")),
+    ("presentation_not_scheduled", _l("Presentation not scheduled")),
+    ("presentability_check", _l("Presentability check")),
+    ("lp_expiring", _l("LP expiring")),
+    ("profile_review", _l("Profile review")),
+)
+
+ACKNOWLEDGE_FIELDS = (FieldSpec("note", _l("Note"), "longtext", max_length=2000),)
+SNOOZE_FIELDS = (
+    FieldSpec("until", _l("Snooze until"), "date", required=True),
+    FieldSpec("note", _l("Note"), "longtext", required=True, max_length=2000),
+)
+
+
+def kind_label(kind: str, level: int) -> Any:
+    """Return what a reminder asks for, in words (the kind's name for an unknown level)."""
+    return KIND_LABELS.get((kind, level)) or dict(KIND_CHOICES).get(kind, kind)
+
+
+# --- the inbox --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    scope: str = "mine"  # mine / all
+    kind: str = ""
+    level: int | None = None
+    country: str = ""  # alpha-2
+    mission: int | None = None
+    handled: bool = False  # also show acknowledged and snoozed reminders
+    page: int = 1
+
+    def as_args(self, **overrides: Any) -> dict[str, str]:
+        """Return the non-default values as query arguments (for links and redirects)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)} | overrides
+        defaults = InboxFilter()
+        return {name: ("1" if value is True else str(value)) for name, value in values.items()
+                if value != getattr(defaults, name) and value is not None and value is not False}
+
+
+def parse_filter(args: Mapping[str, str]) -> InboxFilter:
+    """Read the inbox filters from query arguments; raise ValidationFailed naming each bad one."""
+    errors: dict[str, list[Any]] = {}
+
+    def number(name: str, message: Any) -> int | None:
+        raw = (args.get(name) or "").strip()
+        number = whole_number(raw, minimum=1)
+        if raw and number is None:
+            errors[name] = [message]
+        return number
+
+    scope = args.get("scope") or "mine"
+    if scope not in ("mine", "all"):
+        errors["scope"] = [_l("Choose mine or all.")]
+    kind = args.get("kind") or ""
+    if kind and kind not in KINDS:
+        errors["kind"] = [_l("Unknown kind of reminder.")]
+    level = number("level", _l("Choose level 1, 2 or 3."))
+    if level is not None and level not in LEVELS:
+        errors["level"] = [_l("Choose level 1, 2 or 3.")]
+    country = (args.get("country") or "").strip().upper()
+    if country and (len(country) != 2 or not country.isalpha()):
+        errors["country"] = [_l("Enter a two-letter country code.")]
+    mission = number("mission", _l("Unknown mission."))
+    page = number("page", _l("Enter a page number.")) or 1
+    if errors:
+        raise ValidationFailed(errors)
+    handled = (args.get("handled") or "").lower() in ("1", "y", "yes", "true", "on")
+    return InboxFilter(scope, kind, level, country, mission, handled, page)
+
+
+def open_on(day: date) -> ColumnElement[bool]:
+    """Return the SQL form of ``Reminder.is_open_on(day)``."""
+    return and_(Reminder.closed_at.is_(None), Reminder.acknowledged_at.is_(None),
+                or_(Reminder.snoozed_until.is_(None), Reminder.snoozed_until <= day))
+
+
+def _my_countries(user_id: int) -> Select:
+    return select(Country.id).where(Country.portfolio_holder_id == user_id)
+
+
+def _my_requests(user_id: int) -> Select:
+    return (select(LpRequest.id).join(Person, Person.id == LpRequest.person_id)
+            .where(Person.case_officer_id == user_id))
+
+
+def mine(user_id: int) -> ColumnElement[bool]:
+    """Return the condition "of a country in my portfolio, or of a person whose case officer I am"."""
+    return or_(Reminder.country_id.in_(_my_countries(user_id)), Reminder.request_id.in_(_my_requests(user_id)))
+
+
+def _conditions(f: InboxFilter, user_id: int, day: date) -> list[ColumnElement[bool]]:
+    conditions = [open_on(day) if not f.handled else Reminder.closed_at.is_(None)]
+    if f.scope == "mine":
+        conditions.append(mine(user_id))
+    if f.kind:
+        conditions.append(Reminder.kind == f.kind)
+    if f.level is not None:
+        conditions.append(Reminder.level == f.level)
+    if f.country:
+        conditions.append(Reminder.country_id.in_(select(Country.id).where(Country.alpha2 == f.country)))
+    if f.mission is not None:
+        conditions.append(Reminder.mission_id == f.mission)
+    return conditions
+
+
+@dataclass
+class InboxPage:
+    items: list[Reminder]
+    total: int
+    filter: InboxFilter
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+def inbox(f: InboxFilter, user_id: int, day: date) -> InboxPage:
+    """Return one page of reminders, detention first, then the longest due first.
+
+    Two queries whatever the data size: the count, and the page with its request,
+    person, country and mission.
+    """
+    conditions = _conditions(f, user_id, day)
+    total = db.session.scalar(select(func.count(Reminder.id)).where(*conditions)) or 0
+    query: Select = (
+        select(Reminder).where(*conditions)
+        .options(joinedload(Reminder.request).joinedload(LpRequest.person), joinedload(Reminder.country),
+                 joinedload(Reminder.mission), joinedload(Reminder.acknowledged_by))
+        .order_by(Reminder.priority.desc(), Reminder.due_since, Reminder.id)
+        .limit(PAGE_SIZE).offset((f.page - 1) * PAGE_SIZE)
+    )
+    return InboxPage(list(db.session.scalars(query)), total, f)
+
+
+def count_mine_open(user_id: int, day: date) -> int:
+    """Return how many open reminders are mine (the number in the navigation): one COUNT."""
+    return db.session.scalar(select(func.count(Reminder.id)).where(open_on(day), mine(user_id))) or 0
+
+
+# --- acknowledge and snooze ----------------------------------------------------------------
+
+
+def _parse(specs: tuple[FieldSpec, ...], raw: Mapping[str, Any]) -> dict[str, Any]:
+    values, errors = {}, {}
+    for spec in specs:
+        try:
+            values[spec.name] = spec.parse(str(raw.get(spec.name) or ""))
+        except FieldError as error:
+            errors[spec.name] = [error.message]
+    if errors:
+        raise ValidationFailed(errors)
+    return values
+
+
+def _handled_already() -> Conflict:
+    return Conflict(_l("This reminder was acknowledged or closed in the meantime. Nothing was changed."))
+
+
+def acknowledge(reminder: Reminder, raw: Mapping[str, Any], *, user_id: int) -> None:
+    """Mark a reminder as dealt with by ``user_id``, with an optional note; or raise and change nothing."""
+    values = _parse(ACKNOWLEDGE_FIELDS, raw)
+    note = values["note"] or reminder.note
+    # A conditional UPDATE: of two people acknowledging at once, exactly one succeeds.
+    done = db.session.execute(
+        update(Reminder)
+        .where(Reminder.id == reminder.id, Reminder.acknowledged_at.is_(None), Reminder.closed_at.is_(None))
+        .values(acknowledged_at=utcnow(), acknowledged_by_id=user_id, note=note)
+    ).rowcount
+    if done != 1:
+        db.session.rollback()
+        raise _handled_already()
+    audit.record("reminder.acknowledged", "reminder", reminder.id, actor_id=user_id, note=values["note"])
+    db.session.commit()
+    db.session.refresh(reminder)
+
+
+def snooze(reminder: Reminder, raw: Mapping[str, Any], *, user_id: int) -> None:
+    """Hide a reminder until a future day, with a note saying why; or raise and change nothing."""
+    values = _parse(SNOOZE_FIELDS, raw)
+    until, now = values["until"], today()
+    if until <= now:
+        raise ValidationFailed.single("until", _l("Choose a day after today."))
+    if until > now + timedelta(days=MAX_SNOOZE_DAYS):
+        raise ValidationFailed.single("until", _l("Snooze for at most a year."))
+    done = db.session.execute(
+        update(Reminder)
+        .where(Reminder.id == reminder.id, Reminder.acknowledged_at.is_(None), Reminder.closed_at.is_(None))
+        .values(snoozed_until=until, note=values["note"])
+    ).rowcount
+    if done != 1:
+        db.session.rollback()
+        raise _handled_already()
+    # The reminder has no column for who snoozed it: the audit trail keeps who and when.
+    audit.record("reminder.snoozed", "reminder", reminder.id, actor_id=user_id, until=until.isoformat(),
+                 note=values["note"])
+    db.session.commit()
+    db.session.refresh(reminder)
+
+
+@dataclass(frozen=True)
+class Action:
+    """Who acknowledged or snoozed a reminder, when, and why."""
+
+    at: datetime
+    who: str
+    snoozed_until: date | None
+    note: str
+
+
+def actions_on(reminder: Reminder) -> list[Action]:
+    """Return who acknowledged or snoozed the reminder and when, newest first."""
+    events = db.session.scalars(
+        select(audit.AuditEvent)
+        .where(audit.AuditEvent.subject_type == "reminder", audit.AuditEvent.subject_id == reminder.id)
+        .options(joinedload(audit.AuditEvent.actor)).order_by(audit.AuditEvent.id.desc()).limit(50)
+    )
+    return [
+        Action(event.at, (event.actor.display_name or event.actor.email) if event.actor else "",
+               date.fromisoformat(event.details["until"]) if event.details.get("until") else None,
+               event.details.get("note") or "")
+        for event in events
+    ]
+
+
+# --- reminder letters ------------------------------------------------------------------------
+
+
+def _overdue(day: date) -> list[ColumnElement[bool]]:
+    """Return the conditions of "waiting for the embassy's answer after the reply was due"."""
+    return [LpRequest.is_open.is_(True), LpRequest.status.in_(AWAITING_ANSWER), LpRequest.reply_due_on < day]
+
+
+@dataclass(frozen=True)
+class MissionCount:
+    mission: Mission
+    count: int
+    oldest_due: date
+
+
+def missions_with_overdue(day: date) -> tuple[list[MissionCount], int]:
+    """Return the missions with overdue requests and how many, and the overdue requests without a mission."""
+    counts = (
+        select(LpRequest.mission_id, func.count(LpRequest.id).label("n"),
+               func.min(LpRequest.reply_due_on).label("oldest"))
+        .where(*_overdue(day), LpRequest.mission_id.is_not(None))
+        .group_by(LpRequest.mission_id).subquery()
+    )
+    rows = db.session.execute(
+        select(Mission, counts.c.n, counts.c.oldest).join(counts, counts.c.mission_id == Mission.id)
+        .options(joinedload(Mission.country)).order_by(counts.c.oldest, Mission.name, Mission.id)
+    ).all()
+    without = db.session.scalar(
+        select(func.count(LpRequest.id)).where(*_overdue(day), LpRequest.mission_id.is_(None))) or 0
+    return [MissionCount(mission, n, oldest) for mission, n, oldest in rows], without
+
+
+def overdue_requests(mission: Mission, day: date, *, lock: bool = False) -> list[LpRequest]:
+    """Return the mission's overdue requests, longest overdue first, with their persons."""
+    query = (select(LpRequest).where(LpRequest.mission_id == mission.id, *_overdue(day))
+             .options(joinedload(LpRequest.person, innerjoin=True))
+             .order_by(LpRequest.reply_due_on, LpRequest.id))
+    if lock:
+        # Hold the rows until the letter is recorded, so nobody changes the set meanwhile (PostgreSQL).
+        query = query.with_for_update(of=LpRequest)
+    return list(db.session.scalars(query))
+
+
+def days_overdue(request: LpRequest, day: date) -> int:
+    """Return how many days the reply is late (0 on the day it was due)."""
+    return (day - request.reply_due_on).days if request.reply_due_on else 0
+
+
+def letter_token(requests: list[LpRequest]) -> list[str]:
+    """Return what identifies the letter as shown: each request's id and version."""
+    return [f"{request.id}:{request.version}" for request in requests]
+
+
+def parse_letter_token(values: list[str]) -> set[tuple[int, int]]:
+    """Read the posted id:version pairs back; raise ValidationFailed for anything else."""
+    pairs = set()
+    for value in values:
+        request_id, _sep, version = (value or "").partition(":")
+        pair = (whole_number(request_id), whole_number(version))
+        if None in pair:
+            raise ValidationFailed.single("_", _l("The form was damaged. Reload the letter and try again."))
+        pairs.add(pair)
+    return pairs
+
+
+def confirm_letter_sent(mission: Mission, shown: set[tuple[int, int]], *, user_id: int) -> int:
+    """Record the letter as a note verbale on each request it listed, all in one transaction.
+
+    ``shown`` is the (id, version) of every request on the letter as the user saw it:
+    if the set of overdue requests or any of them changed since, nothing is recorded.
+    Each request's version is bumped, so two confirmations of the same letter cannot
+    both succeed. Return the number of requests recorded.
+    """
+    day = today()
+    requests = overdue_requests(mission, day, lock=True)
+    if not shown or {(r.id, r.version) for r in requests} != shown:
+        db.session.rollback()
+        raise _letter_changed()
+    note = ngettext("Reminder letter sent (%(num)d request)", "Reminder letter sent (%(num)d requests)",
+                    len(requests))
+    for request in requests:
+        # Recording the letter is a change to the request (its timeline): the version
+        # check in the UPDATE then refuses a second, concurrent confirmation.
+        flag_modified(request, "reply_due_on")
+    try:
+        request_services.record_note_verbale(requests, {"occurred_on": day.isoformat(), "note": note},
+                                             user_id=user_id, mission_id=mission.id)
+    except Conflict:  # another confirmation or change won the race: its rows are newer
+        db.session.rollback()
+        raise _letter_changed()
+    except ValidationFailed:
+        db.session.rollback()
+        raise
+    return len(requests)
+
+
+def _letter_changed() -> Conflict:
+    return Conflict(_l("The overdue requests of this mission changed after you opened the letter. "
+                       "Nothing was recorded. Check the letter below, send it if needed, and confirm again."))

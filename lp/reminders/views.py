@@ -1,0 +1,184 @@
+"""Reminders in the browser: the inbox, one reminder (acknowledge, snooze), reminder letters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from countries.models import Mission
+from countries.services import find_country, today
+from lp import navigation
+from lp.access import requires
+from lp.auth.roles import Role
+from lp.extensions import db
+from lp.forms import apply_errors
+from lp.reminders import letters, services
+from lp.reminders.forms import AcknowledgeForm, InboxFilterForm, SnoozeForm
+from lp.reminders.models import Reminder
+from lp.requests.display import can_edit, day, moment
+from lp.validation import Conflict, ValidationFailed
+
+bp = Blueprint("reminders", __name__, url_prefix="/reminders")
+
+
+def my_open_count() -> int | None:
+    """Return the number of my open reminders for the navigation (None when not logged in)."""
+    if not current_user.is_authenticated:
+        return None
+    try:
+        return services.count_mine_open(current_user.id, today())
+    except SQLAlchemyError:
+        # The menu is also drawn on the "database unavailable" page: a badge must not
+        # turn that page into a second failure.
+        db.session.rollback()
+        return None
+
+
+@bp.record_once
+def _register_badge(state) -> None:
+    navigation.register_badge(state.app, "reminders.index", my_open_count)
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {"day": day, "moment": moment, "can_edit": can_edit(), "kind_label": services.kind_label}
+
+
+# --- the inbox --------------------------------------------------------------------------
+
+
+def _filter_or_default() -> services.InboxFilter:
+    try:
+        return services.parse_filter(request.args)
+    except ValidationFailed:
+        return services.InboxFilter()
+
+
+@bp.get("/")
+@requires(Role.VIEWER)
+def index():
+    """List the reminders: mine or all, filtered, the most urgent first."""
+    form = InboxFilterForm(request.args, scope="mine")
+    try:
+        f = services.parse_filter(request.args)
+    except ValidationFailed as failure:
+        return render_template("reminders/index.html", form=form, general=apply_errors(form, failure),
+                               page=None, f=services.InboxFilter()), 422
+    if f.country and find_country(f.country) is None:
+        form.country.errors = [_("Unknown country.")]
+        return render_template("reminders/index.html", form=form, general=[], page=None, f=f), 422
+    return render_template("reminders/index.html", form=form, general=[], f=f,
+                           page=services.inbox(f, current_user.id, today()), today=today())
+
+
+# --- one reminder ---------------------------------------------------------------------------
+
+
+def _render_reminder(reminder: Reminder, *, acknowledge_form=None, snooze_form=None,
+                     general: list[str] | None = None, status: int = 200):
+    return render_template(
+        "reminders/show.html",
+        reminder=reminder,
+        open=reminder.is_open_on(today()),
+        actions=services.actions_on(reminder),
+        acknowledge_form=acknowledge_form or AcknowledgeForm(prefix="acknowledge-"),
+        snooze_form=snooze_form or SnoozeForm(prefix="snooze-"),
+        general=general or [],
+        back=_filter_or_default().as_args(),
+    ), status
+
+
+@bp.get("/<int:reminder_id>")
+@requires(Role.VIEWER)
+def show(reminder_id: int):
+    """Show one reminder, with the forms to acknowledge or snooze it."""
+    return _render_reminder(db.get_or_404(Reminder, reminder_id))
+
+
+def _act(reminder_id: int, form, form_name: str, action, done_message: str):
+    """Run acknowledge or snooze from a posted form; re-render with the reasons when refused."""
+    reminder = db.get_or_404(Reminder, reminder_id)
+    try:
+        action(reminder, {name: field.data for name, field in form._fields.items()}, user_id=current_user.id)
+    except ValidationFailed as failure:
+        return _render_reminder(reminder, general=apply_errors(form, failure), status=422, **{form_name: form})
+    except Conflict as conflict:
+        return _render_reminder(reminder, general=[str(conflict.message)], status=409, **{form_name: form})
+    flash(done_message, "success")
+    if request.args.get("next") == "inbox":
+        return redirect(url_for("reminders.index", **_filter_or_default().as_args()))
+    return redirect(url_for("reminders.show", reminder_id=reminder.id, **_filter_or_default().as_args()))
+
+
+@bp.post("/<int:reminder_id>/acknowledge")
+@requires(Role.STAFF)
+def acknowledge(reminder_id: int):
+    """Mark a reminder as dealt with, with an optional note."""
+    form = AcknowledgeForm(request.form, prefix="acknowledge-")
+    return _act(reminder_id, form, "acknowledge_form", services.acknowledge, _("Reminder acknowledged."))
+
+
+@bp.post("/<int:reminder_id>/snooze")
+@requires(Role.STAFF)
+def snooze(reminder_id: int):
+    """Hide a reminder until a later day, with a note."""
+    form = SnoozeForm(request.form, prefix="snooze-")
+    return _act(reminder_id, form, "snooze_form", services.snooze, _("Reminder snoozed."))
+
+
+# --- reminder letters ----------------------------------------------------------------------
+
+
+@bp.get("/letters/")
+@requires(Role.VIEWER)
+def letters_index():
+    """List the missions with overdue requests: one reminder letter each."""
+    missions, without_mission = services.missions_with_overdue(today())
+    return render_template("reminders/letters.html", missions=missions, without_mission=without_mission)
+
+
+def _render_letter(mission: Mission, *, general: list[str] | None = None, status: int = 200):
+    now = today()
+    language = letters.letter_language(mission)
+    requests = services.overdue_requests(mission, now)
+    return render_template(
+        "reminders/letter.html",
+        mission=mission,
+        requests=requests,
+        token=services.letter_token(requests),
+        language=language,
+        of_country=letters.country_phrase(mission.country, language),
+        writer=letters.LetterWriter(language),
+        days_overdue=lambda r: services.days_overdue(r, now),
+        letter_day=now,
+        general=general or [],
+    ), status
+
+
+@bp.get("/letters/<int:mission_id>")
+@requires(Role.VIEWER)
+def letter(mission_id: int):
+    """Show a mission's reminder letter, ready to print."""
+    return _render_letter(db.get_or_404(Mission, mission_id))
+
+
+@bp.post("/letters/<int:mission_id>/sent")
+@requires(Role.STAFF)
+def letter_sent(mission_id: int):
+    """Record the letter as sent: a note verbale on each request it listed, or nothing."""
+    mission = db.get_or_404(Mission, mission_id)
+    try:
+        shown = services.parse_letter_token(request.form.getlist("shown"))
+        recorded = services.confirm_letter_sent(mission, shown, user_id=current_user.id)
+    except ValidationFailed as failure:
+        return _render_letter(mission, general=[str(m) for ms in failure.errors.values() for m in ms], status=422)
+    except Conflict as conflict:
+        return _render_letter(mission, general=[str(conflict.message)], status=409)
+    flash(ngettext("Reminder letter recorded as a note verbale on %(num)d request.",
+                   "Reminder letter recorded as a note verbale on %(num)d requests.", recorded), "success")
+    return redirect(url_for("reminders.letters_index"))

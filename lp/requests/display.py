@@ -1,0 +1,206 @@
+"""Requests and persons in words: field values, the request's facts and its timeline.
+
+Values are shown in the UI language: choice labels, dates and times in the
+configured time zone. Used by the request and person pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from countries.fields import FieldSpec
+from countries.services import today
+from lp.auth.roles import Role
+from lp.extensions import db
+from lp.requests.lifecycle import AWAITING_ANSWER, EVENT_FIELDS, STATUS_LABELS
+from lp.requests.models import LpRequest, Person, RequestEvent
+from lp.requests.persons import PERSON_FIELDS
+
+#: How the non-workflow details are labelled (their changes are "details" events).
+DETAIL_LABELS = {
+    "mission": _l("Mission"),
+    "embassy_reference": EVENT_FIELDS["embassy_reference"].label,
+    "documents_enclosed": EVENT_FIELDS["documents_enclosed"].label,
+    "identity_requested": _l("Identity requested by the embassy"),
+}
+EVENT_TITLES = {
+    "created": _l("Request created"),
+    "contact": _l("Contact with the embassy"),
+    "pause": _l("Deadline clock paused"),
+    "resume": _l("Deadline clock resumed"),
+    "details": _l("Details changed"),
+}
+
+
+def day(value: date | None, style: str = "medium") -> str:
+    """Return a date in the UI language, or an empty string for none."""
+    return format_date(value, style) if value else ""
+
+
+def moment(value: datetime | None) -> str:
+    """Return a moment as date and time in the configured time zone, or an empty string."""
+    return format_datetime(value, "short") if value else ""
+
+
+def yes_no(value: bool | None) -> str:
+    return "" if value is None else (_("yes") if value else _("no"))
+
+
+def shown(spec: FieldSpec | None, value: Any) -> str:
+    """Return a stored value (or its stable text, as events keep it) as people read it."""
+    if value is None or value == "":
+        return ""
+    if spec is None or isinstance(value, bool):
+        return yes_no(value) if isinstance(value, bool) else str(value)
+    text = spec.to_text(value) if not isinstance(value, str) else value
+    try:
+        if spec.kind == "choice":
+            return str(spec.choice_label(text))
+        if spec.kind == "date":
+            return day(date.fromisoformat(text))
+        if spec.kind == "datetime":
+            return moment(datetime.fromisoformat(text))
+    except ValueError:  # a value stored before its field's format changed: show it as it is
+        return text
+    if spec.kind == "bool":
+        return yes_no(text == "yes")
+    return text
+
+
+def is_overdue(request: LpRequest, on: date | None = None) -> bool:
+    """Return whether the embassy's reply is late (the list's "overdue" filter, per row)."""
+    return (request.is_open and request.status in AWAITING_ANSWER and request.reply_due_on is not None
+            and request.reply_due_on < (on or today()))
+
+
+def outcome(request: LpRequest) -> str:
+    """Return the outcome of a request in a few words: LP number or reason."""
+    if request.lp_number:
+        return request.lp_number
+    for name in ("refusal_reason", "closure_reason"):
+        if getattr(request, name):
+            return shown(EVENT_FIELDS[name], getattr(request, name))
+    return ""
+
+
+@dataclass(frozen=True)
+class Fact:
+    label: Any
+    value: str
+    long: bool = False
+
+
+def facts(request: LpRequest) -> list[Fact]:
+    """Return what is recorded on a request, outcome fields only once they are set."""
+    spec = EVENT_FIELDS
+    rows = [
+        Fact(_l("Status"), str(STATUS_LABELS[request.status])),
+        Fact(DETAIL_LABELS["mission"], request.mission.name if request.mission else ""),
+        Fact(spec["embassy_reference"].label, request.embassy_reference),
+        Fact(spec["submitted_on"].label, day(request.submitted_on)),
+        Fact(spec["channel"].label, shown(spec["channel"], request.channel)),
+        Fact(spec["documents_enclosed"].label, request.documents_enclosed, long=True),
+        Fact(DETAIL_LABELS["identity_requested"], yes_no(request.identity_requested)),
+        Fact(_l("Reply due"), day(request.reply_due_on)),
+    ]
+    optional = [
+        Fact(_l("Clock paused since"), day(request.paused_since)),
+        Fact(_l("Days paused"), str(request.paused_days) if request.paused_days else ""),
+        Fact(_l("Next presentation"), moment(request.next_presentation_at)),
+        Fact(_l("Decided on"), day(request.decided_on)),
+        *(Fact(spec[name].label, shown(spec[name], getattr(request, name)))
+          for name in ("lp_number", "issued_on", "valid_until", "departed_on", "refusal_reason", "closure_reason")),
+    ]
+    return rows + [fact for fact in optional if fact.value]
+
+
+def person_facts(person: Person) -> list[Fact]:
+    """Return every defined field of a person as people read it."""
+    rows = []
+    for spec in PERSON_FIELDS:
+        value = getattr(person, spec.name)
+        if spec.kind == "country":
+            text = value.name(get_locale().language) if value is not None else ""
+        elif spec.kind == "user":
+            text = (value.display_name or value.email) if value is not None else ""
+        else:
+            text = shown(spec, value)
+        rows.append(Fact(spec.label, text))
+    return rows
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event of the timeline, ready to show."""
+
+    kind: str
+    at: datetime
+    occurred_on: date
+    who: str
+    title: str
+    lines: list[Fact]
+    note: str
+
+
+def timeline(request: LpRequest) -> list[Entry]:
+    """Return the request's events, newest first, in words (one query, people included)."""
+    events = db.session.scalars(
+        select(RequestEvent).where(RequestEvent.request_id == request.id)
+        .options(selectinload(RequestEvent.user)).order_by(RequestEvent.id.desc())
+    )
+    return [_entry(event) for event in events]
+
+
+def _entry(event: RequestEvent) -> Entry:
+    data = dict(event.data or {})
+    note = event.note
+    if event.kind == "status":
+        title = _("Status: %(old)s → %(new)s", old=STATUS_LABELS.get(event.from_status, event.from_status),
+                  new=STATUS_LABELS.get(event.to_status, event.to_status))
+    else:
+        title = str(EVENT_TITLES.get(event.kind, event.kind))
+    if event.kind == "details":
+        lines = [_change(name, old, new) for name, (old, new) in data.get("changes", {}).items()]
+    else:
+        lines = [Fact(EVENT_FIELDS[name].label if name in EVENT_FIELDS else name, shown(EVENT_FIELDS.get(name), value),
+                      long=name in EVENT_FIELDS and EVENT_FIELDS[name].kind == "longtext")
+                 for name, value in data.items()]
+        if event.kind in ("pause", "resume") and note == data.get("reason"):
+            note = ""  # the reason is the note: show it once
+    user = event.user
+    who = (user.display_name or user.email) if user else _("system")
+    return Entry(event.kind, event.at, event.occurred_on, who, title, [line for line in lines if line.value], note)
+
+
+def _change(name: str, old: Any, new: Any) -> Fact:
+    def text(value: Any) -> str:
+        return yes_no(value) if isinstance(value, bool) else (value or "—")
+
+    return Fact(DETAIL_LABELS.get(name, name), f"{text(old)} → {text(new)}",
+                long=name == "documents_enclosed")
+
+
+def can_edit() -> bool:
+    """Return whether the current user may record and change requests and persons."""
+    return current_user.is_authenticated and current_user.may(Role.STAFF)
+
+
+def template_helpers() -> dict[str, Any]:
+    """Return the helpers the request and person templates use."""
+    return {
+        "day": day,
+        "moment": moment,
+        "is_overdue": is_overdue,
+        "outcome": outcome,
+        "STATUS_LABELS": STATUS_LABELS,
+        "can_edit": can_edit(),
+    }

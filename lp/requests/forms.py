@@ -1,0 +1,260 @@
+"""Forms for persons and LP requests, built from the field definitions (FieldSpec).
+
+The forms carry text only: parsing and checking stay with the services
+(``persons.parse_person``, ``services.parse_event_data``), so the browser follows the
+same rules and shows the same messages as the API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import cache
+from typing import Any, Callable, Iterable
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import BooleanField, Form, HiddenField, SearchField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import DateInput, DateTimeLocalInput
+
+from countries.fields import FieldSpec
+from countries.forms import ANY, VersionedForm, _field_for, _MarkRequired, options
+from countries.models import Country, Mission
+from lp.auth.models import User
+from lp.auth.roles import Role
+from lp.extensions import db
+from lp.forms import apply_errors
+from lp.requests.display import DETAIL_LABELS
+from lp.requests.lifecycle import EVENT_FIELDS, STATUS_LABELS, TRANSITIONS
+from lp.requests.persons import DOCUMENT_FIELDS, PERSON_FIELDS
+from lp.requests.search import PAGE_SIZES
+from lp.requests.services import CLOCK_FIELDS, CONTACT_FIELDS
+from lp.validation import Conflict, ValidationFailed
+
+NONE_CHOSEN = ("", "—")
+YES_NO = (("yes", _l("yes")), ("no", _l("no")))
+#: Closing a request cannot be undone: these actions need a ticked confirmation.
+NEEDS_CONFIRMATION = frozenset({"refuse", "withdraw", "record_no_reply"})
+#: The fields of every action a request page offers, by the action's name in the URL.
+ACTION_FIELDS: dict[str, tuple[str, ...]] = {
+    **{name: (*t.fields, "note") if "note" not in t.fields else t.fields for name, t in TRANSITIONS.items()},
+    "contact": CONTACT_FIELDS,
+    "pause": CLOCK_FIELDS,
+    "resume": CLOCK_FIELDS,
+}
+#: The prefix that keeps the posted fields of the document on the person form apart.
+DOCUMENT_PREFIX = "document_"
+
+
+def country_choices(blank: tuple[str, Any] = NONE_CHOSEN) -> list[SelectChoice]:
+    """Return every country on record by its name in the UI language, valued by alpha-2 code."""
+    language = get_locale().language
+    rows = db.session.execute(select(Country.alpha2, Country.name_nl, Country.name_en)).all()
+    named = sorted(((code, en if language == "en" else nl) for code, nl, en in rows),
+                   key=lambda choice: choice[1].casefold())
+    return options([blank, *named])
+
+
+def officer_choices(blank: tuple[str, Any] = NONE_CHOSEN, value: str = "email") -> list[SelectChoice]:
+    """Return the active staff and admin accounts (valued by email, or by id for filters)."""
+    users = db.session.scalars(
+        select(User).where(User.active.is_(True), User.role != Role.VIEWER.value).order_by(User.display_name)
+    )
+    return options([blank] + [(str(getattr(user, value)), user.display_name or user.email) for user in users])
+
+
+def mission_choices(country: Country | None, blank: tuple[str, Any] = NONE_CHOSEN) -> list[SelectChoice]:
+    """Return the missions of a country (all missions, by country, when None)."""
+    query = select(Mission).order_by(Mission.name, Mission.id)
+    if country is not None:
+        query = query.where(Mission.country_id == country.id)
+    return options([blank] + [(str(m.id), f"{m.name} ({m.city})" if m.city else m.name)
+                              for m in db.session.scalars(query)])
+
+
+def spec_field(spec: FieldSpec):
+    """Return an unbound form field that edits one defined field as text.
+
+    Dates become date inputs, the presentation's time a datetime-local input; a
+    choice without a default starts empty so that nobody records one by accident.
+    """
+    kwargs: dict[str, Any] = {"label": spec.label, "description": spec.help or ""}
+    if spec.required:
+        kwargs["validators"] = [_MarkRequired()]
+    if spec.kind == "choice" and spec.default is None:
+        return SelectField(choices=options([NONE_CHOSEN, *spec.choices]), validate_choice=False, **kwargs)
+    if spec.kind == "bool":
+        if not spec.required:
+            return BooleanField(**kwargs)
+        return SelectField(choices=options([NONE_CHOSEN, *YES_NO]), validate_choice=False, **kwargs)
+    if spec.kind == "datetime":
+        return StringField(widget=DateTimeLocalInput(), **kwargs)
+    if spec.kind == "country":
+        return SelectField(choices=lambda: country_choices(), validate_choice=False, **kwargs)
+    if spec.kind == "user":
+        return SelectField(choices=lambda: officer_choices(), validate_choice=False, **kwargs)
+    return _field_for(spec)
+
+
+def raw_values(form: Form, names: Iterable[str], prefix: str = "") -> dict[str, str]:
+    """Return the text of the named fields as submitted (a checkbox as yes/no)."""
+    raw = {}
+    for name in names:
+        field = form[prefix + name]
+        raw[name] = ("yes" if field.data else "no") if isinstance(field, BooleanField) else (field.data or "")
+    return raw
+
+
+def initial_values(specs: Iterable[FieldSpec], obj: Any | None) -> dict[str, Any]:
+    """Return the form data of an object's defined fields (defaults for a new one)."""
+    data = {}
+    for spec in specs:
+        value = getattr(obj, spec.name) if obj is not None else spec.default
+        if spec.kind == "bool" and not spec.required:
+            data[spec.name] = bool(value)
+        elif spec.kind == "country":
+            data[spec.name] = value.alpha2 if value is not None else ""
+        else:
+            data[spec.name] = spec.to_text(value)
+    return data
+
+
+@dataclass
+class SaveOutcome:
+    """What became of saving a versioned form: saved, or the messages to show with it."""
+
+    saved: bool = False
+    general: list[str] = field(default_factory=list)
+    conflict: Any = None
+
+    def status(self, form: Form) -> int:
+        """Return the HTTP status of the form page: 409 on a conflict, 422 with errors, else 200."""
+        if self.conflict:
+            return 409
+        return 422 if self.general or any(f.errors for f in form) else 200
+
+
+def save_versioned(form: VersionedForm, save: Callable[[int], Any], obj: Any) -> SaveOutcome:
+    """Run ``save(version)`` for a posted form; on refusal keep the input and say why.
+
+    After a conflict the form moves to ``obj``'s current version: the input stays, and
+    saving it again is then a deliberate choice made after seeing the message.
+    """
+    if not form.validate_on_submit():
+        return SaveOutcome()
+    try:
+        save(form.expected_version())
+    except ValidationFailed as failure:
+        db.session.rollback()
+        return SaveOutcome(general=apply_errors(form, failure))
+    except Conflict as error:
+        db.session.rollback()
+        form.version.data = str(obj.version)
+        return SaveOutcome(conflict=error.message)
+    return SaveOutcome(saved=True)
+
+
+# -- persons ---------------------------------------------------------------------------
+
+def _fields(specs: Iterable[FieldSpec], prefix: str = "") -> dict[str, Any]:
+    return {prefix + spec.name: spec_field(spec) for spec in specs}
+
+
+PersonForm = type("PersonForm", (VersionedForm,), _fields(PERSON_FIELDS))
+#: Registering a person may also record a first identity document.
+# The document is optional there, so none of its fields is marked as required.
+NewPersonForm = type("NewPersonForm", (PersonForm,),
+                     _fields((replace(spec, required=False) for spec in DOCUMENT_FIELDS), DOCUMENT_PREFIX))
+DocumentForm = type("DocumentForm", (FlaskForm,), _fields(DOCUMENT_FIELDS))
+
+
+class PersonSearchForm(Form):
+    """Find a person by V-number or name (a GET form, so it can be bookmarked)."""
+
+    q = SearchField(_l("V-number or name"), render_kw={"maxlength": 100, "autofocus": True})
+
+
+# -- requests --------------------------------------------------------------------------
+
+class CountryStepForm(Form):
+    """The first step of a new request: the country (reloads the page with its missions)."""
+
+    person = HiddenField()
+    country = SelectField(_l("Country"), choices=lambda: country_choices(), validate_choice=False)
+
+
+class DetailsForm(VersionedForm):
+    """The details of a request that are not part of the workflow."""
+
+    mission = SelectField(DETAIL_LABELS["mission"], choices=[], validate_choice=False)
+    embassy_reference = spec_field(EVENT_FIELDS["embassy_reference"])
+    documents_enclosed = spec_field(EVENT_FIELDS["documents_enclosed"])
+    identity_requested = BooleanField(DETAIL_LABELS["identity_requested"])
+
+
+class NewRequestForm(DetailsForm):
+    """A new request; ticking "submitted already" records the submission at once."""
+
+    submitted_already = BooleanField(_l("Already submitted to the embassy"))
+    submitted_on = spec_field(EVENT_FIELDS["submitted_on"])
+    channel = spec_field(EVENT_FIELDS["channel"])
+
+
+@cache
+def action_form_class(action: str) -> type[Form]:
+    """Return the form of one action on a request page, with a field per value it takes."""
+    fields: dict[str, Any] = {"version": HiddenField()}
+    fields.update({name: spec_field(EVENT_FIELDS[name]) for name in ACTION_FIELDS[action]})
+    if action in NEEDS_CONFIRMATION:
+        fields["confirm"] = BooleanField(_l("I confirm: this closes the request."))
+    return type(f"{action.title().replace('_', '')}Form", (Form,), fields)
+
+
+def action_form(action: str, version: int, formdata=None) -> Form:
+    """Return the form of ``action`` (posted data when given), its fields prefixed by the action.
+
+    Several action forms share one page; the prefix keeps their fields' ids apart. The
+    page's CSRF token is checked for every POST by CSRFProtect, so these plain forms
+    carry it as a hidden input rather than as a form field of their own.
+    """
+    return action_form_class(action)(formdata=formdata, prefix=action + "-", data={"version": str(version)})
+
+
+class BulkNoteForm(Form):
+    """One note verbale for several requests of one mission."""
+
+    occurred_on = spec_field(EVENT_FIELDS["occurred_on"])
+    note = spec_field(EVENT_FIELDS["note"])
+
+
+# -- the request list -------------------------------------------------------------------
+
+STATE_CHOICES = (ANY, ("open", _l("Open")), ("closed", _l("Closed")))
+
+
+class RequestFilterForm(Form):
+    """The request list's filters: a GET form (no CSRF token), so a list can be bookmarked."""
+
+    q = SearchField(_l("Search"), description=_l("V-number, name, our or the embassy's reference"),
+                    render_kw={"maxlength": 100})
+    country = SelectField(_l("Country"), choices=lambda: country_choices(ANY), validate_choice=False)
+    mission = SelectField(DETAIL_LABELS["mission"], choices=[], validate_choice=False)
+    status = SelectField(_l("Status"), choices=options([ANY, *STATUS_LABELS.items()]), validate_choice=False)
+    state = SelectField(_l("Open or closed"), choices=options(STATE_CHOICES), validate_choice=False)
+    case_officer = SelectField(_l("Case officer"), choices=lambda: officer_choices(ANY, "id"),
+                               validate_choice=False)
+    submitted_from = StringField(_l("Submitted from"), widget=DateInput())
+    submitted_to = StringField(_l("Submitted until"), widget=DateInput())
+    overdue = BooleanField(_l("Reply overdue"))
+    detention = BooleanField(_l("In detention"))
+    per_page = SelectField(_l("Per page"), choices=options((str(n), str(n)) for n in PAGE_SIZES),
+                           default="50", validate_choice=False)
+
+
+def filter_form(args, country: Country | None) -> RequestFilterForm:
+    """Return the filter form filled from the query, its missions those of the chosen country."""
+    form = RequestFilterForm(args)
+    form.mission.choices = mission_choices(country, ANY)
+    return form

@@ -1,0 +1,360 @@
+"""LP requests in the browser: list, CSV export, new request, request page with timeline and actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context,
+                   url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import Form
+
+from countries.csv_format import DEFAULT_DELIMITER, DELIMITERS
+from countries.models import Country, Mission
+from countries.services import find_country, today
+from lp.access import requires
+from lp.auth.roles import Role
+from lp.errors import render_error
+from lp.extensions import db
+from lp.forms import apply_errors
+from lp.requests import display, export, search, services
+from lp.requests.checklist import checklist
+from lp.requests.forms import (ACTION_FIELDS, NEEDS_CONFIRMATION, BulkNoteForm, CountryStepForm, DetailsForm,
+                               NewRequestForm, action_form, filter_form, mission_choices, raw_values,
+                               save_versioned)
+from lp.requests.lifecycle import TRANSITIONS
+from lp.requests.models import LpRequest, Person
+from lp.validation import Conflict, ValidationFailed, whole_number
+from lp.privacy.views_log import record_person_view
+
+bp = Blueprint("requests", __name__, url_prefix="/requests")
+
+#: The list's sortable columns, by their key in search.SORTS.
+SORT_COLUMNS = {
+    "reference": _l("Reference"),
+    "status": _l("Status"),
+    "submitted_on": _l("Submitted"),
+    "reply_due_on": _l("Reply due"),
+    "decided_on": _l("Decided"),
+}
+#: Actions that are not transitions: the service that records each.
+EVENT_ACTIONS = {
+    "contact": (services.record_contact, _l("Record a contact with the embassy")),
+    "pause": (services.pause_clock, _l("Pause the deadline clock")),
+    "resume": (services.resume_clock, _l("Resume the deadline clock")),
+}
+DETAILS = ("embassy_reference", "documents_enclosed")
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return display.template_helpers()
+
+
+def _request_or_404(request_id: int) -> LpRequest:
+    return db.get_or_404(LpRequest, request_id)
+
+
+def _user_id() -> int:
+    return current_user.id
+
+
+# --- list ---------------------------------------------------------------------------
+
+
+def _sort_links(f: search.RequestFilter) -> dict[str, tuple[str, str | None]]:
+    """Return per sortable column its link (sort by it, or reverse) and its aria-sort value."""
+    links = {}
+    for key in SORT_COLUMNS:
+        current = f.sort == key
+        url = url_for("requests.index", **f.as_args(sort=key, desc=not f.desc if current else False, page=1))
+        links[key] = (url, ("descending" if f.desc else "ascending") if current else None)
+    return links
+
+
+def _page_numbers(current: int, pages: int) -> list[int | None]:
+    """Return the page links to show: the first, the last and two either side (None: a gap)."""
+    shown = sorted({1, pages, *range(max(1, current - 2), min(pages, current + 2) + 1)})
+    numbers: list[int | None] = []
+    for number in shown:
+        if numbers and number - numbers[-1] > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
+
+
+def _render_list(*, bulk: BulkNoteForm | None = None, general: list[str] | None = None, status: int = 200):
+    """Render the request list for the query's filters (422 with messages for bad ones)."""
+    try:
+        f = search.parse_filters(request.args)
+    except ValidationFailed as failure:
+        form = filter_form(request.args, None)
+        return render_template("requests/index.html", form=form, general=apply_errors(form, failure),
+                               result=None, f=search.RequestFilter()), 422
+    country = find_country(f.country) if f.country else None
+    mission = db.session.get(Mission, f.mission) if f.mission is not None else None
+    result = search.page(f, today())
+    if mission is not None and display.can_edit():
+        bulk = bulk or BulkNoteForm(data={"occurred_on": today().isoformat()})
+    else:
+        bulk = None
+    page = render_template(
+        "requests/index.html",
+        form=filter_form(request.args, country),
+        general=general or [],
+        f=f,
+        result=result,
+        today=today(),
+        sort_columns=SORT_COLUMNS,
+        sort_links=_sort_links(f),
+        page_numbers=_page_numbers(f.page, result.pages),
+        mission=mission,
+        bulk=bulk,
+        selected=set(request.form.getlist("ids")),
+    )
+    return page, status
+
+
+@bp.get("/")
+@requires(Role.VIEWER)
+def index():
+    return _render_list()
+
+
+@bp.get("/export.csv")
+@requires(Role.VIEWER)
+def export_csv():
+    """Download every request of the filtered list as CSV (not only one page)."""
+    try:
+        f = search.parse_filters(request.args)
+    except ValidationFailed as failure:
+        return render_error(422, " ".join(str(m) for ms in failure.errors.values() for m in ms))
+    delimiter = request.args.get("delimiter", DEFAULT_DELIMITER)
+    if delimiter not in DELIMITERS:
+        return render_error(422, _("Choose ; or , as the separator."))
+    body = stream_with_context(export.generate(f, today(), delimiter))
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="lp-requests-{today().isoformat()}.csv"',
+    })
+
+
+@bp.post("/bulk/note-verbale")
+@requires(Role.STAFF)
+def bulk_note_verbale():
+    """Record one note verbale on each selected request of the list's mission, all or none."""
+    try:
+        f = search.parse_filters(request.args)
+    except ValidationFailed:
+        abort(400)
+    form = BulkNoteForm(request.form)
+    ids = [number for value in request.form.getlist("ids")
+           if (number := whole_number(value)) is not None][:max(search.PAGE_SIZES)]
+    chosen = list(db.session.scalars(select(LpRequest).where(LpRequest.id.in_(ids)))) if ids else []
+    try:
+        events = services.record_note_verbale(chosen, raw_values(form, ("occurred_on", "note")),
+                                              user_id=_user_id(), mission_id=f.mission)
+    except services.IllegalTransition as error:
+        db.session.rollback()
+        return _render_list(bulk=form, general=[str(error.message)], status=409)
+    except ValidationFailed as failure:
+        db.session.rollback()
+        return _render_list(bulk=form, general=apply_errors(form, failure), status=422)
+    flash(ngettext("Note verbale recorded on %(num)d request.", "Note verbale recorded on %(num)d requests.",
+                   len(events)), "success")
+    return redirect(url_for("requests.index", **f.as_args()))
+
+
+# --- new request --------------------------------------------------------------------
+
+
+def _mission(text: str | None, country: Country) -> Mission | None:
+    """Return the chosen mission of ``country`` (None for none), or raise ValidationFailed."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    mission_id = whole_number(text)
+    mission = db.session.get(Mission, mission_id) if mission_id is not None else None
+    if mission is None or mission.country_id != country.id:
+        raise ValidationFailed.single("mission", _l("This mission does not represent the chosen country."))
+    return mission
+
+
+def _details(form: DetailsForm, country: Country) -> dict[str, Any]:
+    """Parse the details on a form: mission, references, documents, identity requested."""
+    errors: dict[str, list[Any]] = {}
+    values: dict[str, Any] = {"identity_requested": bool(form.identity_requested.data)}
+    try:
+        values["mission"] = _mission(form.mission.data, country)
+    except ValidationFailed as failure:
+        errors.update(failure.errors)
+    try:
+        values.update(services.parse_event_data(DETAILS, raw_values(form, DETAILS)))
+    except ValidationFailed as failure:
+        errors.update(failure.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return values
+
+
+def _person_from_query() -> Person:
+    person_id = whole_number(request.args.get("person"))
+    person = db.session.get(Person, person_id) if person_id is not None else None
+    if person is None:
+        abort(404)
+    return person
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(Role.STAFF)
+def new():
+    """Create a request for a person: choose the country, then the mission and details."""
+    person = _person_from_query()
+    chosen = request.args.get("country")
+    if chosen is None and person.nationality is not None:
+        chosen = person.nationality.alpha2
+    country = find_country(chosen) if chosen else None
+    step = CountryStepForm(data={"person": str(person.id), "country": country.alpha2 if country else ""})
+    if country is None:
+        if chosen:
+            step.country.errors = [_("Unknown country code.")]
+        return render_template("requests/new.html", person=person, step=step, country=None, form=None), (
+            422 if chosen else 200)
+    first_mission = str(country.missions[0].id) if country.missions else ""
+    form = NewRequestForm(data={"mission": first_mission})
+    form.mission.choices = mission_choices(country)
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            details = _details(form, country)
+            mission = details.pop("mission")
+            submit = raw_values(form, ("submitted_on", "channel", *DETAILS)) if form.submitted_already.data else None
+            created = services.create_request(person, country, mission, user_id=_user_id(), details=details,
+                                              submit=submit)
+        except ValidationFailed as failure:
+            general = apply_errors(form, failure)
+        else:
+            flash(_("Request %(reference)s created.", reference=created.reference), "success")
+            return redirect(url_for("requests.show", request_id=created.id))
+    invalid = bool(general) or any(field.errors for field in form)
+    chosen_mission = next((m for m in country.missions if str(m.id) == form.mission.data), None)
+    page = render_template("requests/new.html", person=person, step=step, country=country, form=form,
+                           general=general, checklist=checklist(country, person, chosen_mission))
+    return page, 422 if invalid else 200
+
+
+# --- request page and its actions ---------------------------------------------------
+
+
+@dataclass
+class Action:
+    """One action the request page offers: where it posts, its label and its form."""
+
+    name: str
+    label: Any
+    form: Form
+    closes: bool = False
+
+
+def _actions(lp_request: LpRequest, posted: Form | None, posted_name: str | None) -> list[Action]:
+    """Return the actions the request's state allows, each with a fresh form (or the posted one)."""
+    actions = []
+    for name in services.available_actions(lp_request):
+        form = posted if name == posted_name and posted is not None else action_form(name, lp_request.version)
+        label = TRANSITIONS[name].label if name in TRANSITIONS else EVENT_ACTIONS[name][1]
+        actions.append(Action(name, label, form, name in NEEDS_CONFIRMATION))
+    return actions
+
+
+def _render_request(lp_request: LpRequest, *, posted: Form | None = None, posted_name: str | None = None,
+                    general: list[str] | None = None, message: Any = None, status: int = 200):
+    page = render_template(
+        "requests/show.html",
+        r=lp_request,
+        facts=display.facts(lp_request),
+        checklist=checklist(lp_request.country, lp_request.person, lp_request.mission),
+        timeline=display.timeline(lp_request),
+        actions=_actions(lp_request, posted, posted_name) if display.can_edit() else [],
+        posted_name=posted_name,
+        general=general or [],
+        message=message,
+        overdue=display.is_overdue(lp_request),
+    )
+    return page, status
+
+
+@bp.get("/<int:request_id>")
+@requires(Role.VIEWER)
+def show(request_id: int):
+    lp_request = _request_or_404(request_id)
+    record_person_view(lp_request.person_id)
+    return _render_request(lp_request)
+
+
+def _perform(lp_request: LpRequest, action: str, raw: dict[str, str], version: int) -> None:
+    if action in EVENT_ACTIONS:
+        record = EVENT_ACTIONS[action][0]
+        record(lp_request, raw, user_id=_user_id(), expected_version=version)
+        return
+    note = services.parse_event_data(("note",), raw)["note"]
+    services.apply_transition(lp_request, action, raw, user_id=_user_id(), note=note, expected_version=version)
+
+
+@bp.post("/<int:request_id>/actions/<action>")
+@requires(Role.STAFF)
+def act(request_id: int, action: str):
+    """Apply one action of the request page; on refusal show the page again with why."""
+    lp_request = _request_or_404(request_id)
+    if action not in ACTION_FIELDS:
+        abort(404)
+    form = action_form(action, lp_request.version, request.form)
+    version = whole_number(form.version.data)
+    if version is None:
+        abort(400)
+    try:
+        allowed = action not in TRANSITIONS or TRANSITIONS[action].allowed_from(lp_request.status)
+        # An illegal action is refused as such (409), confirmed or not.
+        if action in NEEDS_CONFIRMATION and allowed and not form.confirm.data:
+            raise ValidationFailed.single("confirm", _l("Tick the box to confirm that the request closes."))
+        _perform(lp_request, action, raw_values(form, ACTION_FIELDS[action]), version)
+    except Conflict as error:  # IllegalTransition included
+        db.session.rollback()
+        return _render_request(lp_request, message=error.message, status=409)
+    except ValidationFailed as failure:
+        db.session.rollback()
+        general = apply_errors(form, failure)
+        return _render_request(lp_request, posted=form, posted_name=action, general=general, status=422)
+    label = TRANSITIONS[action].label if action in TRANSITIONS else EVENT_ACTIONS[action][1]
+    flash(_("Recorded: %(action)s.", action=label), "success")
+    return redirect(url_for("requests.show", request_id=lp_request.id))
+
+
+@bp.route("/<int:request_id>/edit", methods=["GET", "POST"])
+@requires(Role.STAFF)
+def edit(request_id: int):
+    """Change the details of a request (mission, references, documents) with a version check."""
+    lp_request = _request_or_404(request_id)
+    form = DetailsForm(data={
+        "mission": str(lp_request.mission_id or ""),
+        "embassy_reference": lp_request.embassy_reference,
+        "documents_enclosed": lp_request.documents_enclosed,
+        "identity_requested": lp_request.identity_requested,
+        "version": str(lp_request.version),
+    })
+    form.mission.choices = mission_choices(lp_request.country)
+
+    def save(version: int) -> None:
+        values = _details(form, lp_request.country)
+        services.update_details(lp_request, values, user_id=_user_id(), expected_version=version)
+
+    outcome = save_versioned(form, save, lp_request)
+    if outcome.saved:
+        flash(_("Changes saved."), "success")
+        return redirect(url_for("requests.show", request_id=lp_request.id))
+    page = render_template("requests/edit.html", r=lp_request, form=form, general=outcome.general,
+                           conflict=outcome.conflict)
+    return page, outcome.status(form)

@@ -1,0 +1,110 @@
+"""The home page: my open reminders, presentations in the next two weeks, expiring LPs, rankings."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from lp.extensions import db
+from lp.types import utcnow
+from tests.lp.insights.conftest import ANN, tables
+
+
+@pytest.fixture
+def reminders(app, dataset):
+    """Reminders: two of Ann's open (one priority), one of someone else's, two no longer open."""
+    from lp.reminders.models import Reminder
+    from lp.requests.models import LpRequest
+
+    def add(name, kind, **values):
+        request = db.session.get(LpRequest, dataset[name])
+        reminder = Reminder(subject=f"request:{request.id}", kind=kind, level=1, request_id=request.id,
+                            country_id=request.country_id, due_since=values.pop("due_since", date(2026, 6, 30)),
+                            **values)
+        db.session.add(reminder)
+        return reminder
+
+    with app.app_context():
+        ids = {
+            "R17": add("R17", "presentability_check"),               # MA: Ann's portfolio
+            "R6": add("R6", "presentability_check", priority=True),  # Ann is the case officer
+            "R5": add("R5", "reply_overdue", due_since=date(2026, 4, 22)),  # nobody's
+            "acknowledged": add("R12", "lp_expiring", acknowledged_at=utcnow()),
+            "snoozed": add("R15", "no_reply", snoozed_until=date(2026, 7, 5)),
+        }
+        db.session.commit()
+        return {name: reminder.id for name, reminder in ids.items()}
+
+
+def reference(app, request_id: int) -> str:
+    from lp.requests.models import LpRequest
+
+    with app.app_context():
+        return db.session.get(LpRequest, request_id).reference
+
+
+def list_texts(html: str, list_id: str) -> list[str]:
+    block = re.search(rf'<ul[^>]*id="{list_id}".*?</ul>', html, flags=re.S)
+    assert block, list_id
+    return [" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in re.findall(r"<li.*?</li>", block.group(0), re.S)]
+
+
+def test_my_dashboard(app, client, auth, dataset, reminders):
+    auth.login(ANN)
+    html = client.get("/").get_data(as_text=True)
+    assert "Welkom, Ann de Vries" in html
+    ref = {name: reference(app, dataset[name]) for name in ("R5", "R6", "R12", "R17")}
+    # Reminders: the priority one first, then by due date; the acknowledged and snoozed ones are gone.
+    items = list_texts(html, "list-reminders")
+    assert len(items) == 2 and items[0].startswith("Bewaring") and ref["R6"] in items[0] and ref["R17"] in items[1]
+    assert f'href="/reminders/{reminders["R6"]}"' in html and 'href="/reminders/"' in html
+    # Presentations: R17 on 8 July, R6 on 15 July 09:30 (within 14 days of 1 July 12:00); R5 is not Ann's.
+    presentations = list_texts(html, "list-presentations")
+    assert [ref["R17"] in presentations[0], ref["R6"] in presentations[1], len(presentations)] == [True, True, 2]
+    assert f'href="/requests/{dataset["R17"]}"' in html
+    # Expiring: R12, valid until 10 July.
+    expiring = list_texts(html, "list-expiring")
+    assert len(expiring) == 1 and ref["R12"] in expiring[0] and "10 jul 2026" in expiring[0]
+    assert ref["R5"] not in html
+
+
+def test_everyones_dashboard(app, client, auth, dataset, reminders):
+    auth.login(ANN)
+    html = client.get("/?scope=all").get_data(as_text=True)
+    ref = {name: reference(app, dataset[name]) for name in ("R5", "R6", "R17")}
+    items = list_texts(html, "list-reminders")
+    assert [ref["R6"] in items[0], ref["R5"] in items[1], ref["R17"] in items[2], len(items)] == [True] * 3 + [3]
+    presentations = list_texts(html, "list-presentations")
+    assert [ref["R5"] in presentations[0], len(presentations)] == [True, 3]  # R5 on 3 July
+
+
+def test_rankings_link_to_the_countries(client, dataset, login_as):
+    login_as("viewer")
+    html = client.get("/").get_data(as_text=True)
+    found = tables(html)
+    # Last 12 months: GN median 19 days, MA 30; within the limit MA 2/3, GN 3/5. Only two
+    # countries, so each ranking is one list (no "slowest" list).
+    assert [row[1:3] for row in found["rank-fastest"][1:]] == [["Guinee", "19"], ["Marokko", "30"]]
+    assert [row[1:3] for row in found["rank-most-within"][1:]] == [["Marokko", "67%"], ["Guinee", "60%"]]
+    assert "rank-slowest" not in found
+    assert 'href="/insights/countries/GN"' in html and 'href="/insights/countries/MA"' in html
+
+
+def test_a_long_list_shows_its_first_ten_and_the_total(app, client, auth, dataset, add_request):
+    for _ in range(11):
+        add_request("MA", 0, {}, [("submit", {"submitted_on": "2026-06-01", "channel": "post"}),
+                                  ("issue", {"lp_number": "X", "issued_on": "2026-06-20", "valid_until": "2026-07-05"})])
+    auth.login(ANN)
+    html = client.get("/").get_data(as_text=True)
+    assert len(list_texts(html, "list-expiring")) == 10
+    assert "De eerste 10 van 12." in html
+
+
+def test_empty_dashboard_and_bad_scope(client, login_as):
+    login_as("viewer")
+    html = client.get("/").get_data(as_text=True)
+    assert "Geen openstaande herinneringen." in html and "Geen presentaties gepland." in html
+    assert "Te weinig antwoorden in deze periode om de landen te rangschikken." in html
+    assert client.get("/?scope=nobody").status_code == 422

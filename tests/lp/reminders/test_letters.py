@@ -1,0 +1,148 @@
+"""Reminder letters per mission: exactly its overdue requests, in its language, recorded once."""
+
+import re
+from datetime import datetime
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from lp.extensions import db
+from lp.requests import services
+from lp.requests.models import LpRequest, RequestEvent
+from tests.conftest import csrf_token_from
+
+from .conftest import AMSTERDAM
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    """Every test here runs on Tuesday 10 March 2026."""
+    with time_machine.travel(datetime(2026, 3, 10, 9, tzinfo=AMSTERDAM), tick=False):
+        yield
+
+
+@pytest.fixture
+def world(app, login_as, make_country, make_person, make_request):
+    """Senegal (French letters) and Ghana (English): overdue, not yet due and closed requests."""
+    login_as("staff")
+    make_country("SN", missions=[{"name": "Ambassade du Sénégal", "city": "Bruxelles", "correspondence_language": "fr"}])
+    make_country("GH", name_en="Ghana", name_nl="Ghana", missions=[{"name": "Embassy of Ghana", "city": "The Hague", "correspondence_language": "en"}])
+    person = make_person(name="Awa <script>alert(1)</script> Diop", nationality="SN", date_of_birth="1990-04-02")
+    ids = {
+        "overdue": make_request("SN", person_id=person, submitted_on="2026-01-05"),  # due 4 Feb
+        "overdue2": make_request("SN", submitted_on="2026-01-20"),  # due 19 Feb
+        "not_due": make_request("SN", submitted_on="2026-03-01"),
+        "closed": make_request("SN", submitted_on="2026-01-05"),
+        "ghana": make_request("GH", submitted_on="2026-01-05"),
+    }
+    with app.test_request_context():
+        services.apply_transition(db.session.get(LpRequest, ids["closed"]), "refuse",
+                                  {"refusal_reason": "other", "decided_on": "2026-03-02"}, user_id=None)
+        requests = {key: db.session.get(LpRequest, rid) for key, rid in ids.items()}
+        return {
+            "ids": ids,
+            "refs": {key: r.reference for key, r in requests.items()},
+            "sn": requests["overdue"].mission_id,
+            "gh": requests["ghana"].mission_id,
+        }
+
+
+def _letter(client, mission_id):
+    response = client.get(f"/reminders/letters/{mission_id}")
+    assert response.status_code == 200
+    return " ".join(response.get_data(as_text=True).split())  # the letter's lines wrap anywhere
+
+
+def _contacts(app, request_id):
+    with app.app_context():
+        return db.session.scalars(select(RequestEvent).where(RequestEvent.request_id == request_id,
+                                                             RequestEvent.kind == "contact")).all()
+
+
+def _confirm(client, mission_id, html):
+    shown = re.findall(r'name="shown" value="([^"]+)"', html)
+    return client.post(f"/reminders/letters/{mission_id}/sent",
+                       data={"shown": shown, "csrf_token": csrf_token_from(html)})
+
+
+
+
+
+def test_the_letter_lists_exactly_the_missions_overdue_requests_in_french(client, world):
+    html = _letter(client, world["sn"])
+    assert "présente ses compliments à l’Ambassade du Sénégal et a l’honneur de lui rappeler" in html
+    assert "les assurances de sa haute considération" in html
+    assert "La Haye, le 10 mars 2026" in html
+    refs = world["refs"]
+    assert refs["overdue"] in html and refs["overdue2"] in html
+    assert refs["not_due"] not in html and refs["closed"] not in html and refs["ghana"] not in html
+    assert "02/04/1990" in html  # date of birth, written the French way
+    assert "Bevestigen dat de brief is verzonden" in html  # the buttons stay in the UI language
+
+
+def test_the_letter_of_an_english_speaking_mission_is_in_english(client, world):
+    html = _letter(client, world["gh"])
+    assert "presents its compliments to the Embassy of Ghana" in html
+    assert "The Hague, 10 March 2026" in html
+    assert world["refs"]["ghana"] in html and world["refs"]["overdue"] not in html
+
+
+def test_the_letters_page_lists_missions_with_their_overdue_counts(client, world):
+    response = client.get("/reminders/letters/")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    row = re.search(r"Ambassade du Sénégal.*?</tr>", html, re.S).group(0)
+    assert re.search(r'<td class="text-end">2</td>', row)
+    assert "Embassy of Ghana" in html
+
+
+def test_confirming_records_one_note_verbale_on_each_listed_request_only(app, client, world):
+    response = _confirm(client, world["sn"], _letter(client, world["sn"]))
+    assert response.status_code == 302
+    assert "Herinneringsbrief vastgelegd als nota verbale bij 2 aanvragen." in client.get(
+        response.headers["Location"]).get_data(as_text=True)
+    for key in ("overdue", "overdue2"):
+        events = _contacts(app, world["ids"][key])
+        assert len(events) == 1
+        assert events[0].data["contact_kind"] == "note_verbale"
+        assert events[0].note == "Herinneringsbrief verzonden (2 aanvragen)"
+    for key in ("not_due", "closed", "ghana"):
+        assert _contacts(app, world["ids"][key]) == []
+
+
+def test_a_letter_whose_requests_changed_meanwhile_is_refused(app, client, world):
+    html = _letter(client, world["sn"])
+    with app.test_request_context():  # someone records the embassy's reference on one of them
+        request = db.session.get(LpRequest, world["ids"]["overdue"])
+        services.update_details(request, {"embassy_reference": "SN/2026/77"}, user_id=None,
+                                expected_version=request.version)
+    response = _confirm(client, world["sn"], html)
+    assert response.status_code == 409
+    assert "Er is niets vastgelegd" in response.get_data(as_text=True)
+    assert "SN/2026/77" in response.get_data(as_text=True)  # the current letter is shown again
+    assert all(_contacts(app, rid) == [] for rid in world["ids"].values())
+
+
+def test_confirming_the_same_letter_twice_records_it_once(app, client, world):
+    html = _letter(client, world["sn"])
+    assert _confirm(client, world["sn"], html).status_code == 302
+    assert _confirm(client, world["sn"], html).status_code == 409
+    assert len(_contacts(app, world["ids"]["overdue"])) == 1
+
+
+def test_a_viewer_may_read_the_letter_but_not_confirm_it(app, client, auth, make_user, world):
+    auth.logout()
+    make_user("viewer@example.org", role="viewer")
+    auth.login("viewer@example.org")
+    html = _letter(client, world["sn"])
+    assert "Bevestigen dat de brief is verzonden" not in html
+    response = client.post(f"/reminders/letters/{world['sn']}/sent",
+                           data={"shown": [], "csrf_token": csrf_token_from(html)})
+    assert response.status_code == 403
+
+
+def test_a_stored_script_in_a_name_is_escaped_in_the_letter(client, world):
+    html = _letter(client, world["sn"])
+    assert "<script>alert(1)</script>" not in html
+    assert "Awa &lt;script&gt;alert(1)&lt;/script&gt; Diop" in html
