@@ -387,11 +387,15 @@ _FILTER_SCHEMAS: dict[str, tuple[dict[str, Any], str]] = {
 }
 
 
+#: Filter fields that only the browser uses (the session key of a search term).
+BROWSER_ONLY = {"search"}
+
+
 def _filter_parameters() -> list[dict[str, Any]]:
     """Describe every field of RequestFilter as a query parameter (KeyError at import if one is missing)."""
     paging = {parameter["name"]: parameter for parameter in PAGING_PARAMETERS}
     return [paging[f.name] if f.name in paging else query_parameter(f.name, *_FILTER_SCHEMAS[f.name])
-            for f in dataclass_fields(RequestFilter)]
+            for f in dataclass_fields(RequestFilter) if f.name not in BROWSER_ONLY]
 
 
 _BODY_NOT_JSON = ("The body is not JSON (or not sent as application/json).", ERROR)

@@ -18,6 +18,7 @@ from lp.requests.forms import (DOCUMENT_PREFIX, DocumentForm, NewPersonForm, Per
                                initial_values, raw_values, save_versioned)
 from lp.requests.models import IdentityDocument, LpRequest, Person
 from lp.validation import ValidationFailed, whole_number
+from lp import search_terms
 from lp.privacy.views_log import record_person_view
 
 bp = Blueprint("persons", __name__, url_prefix="/persons")
@@ -43,7 +44,7 @@ def _person_or_404(person_id: int) -> Person:
 @requires(Role.VIEWER)
 def index():
     """Find a person by (the start of) the V-number or part of the name, 50 per page."""
-    form = PersonSearchForm(request.args)
+    form = PersonSearchForm(search_terms.with_term(request.args))
     text = (form.q.data or "").strip()[:100]
     page_text = request.args.get("page", "1")
     page = whole_number(page_text, minimum=1) or 1
@@ -58,8 +59,15 @@ def index():
         .limit(PER_PAGE).offset((page - 1) * PER_PAGE)
     ).all()
     pages = max(1, -(-total // PER_PAGE))
-    return render_template("persons/index.html", form=form, q=text, found=found, total=total, page=page,
-                           pages=pages)
+    return render_template("persons/index.html", form=form, search=request.args.get("search") if text else None,
+                           found=found, total=total, page=page, pages=pages)
+
+
+@bp.post("/")
+@requires(Role.VIEWER, Role.VIEWER)
+def search_form():
+    """Take the posted search and show the results with the term kept out of the URL."""
+    return redirect(url_for("persons.index", **search_terms.query_args(request.form)))
 
 
 # --- register and edit ----------------------------------------------------------------

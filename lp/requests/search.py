@@ -28,6 +28,8 @@ PAGE_SIZES = (25, 50, 100)
 @dataclass(frozen=True)
 class RequestFilter:
     q: str = ""
+    #: The key under which the browser session keeps ``q`` (see lp.search_terms).
+    search: str = ""
     country: str = ""  # alpha-2
     mission: int | None = None
     status: str = ""
@@ -43,11 +45,16 @@ class RequestFilter:
     per_page: int = 50
 
     def as_args(self, **overrides: Any) -> dict[str, str]:
-        """Return the non-default values as query arguments (for links and exports)."""
+        """Return the non-default values as query arguments (for links and exports).
+
+        The search term itself never goes into a link: only its session key does.
+        """
         values = {f.name: getattr(self, f.name) for f in fields(self)} | overrides
         defaults = RequestFilter()
         args = {}
         for name, value in values.items():
+            if name == "q":
+                continue
             if value != getattr(defaults, name) and value is not None:
                 args[name] = "1" if value is True else ("0" if value is False else str(value))
         return args
@@ -81,7 +88,8 @@ def _flag(args, name) -> bool:
 def parse_filters(args: Mapping[str, str]) -> RequestFilter:
     """Read filters from query arguments; raise ValidationFailed naming each bad one."""
     errors: dict[str, list[Any]] = {}
-    values: dict[str, Any] = {"q": (args.get("q") or "").strip()[:100]}
+    values: dict[str, Any] = {"q": (args.get("q") or "").strip()[:100],
+                              "search": (args.get("search") or "")[:20]}
     country = (args.get("country") or "").strip().upper()
     if country and (len(country) != 2 or not country.isalpha()):
         errors["country"] = [_l("Enter a two-letter country code.")]

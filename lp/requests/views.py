@@ -30,6 +30,7 @@ from lp.requests.forms import (ACTION_FIELDS, NEEDS_CONFIRMATION, BulkNoteForm, 
 from lp.requests.lifecycle import TRANSITIONS
 from lp.requests.models import LpRequest, Person
 from lp.validation import Conflict, ValidationFailed, whole_number
+from lp import search_terms
 from lp.privacy.views_log import record_person_view
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -90,10 +91,11 @@ def _page_numbers(current: int, pages: int) -> list[int | None]:
 
 def _render_list(*, bulk: BulkNoteForm | None = None, general: list[str] | None = None, status: int = 200):
     """Render the request list for the query's filters (422 with messages for bad ones)."""
+    args = search_terms.with_term(request.args)
     try:
-        f = search.parse_filters(request.args)
+        f = search.parse_filters(args)
     except ValidationFailed as failure:
-        form = filter_form(request.args, None)
+        form = filter_form(args, None)
         return render_template("requests/index.html", form=form, general=apply_errors(form, failure),
                                result=None, f=search.RequestFilter()), 422
     country = find_country(f.country) if f.country else None
@@ -105,7 +107,7 @@ def _render_list(*, bulk: BulkNoteForm | None = None, general: list[str] | None 
         bulk = None
     page = render_template(
         "requests/index.html",
-        form=filter_form(request.args, country),
+        form=filter_form(args, country),
         general=general or [],
         f=f,
         result=result,
@@ -126,12 +128,19 @@ def index():
     return _render_list()
 
 
+@bp.post("/")
+@requires(Role.VIEWER, Role.VIEWER)
+def search_form():
+    """Take the posted filters and show the list with the search term kept out of the URL."""
+    return redirect(url_for("requests.index", **search_terms.query_args(request.form)))
+
+
 @bp.get("/export.csv")
 @requires(Role.VIEWER)
 def export_csv():
     """Download every request of the filtered list as CSV (not only one page)."""
     try:
-        f = search.parse_filters(request.args)
+        f = search.parse_filters(search_terms.with_term(request.args))
     except ValidationFailed as failure:
         return render_error(422, " ".join(str(m) for ms in failure.errors.values() for m in ms))
     delimiter = request.args.get("delimiter", DEFAULT_DELIMITER)
