@@ -21,6 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "LP_LOGIN_WINDOW_MINUTES": 15,
     "LP_TIMEZONE": "Europe/Amsterdam",
     "LP_DEFAULT_REPLY_DAYS": 30,
+    "LP_STATS_CACHE_SECONDS": 300,
     "LP_SCHEDULER": False,
     "LP_BASE_URL": "http://127.0.0.1:5000",
     "MAIL_SERVER": None,
@@ -44,6 +45,7 @@ DEFAULTS: dict[str, Any] = {
 #: Settings read from the environment as integers or booleans rather than text.
 _INTEGERS = {
     "MAIL_PORT",
+    "LP_STATS_CACHE_SECONDS",
     "LP_DEFAULT_REPLY_DAYS",
     "LP_PASSWORD_MIN_LENGTH",
     "LP_LOGIN_MAX_FAILURES_PER_ACCOUNT",

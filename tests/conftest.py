@@ -47,6 +47,7 @@ def base_config(database_url: str, instance_path) -> dict[str, Any]:
         "LP_INSTANCE_PATH": str(instance_path),
         "LP_PASSWORD_HASH_METHOD": FAST_HASH,
         "SESSION_COOKIE_SECURE": False,
+        "LP_STATS_CACHE_SECONDS": 0,  # every test sees its own data
     }
 
 

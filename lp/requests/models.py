@@ -121,6 +121,10 @@ class LpRequest(db.Model):
         Index("ix_lp_requests_open_due", "is_open", "reply_due_on"),
         Index("ix_lp_requests_submitted", "submitted_on", "id"),
         Index("ix_lp_requests_country_decided", "country_id", "decided_on"),
+        # Open requests per country with what "overdue" needs: the insights read it
+        # from the index alone. And the presentations ahead, for the dashboard.
+        Index("ix_lp_requests_open_country", "is_open", "country_id", "status", "reply_due_on", "submitted_on"),
+        Index("ix_lp_requests_next_presentation", "next_presentation_at"),
     )
 
     @property
