@@ -50,7 +50,16 @@ serve: $(STAMP) $(MO)
 	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --config deploy/gunicorn.conf.py --workers $(WORKERS) --bind 127.0.0.1:$(PORT) app:app
 
+CHROMIUM_PATH ?= /usr/bin/chromium
+
 test: $(STAMP) $(MO)
+	@if [ ! -x "$(CHROMIUM_PATH)" ]; then \
+		echo "== end-to-end browser tests: skipped (no chromium at $(CHROMIUM_PATH))"; \
+	elif ! $(BIN)/python -c "import playwright" 2>/dev/null; then \
+		echo "== end-to-end browser tests: skipped (playwright is not installed)"; \
+	else \
+		echo "== end-to-end browser tests: run with chromium at $(CHROMIUM_PATH)"; \
+	fi
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== the same suite on PostgreSQL ($$TEST_DATABASE_URL)"; \

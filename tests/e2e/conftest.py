@@ -1,0 +1,144 @@
+"""Fixtures for the end-to-end tests: the test's app served live, and one headless chromium.
+
+Every test here is marked ``e2e``; all of them are skipped, with the reason, when
+there is no chromium (``/usr/bin/chromium`` or ``CHROMIUM_PATH``) or Playwright is
+not installed. Playwright only drives the system's chromium: it never downloads one.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from collections.abc import Iterator
+
+import pytest
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from tests.conftest import PASSWORD
+from tests.e2e import NO_PLAYWRIGHT
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+#: How long a locator waits for what the user should see (ms); pages answer in well under a second.
+TIMEOUT_MS = 10_000
+
+
+def skip_reason() -> str | None:
+    """Return why the browser tests cannot run here, or None when they can."""
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        return (f"end-to-end browser test: no chromium at {CHROMIUM} "
+                "(install Debian's chromium or set CHROMIUM_PATH)")
+    if importlib.util.find_spec("playwright") is None:
+        return NO_PLAYWRIGHT
+    return None
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Skip every test marked ``e2e`` when no browser can run, saying why."""
+    reason = skip_reason()
+    if reason is None:
+        return
+    for item in items:
+        if item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test, so the page fixture knows whether the test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def config_overrides():
+    """Serve as ``make run`` does (LP_ENV=development: cookies also over plain HTTP)."""
+    return {"LP_ENV": "development", "SESSION_COOKIE_SECURE": False}
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Do not log every request of the browser to the test output."""
+
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """Serve the test's app (its clean database) on a free port; return its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Start one headless chromium for the whole run."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Console:
+    """What the browser reported while the test ran: console errors and uncaught JS errors."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def on_console(self, message) -> None:
+        # Chromium reports a CSP violation as a console error "Refused to ... because it
+        # violates the following Content Security Policy directive".
+        if message.type == "error" or "Content Security Policy" in message.text:
+            self.errors.append(f"console {message.type}: {message.text} ({message.location.get('url', '')})")
+
+    def on_page_error(self, error) -> None:
+        self.errors.append(f"page error: {error}")
+
+
+@pytest.fixture
+def console() -> Console:
+    return Console()
+
+
+@pytest.fixture
+def page(browser, live_server, console, request, tmp_path):
+    """Open a fresh browser context (no cookies) in Dutch on the live server; screenshot on failure."""
+    context = browser.new_context(base_url=live_server, locale="nl-NL", timezone_id="Europe/Amsterdam",
+                                  accept_downloads=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.on("console", console.on_console)
+    page.on("pageerror", console.on_page_error)
+    yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        shot = tmp_path / "failure.png"
+        page.screenshot(path=str(shot), full_page=True)
+        print(f"screenshot of the failing page ({page.url}): {shot}")
+    context.close()
+
+
+@pytest.fixture
+def log_in(page):
+    """Log in through the login form as an existing account; lands on the home page."""
+
+    def log_in(email: str, password: str = PASSWORD) -> None:
+        page.goto("/auth/login")
+        page.get_by_label("E-mailadres").fill(email)
+        page.get_by_label("Wachtwoord").fill(password)
+        page.get_by_role("button", name="Inloggen").click()
+        page.wait_for_url(lambda url: "/auth/login" not in url)
+
+    return log_in
