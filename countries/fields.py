@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from lp.validation import whole_number
+from lp.validation import CONTROL_CHARACTERS, whole_number
 
 TRI_STATE = (
     ("yes", _l("yes")),
@@ -96,6 +96,9 @@ class FieldSpec:
         # Surrounding whitespace never carries meaning; stripping it everywhere keeps
         # what is stored identical to what an export and re-import produce.
         text = (text or "").strip()
+        if CONTROL_CHARACTERS.search(text):
+            # PostgreSQL refuses NUL in text, SQLite would keep it: refuse it everywhere alike.
+            raise FieldError(_l("Remove the control characters (such as NUL) from this text."))
         if text == "":
             if self.required:
                 raise FieldError(_l("This field is required."))

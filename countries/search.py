@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, or_, select
 
 from countries.fields import AGREEMENT_KINDS, TRI_STATE
 from countries.models import Agreement, Country
-from lp.validation import ValidationFailed, whole_number
+from lp.validation import ValidationFailed, search_text, whole_number
 
 #: Tri-state profile facts that the list can be filtered on.
 FACT_FILTERS = ("presentation_required", "biometric_registers", "refuses_unwilling", "requires_identity")
@@ -55,7 +55,7 @@ def parse_filters(args: Mapping[str, str]) -> CountryFilter:
     """Read filters from query arguments; raise ValidationFailed naming each bad one."""
     errors: dict[str, list[Any]] = {}
     tri = {value for value, _label in TRI_STATE}
-    values: dict[str, Any] = {"q": (args.get("q") or "").strip()[:100]}
+    values: dict[str, Any] = {"q": search_text(args.get("q"))}
     kind = args.get("agreement_kind", "")
     if kind and kind not in {value for value, _ in AGREEMENT_KINDS} | {"none"}:
         errors["agreement_kind"] = [_l("Unknown agreement kind.")]

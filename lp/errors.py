@@ -7,7 +7,7 @@ import logging
 from flask import Flask, current_app, g, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from lp.access import api_error, is_api_request
@@ -66,6 +66,14 @@ def init_app(app: Flask) -> None:
             g._login_user = current_app.login_manager.anonymous_user()
         log.error("database error: %s", type(error.orig).__name__ if error.orig else type(error).__name__)
         return render_error(503)
+
+    @app.errorhandler(DataError)
+    def refused_value(error: DataError):
+        # The database is there but refused a value (e.g. NUL in a search text on
+        # PostgreSQL): bad input, not an outage.
+        db.session.rollback()
+        log.warning("database refused a value: %s", type(error.orig).__name__ if error.orig else "DataError")
+        return render_error(400)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import Flask, has_request_context, request, session
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from lp.extensions import babel
 
@@ -31,8 +33,17 @@ def remember_choice(language: str) -> None:
         session[SESSION_KEY] = language
 
 
+def _lazy_text_as_html(text: LazyString) -> Markup:
+    return escape(str(text))
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    # Flask-Babel hands a lazy string to templates as safe HTML (its ``__html__``
+    # returns it unescaped), so a user's text in a placeholder, e.g. a country's
+    # accepted documents in _l("...: %(documents)s"), would reach the page as markup.
+    # Our messages hold no HTML: escape them like any other text.
+    LazyString.__html__ = _lazy_text_as_html  # type: ignore[method-assign]
 
     @app.context_processor
     def language_context():

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 #: The largest whole number an id, version or page can be (a PostgreSQL INTEGER holds no more).
 MAX_INT = 2**31 - 1
+#: Characters no input may hold: control characters other than tab and line ends.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def whole_number(text: str | None, *, minimum: int = 0) -> int | None:
@@ -23,12 +27,24 @@ def whole_number(text: str | None, *, minimum: int = 0) -> int | None:
     return number if minimum <= number <= MAX_INT else None
 
 
-class IdConverter(IntegerConverter):
-    """``<int:...>`` in routes: an id beyond MAX_INT cannot exist, so it is a 404, not a query."""
+def search_text(raw: str | None, limit: int = 100) -> str:
+    """Return what to search for: trimmed, at most ``limit`` characters, without control characters.
 
-    def __init__(self, map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", MAX_INT)
-        super().__init__(map, *args, **kwargs)
+    Those can match nothing, and PostgreSQL refuses NUL outright.
+    """
+    return CONTROL_CHARACTERS.sub("", raw or "").strip()[:limit]
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in routes: an id beyond MAX_INT cannot exist, so it is a 404, not a failing query."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_INT:
+            # Not ValidationError (the ``max`` argument): Werkzeug then answers 405
+            # instead of 404 when other methods serve the same path.
+            raise NotFound()
+        return number
 
 
 class ValidationFailed(Exception):

@@ -39,7 +39,7 @@ from lp.requests.persons import (
     parse_document,
     parse_person,
 )
-from lp.validation import ValidationFailed
+from lp.validation import ValidationFailed, search_text
 from lp.privacy.views_log import record_person_view
 
 bp = Blueprint("persons", __name__)
@@ -218,7 +218,7 @@ def list_persons():
     page, per_page = read_paging(request.args, errors)
     if errors:
         raise ValidationFailed(errors)
-    query = _search((request.args.get("q") or "").strip()[:100])
+    query = _search(search_text(request.args.get("q")))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     found = db.session.scalars(
         query.options(joinedload(Person.nationality), joinedload(Person.case_officer))

@@ -17,7 +17,7 @@ from lp.requests import display, persons
 from lp.requests.forms import (DOCUMENT_PREFIX, DocumentForm, NewPersonForm, PersonForm, PersonSearchForm,
                                initial_values, raw_values, save_versioned)
 from lp.requests.models import IdentityDocument, LpRequest, Person
-from lp.validation import ValidationFailed, whole_number
+from lp.validation import ValidationFailed, search_text, whole_number
 from lp import search_terms
 from lp.privacy.views_log import record_person_view
 
@@ -45,7 +45,7 @@ def _person_or_404(person_id: int) -> Person:
 def index():
     """Find a person by (the start of) the V-number or part of the name, 50 per page."""
     form = PersonSearchForm(search_terms.with_term(request.args))
-    text = (form.q.data or "").strip()[:100]
+    text = search_text(form.q.data)
     page_text = request.args.get("page", "1")
     page = whole_number(page_text, minimum=1) or 1
     query = select(Person)

@@ -12,7 +12,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from countries.models import Country
 from lp.requests.lifecycle import AWAITING_ANSWER, STATUSES
 from lp.requests.models import LpRequest, Person
-from lp.validation import ValidationFailed, whole_number
+from lp.validation import ValidationFailed, search_text, whole_number
 
 SORTS = {
     "submitted_on": LpRequest.submitted_on,
@@ -88,7 +88,7 @@ def _flag(args, name) -> bool:
 def parse_filters(args: Mapping[str, str]) -> RequestFilter:
     """Read filters from query arguments; raise ValidationFailed naming each bad one."""
     errors: dict[str, list[Any]] = {}
-    values: dict[str, Any] = {"q": (args.get("q") or "").strip()[:100],
+    values: dict[str, Any] = {"q": search_text(args.get("q")),
                               "search": (args.get("search") or "")[:20]}
     country = (args.get("country") or "").strip().upper()
     if country and (len(country) != 2 or not country.isalpha()):

@@ -1,0 +1,191 @@
+"""Fuzz the JSON API from its own OpenAPI document, and keep what the fuzzing found fixed.
+
+schemathesis turns ``/api/v1/openapi.json`` into Hypothesis strategies; every operation
+gets up to MAX_EXAMPLES generated requests (deterministic: derandomised, no example
+database), sent to the WSGI app with a staff token. No answer may be a server error,
+and each must use a status code and a body shape the document declares.
+
+What the first runs found (fixed in the app; the regression tests below keep it so):
+numbers beyond what a database column holds, or digits ``int()`` refuses ("²"), in
+paths, query arguments and JSON bodies gave 500 on SQLite and a misleading 503
+("database unreachable") on PostgreSQL; a NUL character in a search text gave 503 on
+PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+
+from lp.extensions import db
+from tests.conftest import csrf_token_from
+
+MAX_EXAMPLES = 40
+CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
+FUZZ_SETTINGS = settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+)
+
+
+@pytest.fixture
+def seeded(app, make_country, make_request, make_person):
+    """A little real data with small ids, so generated paths hit existing records now and then."""
+    from lp.requests import services
+    from lp.requests.models import LpRequest
+
+    make_country("GN", missions=[{"name": "Ambassade van Guinee"}],
+                 agreements=[{"kind": "eu_readmission", "title": "EU-Guinee", "reply_time_limit_days": 20}])
+    make_country("MA", missions=[{"name": "Ambassade van Marokko"}])
+    make_request("GN")
+    make_request("GN", submitted_on="2026-01-05")
+    issued = make_request("MA", submitted_on="2026-01-12")
+    with app.test_request_context():
+        services.apply_transition(db.session.get(LpRequest, issued), "issue",
+                                  {"lp_number": "MA-1", "issued_on": "2026-02-01", "valid_until": "2026-03-01"},
+                                  user_id=None)
+    make_person(v_number="0000000099", name="Zonder Aanvraag")
+
+
+def test_fuzz_every_api_operation(app, client, bearer, seeded):
+    headers = bearer("staff")
+    document = client.get("/api/v1/openapi.json", headers=headers).json
+    schema = schemathesis.openapi.from_dict(document)
+    schema.app = app  # call the WSGI app in-process
+    cases: dict[str, int] = {}
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        label = f"{operation.method.upper()} {operation.path}"
+        cases[label] = 0
+
+        @FUZZ_SETTINGS
+        @given(case=operation.as_strategy())
+        def call(case):
+            cases[label] += 1
+            response = case.call(headers=headers)
+            case.validate_response(response, checks=CHECKS)
+
+        call()
+    total = sum(cases.values())
+    print(f"API fuzz: {total} cases over {len(cases)} operations")
+    assert len(cases) >= 14
+    assert all(count > 0 for count in cases.values()), cases
+    assert total >= 10 * len(cases)
+
+
+# -- Regressions of what the fuzzing found ------------------------------------------
+
+TOO_LARGE = "99999999999999999999"
+JUST_TOO_LARGE = str(2**31)  # fits SQLite and int8, not the INTEGER id columns of PostgreSQL
+
+
+@pytest.mark.parametrize("method, url, expected", [
+    ("GET", f"/api/v1/persons/{TOO_LARGE}", 404),
+    ("GET", f"/api/v1/requests/{JUST_TOO_LARGE}", 404),
+    ("PATCH", f"/api/v1/requests/{JUST_TOO_LARGE}", 404),
+    ("GET", f"/api/v1/requests/{TOO_LARGE}/events", 404),
+    ("POST", f"/api/v1/requests/{TOO_LARGE}/events", 404),
+    ("GET", f"/api/v1/countries?portfolio_holder={TOO_LARGE}", 422),
+    ("GET", f"/api/v1/requests?mission={JUST_TOO_LARGE}", 422),
+    ("GET", f"/api/v1/requests?case_officer={TOO_LARGE}", 422),
+    ("GET", f"/api/v1/requests?page={TOO_LARGE}", 422),
+    ("GET", "/api/v1/persons?page=%C2%B2", 422),  # "²": a digit to str.isdigit, not to int()
+])
+def test_impossible_numbers_in_the_api_are_refused_not_a_server_error(client, bearer, method, url, expected):
+    response = client.open(url, method=method, headers=bearer("staff"), json={"version": 1})
+    assert response.status_code == expected, response.get_data(as_text=True)
+    assert response.is_json and response.json["error"]
+
+
+@pytest.mark.parametrize("body", [
+    {"person_id": int(TOO_LARGE), "country": "GN"},
+    {"person_id": 1, "country": "GN", "mission_id": 2**31},
+])
+def test_impossible_ids_in_a_json_body_are_refused(client, bearer, make_country, make_person, body):
+    make_country("GN")
+    make_person(nationality="GN")
+    response = client.post("/api/v1/requests", headers=bearer("staff"), json=body)
+    assert response.status_code == 422, response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url, expected", [
+    (f"/persons/{TOO_LARGE}", 404),
+    (f"/requests/{JUST_TOO_LARGE}", 404),
+    (f"/persons/?page={TOO_LARGE}", 200),
+    (f"/requests/?page={TOO_LARGE}", 422),
+    (f"/requests/?mission={TOO_LARGE}", 422),
+    (f"/countries/?portfolio_holder={TOO_LARGE}", 422),
+    (f"/reminders/?page={TOO_LARGE}", 422),
+    ("/reminders/?mission=%C2%B2", 422),
+    (f"/requests/new?person={JUST_TOO_LARGE}", 404),
+    (f"/admin/audit?before={TOO_LARGE}", 200),
+    (f"/privacy/views?person={TOO_LARGE}", 422),
+])
+def test_impossible_numbers_on_pages_are_refused_not_a_server_error(client, login_as, url, expected):
+    login_as("admin")
+    assert client.get(url).status_code == expected
+
+
+def test_a_nul_character_in_a_search_finds_nothing_special(client, bearer, login_as, make_person):
+    make_person(name="Nul Persoon")
+    headers = bearer("viewer")
+    for url in ("/api/v1/requests?q=a%00b", "/api/v1/persons?q=Nul%00", "/api/v1/countries?q=%00"):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200, (url, response.get_data(as_text=True))
+    assert client.get("/api/v1/persons?q=Nul%00", headers=headers).json["total"] == 1
+    login_as("staff")
+    for url in ("/persons/?q=%00", "/requests/?q=%00", "/countries/?q=%00"):
+        assert client.get(url).status_code == 200, url
+
+
+def test_control_characters_in_stored_text_are_refused_on_every_database(client, bearer, make_country):
+    make_country("GN")
+    response = client.post("/api/v1/persons", headers=bearer("staff"),
+                           json={"v_number": "1234567890", "name": "Na\x00am", "willingness": "unknown"})
+    assert response.status_code == 422
+    assert "name" in response.json["fields"]
+
+
+def test_a_unicode_digit_is_not_a_number(client, bearer, make_country):
+    make_country("GN")
+    headers = bearer("staff")
+    version = client.get("/api/v1/countries/GN", headers=headers).json["version"]
+    response = client.patch("/api/v1/countries/GN", headers=headers,
+                            json={"version": version, "values": {"lp_validity_days": "²"}})
+    assert response.status_code == 422, response.get_data(as_text=True)
+
+
+def test_a_tampered_form_version_is_a_bad_request(client, login_as, make_country):
+    login_as("staff")
+    make_country("GN")
+    token = csrf_token_from(client.get("/countries/GN/edit").get_data(as_text=True))
+    response = client.post("/countries/GN/edit", data={"csrf_token": token, "version": "²"})
+    assert response.status_code == 400
+
+
+def test_the_database_refusing_a_value_is_bad_input_not_an_outage(app, request):
+    """A DataError (here: NUL, which PostgreSQL refuses) answers 400, not 503 'unreachable'."""
+    from sqlalchemy import text
+
+    from lp.access import public
+
+    def refused():
+        db.session.execute(text("SELECT CAST(:v AS INTEGER)"), {"v": "not a number"})
+        return "accepted"
+
+    app.add_url_rule("/test-data-error", "test_data_error", public(refused))
+    app.add_url_rule("/api/v1/test-data-error", "api_test_data_error", public(refused))
+    client = app.test_client()
+    if request.config.getoption("--db") != "postgresql":
+        assert client.get("/test-data-error").status_code == 200  # SQLite casts to 0
+        return
+    page = client.get("/test-data-error", headers={"Accept-Language": "en"})
+    assert page.status_code == 400 and "Bad request" in page.get_data(as_text=True)
+    api = client.get("/api/v1/test-data-error")
+    assert api.status_code == 400 and api.is_json
