@@ -48,7 +48,7 @@ def sweep_job(planned: date) -> str:
     if not deadlines.is_working_day(planned):
         return f"skipped: {planned} is not a working day"
     result = sweep(_today())
-    refresh_statistics()  # tables grow daily; keep the planner's picture current
+    refresh_statistics(full=True)  # tables grow daily; keep the planner's picture current
     return f"created {result.created}, closed {result.closed}"
 
 
