@@ -251,3 +251,26 @@ def bearer(app, make_user):
         return {"Authorization": f"Bearer {plaintext}"}
 
     return make
+
+
+@pytest.fixture
+def empty_database_url(request, tmp_path):
+    """A brand-new, empty database of the kind the suite runs on (dropped afterwards)."""
+    if request.config.getoption("--db") != "postgresql":
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+        return
+    import uuid
+
+    from sqlalchemy import create_engine, make_url
+
+    from lp.config import normalise_database_url
+
+    server = make_url(normalise_database_url(request.getfixturevalue("database_url")))
+    name = f"lp_fresh_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield server.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin.dispose()

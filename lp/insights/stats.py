@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Any, Iterable, Mapping
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, and_, case, cast, extract, func, or_, select
+from sqlalchemy import Integer, and_, case, cast, extract, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from countries.models import Country, Mission

@@ -12,15 +12,13 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import create_engine, func, make_url, select
+from sqlalchemy import func, select
 
 from lp import PROJECT_ROOT, create_app
-from lp.config import normalise_database_url
 from lp.extensions import db
 from tests.conftest import base_config
 
@@ -44,15 +42,7 @@ class Inbox:
 def production_database(request):
     if request.config.getoption("--db") != "postgresql":
         pytest.skip("needs PostgreSQL (make test runs it with TEST_DATABASE_URL)")
-    server = make_url(normalise_database_url(request.getfixturevalue("database_url")))
-    name = f"lp_production_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield server.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.dispose()
+    return request.getfixturevalue("empty_database_url")
 
 
 def _seed(app) -> int:

@@ -2,7 +2,7 @@
 
 import email
 import socket
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from email import policy
 
 import pytest
