@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Mapping
 
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from lp.validation import CONTROL_CHARACTERS, whole_number
+from lp.validation import CONTROL_CHARACTERS, ValidationFailed, whole_number
 
 TRI_STATE = (
     ("yes", _l("yes")),
@@ -211,3 +211,35 @@ def spec(entity: str, name: str) -> FieldSpec:
         if candidate.name == name:
             return candidate
     raise KeyError(f"{entity}.{name}")
+
+
+def input_text(value: Any) -> str:
+    """Return an input value (form text, JSON number or boolean, None) as field text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def parse_fields(specs: Iterable[FieldSpec], raw: Mapping[str, Any], *, partial: bool = False,
+                 resolve_user: Callable[[str], int | None] | None = None,
+                 check: Callable[[str, Any], Any] | None = None) -> dict[str, Any]:
+    """Parse input for each field; raise ValidationFailed listing every problem at once.
+
+    With ``partial`` only the fields present in ``raw`` are parsed (PATCH). ``check``
+    gets each parsed value and may return it changed or raise FieldError.
+    """
+    values: dict[str, Any] = {}
+    errors: dict[str, list[Any]] = {}
+    for spec in specs:
+        if partial and spec.name not in raw:
+            continue
+        try:
+            value = spec.parse(input_text(raw.get(spec.name)), resolve_user=resolve_user)
+            values[spec.name] = check(spec.name, value) if check else value
+        except FieldError as error:
+            errors[spec.name] = [error.message]
+    if errors:
+        raise ValidationFailed(errors)
+    return values

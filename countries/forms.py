@@ -43,7 +43,7 @@ def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class _MarkRequired:
+class MarkRequired:
     """Flag a field as required (the asterisk and the HTML attribute) without checking it.
 
     The check itself is FieldSpec.parse's, so its message is the one people see.
@@ -92,11 +92,11 @@ def _territory_choices() -> list[SelectChoice]:
     )
 
 
-def _field_for(field_spec: FieldSpec):
+def field_for(field_spec: FieldSpec):
     """Return an unbound WTForms field that edits one defined field as text."""
     kw: dict[str, Any] = {"label": field_spec.label, "description": field_spec.help or ""}
     if field_spec.required:
-        kw["validators"] = [_MarkRequired()]
+        kw["validators"] = [MarkRequired()]
     render_kw: dict[str, Any] = {}
     if field_spec.max_length and field_spec.kind in ("text", "longtext", "email"):
         render_kw["maxlength"] = field_spec.max_length
@@ -121,7 +121,7 @@ def _field_for(field_spec: FieldSpec):
 @cache
 def form_class(entity: str) -> type[VersionedForm]:
     """Return the edit form of an entity (country, agreement, mission), one field per definition."""
-    fields = {field_spec.name: _field_for(field_spec) for field_spec in FIELDS_BY_ENTITY[entity]}
+    fields = {field_spec.name: field_for(field_spec) for field_spec in FIELDS_BY_ENTITY[entity]}
     return type(f"{entity.title()}Form", (VersionedForm,), fields)
 
 

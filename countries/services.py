@@ -12,11 +12,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from countries.fields import FIELDS_BY_ENTITY, FieldError, FieldSpec
+from countries.fields import FIELDS_BY_ENTITY, FieldSpec, parse_fields
 from countries.models import Agreement, Country, Mission, ProfileChange
 from lp.auth.models import User
 from lp.extensions import db
-from lp.validation import Conflict, ValidationFailed
+from lp.validation import Conflict
 
 ENTITY_MODELS = {"agreement": Agreement, "mission": Mission}
 SOURCES = ("ui", "api", "import", "seed")
@@ -51,26 +51,7 @@ def parse_values(entity: str, raw: dict[str, Any], *, partial: bool = False) -> 
 
     With ``partial`` only the fields present in ``raw`` are parsed (PATCH).
     """
-    values: dict[str, Any] = {}
-    errors: dict[str, list[Any]] = {}
-    for spec in FIELDS_BY_ENTITY[entity]:
-        if spec.name not in raw and partial:
-            continue
-        try:
-            values[spec.name] = spec.parse(_as_text(raw.get(spec.name)), resolve_user=staff_user_id)
-        except FieldError as error:
-            errors[spec.name] = [error.message]
-    if errors:
-        raise ValidationFailed(errors)
-    return values
-
-
-def _as_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
+    return parse_fields(FIELDS_BY_ENTITY[entity], raw, partial=partial, resolve_user=staff_user_id)
 
 
 def changes_since(country: Country, version: int) -> list[ProfileChange]:

@@ -36,3 +36,16 @@ def refresh_statistics(full: bool = False) -> None:
     elif dialect == "postgresql" and full:
         db.session.execute(text("ANALYZE"))
     db.session.commit()
+
+
+def insert_unless_present(model, unique_columns: list[str]):
+    """Return INSERT ... ON CONFLICT (unique_columns) DO NOTHING RETURNING id for this database.
+
+    The database, not the application, then decides that a row is created only once,
+    even when two processes insert it at the same moment.
+    """
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return (dialect.insert(model).on_conflict_do_nothing(index_elements=unique_columns)
+            .returning(model.id))

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from lp.database import insert_unless_present
 from lp.extensions import db
 from lp.mail.models import OutboxMail
 from lp.types import utcnow
@@ -34,15 +34,9 @@ def enqueue(dedupe_key: str, to_address: str, subject: str, text: str, html: str
 
     The caller commits. The unique key makes this safe across processes.
     """
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(OutboxMail)
-        .values(dedupe_key=dedupe_key, to_address=to_address, subject=subject, body_text=text,
-                body_html=html, recipient_id=recipient_id, created_at=utcnow(), attempts=0,
-                last_error="", next_attempt_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(OutboxMail.id)
-    )
+    statement = insert_unless_present(OutboxMail, ["dedupe_key"]).values(
+        dedupe_key=dedupe_key, to_address=to_address, subject=subject, body_text=text, body_html=html,
+        recipient_id=recipient_id, created_at=utcnow(), attempts=0, last_error="", next_attempt_at=utcnow())
     return db.session.execute(statement).first() is not None
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import flag_modified
 
-from countries.fields import FieldError, FieldSpec
+from countries.fields import FieldSpec, parse_fields
 from countries.models import Country, Mission
 from countries.services import today
 from lp import audit
@@ -190,25 +190,13 @@ def count_mine_open(user_id: int, day: date) -> int:
 # --- acknowledge and snooze ----------------------------------------------------------------
 
 
-def _parse(specs: tuple[FieldSpec, ...], raw: Mapping[str, Any]) -> dict[str, Any]:
-    values, errors = {}, {}
-    for spec in specs:
-        try:
-            values[spec.name] = spec.parse(str(raw.get(spec.name) or ""))
-        except FieldError as error:
-            errors[spec.name] = [error.message]
-    if errors:
-        raise ValidationFailed(errors)
-    return values
-
-
 def _handled_already() -> Conflict:
     return Conflict(_l("This reminder was acknowledged or closed in the meantime. Nothing was changed."))
 
 
 def acknowledge(reminder: Reminder, raw: Mapping[str, Any], *, user_id: int) -> None:
     """Mark a reminder as dealt with by ``user_id``, with an optional note; or raise and change nothing."""
-    values = _parse(ACKNOWLEDGE_FIELDS, raw)
+    values = parse_fields(ACKNOWLEDGE_FIELDS, raw)
     note = values["note"] or reminder.note
     # A conditional UPDATE: of two people acknowledging at once, exactly one succeeds.
     done = db.session.execute(
@@ -226,7 +214,7 @@ def acknowledge(reminder: Reminder, raw: Mapping[str, Any], *, user_id: int) -> 
 
 def snooze(reminder: Reminder, raw: Mapping[str, Any], *, user_id: int) -> None:
     """Hide a reminder until a future day, with a note saying why; or raise and change nothing."""
-    values = _parse(SNOOZE_FIELDS, raw)
+    values = parse_fields(SNOOZE_FIELDS, raw)
     until, now = values["until"], today()
     if until <= now:
         raise ValidationFailed.single("until", _l("Choose a day after today."))

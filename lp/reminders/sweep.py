@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from countries.models import Country
 from lp import deadlines
+from lp.database import insert_unless_present
 from lp.extensions import db
 from lp.reminders.models import Reminder
 from lp.requests.models import LpRequest, Person
@@ -94,15 +94,9 @@ def _wanted_for_profiles(as_of: date) -> dict[Key, dict]:
 
 
 def _insert_ignoring_duplicates(rows: list[dict]) -> int:
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert_unless_present(Reminder, ["subject", "kind", "level"])
     created = 0
     for start in range(0, len(rows), BATCH):
-        statement = (
-            insert(Reminder)
-            .on_conflict_do_nothing(index_elements=["subject", "kind", "level"])
-            .returning(Reminder.id)
-        )
         created += len(db.session.execute(statement, rows[start:start + BATCH]).all())
     return created
 

@@ -20,7 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import DateInput, DateTimeLocalInput
 
 from countries.fields import FieldSpec
-from countries.forms import ANY, VersionedForm, _field_for, _MarkRequired, options
+from countries.forms import ANY, VersionedForm, field_for, MarkRequired, options
 from countries.models import Country, Mission
 from lp.auth.models import User
 from lp.auth.roles import Role
@@ -82,7 +82,7 @@ def spec_field(spec: FieldSpec):
     """
     kwargs: dict[str, Any] = {"label": spec.label, "description": spec.help or ""}
     if spec.required:
-        kwargs["validators"] = [_MarkRequired()]
+        kwargs["validators"] = [MarkRequired()]
     if spec.kind == "choice" and spec.default is None:
         return SelectField(choices=options([NONE_CHOSEN, *spec.choices]), validate_choice=False, **kwargs)
     if spec.kind == "bool":
@@ -95,7 +95,7 @@ def spec_field(spec: FieldSpec):
         return SelectField(choices=lambda: country_choices(), validate_choice=False, **kwargs)
     if spec.kind == "user":
         return SelectField(choices=lambda: officer_choices(), validate_choice=False, **kwargs)
-    return _field_for(spec)
+    return field_for(spec)
 
 
 def raw_values(form: Form, names: Iterable[str], prefix: str = "") -> dict[str, str]:

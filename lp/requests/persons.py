@@ -9,12 +9,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from countries.fields import FieldError, FieldSpec
+from countries.fields import FieldError, FieldSpec, parse_fields
 from countries.services import find_country, staff_user_id, today
 from lp.extensions import db
 from lp.requests.models import IdentityDocument, Person
 from lp.requests.services import refresh_deadlines
-from lp.validation import Conflict, ValidationFailed
+from lp.validation import Conflict
 
 V_NUMBER = re.compile(r"^\d{10}$")
 WILLINGNESS = (("willing", _l("willing to return")), ("unwilling", _l("unwilling to return")),
@@ -50,27 +50,8 @@ def find_person_by_v_number(v_number: str) -> Person | None:
 
 def parse_person(raw: dict[str, Any], *, partial: bool = False, person_id: int | None = None) -> dict[str, Any]:
     """Parse and check person input; raise ValidationFailed listing every problem."""
-    values: dict[str, Any] = {}
-    errors: dict[str, list[Any]] = {}
-    for spec in PERSON_FIELDS:
-        if partial and spec.name not in raw:
-            continue
-        try:
-            value = spec.parse(_text(raw.get(spec.name)), resolve_user=staff_user_id)
-            values[spec.name] = _check_person_value(spec.name, value, person_id)
-        except FieldError as error:
-            errors[spec.name] = [error.message]
-    if errors:
-        raise ValidationFailed(errors)
-    return values
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
+    return parse_fields(PERSON_FIELDS, raw, partial=partial, resolve_user=staff_user_id,
+                        check=lambda name, value: _check_person_value(name, value, person_id))
 
 
 def _check_person_value(name: str, value: Any, person_id: int | None) -> Any:
@@ -132,14 +113,7 @@ def update_person(person: Person, values: dict[str, Any], *, expected_version: i
 
 def parse_document(raw: dict[str, Any]) -> dict[str, Any]:
     """Parse one identity document's input."""
-    values, errors = {}, {}
-    for spec in DOCUMENT_FIELDS:
-        try:
-            values[spec.name] = spec.parse(_text(raw.get(spec.name)))
-        except FieldError as error:
-            errors[spec.name] = [error.message]
-    if errors:
-        raise ValidationFailed(errors)
+    values = parse_fields(DOCUMENT_FIELDS, raw)
     values["copy_on_file"] = bool(values.get("copy_on_file"))
     return values
 

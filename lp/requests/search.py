@@ -8,8 +8,10 @@ from typing import Any, Mapping
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from countries.models import Country
+from lp.extensions import db
 from lp.requests.lifecycle import AWAITING_ANSWER, STATUSES
 from lp.requests.models import LpRequest, Person
 from lp.validation import ValidationFailed, search_text, whole_number
@@ -189,10 +191,6 @@ def page(f: RequestFilter, today: date) -> Page:
 
     Three queries whatever the data size: the count, the page's ids, the page's rows.
     """
-    from sqlalchemy.orm import joinedload
-
-    from lp.extensions import db
-
     base = filtered(f, today)
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     ids = list(db.session.scalars(ordered(base, f).limit(f.per_page).offset((f.page - 1) * f.per_page)))

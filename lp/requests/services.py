@@ -12,7 +12,7 @@ from typing import Any, Iterable
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
-from countries.fields import FieldError
+from countries.fields import parse_fields
 from countries.models import Country, Mission
 from countries.services import today
 from lp import deadlines
@@ -57,17 +57,7 @@ def _stale() -> Conflict:
 
 def parse_event_data(names: Iterable[str], raw: dict[str, Any]) -> dict[str, Any]:
     """Parse the values an action takes; raise ValidationFailed listing each problem."""
-    values, errors = {}, {}
-    for name in names:
-        spec = EVENT_FIELDS[name]
-        value = raw.get(name)
-        try:
-            values[name] = spec.parse("" if value is None else str(value))
-        except FieldError as error:
-            errors[name] = [error.message]
-    if errors:
-        raise ValidationFailed(errors)
-    return values
+    return parse_fields((EVENT_FIELDS[name] for name in names), raw)
 
 
 def _check_dates(request: LpRequest, values: dict[str, Any]) -> None:
