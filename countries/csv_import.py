@@ -16,7 +16,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from countries import csv_format, services
+from countries import csv_format, services, signals
 from countries.csv_format import CellError, CsvImportError, ImportRow
 from countries.fields import FIELDS_BY_ENTITY, FieldSpec
 from countries.models import Country
@@ -95,6 +95,8 @@ def plan_import(data: bytes) -> ImportPlan:
             first_line[row.alpha2] = line
         errors.extend(row_errors)
         rows.append(row)
+    if not errors:
+        errors = [error for row in rows for error in _refused_removals(countries[row.alpha2], row)]
     if errors:
         raise CsvImportError(errors)
     previews = [preview_row(countries[row.alpha2], row) for row in rows]
@@ -104,6 +106,18 @@ def plan_import(data: bytes) -> ImportPlan:
         previews=[p for p in previews if p.changed],
         versions={row.alpha2: countries[row.alpha2].version for row in rows},
     )
+
+
+def _refused_removals(country: Country, row: ImportRow) -> list[CellError]:
+    """Refuse to remove, by leaving it out of the file, an item that something still needs."""
+    errors = []
+    for entity, wanted in row.items.items():
+        for obj in list(services.iter_items(country, entity))[len(wanted):]:
+            for use in signals.uses_of(entity, obj):
+                errors.append(CellError(row.line, None, _l(
+                    "%(code)s: “%(name)s” is not in the file, but it cannot be removed. %(use)s",
+                    code=row.alpha2, name=services.item_name(entity, obj), use=use)))
+    return errors
 
 
 def _text(spec: FieldSpec, value: Any) -> str:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lp.extensions import db
+from lp.extensions import IDS_NEVER_REUSED, db
 from lp.types import UTCDateTime, utcnow
 
 
@@ -15,6 +15,7 @@ class Country(db.Model):
     """One ISO 3166-1 country and what we know of how its embassies work."""
 
     __tablename__ = "countries"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alpha2: Mapped[str] = mapped_column(String(2), unique=True)
@@ -67,6 +68,7 @@ class Agreement(db.Model):
     """A readmission agreement, MoU or other arrangement with a country."""
 
     __tablename__ = "agreements"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     country_id: Mapped[int] = mapped_column(ForeignKey("countries.id"), index=True)
@@ -84,6 +86,7 @@ class Mission(db.Model):
     """An embassy or consulate that handles LP requests for a country."""
 
     __tablename__ = "missions"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     country_id: Mapped[int] = mapped_column(ForeignKey("countries.id"), index=True)

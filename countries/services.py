@@ -12,13 +12,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from countries import signals
 from countries.fields import FIELDS_BY_ENTITY, FieldSpec, parse_fields
 from countries.models import Agreement, Country, Mission, ProfileChange
 from lp.auth.models import User
 from lp.extensions import db
-from lp.validation import Conflict
+from lp.validation import Conflict, InUse
 
 ENTITY_MODELS = {"agreement": Agreement, "mission": Mission}
+ITEM_NAME_FIELDS = {"agreement": "title", "mission": "name"}
 SOURCES = ("ui", "api", "import", "seed")
 
 
@@ -108,7 +110,16 @@ class ProfileEdit:
         return obj
 
     def remove(self, entity: str, obj: Any) -> None:
-        """Remove an agreement or a mission; its last values stay in the history."""
+        """Remove an agreement or a mission; its last values stay in the history.
+
+        Raise InUse, naming what uses it, when something still needs it (e.g. LP requests
+        to a mission): their records would otherwise lose their mission or, worse, get
+        another one.
+        """
+        uses = signals.uses_of(entity, obj)
+        if uses:
+            raise InUse(" ".join(str(use) for use in uses))
+        signals.item_removing.send(obj, entity=entity)
         for spec in FIELDS_BY_ENTITY[entity]:
             old = spec.text_of(obj)
             if old:
@@ -205,9 +216,13 @@ def update_item(obj: Any, entity: str, values: dict[str, Any], *, expected_versi
 
 def remove_item(obj: Any, entity: str, *, expected_version: int, user_id: int | None,
                 source: str = "ui") -> list[ProfileChange]:
-    """Remove an agreement or a mission."""
+    """Remove an agreement or a mission; raise InUse (and change nothing) while something needs it."""
     edit = ProfileEdit(obj.country, expected_version=expected_version, user_id=user_id, source=source)
-    edit.remove(entity, obj)
+    try:
+        edit.remove(entity, obj)
+    except InUse:
+        db.session.rollback()
+        raise
     return _save(edit)
 
 
@@ -221,6 +236,11 @@ def history(country: Country, limit: int | None = None) -> list[ProfileChange]:
     if limit:
         query = query.limit(limit)
     return list(db.session.scalars(query))
+
+
+def item_name(entity: str, item: Any) -> str:
+    """Return what people call an agreement (its title) or a mission (its name)."""
+    return getattr(item, ITEM_NAME_FIELDS[entity])
 
 
 def iter_items(country: Country, entity: str) -> Iterable[Any]:

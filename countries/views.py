@@ -26,14 +26,13 @@ from lp.auth.models import User
 from lp.auth.roles import Role
 from lp.extensions import db
 from lp.forms import apply_errors
-from lp.validation import Conflict, ValidationFailed
+from lp.validation import Conflict, InUse, ValidationFailed
 
 bp = Blueprint("countries", __name__, url_prefix="/countries")
 
 #: URL segment of each kind of item a profile holds, and its entity in countries.fields.
 ITEM_ENTITIES = {"agreements": "agreement", "missions": "mission"}
 #: The field that names an item in headings and in the history.
-ITEM_NAME_FIELDS = {"agreement": "title", "mission": "name"}
 ENTITY_LABELS = {"country": _l("Profile"), "agreement": _l("Agreement"), "mission": _l("Mission")}
 SOURCE_LABELS = {
     "ui": _l("web form"),
@@ -115,10 +114,6 @@ def current_value(field_spec: FieldSpec, obj: Any) -> str:
 
 def region_name(code: str | None) -> str:
     return get_locale().territories.get(code, code) if code else ""
-
-
-def item_name(entity: str, item: Any) -> str:
-    return getattr(item, ITEM_NAME_FIELDS[entity])
 
 
 @bp.context_processor
@@ -219,10 +214,10 @@ def _item_names(
     names: dict[tuple[str, int], str] = {}
     for change in changes:
         key = (change.entity, change.entity_id)
-        if change.field == ITEM_NAME_FIELDS.get(change.entity) and key not in names:
+        if change.field == services.ITEM_NAME_FIELDS.get(change.entity) and key not in names:
             names[key] = change.new_value or change.old_value or ""
     for entity, item in items:  # what the item is called now wins
-        names[(entity, item.id)] = item_name(entity, item)
+        names[(entity, item.id)] = services.item_name(entity, item)
     return names
 
 
@@ -449,6 +444,7 @@ def remove_item(alpha2: str, items: str, item_id: int):
     country, entity, item = _item_or_404(alpha2, items, item_id)
     form = ConfirmForm(data={"version": str(country.version)})
     conflict: Conflict | None = None
+    in_use: InUse | None = None
     if form.validate_on_submit():
         try:
             services.remove_item(
@@ -457,6 +453,8 @@ def remove_item(alpha2: str, items: str, item_id: int):
         except Conflict as error:
             conflict = error
             form.version.data = str(country.version)
+        except InUse as error:
+            in_use = error
         else:
             flash(_("Removed. The history keeps its last values."), "success")
             return redirect(url_for("countries.profile", alpha2=country.alpha2))
@@ -469,6 +467,7 @@ def remove_item(alpha2: str, items: str, item_id: int):
         fields=FIELDS_BY_ENTITY[entity],
         conflict=conflict,
         conflict_groups=change_groups(conflict.changes) if conflict else [],
+        in_use=in_use,
         title=_title(entity, "remove", country),
     )
-    return page, 409 if conflict else 200
+    return page, 409 if conflict or in_use else 200

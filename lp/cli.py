@@ -9,7 +9,37 @@ from flask_migrate import upgrade
 
 from lp import demo
 
-lp_cli = AppGroup("lp", help="LP-tracker commands.")
+#: One line per kind of database failure (see lp.database.failure_kind), never its text:
+#: that may quote personal data.
+FAILURE_MESSAGES = {
+    "refused": "the database refused a value; nothing was saved.",
+    "conflict": "the change conflicts with the stored data (something it refers to is gone, "
+                "something still uses what it would remove, or a value must be unique); nothing "
+                "was saved.",
+    "concurrent": "another change to the same data came first; nothing was saved. Try again.",
+    "unavailable": "the database cannot be reached right now; nothing was saved. Try again shortly.",
+}
+
+
+class LpGroup(AppGroup):
+    """The ``lp`` group: a failing database ends any command with one line, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from lp.database import failure_kind
+        from lp.validation import InUse
+
+        try:
+            return super().invoke(ctx)
+        except InUse as error:
+            raise click.ClickException(f"{error.message} Nothing was saved.") from error
+        except Exception as error:
+            kind = failure_kind(error)
+            if kind is None:
+                raise
+            raise click.ClickException(FAILURE_MESSAGES[kind]) from error
+
+
+lp_cli = LpGroup("lp", help="LP-tracker commands.")
 
 
 @lp_cli.command("init")

@@ -2,13 +2,41 @@
 
 from __future__ import annotations
 
+import sqlite3
+from typing import Literal
+
+import psycopg
 from flask import Flask
-from sqlalchemy import event, text
+from sqlalchemy import event, exc, text
+from sqlalchemy.orm.exc import StaleDataError
 
 from lp.extensions import db
 
+Failure = Literal["refused", "conflict", "concurrent", "unavailable"]
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+#: Failures that mean the database could not be used (down, restarting, the connection
+#: dropped, every pooled connection busy), also when a driver's own error escapes unwrapped.
+_UNAVAILABLE = (
+    exc.PendingRollbackError,  # a statement failed mid-transaction (e.g. the connection dropped)
+    exc.TimeoutError,  # no pooled connection came free in time
+    exc.DisconnectionError,
+    exc.ResourceClosedError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    sqlite3.OperationalError,
+    sqlite3.InterfaceError,
+)
+
+
+def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
+    # SQLite ignores foreign keys unless each connection asks for them: without this a
+    # removed mission leaves its requests pointing at an id the next mission gets.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_file_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers (web pages, backups) proceed while the scheduler writes;
     # the busy timeout makes a writer wait for another instead of failing at once.
@@ -20,8 +48,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def init_app(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
-        if engine.dialect.name == "sqlite" and ":memory:" not in str(engine.url):
-            event.listen(engine, "connect", _sqlite_pragmas)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_foreign_keys)
+            if ":memory:" not in str(engine.url):
+                event.listen(engine, "connect", _sqlite_file_pragmas)
 
 
 def refresh_statistics(full: bool = False) -> None:
@@ -49,3 +79,43 @@ def insert_unless_present(model, unique_columns: list[str]):
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     return (dialect.insert(model).on_conflict_do_nothing(index_elements=unique_columns)
             .returning(model.id))
+
+
+def failure_kind(error: BaseException | None) -> Failure | None:
+    """Say what a failure of the database layer means for whoever caused it, or None.
+
+    - ``refused``: the database refused a value (bad input);
+    - ``conflict``: the stored data refused the change (a constraint): a reference to a
+      row that is gone, a row still referred to, a duplicate;
+    - ``concurrent``: another transaction changed the same rows first;
+    - ``unavailable``: the database could not be used: down, restarting, the connection
+      dropped mid-request, or too busy.
+
+    The causes count too: an error raised while handling a dropped connection is still an
+    outage, not a bug.
+    """
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        kind = _own_kind(error)
+        if kind is not None:
+            return kind
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def _own_kind(error: BaseException) -> Failure | None:
+    if isinstance(error, exc.IntegrityError):
+        return "conflict"
+    if isinstance(error, StaleDataError):
+        return "concurrent"
+    if isinstance(error, exc.DataError):
+        return "refused"
+    if isinstance(error, exc.DBAPIError):
+        # SQLSTATE class 40: a serialization failure or deadlock, i.e. a concurrent
+        # transaction won; trying again after a reload is the answer, not waiting.
+        sqlstate = getattr(error.orig, "sqlstate", None) or ""
+        return "concurrent" if sqlstate.startswith("40") else "unavailable"
+    if isinstance(error, _UNAVAILABLE):
+        return "unavailable"
+    return None

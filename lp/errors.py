@@ -7,12 +7,14 @@ import logging
 from flask import Flask, current_app, g, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from lp.access import api_error, is_api_request
+from lp.database import failure_kind
 from lp.extensions import db
 from lp.privacy.logsafe import log_exception
+from lp.validation import InUse
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +25,12 @@ def _messages() -> dict[int, tuple[str, str]]:
         403: (_("No access"), _("Your account does not have permission for this page or action.")),
         404: (_("Page not found"), _("This page does not exist, or it was moved.")),
         405: (_("Not allowed"), _("This action is not possible on this page.")),
+        409: (
+            _("Not saved"),
+            _("This change conflicts with what is stored now: something it refers to is gone, "
+              "or something still uses what it would remove. Nothing was saved. Reload the page "
+              "and try again."),
+        ),
         413: (_("Too large"), _("The file or form you sent is too large.")),
         500: (
             _("Something went wrong"),
@@ -55,28 +63,54 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        # A failure outside the view (e.g. in an after-request hook) arrives as a 500
+        # wrapping the original error.
+        kind = failure_kind(getattr(error, "original_exception", None))
+        if kind is not None:
+            _rollback()
+            return database_failure(kind, error.original_exception)
         return render_error(error.code)
 
-    @app.errorhandler(DBAPIError)
-    def database_error(error: DBAPIError):
-        db.session.rollback()
+    @app.errorhandler(InUse)
+    def in_use(error: InUse):
+        _rollback()
+        return render_error(409, str(error.message))
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        _rollback()
+        kind = failure_kind(error)
+        if kind is not None:
+            return database_failure(kind, error)
+        log_exception(log, "unhandled error")  # without the message: it may quote personal data
+        return render_error(500)
+
+
+#: The HTTP status for each kind of database failure (see lp.database.failure_kind).
+FAILURE_STATUS = {"refused": 400, "conflict": 409, "concurrent": 409, "unavailable": 503}
+
+
+def database_failure(kind: str, error: BaseException):
+    """Answer a failure of the database layer: bad input, a conflict, or an outage."""
+    name = type(getattr(error, "orig", None) or error).__name__  # never the message: it quotes values
+    if kind == "unavailable":
+        log.error("database error: %s", name)
         if "_login_user" not in g:
             # The user could not be loaded either; render the page as for a visitor
             # rather than trying the database again.
             g._login_user = current_app.login_manager.anonymous_user()
-        log.error("database error: %s", type(error.orig).__name__ if error.orig else type(error).__name__)
-        return render_error(503)
+    else:
+        log.warning("database error: %s (%s)", name, kind)
+    if kind == "concurrent":
+        return render_error(409, _("Someone else changed this at the same moment, and theirs was "
+                                   "saved first. Nothing of yours was saved; reload the page to see "
+                                   "the current state."))
+    return render_error(FAILURE_STATUS[kind])
 
-    @app.errorhandler(DataError)
-    def refused_value(error: DataError):
-        # The database is there but refused a value (e.g. NUL in a search text on
-        # PostgreSQL): bad input, not an outage.
-        db.session.rollback()
-        log.warning("database refused a value: %s", type(error.orig).__name__ if error.orig else "DataError")
-        return render_error(400)
 
-    @app.errorhandler(Exception)
-    def unexpected_error(error: Exception):
+def _rollback() -> None:
+    """End the failed transaction; when even that fails, the connection is gone already."""
+    try:
         db.session.rollback()
-        log_exception(log, "unhandled error")  # without the message: it may quote personal data
-        return render_error(500)
+    except SQLAlchemyError:
+        db.session.close()

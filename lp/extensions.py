@@ -17,6 +17,12 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+#: The last entry of ``__table_args__`` of every table whose ids are kept elsewhere (a
+#: foreign key, the profile history, the audit trail): SQLite then never gives a removed
+#: row's id to a new row (AUTOINCREMENT), so nothing that kept the old id silently points
+#: at the new row. PostgreSQL sequences never reuse an id anyway.
+IDS_NEVER_REUSED = {"sqlite_autoincrement": True}
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)

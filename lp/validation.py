@@ -71,3 +71,11 @@ class Conflict(Exception):
         #: What the other party changed, for showing to the user (entries are the
         #: owning package's history records).
         self.changes = changes or []
+
+
+class InUse(Exception):
+    """A record cannot be removed: other records still use it; nothing was changed."""
+
+    def __init__(self, message: Any):
+        super().__init__(str(message))
+        self.message = message

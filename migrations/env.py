@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from flask import current_app
@@ -92,14 +93,40 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        with foreign_keys_checked_at_end(connection):
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+
+
+@contextmanager
+def foreign_keys_checked_at_end(connection):
+    """On SQLite, check foreign keys once after the migrations instead of per statement.
+
+    Batch migrations copy a table, drop the original and rename the copy; with keys
+    enforced, dropping a table that others refer to would fail. The check afterwards
+    still refuses a migration that leaves a dangling reference.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    # PRAGMA foreign_keys only takes effect outside a transaction.
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.commit()
+    try:
+        yield
+        dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if dangling:
+            raise RuntimeError(f"migrations left dangling foreign keys: {dangling[:5]}")
+    finally:
+        connection.rollback()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
 
 
 if context.is_offline_mode():

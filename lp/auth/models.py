@@ -9,12 +9,13 @@ from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lp.auth.roles import Role
-from lp.extensions import db
+from lp.extensions import IDS_NEVER_REUSED, db
 from lp.types import UTCDateTime, utcnow
 
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -50,6 +51,7 @@ class User(UserMixin, db.Model):
 
 class ApiToken(db.Model):
     __tablename__ = "api_tokens"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lp.extensions import db
+from lp.extensions import IDS_NEVER_REUSED, db
 from lp.types import UTCDateTime, utcnow
 
 
@@ -40,6 +40,7 @@ class Reminder(db.Model):
         UniqueConstraint("subject", "kind", "level", name="uq_reminders_subject_kind_level"),
         Index("ix_reminders_open", "closed_at", "acknowledged_at", "country_id"),
         Index("ix_reminders_request", "request_id"),
+        IDS_NEVER_REUSED,
     )
 
     def is_open_on(self, day: date) -> bool:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select, update
 
+from countries import signals
 from countries.models import Country
 from lp import deadlines
 from lp.database import insert_unless_present
@@ -137,3 +139,16 @@ def close_for_request(request_id: int) -> None:
         .where(Reminder.request_id == request_id, Reminder.closed_at.is_(None))
         .values(closed_at=utcnow())
     )
+
+
+@signals.item_removing.connect
+def _follow_requests_off_mission(mission: Any, entity: str, **_extra: Any) -> None:
+    """Give reminders that still name a removed mission their request's mission instead.
+
+    Only reminders of requests that moved to another mission can still name it: the
+    requests themselves keep a mission from being removed.
+    """
+    if entity != "mission" or mission.id is None:
+        return
+    current = select(LpRequest.mission_id).where(LpRequest.id == Reminder.request_id).scalar_subquery()
+    db.session.execute(update(Reminder).where(Reminder.mission_id == mission.id).values(mission_id=current))

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lp.extensions import db
+from lp.extensions import IDS_NEVER_REUSED, db
 from lp.types import UTCDateTime, utcnow
 
 
@@ -16,6 +16,7 @@ class Person(db.Model):
     """The foreign national an LP is requested for (vreemdeling)."""
 
     __tablename__ = "persons"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     v_number: Mapped[str] = mapped_column(String(10), unique=True)
@@ -125,6 +126,7 @@ class LpRequest(db.Model):
         # from the index alone. And the presentations ahead, for the dashboard.
         Index("ix_lp_requests_open_country", "is_open", "country_id", "status", "reply_due_on", "submitted_on"),
         Index("ix_lp_requests_next_presentation", "next_presentation_at"),
+        IDS_NEVER_REUSED,
     )
 
     @property

@@ -10,8 +10,11 @@ from datetime import date, datetime
 from typing import Any, Iterable
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from countries import signals
 from countries.fields import parse_fields
 from countries.models import Country, Mission
 from countries.services import today
@@ -338,3 +341,29 @@ def refresh_deadlines(requests: Iterable[LpRequest]) -> None:
     """Recompute the cached reply-due date of each request (after anything that moves it)."""
     for request in requests:
         request.reply_due_on = deadlines.reply_due_on(request)
+
+
+#: How many references a refusal names (the count says how many there are in all).
+REFERENCES_SHOWN = 10
+
+
+@signals.item_used.connect
+def _requests_to_mission(mission: Any, entity: str, **_extra: Any) -> str | None:
+    """Name the LP requests addressed to a mission that is about to be removed."""
+    if entity != "mission" or mission.id is None:
+        return None
+    where = LpRequest.mission_id == mission.id
+    total = db.session.scalar(select(func.count(LpRequest.id)).where(where)) or 0
+    if not total:
+        return None
+    rows = db.session.execute(select(LpRequest.id, LpRequest.reference).where(where)
+                              .order_by(LpRequest.id).limit(REFERENCES_SHOWN))
+    references = [reference or f"#{request_id}" for request_id, reference in rows]
+    if total > len(references):
+        references.append("…")
+    return ngettext(
+        "%(num)d LP request is addressed to this mission (%(references)s): move it to another "
+        "mission first.",
+        "%(num)d LP requests are addressed to this mission (%(references)s): move them to another "
+        "mission first.",
+        total, references=", ".join(references))

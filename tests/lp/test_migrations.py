@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+import pytest
 
 from lp import create_app
 from lp.extensions import db
@@ -29,3 +31,40 @@ def test_lp_init_migrates_seeds_and_is_idempotent(empty_database_url, tmp_path):
             differences = compare_metadata(context, db.metadata)
         db.engine.dispose()
     assert differences == []
+
+
+def test_sqlite_tables_whose_ids_are_kept_never_reuse_them_after_migrating(empty_database_url, tmp_path):
+    """The migration gives existing SQLite databases AUTOINCREMENT, keeping rows and references."""
+    if not empty_database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL sequences never reuse ids; the migration does nothing there")
+    app = create_app(base_config(empty_database_url, tmp_path / "instance"))
+    directory = app.extensions["migrate"].directory
+    with app.app_context():
+        upgrade(directory=directory, revision="0008")
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO countries (id, alpha2, alpha3, name_nl, name_en, presentation_required, "
+                "biometric_registers, requires_identity, refuses_unwilling, staff_admitted_to_interview, "
+                "accepted_documents, forced_return, excluded_from_iom, notes, reminder_policy, version, edited) "
+                "VALUES (7, 'SR', 'SUR', 'Suriname', 'Suriname', 'unknown', 'unknown', 'unknown', 'unknown', "
+                "'unknown', '', 'unknown', 'unknown', '', '{}', 1, 0)")
+            for mission_id in (3, 5):
+                connection.exec_driver_sql(
+                    "INSERT INTO missions (id, country_id, kind, name, city, located_in, address, email, "
+                    f"phone, contact_person, correspondence_language) VALUES ({mission_id}, 7, 'consulate', "
+                    "'Consulaat', 'Rotterdam', 'NL', '', '', '', '', 'nl')")
+        upgrade(directory=directory)
+        with db.engine.begin() as connection:
+            schema = dict(connection.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'table'").all())
+            assert connection.exec_driver_sql("SELECT id FROM missions ORDER BY id").scalars().all() == [3, 5]
+            connection.exec_driver_sql("DELETE FROM missions WHERE id = 5")
+            connection.exec_driver_sql(
+                "INSERT INTO missions (country_id, kind, name, city, located_in, address, email, phone, "
+                "contact_person, correspondence_language) VALUES (7, 'embassy', 'Ambassade', '', 'NL', '', "
+                "'', '', '', 'en')")
+            assert connection.exec_driver_sql("SELECT max(id) FROM missions").scalar() == 6
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        db.engine.dispose()
+    with_autoincrement = {name for name, sql in schema.items() if "AUTOINCREMENT" in (sql or "")}
+    declared = {t.name for t in db.metadata.sorted_tables if t.dialect_options["sqlite"]["autoincrement"]}
+    assert with_autoincrement == declared

@@ -1,0 +1,44 @@
+"""never_reused_ids: SQLite AUTOINCREMENT on every table whose ids are kept elsewhere
+
+Without it SQLite gives the id of a removed row (a mission, say) to the next new one,
+and whatever still held the old id silently points at the new row. PostgreSQL
+sequences never hand out an id twice, so there this migration does nothing.
+
+Revision ID: 0009_fk
+Revises: 0008
+Create Date: 2026-11-29 08:50:00
+
+"""
+from alembic import op
+
+import lp.types  # noqa: F401
+
+
+# revision identifiers, used by Alembic.
+revision = '0009_fk'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+#: The tables declared with IDS_NEVER_REUSED in the models.
+TABLES = ('users', 'api_tokens', 'countries', 'agreements', 'missions', 'persons', 'lp_requests',
+          'reminders')
+
+
+def _recreate(autoincrement: bool) -> None:
+    if op.get_bind().dialect.name != 'sqlite':
+        return
+    for table in TABLES:
+        # A copy of the table with the new option; the rows keep their ids, and SQLite's
+        # counter starts from the highest of them.
+        with op.batch_alter_table(table, recreate='always',
+                                  table_kwargs={'sqlite_autoincrement': autoincrement}):
+            pass
+
+
+def upgrade():
+    _recreate(True)
+
+
+def downgrade():
+    _recreate(False)
