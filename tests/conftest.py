@@ -254,6 +254,19 @@ def bearer(app, make_user):
 
 
 @pytest.fixture
+def live_server(app, database_url, tmp_path):
+    """gunicorn with two workers on the test database: a ``tests.live.Gunicorn`` (``.url``, ``.request``).
+
+    Create data through ``app`` (or the factories) before or during the test; the tables
+    are emptied afterwards as for every test.
+    """
+    from tests.live import Gunicorn, server_env
+
+    with Gunicorn(server_env(database_url, tmp_path / "live-instance")) as server:
+        yield server
+
+
+@pytest.fixture
 def empty_database_url(request, tmp_path):
     """A brand-new, empty database of the kind the suite runs on (dropped afterwards)."""
     if request.config.getoption("--db") != "postgresql":

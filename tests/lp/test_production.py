@@ -6,8 +6,6 @@ locks and unique keys must leave each reminder and each digest exactly once.
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,12 +19,7 @@ from sqlalchemy import func, select
 from lp import PROJECT_ROOT, create_app
 from lp.extensions import db
 from tests.conftest import base_config
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.live import Gunicorn, free_port, server_env, wait_for
 
 
 class Inbox:
@@ -75,20 +68,10 @@ def _seed(app) -> int:
     return 3
 
 
-def _wait_for(condition, seconds=90):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.5)
-    return False
-
-
 def test_two_workers_and_two_schedulers_do_everything_once(production_database, tmp_path):
-    smtp_port, web_port = _free_port(), _free_port()
-    env = {**os.environ, "DATABASE_URL": production_database, "SECRET_KEY": "production-test",
-           "LP_INSTANCE_PATH": str(tmp_path / "instance"), "MAIL_SERVER": "127.0.0.1",
-           "MAIL_PORT": str(smtp_port), "LP_SCHEDULER": "0", "LP_ENV": "production"}
+    smtp_port = free_port()
+    env = server_env(production_database, tmp_path / "instance", MAIL_SERVER="127.0.0.1",
+                     MAIL_PORT=str(smtp_port))
     flask = [sys.executable, "-m", "flask", "--app", "app"]
     subprocess.run([*flask, "lp", "init"], env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
 
@@ -98,22 +81,10 @@ def test_two_workers_and_two_schedulers_do_everything_once(production_database, 
     inbox = Inbox()
     smtp = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
-    processes = [
-        subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py", "--workers", "2",
-                          "--bind", f"127.0.0.1:{web_port}", "app:app"], env=env, cwd=PROJECT_ROOT,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
-        *(subprocess.Popen([*flask, "lp", "scheduler"], env=env, cwd=PROJECT_ROOT,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)),
-    ]
+    web = Gunicorn(env, workers=2).__enter__()
+    processes = [subprocess.Popen([*flask, "lp", "scheduler"], env=env, cwd=PROJECT_ROOT,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
     try:
-        def healthy():
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/healthz", timeout=2) as response:
-                    return response.status == 200
-            except OSError:
-                return False
-
-        assert _wait_for(healthy), "gunicorn did not answer"
         from lp.mail.models import OutboxMail
         from lp.reminders.models import JobRun, Reminder
 
@@ -125,7 +96,7 @@ def test_two_workers_and_two_schedulers_do_everything_once(production_database, 
                 db.session.remove()
                 return runs.get("sweep", "").startswith("created") and sent >= holders
 
-        assert _wait_for(jobs_done), "the schedulers did not run the sweep and the digest"
+        assert wait_for(jobs_done), "the schedulers did not run the sweep and the digest"
         time.sleep(3)  # give a second scheduler every chance to do it again
         with app.app_context():
             keys = db.session.execute(select(Reminder.subject, Reminder.kind, Reminder.level)).all()
@@ -133,9 +104,10 @@ def test_two_workers_and_two_schedulers_do_everything_once(production_database, 
         assert len(keys) == len(set(keys)) == 12 * 3 + 3  # 3 overdue levels per request, 3 profile reviews
         assert mails == holders
         assert sorted(inbox.recipients) == [f"holder{i}@example.org" for i in range(3)]
-        with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/auth/login", timeout=5) as page:
+        with urllib.request.urlopen(f"{web.url}/auth/login", timeout=5) as page:
             assert page.status == 200
     finally:
+        web.__exit__()
         for process in processes:
             process.terminate()
         for process in processes:
