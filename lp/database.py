@@ -8,7 +8,7 @@ from typing import Literal
 import psycopg
 from flask import Flask
 from sqlalchemy import event, exc, text
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
 from lp.extensions import db
 
@@ -91,24 +91,24 @@ def failure_kind(error: BaseException | None) -> Failure | None:
     - ``unavailable``: the database could not be used: down, restarting, the connection
       dropped mid-request, or too busy.
 
-    The causes count too: an error raised while handling a dropped connection is still an
-    outage, not a bug.
+    For an outage the causes count too: an error raised while handling a dropped
+    connection is still an outage, not a bug (any other error stays a bug).
     """
+    kind = _own_kind(error) if error is not None else None
     seen: set[int] = set()
-    while error is not None and id(error) not in seen:
+    while kind is None and error is not None and id(error) not in seen:
         seen.add(id(error))
-        kind = _own_kind(error)
-        if kind is not None:
-            return kind
         error = error.__cause__ or error.__context__
-    return None
+        if error is not None and _own_kind(error) == "unavailable":
+            kind = "unavailable"
+    return kind
 
 
 def _own_kind(error: BaseException) -> Failure | None:
     if isinstance(error, exc.IntegrityError):
         return "conflict"
-    if isinstance(error, StaleDataError):
-        return "concurrent"
+    if isinstance(error, (StaleDataError, ObjectDeletedError)):
+        return "concurrent"  # the row changed or went since this request read it
     if isinstance(error, exc.DataError):
         return "refused"
     if isinstance(error, exc.DBAPIError):
