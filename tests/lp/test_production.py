@@ -86,7 +86,7 @@ def _wait_for(condition, seconds=90):
 
 def test_two_workers_and_two_schedulers_do_everything_once(production_database, tmp_path):
     smtp_port, web_port = _free_port(), _free_port()
-    env = {**os.environ, "DATABASE_URL": production_database, "SECRET_KEY": "production-test",
+    env = {**os.environ, "DATABASE_URL": production_database, "SECRET_KEY": "fbcf51314b15f8cff5aef23c604d44343cc2df81f02b59bc26ce82d70b220a23",
            "LP_INSTANCE_PATH": str(tmp_path / "instance"), "MAIL_SERVER": "127.0.0.1",
            "MAIL_PORT": str(smtp_port), "LP_SCHEDULER": "0", "LP_ENV": "production"}
     flask = [sys.executable, "-m", "flask", "--app", "app"]
