@@ -87,8 +87,9 @@ def check_password_strength(password: str, field: str = "password", *personal: s
     if len(password) < minimum:
         raise ValidationFailed.single(field, _l("Use at least %(n)d characters.", n=minimum))
     lowered = password.lower()
-    squeezed = re.sub(r"[\s\W_]+", "", lowered)
-    if lowered in common_passwords() or squeezed in common_passwords():
+    # A common password padded with digits or signs ("Password-1234", "summer2026!!") is no better.
+    variants = {lowered, re.sub(r"[\W_]+", "", lowered), re.sub(r"^[\d\W_]+|[\d\W_]+$", "", lowered)}
+    if variants & common_passwords():
         raise ValidationFailed.single(
             field, _l("This password is one of the most common passwords. Choose another one.")
         )
