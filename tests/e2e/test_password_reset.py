@@ -2,36 +2,22 @@
 
 from __future__ import annotations
 
-import email
 import re
-import socket
-from email import policy
 from urllib.parse import urlsplit
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from tests.e2e import playwright_expect
+from tests.smtp_server import free_port, smtp_inbox
 
 pytestmark = pytest.mark.e2e
 expect = playwright_expect()
 NEW_PASSWORD = "Lindeboom-Zomer-1987"
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_port()
 
 
 @pytest.fixture
@@ -42,11 +28,8 @@ def config_overrides(smtp_port):
 
 @pytest.fixture
 def inbox(smtp_port):
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    yield handler
-    controller.stop()
+    with smtp_inbox(smtp_port) as received:
+        yield received
 
 
 def test_forgot_password_mail_link_new_password_and_log_in(app, page, make_user, inbox, console):

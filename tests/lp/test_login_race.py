@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -24,22 +23,17 @@ from sqlalchemy import func, select
 from lp import PROJECT_ROOT, create_app
 from lp.extensions import db
 from tests.conftest import PASSWORD, base_config, csrf_token_from
+from tests.smtp_server import free_port
 
 WRONG = "E-mailadres of wachtwoord is onjuist."
 LOCKED = "Te veel mislukte inlogpogingen"
 GUESSES = 30
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def gunicorn(empty_database_url, tmp_path):
     """Migrate a fresh database, create one account, and serve the app with gunicorn (2 workers)."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": empty_database_url, "SECRET_KEY": secrets.token_hex(32),
            "LP_INSTANCE_PATH": str(tmp_path / "instance"), "LP_SCHEDULER": "0", "LP_ENV": "production",
            "LP_ADMIN_PASSWORD": "Lindeboom-Zomer-1987"}

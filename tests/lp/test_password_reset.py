@@ -5,43 +5,25 @@ Mails go through the outbox to a real SMTP server (aiosmtpd).
 
 from __future__ import annotations
 
-import email
 import logging
 import re
-import socket
 from datetime import timedelta
-from email import policy
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from lp.extensions import db
 from tests.conftest import PASSWORD, post_form
+from tests.smtp_server import free_port, smtp_inbox
 
 NEW_PASSWORD = "Lindeboom-Zomer-1987"
 LINK = re.compile(r"https://lp\.example\.org(/auth/reset\?token=[\w-]+)\s")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp_port():
-    return _free_port()
+    return free_port()
 
 
 @pytest.fixture
@@ -52,11 +34,8 @@ def config_overrides(smtp_port):
 
 @pytest.fixture
 def inbox(smtp_port):
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    yield handler
-    controller.stop()
+    with smtp_inbox(smtp_port) as received:
+        yield received
 
 
 def _deliver(app) -> None:
