@@ -97,8 +97,8 @@ def forgot_password():
 @public
 def reset_password():
     token = request.args.get("token")
-    if reset.find_open(token) is None:
-        return render_template("auth/reset.html", form=None), 404
+    if reset.find_open(token) is None:  # a page that says so and offers a new link
+        return render_template("auth/reset.html", form=None)
     form = NewPasswordForm()
     general: list[str] = []
     if form.validate_on_submit():

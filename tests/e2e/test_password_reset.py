@@ -68,5 +68,5 @@ def test_forgot_password_mail_link_new_password_and_log_in(app, page, make_user,
 
     page.goto(f"{target.path}?{target.query}")  # the link worked once
     expect(page.get_by_text("Deze link is ongeldig, al gebruikt of verlopen.")).to_be_visible()
-    # The refused password (422) and the used link (404) are logged as failed loads; nothing else.
+    # The refused password (422) is logged as a failed load; nothing else.
     assert [error for error in console.errors if "Failed to load resource" not in error] == []

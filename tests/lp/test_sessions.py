@@ -137,3 +137,16 @@ def test_twenty_long_searches_keep_the_cookie_small(client, login_as):
         client.post("/persons/", data={"q": f"{n:02d}" + "Achternaam " * 9, "csrf_token": token})
     assert len(_cookie(client)) < 600
     assert "Achternaam" not in _cookie_payload(_cookie(client))
+
+
+def test_a_session_ends_on_the_server_after_the_session_lifetime(app, client, login_as):
+    from datetime import timedelta
+
+    import time_machine
+
+    login_as("viewer")
+    cookie = _cookie(client)
+    with time_machine.travel(timedelta(days=30)):
+        assert _signed_in(_replay(app, cookie))
+    with time_machine.travel(app.permanent_session_lifetime + timedelta(minutes=1)):
+        assert _replay(app, cookie).status_code == 302
