@@ -126,8 +126,9 @@ def _published_values() -> set[str]:
     example = PROJECT_ROOT / "deploy" / "env.example"
     if not example.exists():
         return set()
-    lines = example.read_text(encoding="utf-8").splitlines()
-    return {line.partition("=")[2].strip().lower() for line in lines if "=" in line and not line.startswith("#")}
+    lines = [line for line in example.read_text(encoding="utf-8").splitlines()
+             if "=" in line and not line.startswith("#")]
+    return {line.partition("=")[2].strip().lower() for line in lines}
 
 
 def check_secret_key(key: str) -> None:

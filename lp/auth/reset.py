@@ -50,14 +50,14 @@ def _recent_links(user_id: int) -> int:
 def send_link(user: User, *, started_by: User | None) -> None:
     """Mail ``user`` a one-time link to choose a new password, through the outbox."""
     token = secrets.token_urlsafe(32)
+    starter_id = started_by.id if started_by else None
     reset = PasswordReset(user_id=user.id, token_hash=_digest(token), created_at=utcnow(),
-                          expires_at=utcnow() + VALID_FOR, started_by_id=started_by.id if started_by else None)
+                          expires_at=utcnow() + VALID_FOR, started_by_id=starter_id)
     db.session.add(reset)
     db.session.flush()
     subject, text, html = _mail(user, token)
     outbox.enqueue(f"password-reset:{reset.id}", user.email, subject, text, html, user.id)
-    audit.record("user.password_reset_started", "user", user.id,
-                 actor_id=started_by.id if started_by else user.id,
+    audit.record("user.password_reset_started", "user", user.id, actor_id=starter_id or user.id,
                  by="administrator" if started_by else "user")
     db.session.commit()
 
