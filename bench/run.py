@@ -12,6 +12,7 @@ import argparse
 import os
 import platform
 import re
+import secrets
 import shutil
 import socket
 import sqlite3
@@ -64,7 +65,7 @@ def count_queries(engine):
 
 
 def make_app(url: str, instance: Path):
-    return create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "LP_INSTANCE_PATH": str(instance),
+    return create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32), "LP_INSTANCE_PATH": str(instance),
                        "SESSION_COOKIE_SECURE": False, "LP_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
 
 

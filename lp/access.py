@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable, TypeVar
 
-from flask import Flask, abort, current_app, g, jsonify, request
+from flask import Flask, abort, current_app, g, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -19,6 +19,8 @@ from lp.auth.roles import Role
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable)
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: All that a session signed in with a one-time password may do until the password is changed.
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "auth.set_language"})
 
 
 @dataclass(frozen=True)
@@ -104,20 +106,21 @@ def enforce_access():
         return current_app.login_manager.unauthorized()
     if not current_user.may(needed):
         abort(403)
+    if not api and current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        return redirect(url_for("auth.change_password"))
     return None
 
 
 def init_app(app: Flask) -> None:
-    from lp.auth.models import User
-    from lp.extensions import db, login_manager
+    from lp.auth import sessions
+    from lp.extensions import login_manager
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+    def load_user(cookie_id: str):
+        return sessions.load(cookie_id)
 
     app.before_request(enforce_access)

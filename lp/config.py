@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 from typing import Any, Mapping
 
+from lp.entropy import estimated_bits, is_pattern
+
 #: Every setting the app knows, with its default. The README documents each one.
 DEFAULTS: dict[str, Any] = {
     "LP_ENV": "production",
@@ -82,6 +84,8 @@ def load_config(
         settings["SECRET_KEY"] = _instance_secret_key(instance)
 
     development = settings["LP_ENV"] == "development"
+    if not development and not settings.get("TESTING"):
+        check_secret_key(settings["SECRET_KEY"])
     settings.setdefault("SESSION_COOKIE_SECURE", not development)
     settings.update(
         SESSION_COOKIE_HTTPONLY=True,
@@ -98,6 +102,50 @@ def load_config(
     if test_config and "SESSION_COOKIE_SECURE" in test_config:
         settings["SESSION_COOKIE_SECURE"] = test_config["SESSION_COOKIE_SECURE"]
     return settings
+
+
+class InsecureSecretKey(RuntimeError):
+    """The configured SECRET_KEY would let others forge sessions; the app refuses to start."""
+
+
+#: Well-known placeholders; every value in deploy/env.example is refused as well.
+KNOWN_EXAMPLE_KEYS = frozenset({
+    "change-me-to-a-long-random-value", "change-me", "changeme", "secret", "secret-key", "secret_key",
+    "dev", "development", "test", "test-secret", "production-test", "bench", "...",
+})
+SECRET_KEY_MIN_LENGTH = 32
+#: Estimated from the key's own character frequencies; 32 random hex digits give 90 to 125.
+SECRET_KEY_MIN_BITS = 80
+MAKE_A_KEY = 'python -c "import secrets; print(secrets.token_hex(32))"'
+
+
+def _published_values() -> set[str]:
+    """Return every value of the deployment example (its SECRET_KEY is the one people copy)."""
+    from lp import PROJECT_ROOT
+
+    example = PROJECT_ROOT / "deploy" / "env.example"
+    if not example.exists():
+        return set()
+    lines = [line for line in example.read_text(encoding="utf-8").splitlines()
+             if "=" in line and not line.startswith("#")]
+    return {line.partition("=")[2].strip().lower() for line in lines}
+
+
+def check_secret_key(key: str) -> None:
+    """Refuse a SECRET_KEY that is short, a published example, or low in entropy."""
+    if key.strip().lower() in KNOWN_EXAMPLE_KEYS | _published_values():
+        problem = "is an example value published with LP-tracker"
+    elif len(key) < SECRET_KEY_MIN_LENGTH:
+        problem = f"is shorter than {SECRET_KEY_MIN_LENGTH} characters"
+    elif estimated_bits(key) < SECRET_KEY_MIN_BITS or is_pattern(key):
+        problem = "is too predictable (too few different characters)"
+    else:
+        return
+    raise InsecureSecretKey(
+        f"SECRET_KEY {problem}: anyone who knows or guesses it can forge a login. "
+        f"Make a new one with\n    {MAKE_A_KEY}\nand set it as SECRET_KEY (the same on every web worker), "
+        "or leave SECRET_KEY unset to have one generated into the instance folder."
+    )
 
 
 def normalise_database_url(url: str) -> str:

@@ -2,7 +2,8 @@
 
 from countries.models import Agreement, Country, Mission, ProfileChange  # noqa: F401
 from lp.audit import AuditEvent  # noqa: F401
-from lp.auth.models import ApiToken, LoginAttempt, User  # noqa: F401
+from lp.auth.models import (  # noqa: F401
+    ApiToken, LoginAttempt, PasswordReset, SessionSearchTerm, User, UserSession)
 from lp.requests.models import IdentityDocument, LpRequest, Person, RequestEvent  # noqa: F401
 from lp.reminders.models import JobRun, Reminder  # noqa: F401
 from lp.mail.models import OutboxMail  # noqa: F401

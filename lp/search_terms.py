@@ -1,8 +1,10 @@
-"""Keep search terms (names, V-numbers) out of URLs.
+"""Keep search terms (names, V-numbers) out of URLs and out of the session cookie.
 
-Search forms post their fields; the term is kept in the session under a short random
-key, and the result is shown at a URL with ``search=<key>`` instead of ``q=<name>``.
-So names never reach browser history, bookmarks, Referer headers or access logs.
+Search forms post their fields; the term is kept on the server, bound to the browser's
+session (``lp.auth.sessions``), under a short random key, and the result is shown at a
+URL with ``search=<key>`` instead of ``q=<name>``. So names never reach browser history,
+bookmarks, Referer headers, access logs or the (readable) cookie, and they end with
+the session: at logout, or when a password change or deactivation ends it.
 """
 
 from __future__ import annotations
@@ -10,28 +12,40 @@ from __future__ import annotations
 import secrets
 from typing import Mapping
 
-from flask import session
+from sqlalchemy import delete, select
 from werkzeug.datastructures import MultiDict
 
-SESSION_KEY = "search_terms"
+from lp.auth.models import SessionSearchTerm
+from lp.auth.sessions import current_session_id
+from lp.extensions import db
+
 KEEP = 20  # the most recent searches of this session
 MAX_LENGTH = 100
 
 
 def remember(text: str) -> str:
-    """Keep a search term in the session; return the key that stands for it in URLs."""
-    terms = dict(session.get(SESSION_KEY, {}))
+    """Keep a search term for this session; return the key that stands for it in URLs."""
     key = secrets.token_urlsafe(6)
-    terms[key] = text[:MAX_LENGTH]
-    while len(terms) > KEEP:
-        terms.pop(next(iter(terms)))
-    session[SESSION_KEY] = terms
+    session_id = current_session_id()
+    if session_id is None:  # no server-side session (cannot happen behind a login)
+        return key
+    db.session.add(SessionSearchTerm(session_id=session_id, key=key, term=text[:MAX_LENGTH]))
+    db.session.flush()
+    kept = select(SessionSearchTerm.id).where(SessionSearchTerm.session_id == session_id) \
+        .order_by(SessionSearchTerm.id.desc()).limit(KEEP)
+    db.session.execute(delete(SessionSearchTerm).where(
+        SessionSearchTerm.session_id == session_id, SessionSearchTerm.id.not_in(kept.scalar_subquery())))
+    db.session.commit()
     return key
 
 
 def recall(key: str | None) -> str:
     """Return the search term a key stands for ('' when unknown or expired)."""
-    return session.get(SESSION_KEY, {}).get(key or "", "") if key else ""
+    session_id = current_session_id()
+    if not key or session_id is None:
+        return ""
+    return db.session.scalar(select(SessionSearchTerm.term).where(
+        SessionSearchTerm.session_id == session_id, SessionSearchTerm.key == key)) or ""
 
 
 def query_args(form: Mapping[str, str]) -> dict[str, str]:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from lp.access import requires
 from lp.audit import AuditEvent
-from lp.auth import services
+from lp.auth import reset, services
 from lp.auth.models import User
 from lp.auth.roles import Role
 from lp.extensions import db
@@ -108,6 +108,18 @@ def deactivate_user(user_id: int):
             flash(_("Account %(email)s deactivated.", email=user.email), "success")
         return redirect(url_for("admin.users"))
     return render_template("admin/confirm_deactivate.html", form=form, user=user)
+
+
+@bp.route("/users/<int:user_id>/reset-password", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def reset_password(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        reset.send_link(user, started_by=current_user)
+        flash(_("A link to choose a new password has been mailed to %(email)s.", email=user.email), "success")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template("admin/confirm_reset.html", form=form, user=user)
 
 
 @bp.post("/users/<int:user_id>/activate")

@@ -52,6 +52,18 @@ def create_user_command(email, role, display_name, language, password) -> None:
         click.echo(f"Generated password (shown once): {generated}")
 
 
+@users_cli.command("reset-password")
+@click.argument("email")
+def reset_password_command(email) -> None:
+    """Give an account a one-time password; the next login must choose a new one."""
+    from lp.auth.reset import one_time_password
+
+    user = _user_or_exit(email)
+    password = one_time_password(user)
+    click.echo(f"One-time password for {user.email} (shown once): {password}")
+    click.echo("It must be changed at the next login; every session of the account has ended.")
+
+
 @tokens_cli.command("create")
 @click.argument("email")
 @click.option("--name", default="api", help="What the token is for.")

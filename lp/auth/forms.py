@@ -1,4 +1,4 @@
-"""Forms for logging in and changing one's password."""
+"""Forms for logging in and for changing, or resetting, one's password."""
 
 from __future__ import annotations
 
@@ -13,13 +13,20 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
 
 
-class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+class NewPasswordForm(FlaskForm):
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
     confirm_password = PasswordField(
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
     )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=254)])
 
 
 class TokenForm(FlaskForm):

@@ -28,6 +28,8 @@ class User(UserMixin, db.Model):
     version: Mapped[int] = mapped_column(default=1)
     #: SHA-256 of the secret in the user's calendar feed URL; None when revoked.
     calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: Set by a one-time password from the command line: the next login must choose a new one.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
@@ -44,6 +46,14 @@ class User(UserMixin, db.Model):
     def may(self, needed: Role) -> bool:
         """Return whether this account's role allows what ``needed`` allows."""
         return self.role_enum.allows(needed)
+
+    def get_id(self) -> str:
+        """Return what the session cookie names: this account and its server-side session.
+
+        ``lp.auth.sessions`` sets ``session_token`` when it starts or loads a session; an
+        account without one gets an id that no session record matches.
+        """
+        return getattr(self, "session_token", None) or f"{self.id}:"
 
     def __repr__(self) -> str:
         return f"<User {self.id}>"
@@ -79,3 +89,42 @@ class LoginAttempt(db.Model):
         Index("ix_login_attempts_email_at", "email", "at"),
         Index("ix_login_attempts_address_at", "address", "at"),
     )
+
+
+class UserSession(db.Model):
+    """One signed-in browser; deleting the row ends that session on the server."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: SHA-256 of the secret the session cookie carries.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SessionSearchTerm(db.Model):
+    """A search term (a name, a V-number) kept on the server for one session, never in the cookie."""
+
+    __tablename__ = "session_search_terms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("user_sessions.id"), index=True)
+    #: The short random key that stands for the term in URLs.
+    key: Mapped[str] = mapped_column(String(16))
+    term: Mapped[str] = mapped_column(String(100))
+
+
+class PasswordReset(db.Model):
+    """A one-time link to choose a new password; only a hash of its token is kept."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The administrator who started it; None when the user asked for it.
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

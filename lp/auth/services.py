@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import math
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from lp import audit
-from lp.auth.models import ApiToken, LoginAttempt, User
+from lp.auth import sessions, throttle
+from lp.auth.models import ApiToken, User
+from lp.auth.passwords import check_password_strength, hash_password, password_matches
 from lp.auth.roles import Role
 from lp.extensions import db
 from lp.i18n import LANGUAGES
@@ -50,20 +48,6 @@ def _check_email(email: str) -> str:
     return email
 
 
-def check_password_strength(password: str, field: str = "password") -> None:
-    """Refuse passwords shorter than the configured minimum."""
-    minimum = current_app.config["LP_PASSWORD_MIN_LENGTH"]
-    if len(password or "") < minimum:
-        raise ValidationFailed.single(
-            field, _l("Use at least %(n)d characters.", n=minimum)
-        )
-
-
-def _hash(password: str) -> str:
-    method = current_app.config.get("LP_PASSWORD_HASH_METHOD", "scrypt")
-    return generate_password_hash(password, method=method)
-
-
 def create_user(
     email: str,
     display_name: str,
@@ -84,12 +68,12 @@ def create_user(
     if language is not None and language not in LANGUAGES:
         raise ValidationFailed.single("preferred_language", _l("Unknown language."))
     display_name = (display_name or "").strip() or email.split("@")[0]
-    check_password_strength(password)
+    check_password_strength(password, "password", email, display_name)
     user = User(
         email=email,
         display_name=display_name,
         role=role.value,
-        password_hash=_hash(password),
+        password_hash=hash_password(password),
         preferred_language=language,
         active=True,
     )
@@ -126,51 +110,42 @@ class LoginResult:
     error: object | None
 
 
-def _recent_failures(column, value: str, since) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since)
-    )
-
-
 def authenticate(email: str, password: str, address: str) -> LoginResult:
-    """Check a login attempt, record it, and enforce the failure limits."""
-    config = current_app.config
+    """Check a login attempt within the failure limits, and record it.
+
+    An unknown or deactivated account costs the same password check as a known one,
+    so the answer's timing does not tell which addresses have an account.
+    """
     email = normalise_email(email)
-    address = address or "unknown"
-    window = timedelta(minutes=config["LP_LOGIN_WINDOW_MINUTES"])
-    since = utcnow() - window
-    if (
-        _recent_failures(LoginAttempt.email, email, since)
-        >= config["LP_LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-        or _recent_failures(LoginAttempt.address, address, since)
-        >= config["LP_LOGIN_MAX_FAILURES_PER_ADDRESS"]
-    ):
-        minutes = math.ceil(window.total_seconds() / 60)
-        return LoginResult(
-            None,
-            _l(
-                "Too many failed login attempts. Wait %(minutes)d minutes and try again, "
-                "or ask an administrator.",
-                minutes=minutes,
-            ),
-        )
+    attempt_id = throttle.take_slot(email, address or "unknown")
+    if attempt_id is None:
+        return LoginResult(None, throttle.locked_message())
     user = find_user_by_email(email)
-    valid = bool(user and user.active and check_password_hash(user.password_hash, password or ""))
-    db.session.add(LoginAttempt(email=email, address=address, succeeded=valid))
-    db.session.commit()
-    if not valid:
+    matches = password_matches(user.password_hash if user else None, password)
+    if not (matches and user.active):
         return LoginResult(None, _l("Email address or password is incorrect."))
+    throttle.mark_succeeded(attempt_id)
+    db.session.commit()
     return LoginResult(user, None)
 
 
+def set_password(user: User, new: str, field: str = "password", *, must_change: bool = False) -> None:
+    """Give an account a new password and end all its sessions (the caller commits)."""
+    check_password_strength(new, field, user.email, user.display_name)
+    user.password_hash = hash_password(new)
+    user.must_change_password = must_change
+    sessions.end_all(user.id)
+
+
 def change_password(user: User, current: str, new: str) -> None:
-    """Change a user's own password after checking the current one."""
-    if not check_password_hash(user.password_hash, current or ""):
+    """Change a user's own password after checking the current one.
+
+    Every session of the account ends, this one included: the view signs the
+    browser in again with a fresh session.
+    """
+    if not password_matches(user.password_hash, current):
         raise ValidationFailed.single("current_password", _l("The current password is incorrect."))
-    check_password_strength(new, "new_password")
-    user.password_hash = _hash(new)
+    set_password(user, new, "new_password")
     audit.record("user.password_changed", "user", user.id)
     db.session.commit()
 
@@ -196,6 +171,7 @@ def update_user(
     if user.role != role.value:
         changes["role"] = [user.role, role.value]
         user.role = role.value
+        sessions.end_all(user.id)  # the account signs in again with its new role
     user.display_name = display_name.strip() or user.display_name
     user.preferred_language = language or None
     audit.record("user.updated", "user", user.id, **changes)
@@ -207,6 +183,8 @@ def set_active(user: User, active: bool, *, acting_user: User) -> None:
     if user.id == acting_user.id and not active:
         raise ValidationFailed.single("_", _l("You cannot deactivate your own account."))
     user.active = active
+    if not active:
+        sessions.end_all(user.id)
     audit.record("user.activated" if active else "user.deactivated", "user", user.id)
     db.session.commit()
 

@@ -6,12 +6,13 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from lp.access import public, requires
-from lp.auth import services
-from lp.auth.forms import ChangePasswordForm, LoginForm
+from lp.auth import reset, services, sessions
+from lp.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordForm
 from lp.auth.roles import Role
+from lp.extensions import db
 from lp.forms import apply_errors
 from lp.i18n import LANGUAGES, remember_choice
 from lp.validation import ValidationFailed
@@ -41,7 +42,10 @@ def login():
     if form.validate_on_submit():
         result = services.authenticate(form.email.data, form.password.data, request.remote_addr)
         if result.user is not None:
-            login_user(result.user)
+            sessions.sign_in(result.user)
+            if result.user.must_change_password:
+                flash(_("You logged in with a one-time password: choose your own password now."), "warning")
+                return redirect(url_for("auth.change_password"))
             return redirect(_safe_next(request.args.get("next")))
         error = result.error
     status = 200 if error is None and not form.errors else 422
@@ -51,7 +55,7 @@ def login():
 @bp.post("/logout")
 @requires(Role.VIEWER)
 def logout():
-    logout_user()
+    sessions.sign_out()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -62,15 +66,52 @@ def change_password():
     form = ChangePasswordForm()
     general: list[str] = []
     if form.validate_on_submit():
+        user = current_user._get_current_object()
         try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
+            services.change_password(user, form.current_password.data, form.new_password.data)
         except ValidationFailed as failure:
+            db.session.rollback()
             general = apply_errors(form, failure)
         else:
+            sessions.sign_in(user)  # every other session ended; this browser gets a new one
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("main.index"))
     status = 422 if form.errors or general else 200
     return render_template("auth/password.html", form=form, general=general), status
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@public
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        reset.request_link(form.email.data)
+        flash(_("If an account has this email address, a link to choose a new password is on its way. "
+                "It is valid for one hour."), "info")
+        return redirect(url_for("auth.login"))
+    status = 422 if form.errors else 200
+    return render_template("auth/forgot.html", form=form), status
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@public
+def reset_password():
+    token = request.args.get("token")
+    if reset.find_open(token) is None:  # a page that says so and offers a new link
+        return render_template("auth/reset.html", form=None)
+    form = NewPasswordForm()
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            reset.use_link(token, form.new_password.data)
+        except ValidationFailed as failure:
+            db.session.rollback()
+            general = apply_errors(form, failure)
+        else:
+            flash(_("Your new password is set. Log in with it."), "success")
+            return redirect(url_for("auth.login"))
+    status = 422 if form.errors or general else 200
+    return render_template("auth/reset.html", form=form, general=general), status
 
 
 @bp.post("/language")

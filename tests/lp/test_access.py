@@ -7,7 +7,8 @@ from tests.conftest import csrf_token_from
 
 #: Calendar programs cannot log in: the feed is authenticated by the secret token in its
 #: URL instead (lp/insights/calendar.py), and an unknown token gets 404.
-OPEN_ENDPOINTS = {"health.healthz", "auth.login", "static", "calendar.feed"}
+OPEN_ENDPOINTS = {"health.healthz", "auth.login", "auth.forgot_password", "auth.reset_password", "static",
+                  "calendar.feed"}
 
 
 def _sample_value(converter):
@@ -33,7 +34,7 @@ def test_every_endpoint_declares_an_access_rule(app):
     assert missing == []
 
 
-def test_only_health_login_and_static_are_public(app):
+def test_only_health_login_password_reset_and_static_are_public(app):
     with app.test_request_context():
         public = {r.endpoint for r in app.url_map.iter_rules() if rule_for(r.endpoint) == PUBLIC_RULE}
     assert public == OPEN_ENDPOINTS
