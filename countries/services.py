@@ -20,6 +20,7 @@ from lp.extensions import db
 from lp.validation import Conflict, InUse
 
 ENTITY_MODELS = {"agreement": Agreement, "mission": Mission}
+#: The field that names an item in headings, messages and the history.
 ITEM_NAME_FIELDS = {"agreement": "title", "mission": "name"}
 SOURCES = ("ui", "api", "import", "seed")
 

@@ -32,7 +32,6 @@ bp = Blueprint("countries", __name__, url_prefix="/countries")
 
 #: URL segment of each kind of item a profile holds, and its entity in countries.fields.
 ITEM_ENTITIES = {"agreements": "agreement", "missions": "mission"}
-#: The field that names an item in headings and in the history.
 ENTITY_LABELS = {"country": _l("Profile"), "agreement": _l("Agreement"), "mission": _l("Mission")}
 SOURCE_LABELS = {
     "ui": _l("web form"),

@@ -36,7 +36,27 @@ def _recreate(autoincrement: bool) -> None:
             pass
 
 
+def _forget_dangling_references() -> None:
+    """Set references that point at nothing to NULL where a reference may be empty.
+
+    Until foreign keys were enforced, removing a mission left its requests (and their
+    reminders) pointing at a mission that no longer exists. "No mission" is the truth
+    for them now; any other dangling reference is reported by migrations/env.py.
+    """
+    bind = op.get_bind()
+    if bind.dialect.name != 'sqlite':
+        return
+    for table, rowid, _parent, fk_id in bind.exec_driver_sql('PRAGMA foreign_key_check').all():
+        if rowid is None:
+            continue
+        (column,) = [row[3] for row in bind.exec_driver_sql(f'PRAGMA foreign_key_list("{table}")') if row[0] == fk_id]
+        nullable = {row[1]: not row[3] for row in bind.exec_driver_sql(f'PRAGMA table_info("{table}")')}
+        if nullable.get(column):
+            bind.exec_driver_sql(f'UPDATE "{table}" SET "{column}" = NULL WHERE rowid = ?', (rowid,))
+
+
 def upgrade():
+    _forget_dangling_references()
     _recreate(True)
 
 

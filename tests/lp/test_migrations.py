@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
@@ -34,7 +37,10 @@ def test_lp_init_migrates_seeds_and_is_idempotent(empty_database_url, tmp_path):
 
 
 def test_sqlite_tables_whose_ids_are_kept_never_reuse_them_after_migrating(empty_database_url, tmp_path):
-    """The migration gives existing SQLite databases AUTOINCREMENT, keeping rows and references."""
+    """The migration gives existing SQLite databases AUTOINCREMENT, keeping rows and references.
+
+    A reference to a mission that was removed while nothing stopped it becomes empty.
+    """
     if not empty_database_url.startswith("sqlite"):
         pytest.skip("PostgreSQL sequences never reuse ids; the migration does nothing there")
     app = create_app(base_config(empty_database_url, tmp_path / "instance"))
@@ -53,8 +59,16 @@ def test_sqlite_tables_whose_ids_are_kept_never_reuse_them_after_migrating(empty
                     "INSERT INTO missions (id, country_id, kind, name, city, located_in, address, email, "
                     f"phone, contact_person, correspondence_language) VALUES ({mission_id}, 7, 'consulate', "
                     "'Consulaat', 'Rotterdam', 'NL', '', '', '', '', 'nl')")
+        # Left behind when a removed mission was not yet refused (by a connection that did
+        # not enforce keys, as every connection was then): it points at nothing.
+        with closing(sqlite3.connect(empty_database_url.removeprefix("sqlite:///"))) as legacy, legacy:
+            legacy.execute(
+                "INSERT INTO reminders (id, subject, kind, level, country_id, mission_id, priority, due_since, "
+                "created_at, note) VALUES (1, 'request:1', 'reply_overdue', 1, 7, 4, 0, '2026-01-01', "
+                "'2026-01-01 00:00:00', '')")
         upgrade(directory=directory)
         with db.engine.begin() as connection:
+            assert connection.exec_driver_sql("SELECT mission_id FROM reminders").scalar() is None
             schema = dict(connection.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'table'").all())
             assert connection.exec_driver_sql("SELECT id FROM missions ORDER BY id").scalars().all() == [3, 5]
             connection.exec_driver_sql("DELETE FROM missions WHERE id = 5")

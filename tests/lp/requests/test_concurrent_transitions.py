@@ -53,7 +53,8 @@ def test_parallel_transitions_on_gunicorn_one_applies_the_others_get_409(live_se
             thread.join(timeout=60)
         statuses = sorted(status for status, _body in answers)
         assert statuses == [201] + [409] * (PARALLEL - 1), statuses
-        assert all(isinstance(body, dict) and body.get("error") for status, body in answers if status == 409)
+        assert all(isinstance(body, dict) and (body.get("detail") or body.get("error"))
+                   for status, body in answers if status == 409)
         status, events = live_server.request("GET", f"/api/v1/requests/{request_id}/events", headers=headers)
         assert status == 200
         assert [e["to_status"] for e in events["items"]].count("no_reply") == 1
@@ -102,7 +103,7 @@ def test_a_lost_race_in_the_api_is_a_409_json(app, client, bearer, submitted_req
     someone_else_saves_first()
     response = client.post(f"/api/v1/requests/{request_id}/events", json=_no_reply(), headers=headers)
     assert response.status_code == 409 and response.is_json
-    assert "Someone else changed this at the same moment" in response.json["error"] or \
-        "Iemand anders" in response.json["error"]
+    message = response.json.get("detail") or response.json.get("error")
+    assert "Iemand anders wijzigde dit op hetzelfde moment" in message or "Someone else changed this" in message
     with app.app_context():
         assert db.session.get(LpRequest, request_id).status == "submitted"
