@@ -31,7 +31,8 @@ def world(app, login_as, make_user, make_country, make_person, make_request, swe
     """Me (staff, logged in) holding GN; a colleague holding MA, where one person is my case.
 
     Swept on 5 February 2026: each request has "reply overdue, level 1"; the GN
-    request of a detained person also level 2 (detention halves the intervals).
+    request of a detained person has level 2 instead (detention halves the intervals;
+    level 2 supersedes level 1).
     """
     me = login_as("staff", email="me@example.org", display_name="Mia Mine")
     other = make_user("other@example.org", role="staff")
@@ -185,3 +186,11 @@ def test_a_stored_script_in_a_name_is_shown_as_text(client, world):
     html = _page(client)
     assert "<script>alert(1)</script>" not in html
     assert "Gina &lt;script&gt;alert(1)&lt;/script&gt; Guinee" in html
+
+
+def test_due_since_is_worded_as_a_task_not_as_expired(client, world):
+    """Defect 17 of issue 11: "Verlopen sinds" read as "expired since"."""
+    inbox = _page(client)
+    assert "Te doen sinds" in inbox and "Verlopen sinds" not in inbox
+    page = _page(client, f"/reminders/{_reminder(world, 'my_case')}")
+    assert "Te doen sinds" in page and "Verlopen sinds" not in page
