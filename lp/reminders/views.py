@@ -153,6 +153,7 @@ def _render_letter(mission: Mission, *, general: list[str] | None = None, status
         token=services.letter_token(requests),
         language=language,
         of_country=letters.country_phrase(mission.country, language),
+        address=letters.address_lines(mission, language),
         writer=letters.LetterWriter(language),
         days_overdue=lambda r: services.days_overdue(r, now),
         letter_day=now,

@@ -146,3 +146,57 @@ def test_a_stored_script_in_a_name_is_escaped_in_the_letter(client, world):
     html = _letter(client, world["sn"])
     assert "<script>alert(1)</script>" not in html
     assert "Awa &lt;script&gt;alert(1)&lt;/script&gt; Diop" in html
+
+
+@pytest.fixture
+def nigeria(app, login_as, make_country, make_request):
+    """Nigeria's embassy in The Hague and consulate-general in Brussels, recorded in Dutch."""
+    def make(language: str) -> dict[str, int]:
+        login_as("staff", email=f"staff-{language}@example.org")
+        make_country("NG", name_nl="Nigeria", name_en="Nigeria", missions=[
+            {"name": "Ambassade van Nigeria", "city": "Den Haag", "address": "Wagenaarweg 5\n2597 LL Den Haag",
+             "correspondence_language": language},
+            {"name": "Consulaat-generaal van Nigeria", "kind": "consulate", "city": "Brussel", "located_in": "BE",
+             "address": "Avenue Louise 12\n1050 Brussel", "correspondence_language": language},
+        ])
+        make_request("NG", submitted_on="2026-01-05")
+        to_brussels = make_request("NG", submitted_on="2026-01-05")
+        from countries.models import Mission
+
+        with app.app_context():
+            missions = {m.city: m.id for m in db.session.scalars(select(Mission))}
+            db.session.get(LpRequest, to_brussels).mission_id = missions["Brussel"]
+            db.session.commit()
+        return missions
+    return make
+
+
+def _address(client, mission_id) -> list[str]:
+    html = client.get(f"/reminders/letters/{mission_id}").get_data(as_text=True)
+    block = re.search(r'<address class="letter-addressee[^"]*">(.*?)</address>', html, re.S).group(1)
+    return [line.strip() for line in block.splitlines() if line.strip()]
+
+
+def _article(client, mission_id) -> str:
+    html = client.get(f"/reminders/letters/{mission_id}").get_data(as_text=True)
+    return re.search(r'<article class="letter".*?</article>', html, re.S).group(0)
+
+
+@pytest.mark.parametrize("language, embassy, consulate", [
+    ("nl", ["Ambassade van Nigeria", "Wagenaarweg 5", "2597 LL Den Haag"],
+     ["Consulaat-generaal van Nigeria", "Avenue Louise 12", "1050 Brussel", "België"]),
+    ("en", ["Embassy of Nigeria", "Wagenaarweg 5", "2597 LL The Hague"],
+     ["Consulate-General of Nigeria", "Avenue Louise 12", "1050 Brussels", "Belgium"]),
+    ("fr", ["Ambassade du Nigeria", "Wagenaarweg 5", "2597 LL La Haye"],
+     ["Consulat général du Nigeria", "Avenue Louise 12", "1050 Bruxelles", "Belgique"]),
+])
+def test_the_whole_letter_and_its_address_are_in_the_letters_language(app, client, nigeria, language, embassy,
+                                                                       consulate):
+    """Defect 9 of issue 11: English and French letters were addressed "Ambassade van Nigeria … Den Haag / Den Haag"."""
+    missions = nigeria(language)
+    assert _address(client, missions["Den Haag"]) == embassy  # the city once
+    assert _address(client, missions["Brussel"]) == consulate
+    if language != "nl":
+        letter = _article(client, missions["Den Haag"])
+        for dutch in ("Ambassade van", "Den Haag", "Brussel", "Ons kenmerk"):
+            assert dutch not in letter
