@@ -20,10 +20,11 @@ help:
 	@echo "make translations  compile the catalogs"
 
 $(STAMP): pyproject.toml
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing LP-tracker and its dependencies into $(VENV) (quietly; this takes a minute)..."
+	@$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
 
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMP)
 	$(BIN)/pybabel compile -d translations -l $* >/dev/null
@@ -36,12 +37,16 @@ extract: $(STAMP)
 	$(BIN)/python -m lp.catalogs fill-en
 	rm -f messages.pot
 
+# Links in mails point at the port the app runs on (unless LP_BASE_URL is set).
+LP_BASE_URL ?= http://127.0.0.1:$(PORT)
+
+# lp init (with --demo for DEMO=1) ends with one block: login address, accounts and
+# any password generated now; under `make run` it is the last thing before the server.
 init: $(STAMP) $(MO)
-	$(FLASK) lp init
-	@if [ -n "$(DEMO)" ]; then $(FLASK) lp demo; fi
+	@LP_BASE_URL=$(LP_BASE_URL) $(FLASK) lp init $(if $(DEMO),--demo)
 
 run: init
-	LP_ENV=$${LP_ENV:-development} LP_SCHEDULER=$${LP_SCHEDULER:-1} $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@LP_BASE_URL=$(LP_BASE_URL) LP_ENV=$${LP_ENV:-development} LP_SCHEDULER=$${LP_SCHEDULER:-1} $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 serve: $(STAMP) $(MO)
 	@test -n "$$DATABASE_URL" || { echo "make serve needs DATABASE_URL (PostgreSQL)"; exit 2; }

@@ -48,7 +48,7 @@ def export():
         return render_error(422, " ".join(str(m) for ms in failure.errors.values() for m in ms))
     if delimiter not in csv_format.DELIMITERS:
         return render_error(422, _("Choose ; or , as the separator."))
-    query = csv_format.with_items(country_query(filters, str(get_locale()), services.today()))
+    query = csv_format.with_items(country_query(filters, get_locale().language, services.today()))
     body = csv_format.write_csv(db.session.scalars(query), delimiter)
     filename = f"countries-{services.today().isoformat()}.csv"
     return Response(body, mimetype="text/csv", headers={

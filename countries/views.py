@@ -13,13 +13,13 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, column, func, or_, select, table
 from sqlalchemy.orm import selectinload
 
 from countries import services
 from countries.fields import COUNTRY_FIELDS, FIELDS_BY_ENTITY, FieldSpec, spec
 from countries.forms import ConfirmForm, CountryFilterForm, VersionedForm, entity_form, raw_values
-from countries.models import Agreement, Country, ProfileChange
+from countries.models import Agreement, Country, Mission, ProfileChange
 from countries.search import FACT_FILTERS, CountryFilter, country_query, parse_filters
 from lp.access import requires
 from lp.auth.models import User
@@ -239,14 +239,14 @@ class SortHeader:
     aria_sort: str | None
 
 
-def _sort_headers(country_filter: CountryFilter) -> list[SortHeader]:
+def _sort_headers(country_filter: CountryFilter, extra: dict[str, str]) -> list[SortHeader]:
     """Return the column headers: a link that sorts by the column, or reverses the current sort."""
     headers = []
     for key, label in LIST_COLUMNS:
         current = country_filter.sort == key
         args = country_filter.as_args(sort=key, desc=not country_filter.desc if current else False)
         aria = ("descending" if country_filter.desc else "ascending") if current else None
-        headers.append(SortHeader(key, label, url_for("countries.index", **args), aria))
+        headers.append(SortHeader(key, label, url_for("countries.index", **args, **extra), aria))
     return headers
 
 
@@ -261,9 +261,37 @@ def _transfer_links(country_filter: CountryFilter) -> dict[str, str]:
     return links
 
 
+#: The list's ``show`` argument: the countries in use (the default, unless searching by name) or all 249.
+SHOW_ALL = "all"
+#: The requests' table, named without importing the requests package (which builds on this one).
+_REQUESTS = table("lp_requests", column("country_id"))
+
+
+def _filled(spec: FieldSpec) -> ColumnElement[bool]:
+    """Return "this profile field holds more than its empty default"."""
+    column_ = getattr(Country, spec.model_attribute)
+    if spec.kind in ("text", "longtext"):
+        return column_ != ""
+    if spec.default is not None:
+        return column_ != spec.default
+    return column_.is_not(None)
+
+
+def _in_use() -> ColumnElement[bool]:
+    """Return "has a profile (any field filled, an agreement or a mission) or requests"."""
+    return or_(
+        Country.edited.is_(True),
+        *(_filled(spec) for spec in COUNTRY_FIELDS),
+        select(Agreement.id).where(Agreement.country_id == Country.id).exists(),
+        select(Mission.id).where(Mission.country_id == Country.id).exists(),
+        select(_REQUESTS.c.country_id).where(_REQUESTS.c.country_id == Country.id).exists(),
+    )
+
+
 @bp.get("/")
 @requires(Role.VIEWER)
 def index():
+    """List the countries in use (or all with ``show=all``), filtered and sorted."""
     form = CountryFilterForm(request.args)
     try:
         country_filter = parse_filters(request.args)
@@ -277,9 +305,13 @@ def index():
             country_filter=CountryFilter(),
         )
         return page, 422
+    # A search by name or code looks in every country: a person typing a name wants that country.
+    show_all = request.args.get("show") == SHOW_ALL or bool(country_filter.q)
     query = country_query(country_filter, _language(), services.today()).options(
         selectinload(Country.portfolio_holder)
     )
+    if not show_all:
+        query = query.where(_in_use())
     countries = db.session.scalars(query).all()
     agreement_counts = dict(
         db.session.execute(
@@ -293,9 +325,12 @@ def index():
         countries=countries,
         agreement_counts=agreement_counts,
         country_filter=country_filter,
-        headers=_sort_headers(country_filter),
+        headers=_sort_headers(country_filter, {"show": SHOW_ALL} if show_all else {}),
         list_fields=LIST_FIELDS,
         transfer=_transfer_links(country_filter),
+        show_all=show_all,
+        show_links={"in_use": url_for("countries.index", **country_filter.as_args()),
+                    "all": url_for("countries.index", **country_filter.as_args(), show=SHOW_ALL)},
     )
 
 

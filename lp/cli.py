@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from flask_migrate import upgrade
 
 from lp import demo
+from lp.extensions import db
 
 #: One line per kind of database failure (see lp.database.failure_kind), never its text:
 #: that may quote personal data.
@@ -42,11 +45,94 @@ class LpGroup(AppGroup):
 lp_cli = LpGroup("lp", help="LP-tracker commands.")
 
 
+@dataclass
+class StartInfo:
+    """What the start block tells: where to log in, and the passwords generated this run."""
+
+    admin_email: str | None = None
+    admin_password: str | None = None
+    demo_password: str | None = None
+    demo_password_given: bool = False
+
+
+RULE = "=" * 78
+
+
+def start_block(info: StartInfo) -> str:
+    """Return the block printed last before the server starts: login address, accounts, passwords."""
+    from sqlalchemy import select
+
+    from lp.auth.models import User
+    from lp.auth.roles import Role
+
+    login_url = current_app.config["LP_BASE_URL"].rstrip("/") + "/auth/login"
+    lines = [RULE, f"LP-tracker is ready. Log in at {login_url}", ""]
+    admins = [info.admin_email] if info.admin_email else list(db.session.scalars(
+        select(User.email).where(User.role == Role.ADMIN.value, User.active.is_(True)).order_by(User.id)))
+    for email in admins:
+        lines.append(f"  Administrator: {email}")
+    if info.admin_password:
+        lines.append(f"  Administrator's password (shown once): {info.admin_password}")
+        lines.append("    Change it after logging in.")
+    elif admins:
+        lines.append("  Administrator's password: LP_ADMIN_PASSWORD, or the one printed at the first start.")
+    accounts = demo.demo_accounts()
+    if accounts:
+        lines += ["", "  Demo accounts:"]
+        width = max(len(email) for email, _name, _job in accounts)
+        lines += [f"    {email:<{width}}  {job}" for email, _name, job in accounts]
+        if info.demo_password:
+            lines.append(f"  Password of every demo account (shown once): {info.demo_password}")
+        elif info.demo_password_given:
+            lines.append("  Password of every demo account: the one in LP_DEMO_PASSWORD.")
+        else:
+            lines.append("  Password of every demo account: LP_DEMO_PASSWORD, or the one printed when the "
+                         "demo was loaded.")
+    lines.append(RULE)
+    return "\n".join(lines)
+
+
+def _load_demo(info: StartInfo, seed: int, persons: int, password: str | None) -> None:
+    from lp.auth.services import check_password_strength, generate_password
+    from lp.validation import ValidationFailed
+
+    if demo.persons_exist():
+        click.echo("Demo data already present (persons are registered); nothing loaded.")
+        return
+    info.demo_password_given = bool(password)
+    if not password:
+        password = generate_password()
+    try:
+        check_password_strength(password)
+    except ValidationFailed as failure:
+        click.echo(f"Demo password refused: {failure}", err=True)
+        raise SystemExit(1)
+    result = demo.load_demo(seed=seed, persons=persons, password=password)
+    if result["accounts_created"] and not info.demo_password_given:
+        info.demo_password = password
+    click.echo(demo.report(result))
+
+
+def _demo_options(command):
+    command = click.option("--seed", type=int, default=demo.DEFAULT_SEED, show_default=True,
+                           help="Seed of the random generator: the same seed on the same day gives the same "
+                                "data.")(command)
+    command = click.option("--persons", type=click.IntRange(demo.MIN_PERSONS, 100_000),
+                           default=demo.DEFAULT_PERSONS, show_default=True,
+                           help="Number of persons; they get about 1.2 LP requests each.")(command)
+    return click.option("--password", envvar="LP_DEMO_PASSWORD", show_envvar=True, default=None,
+                        help="Password of the demo accounts (default: generated and printed once).")(command)
+
+
 @lp_cli.command("init")
-def init_command() -> None:
+@click.option("--demo", "with_demo", is_flag=True, help="Also load the demo data (as ``lp demo``).")
+@_demo_options
+def init_command(with_demo: bool, seed: int, persons: int, password: str | None) -> None:
     """Migrate the database, seed reference data and create the first administrator.
 
-    Safe to run again: it only adds what is missing.
+    Safe to run again: it only adds what is missing. Ends with a block naming the
+    login address, the accounts and any password generated now (``make run`` prints
+    it just before the server starts).
     """
     from lp.auth.services import ensure_admin
     from lp.database import refresh_statistics
@@ -55,45 +141,30 @@ def init_command() -> None:
     upgrade(directory=current_app.extensions["migrate"].directory)
     run_seeders()
     refresh_statistics(full=True)
+    info = StartInfo()
     created = ensure_admin(
         current_app.config["LP_ADMIN_EMAIL"], current_app.config["LP_ADMIN_PASSWORD"]
     )
     if created is not None:
-        user, generated = created
+        user, info.admin_password = created
+        info.admin_email = user.email
         click.echo(f"Created administrator {user.email}.")
-        if generated:
-            click.echo(f"Generated password (shown once, change it after logging in): {generated}")
     click.echo("Database ready.")
+    if with_demo:
+        _load_demo(info, seed, persons, password)
+    click.echo(start_block(info))
 
 
 @lp_cli.command("demo")
-@click.option("--seed", type=int, default=demo.DEFAULT_SEED, show_default=True,
-              help="Seed of the random generator: the same seed on the same day gives the same data.")
-@click.option("--persons", type=click.IntRange(demo.MIN_PERSONS, 100_000), default=demo.DEFAULT_PERSONS,
-              show_default=True,
-              help="Number of persons; they get about 1.2 LP requests each.")
-@click.option("--password", envvar="LP_DEMO_PASSWORD", show_envvar=True, default=None,
-              help="Password of the demo accounts (default: generated and printed once).")
+@_demo_options
 def demo_command(seed: int, persons: int, password: str | None) -> None:
     """Load a realistic demo data set: staff, country profiles, persons and LP requests.
 
     Does nothing when persons are already registered.
     """
-    from lp.auth.services import check_password_strength, generate_password
-    from lp.validation import ValidationFailed
-
-    if demo.persons_exist():
-        click.echo("Demo data already present (persons are registered); nothing loaded.")
-        return
-    generated = None
-    if not password:
-        password = generated = generate_password()
-    try:
-        check_password_strength(password)
-    except ValidationFailed as failure:
-        click.echo(f"Demo password refused: {failure}", err=True)
-        raise SystemExit(1)
-    click.echo(demo.report(demo.load_demo(seed=seed, persons=persons, password=password), generated))
+    info = StartInfo()
+    _load_demo(info, seed, persons, password)
+    click.echo(start_block(info))
 
 
 def register_commands() -> None:

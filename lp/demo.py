@@ -27,7 +27,8 @@ from countries.models import Country
 from countries.seed import seed_countries
 from countries.services import ProfileEdit, get_country, parse_values, today
 from lp.auth import services as accounts
-from lp.demo_data import DESKS, STAFF, staff_email
+from lp.auth.models import User
+from lp.demo_data import DESKS, EMAIL_DOMAIN, STAFF, staff_email
 from lp.demo_plan import MIN_PERSONS, PersonPlan, Planner, ProfilePlan, RequestPlan, Step
 from lp.extensions import db
 from lp.requests import persons as person_services
@@ -37,7 +38,8 @@ from lp.requests.models import LpRequest, Person, RequestEvent
 from lp.types import utcnow
 from lp.validation import Conflict, ValidationFailed
 
-__all__ = ["DEFAULT_PERSONS", "DEFAULT_SEED", "MIN_PERSONS", "load_demo", "persons_exist", "report"]
+__all__ = ["DEFAULT_PERSONS", "DEFAULT_SEED", "MIN_PERSONS", "demo_accounts", "load_demo", "persons_exist",
+           "report"]
 
 DEFAULT_SEED = 1
 DEFAULT_PERSONS = 400
@@ -215,15 +217,13 @@ def summary(now: date) -> dict[str, Any]:
     }
 
 
-def report(result: dict[str, Any], generated_password: str | None) -> str:
-    """Return the summary the ``lp demo`` command prints."""
+def report(result: dict[str, Any]) -> str:
+    """Return the summary the ``lp demo`` command prints (the passwords follow in the start block)."""
     lines = [
         f"Demo data loaded in {result['seconds']:.1f} s.",
         f"  {result['accounts_created']} demo accounts ({len(STAFF)} in all), e.g. "
         f"{staff_email(STAFF[0][0])} (staff), {staff_email(STAFF[-1][0])} (viewer)",
     ]
-    if generated_password and result["accounts_created"]:
-        lines.append(f"  Generated password of every demo account (shown once): {generated_password}")
     lines += [
         f"  {result['profiles']} country profiles filled",
         f"  {result['persons']} persons, {result['in_detention']} in detention",
@@ -233,3 +233,16 @@ def report(result: dict[str, Any], generated_password: str | None) -> str:
     lines.append(f"  open and overdue: {result['overdue']}; presentations in the next 14 days: "
                  f"{result['presentations_soon']}; LPs expiring within 14 days: {result['expiring_soon']}")
     return "\n".join(lines)
+
+
+#: How each kind of demo account is described in the start block and the README.
+_JOBS = {"desk": "staff, portfolio holder (landenportefeuille)", "officer": "staff, case officer (regievoerder)",
+         "": "viewer (read only)"}
+
+
+def demo_accounts() -> list[tuple[str, str, str]]:
+    """Return (email, name, what the account does) of each demo account that exists."""
+    existing = set(db.session.scalars(
+        select(func.lower(User.email)).where(User.email.like(f"%@{EMAIL_DOMAIN}"))))
+    return [(staff_email(name), name, _JOBS[job] + (", English" if language == "en" else ""))
+            for name, _role, language, job in STAFF if staff_email(name) in existing]

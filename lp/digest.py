@@ -23,6 +23,7 @@ from countries.models import Country
 from lp import deadlines
 from lp.auth.models import User
 from lp.extensions import db
+from lp.i18n import locale_for
 from lp.mail import outbox
 from lp.requests.lifecycle import AWAITING_ANSWER
 from lp.requests.models import LpRequest
@@ -95,7 +96,7 @@ def build(user: User, as_of: date) -> Digest:
 def render(digest: Digest) -> tuple[str, str, str]:
     """Return (subject, text, html) in the holder's language."""
     base_url = current_app.config["LP_BASE_URL"].rstrip("/")
-    with force_locale(digest.user.preferred_language or "nl"):
+    with force_locale(locale_for(digest.user.preferred_language)):
         subject = _("LP-tracker weekly digest %(week)s", week=digest.week)
         context = {"digest": digest, "base_url": base_url, "subject": subject}
         return subject, render_template("mail/digest.txt", **context), render_template("mail/digest.html", **context)

@@ -13,9 +13,19 @@ from lp.extensions import babel
 LANGUAGES = {"nl": "Nederlands", "en": "English"}
 DEFAULT_LANGUAGE = "nl"
 SESSION_KEY = "language"
+#: The Babel locale each language is shown in. Plain "en" writes dates the American
+#: way (9/6/26 for 6 September); British English writes 06/09/2026 and 6 Sept 2026.
+#: The language code (templates, links, a user's choice) stays "en".
+FORMAT_LOCALES = {"nl": "nl", "en": "en_GB"}
 
 
-def select_locale() -> str:
+def locale_for(language: str | None) -> str:
+    """Return the Babel locale to show ``language`` in (British forms for English)."""
+    language = language or DEFAULT_LANGUAGE
+    return FORMAT_LOCALES.get(language, language)
+
+
+def select_language() -> str:
     """Pick the user's saved language, else the session's, else the browser's, else Dutch."""
     if not has_request_context():  # CLI and scheduled jobs choose with force_locale
         return DEFAULT_LANGUAGE
@@ -25,6 +35,11 @@ def select_locale() -> str:
     if chosen in LANGUAGES:
         return chosen
     return request.accept_languages.best_match(LANGUAGES.keys(), default=DEFAULT_LANGUAGE)
+
+
+def select_locale() -> str:
+    """Return the locale of the chosen language (Flask-Babel's locale selector)."""
+    return locale_for(select_language())
 
 
 def remember_choice(language: str) -> None:
@@ -49,4 +64,4 @@ def init_app(app: Flask) -> None:
     def language_context():
         from flask_babel import get_locale
 
-        return {"LANGUAGES": LANGUAGES, "current_language": str(get_locale())}
+        return {"LANGUAGES": LANGUAGES, "current_language": get_locale().language}

@@ -30,6 +30,7 @@ from lp import deadlines
 from lp.access import public
 from lp.auth.models import User
 from lp.extensions import db
+from lp.i18n import locale_for
 from lp.insights.ical import Event, calendar
 from lp.requests.models import LpRequest, Person, RequestEvent
 from lp.types import utcnow
@@ -140,7 +141,7 @@ def feed(token: str):
     user = user_for_token(token)
     if user is None:
         abort(404)
-    with force_locale(user.preferred_language or "nl"):
+    with force_locale(locale_for(user.preferred_language)):
         body = calendar(_("LP-tracker: presentations"), feed_events(user), utcnow())
     return Response(body, mimetype="text/calendar", headers={
         "Cache-Control": "private, no-store",

@@ -70,9 +70,9 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
         "Requests waiting for an answer whose reply was due before today; a paused clock is never "
         "overdue. The period does not apply.")),
     (N_("Quarterly trend"), N_(
-        "Issued, refused and no reply per calendar quarter of the decision date (for an issued LP: "
-        "the date of issue). Unlike the other figures the trend selects decisions taken in the "
-        "period, so that every quarter counts all decisions taken in it.")),
+        "Issued, refused and no reply per calendar quarter of the submission date: the requests of "
+        "the table, with the same definitions, split by the quarter they were submitted in. The "
+        "quarters add up to the table's totals.")),
     (N_("Distribution"), N_("Answered requests of the period by response time, in groups of days.")),
     (N_("Missions"), N_("A request counts for the mission it was sent to; requests without a mission "
                         "form their own row.")),
@@ -217,17 +217,29 @@ def _in_period(period: Period) -> ColumnElement[bool]:
     return and_(LpRequest.submitted_on >= period.start, LpRequest.submitted_on <= period.end)
 
 
+def _outcome_counts(names: Iterable[str]) -> list[ColumnElement[int]]:
+    """Return the labelled count of each outcome in ``names``.
+
+    The one definition of the tables' outcome columns and of the trend, so the two agree.
+    """
+    r = LpRequest
+    outcomes = {
+        "issued": r.status.in_(ISSUED),
+        "refused": r.status == "refused",
+        "handover": r.status == "handover_agreed",
+        "no_reply": r.status == "no_reply",
+        "withdrawn": r.status == "withdrawn",
+    }
+    return [_count(outcomes[name]).label(name) for name in names]
+
+
 def _count_columns(period: Period) -> list[ColumnElement[int]]:
     """Return the labelled conditional counts of Figures over requests submitted in the period."""
     r = LpRequest
     answered = r.response_days.is_not(None)
     columns = [
         func.count().label("requests"),
-        _count(r.status.in_(ISSUED)).label("issued"),
-        _count(r.status == "refused").label("refused"),
-        _count(r.status == "handover_agreed").label("handover"),
-        _count(r.status == "no_reply").label("no_reply"),
-        _count(r.status == "withdrawn").label("withdrawn"),
+        *_outcome_counts(("issued", "refused", "handover", "no_reply", "withdrawn")),
         _count(answered).label("answered"),
         _count(and_(answered, r.response_days <= r.allowed_days)).label("within_limit"),
     ]
@@ -398,21 +410,21 @@ class TrendPoint:
 
 
 def trend(period: Period, where: Iterable[ColumnElement[bool]] = ()) -> list[TrendPoint]:
-    """Return every quarter of the period with its issued / refused / no-reply decisions (1 query)."""
+    """Return every quarter of the period with its issued / refused / no-reply requests (1 query).
+
+    The requests and outcomes are those of the tables (``_in_period``, ``_outcome_counts``),
+    split by the quarter of submission: the quarters add up to the tables' totals.
+    """
     r = LpRequest
-    decided = func.coalesce(r.issued_on, r.decided_on)  # record_expiry moves decided_on to valid_until
-    each = (select(cast(extract("year", decided), Integer).label("year"),
-                   cast(extract("month", decided), Integer).label("month"),
-                   case((r.status.in_(ISSUED), "issued"), else_=r.status).label("outcome"))
-            .where(r.status.in_(ISSUED + ("refused", "no_reply")),
-                   decided >= period.start, decided <= period.end, *where)
-            .subquery())
-    query = (select(each.c.year, each.c.month, each.c.outcome, func.count().label("n"))
-             .group_by(each.c.year, each.c.month, each.c.outcome))
+    year = cast(extract("year", r.submitted_on), Integer)
+    month = cast(extract("month", r.submitted_on), Integer)
+    query = (select(year.label("year"), month.label("month"), *_outcome_counts(TREND_OUTCOMES))
+             .where(_in_period(period), *where).group_by(year, month))
     points = {(y, q): TrendPoint(y, q, dict.fromkeys(TREND_OUTCOMES, 0)) for y, q in period.quarters()}
     for row in db.session.execute(query):
         point = points[(int(row.year), (int(row.month) - 1) // 3 + 1)]
-        point.counts[row.outcome] += int(row.n)
+        for outcome in TREND_OUTCOMES:
+            point.counts[outcome] += int(getattr(row, outcome))
     return list(points.values())
 
 

@@ -99,9 +99,9 @@ def _country_or_404(alpha2: str) -> Country:
 
 
 def trend_chart(points: list[stats.TrendPoint], period: stats.Period, subject: str) -> Any:
-    chart = Chart("chart-trend", _("Decisions per quarter: %(subject)s", subject=subject), _(
-        "Bar chart of the LPs issued, the refusals and the requests closed without reply per quarter "
-        "of the decision, %(start)s to %(end)s. The table next to it gives the same numbers.",
+    chart = Chart("chart-trend", _("Outcomes per quarter of submission: %(subject)s", subject=subject), _(
+        "Bar chart of the requests submitted from %(start)s to %(end)s that were issued, refused or "
+        "closed without reply, per quarter of submission. The table next to it gives the same numbers.",
         start=period.start.isoformat(), end=period.end.isoformat()))
     return column_chart(chart, [p.label for p in points], [outcome_label(o) for o in stats.TREND_OUTCOMES],
                         [[p.counts[o] for o in stats.TREND_OUTCOMES] for p in points], _("Requests"))

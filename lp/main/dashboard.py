@@ -65,14 +65,29 @@ def _requests(user_id: int, scope: str) -> Select:
 
 
 def reminders(user_id: int, scope: str, today: date) -> Listing:
-    """Return the open reminders, detention first, then the longest due."""
-    query = (select(Reminder.id, Reminder.kind, Reminder.level, Reminder.priority, Reminder.due_since,
-                    Reminder.request_id, LpRequest.reference, Country.alpha2, _country_name())
-             .join(Country, Country.id == Reminder.country_id)
-             .outerjoin(LpRequest, LpRequest.id == Reminder.request_id)
-             .where(open_on(today))
-             .order_by(Reminder.priority.desc(), Reminder.due_since, Reminder.id))
-    return _listing(query.where(reminder_is_mine(user_id)) if scope == "mine" else query)
+    """Return the open reminders, one line per request (or country): detention first, then the longest due.
+
+    A request with several open reminders (say "reply overdue" and "presentation not
+    scheduled") shows its most urgent one, with how many it has in ``others``; so
+    the first rows are as many different requests.
+    """
+    order = (Reminder.priority.desc(), Reminder.due_since, Reminder.id)
+    open_ones = select(
+        Reminder.id, Reminder.subject, Reminder.kind, Reminder.level, Reminder.priority, Reminder.due_since,
+        Reminder.request_id, Reminder.country_id,
+        func.row_number().over(partition_by=Reminder.subject, order_by=order).label("rank"),
+        (func.count().over(partition_by=Reminder.subject) - 1).label("others"),
+    ).where(open_on(today))
+    if scope == "mine":
+        open_ones = open_ones.where(reminder_is_mine(user_id))
+    first = open_ones.subquery()
+    query = (select(first.c.id, first.c.kind, first.c.level, first.c.priority, first.c.due_since,
+                    first.c.request_id, first.c.others, LpRequest.reference, Country.alpha2, _country_name())
+             .join(Country, Country.id == first.c.country_id)
+             .outerjoin(LpRequest, LpRequest.id == first.c.request_id)
+             .where(first.c.rank == 1)
+             .order_by(first.c.priority.desc(), first.c.due_since, first.c.id))
+    return _listing(query)
 
 
 def presentations(user_id: int, scope: str, now: datetime) -> Listing:

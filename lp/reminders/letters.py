@@ -3,11 +3,14 @@
 The letter (a note verbale) is written in the mission's correspondence language (nl,
 en or fr), whatever the language of the person printing it; the page around it stays
 in the UI language. Its text lives in one template per language; this module gives
-those templates what grammar they need: the country after "Embassy of" and the dates.
+those templates what grammar they need: the country after "Embassy of", the address
+block (the mission, its cities and its country in the letter's language, the city
+once) and the dates.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -43,6 +46,30 @@ _MUTE_H_FR = frozenset({"HT"})
 _VOWELS = frozenset("AEIOUÂÀÉÈÊÎÏÔÛ")
 
 
+#: Cities where missions sit, as a letter in each language names them (any spelling finds the entry).
+_CITIES: tuple[dict[str, str], ...] = (
+    {"nl": "Den Haag", "en": "The Hague", "fr": "La Haye"},
+    {"nl": "Brussel", "en": "Brussels", "fr": "Bruxelles"},
+    {"nl": "Antwerpen", "en": "Antwerp", "fr": "Anvers"},
+    {"nl": "Berlijn", "en": "Berlin", "fr": "Berlin"},
+    {"nl": "Parijs", "en": "Paris", "fr": "Paris"},
+    {"nl": "Londen", "en": "London", "fr": "Londres"},
+    {"nl": "Genève", "en": "Geneva", "fr": "Genève"},
+    {"nl": "Luxemburg", "en": "Luxembourg", "fr": "Luxembourg"},
+)
+_CITY_SPELLINGS = {**{name.casefold(): city for city in _CITIES for name in city.values()},
+                   "'s-gravenhage": _CITIES[0], "’s-gravenhage": _CITIES[0], "geneve": _CITIES[6]}
+_CITY_PATTERN = re.compile(
+    r"(?<!\w)(" + "|".join(re.escape(name) for name in sorted(_CITY_SPELLINGS, key=len, reverse=True)) + r")(?!\w)",
+    re.IGNORECASE)
+#: What a mission is called before its country's name, per kind and letter language.
+_MISSION_WORDS = {
+    "embassy": {"nl": "Ambassade van", "en": "Embassy of", "fr": "Ambassade"},
+    "consulate": {"nl": "Consulaat van", "en": "Consulate of", "fr": "Consulat"},
+    "consulate_general": {"nl": "Consulaat-generaal van", "en": "Consulate-General of", "fr": "Consulat général"},
+}
+
+
 def letter_language(mission: Mission) -> str:
     """Return the language of a mission's letters (English when none valid is recorded)."""
     language = (mission.correspondence_language or "").strip().lower()
@@ -75,6 +102,36 @@ def country_phrase(country: Country, language: str) -> str:
     if language == "nl":
         return f"de {country.name_nl}" if country.alpha2 in _DE_NL else country.name_nl
     return f"the {country.name_en}" if country.alpha2 in _THE_EN else country.name_en
+
+
+def city_name(city: str, language: str) -> str:
+    """Return a known city as ``language`` names it ("Den Haag" -> "The Hague"); others as stored."""
+    return _CITY_PATTERN.sub(lambda match: _CITY_SPELLINGS[match.group(0).casefold()][language], city)
+
+
+def mission_name(mission: Mission, language: str) -> str:
+    """Return the mission as the letter's language names it: "Embassy of Nigeria", "Ambassade du Maroc".
+
+    The stored name is often Dutch whatever the mission's language, so the letter
+    names the mission from its kind and country instead.
+    """
+    kind = mission.kind if mission.kind in _MISSION_WORDS else "embassy"
+    if kind == "consulate" and re.search(r"general|generaal|général", mission.name or "", re.IGNORECASE):
+        kind = "consulate_general"
+    return f"{_MISSION_WORDS[kind][language]} {country_phrase(mission.country, language)}"
+
+
+def address_lines(mission: Mission, language: str) -> list[str]:
+    """Return the address block in the letter's language: name, address, city once, country if abroad."""
+    lines = [mission_name(mission, language)]
+    lines += [city_name(line.strip(), language) for line in (mission.address or "").splitlines() if line.strip()]
+    city = city_name((mission.city or "").strip(), language)
+    if city and not any(city.casefold() in line.casefold() for line in lines[1:]):
+        lines.append(city)
+    abroad = (mission.located_in or "NL").upper()
+    if abroad != "NL":
+        lines.append(Locale.parse(_LOCALES[language]).territories.get(abroad, abroad))
+    return lines
 
 
 @dataclass(frozen=True)

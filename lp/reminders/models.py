@@ -1,4 +1,8 @@
-"""Reminders: one record per (subject, kind, level), acknowledged or snoozed by staff."""
+"""Reminders: one record per (subject, kind, level), acknowledged or snoozed by staff.
+
+Of one subject and kind only the highest level that fired stays open: a higher level
+closes the lower one with ``closed_reason = "superseded"`` (kept, never deleted).
+"""
 
 from __future__ import annotations
 
@@ -30,6 +34,8 @@ class Reminder(db.Model):
     snoozed_until: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Why the sweep closed it: "superseded" by a higher level, else None (no longer due).
+    closed_reason: Mapped[str | None] = mapped_column(String(16))
 
     request = relationship("LpRequest")
     country = relationship("Country")
@@ -48,6 +54,9 @@ class Reminder(db.Model):
         if self.closed_at is not None or self.acknowledged_at is not None:
             return False
         return self.snoozed_until is None or self.snoozed_until <= day
+
+
+SUPERSEDED = "superseded"
 
 
 class JobRun(db.Model):

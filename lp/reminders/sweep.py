@@ -2,6 +2,8 @@
 
 Safe to run twice or in two processes at once: the database's unique key on
 (subject, kind, level) and INSERT ... ON CONFLICT DO NOTHING create each reminder once.
+Of one subject and kind only the highest level due is wanted: the lower levels still
+open are closed as superseded, so every (subject, kind) has at most one open reminder.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from countries.models import Country
 from lp import deadlines
 from lp.database import insert_unless_present
 from lp.extensions import db
-from lp.reminders.models import Reminder
+from lp.reminders.models import SUPERSEDED, Reminder
 from lp.requests.models import LpRequest, Person
 from lp.types import utcnow
 
@@ -103,11 +105,20 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> int:
     return created
 
 
+def _highest_levels(wanted: dict[Key, dict]) -> dict[Key, dict]:
+    """Keep, of each (subject, kind), only the highest level: it supersedes the lower ones."""
+    top: dict[tuple[str, str], int] = {}
+    for subject, kind, level in wanted:
+        top[(subject, kind)] = max(level, top.get((subject, kind), level))
+    return {key: values for key, values in wanted.items() if top[key[:2]] == key[2]}
+
+
 def sweep(as_of: date) -> SweepResult:
     """Bring the reminders in line with the state of requests and profiles on ``as_of``."""
     result = SweepResult()
     wanted, result.requests_checked = _wanted_for_requests(as_of)
-    wanted |= _wanted_for_profiles(as_of)
+    wanted = _highest_levels(wanted | _wanted_for_profiles(as_of))
+    wanted_level = {key[:2]: key[2] for key in wanted}
 
     existing = {
         (r.subject, r.kind, r.level): (r.id, r.closed_at is not None, r.acknowledged_at is not None)
@@ -121,12 +132,15 @@ def sweep(as_of: date) -> SweepResult:
     ]
     result.created = _insert_ignoring_duplicates(new_rows)
 
-    to_close = [rid for key, (rid, closed, _ack) in existing.items() if not closed and key not in wanted]
+    to_close = [(rid, key) for key, (rid, closed, _ack) in existing.items() if not closed and key not in wanted]
+    superseded = [rid for rid, key in to_close if wanted_level.get(key[:2], 0) > key[2]]
+    no_longer_due = [rid for rid, key in to_close if wanted_level.get(key[:2], 0) <= key[2]]
     to_reopen = [rid for key, (rid, closed, ack) in existing.items() if closed and not ack and key in wanted]
-    for ids, closed_at in ((to_close, now), (to_reopen, None)):
+    for ids, closed_at, reason in ((superseded, now, SUPERSEDED), (no_longer_due, now, None),
+                                   (to_reopen, None, None)):
         for start in range(0, len(ids), BATCH):
             db.session.execute(update(Reminder).where(Reminder.id.in_(ids[start:start + BATCH]))
-                               .values(closed_at=closed_at))
+                               .values(closed_at=closed_at, closed_reason=reason))
     result.closed, result.reopened = len(to_close), len(to_reopen)
     db.session.commit()
     return result

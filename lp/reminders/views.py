@@ -138,8 +138,13 @@ def snooze(reminder_id: int):
 @requires(Role.VIEWER)
 def letters_index():
     """List the missions with overdue requests: one reminder letter each."""
+    return _render_letters()
+
+
+def _render_letters(general: list[str] | None = None, status: int = 200):
     missions, without_mission = services.missions_with_overdue(today())
-    return render_template("reminders/letters.html", missions=missions, without_mission=without_mission)
+    return render_template("reminders/letters.html", missions=missions, without_mission=without_mission,
+                           sent_today=services.letters_sent_today(), general=general or []), status
 
 
 def _render_letter(mission: Mission, *, general: list[str] | None = None, status: int = 200):
@@ -153,6 +158,7 @@ def _render_letter(mission: Mission, *, general: list[str] | None = None, status
         token=services.letter_token(requests),
         language=language,
         of_country=letters.country_phrase(mission.country, language),
+        address=letters.address_lines(mission, language),
         writer=letters.LetterWriter(language),
         days_overdue=lambda r: services.days_overdue(r, now),
         letter_day=now,
@@ -170,15 +176,38 @@ def letter(mission_id: int):
 @bp.post("/letters/<int:mission_id>/sent")
 @requires(Role.STAFF)
 def letter_sent(mission_id: int):
-    """Record the letter as sent: a note verbale on each request it listed, or nothing."""
+    """Record the letter as sent: first a page that asks to confirm with the count, then the note verbale.
+
+    Without ``confirmed`` the page names every request the letter will be recorded on;
+    its button posts the same letter again with ``confirmed=1``.
+    """
     mission = db.get_or_404(Mission, mission_id)
     try:
         shown = services.parse_letter_token(request.form.getlist("shown"))
+        if request.form.get("confirmed") != "1":
+            requests = services.check_letter(mission, shown)
+            return render_template("reminders/confirm_letter.html", mission=mission, requests=requests,
+                                   token=services.letter_token(requests))
         recorded = services.confirm_letter_sent(mission, shown, user_id=current_user.id)
     except ValidationFailed as failure:
         return _render_letter(mission, general=[str(m) for ms in failure.errors.values() for m in ms], status=422)
     except Conflict as conflict:
         return _render_letter(mission, general=[str(conflict.message)], status=409)
-    flash(ngettext("Reminder letter recorded as a note verbale on %(num)d request.",
-                   "Reminder letter recorded as a note verbale on %(num)d requests.", recorded), "success")
+    flash(ngettext("Reminder letter recorded as a note verbale on %(num)d request. You can undo it today "
+                   "under “Recorded today”.",
+                   "Reminder letter recorded as a note verbale on %(num)d requests. You can undo it today "
+                   "under “Recorded today”.", recorded), "success")
+    return redirect(url_for("reminders.letters_index"))
+
+
+@bp.post("/letters/sent/<int:letter_id>/undo")
+@requires(Role.STAFF)
+def undo_letter(letter_id: int):
+    """Undo a reminder letter recorded today: reversals on the timelines, reminders as before."""
+    try:
+        undone = services.undo_letter(letter_id, user_id=current_user.id)
+    except Conflict as conflict:
+        return _render_letters([str(conflict.message)], 409)
+    flash(ngettext("Reminder letter undone on %(num)d request; nothing was deleted.",
+                   "Reminder letter undone on %(num)d requests; nothing was deleted.", undone), "success")
     return redirect(url_for("reminders.letters_index"))

@@ -38,7 +38,10 @@ EVENT_TITLES = {
     "pause": _l("Deadline clock paused"),
     "resume": _l("Deadline clock resumed"),
     "details": _l("Details changed"),
+    "reversal": _l("Entry undone (recorded by mistake)"),
 }
+#: Event data kept for the application's own use (which letter, which event reversed): not shown.
+INTERNAL_DATA = frozenset({"letter", "reverses"})
 
 
 def day(value: date | None, style: str = "medium") -> str:
@@ -161,7 +164,7 @@ def timeline(request: LpRequest) -> list[Entry]:
 
 
 def _entry(event: RequestEvent) -> Entry:
-    data = dict(event.data or {})
+    data = {name: value for name, value in (event.data or {}).items() if name not in INTERNAL_DATA}
     note = event.note
     if event.kind == "status":
         title = _("Status: %(old)s → %(new)s", old=STATUS_LABELS.get(event.from_status, event.from_status),

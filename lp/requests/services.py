@@ -12,6 +12,7 @@ from typing import Any, Iterable
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from countries import signals
@@ -248,11 +249,12 @@ def record_contact(request: LpRequest, raw: dict[str, Any], *, user_id: int | No
 
 
 def record_note_verbale(requests: list[LpRequest], raw: dict[str, Any], *, user_id: int | None,
-                        mission_id: int | None = None) -> list[RequestEvent]:
+                        mission_id: int | None = None, letter: str | None = None) -> list[RequestEvent]:
     """Record one note verbale to a mission as a contact on each of its ``requests``, all or none.
 
     Every request must belong to the same mission (``mission_id`` when given) and allow
-    contacts; otherwise nothing is recorded.
+    contacts; otherwise nothing is recorded. ``letter`` marks the events as one letter's,
+    so that it can be undone as a whole (``record_reversal``).
     """
     if not requests:
         raise ValidationFailed.single("requests", _l("Select at least one request."))
@@ -268,11 +270,24 @@ def record_note_verbale(requests: list[LpRequest], raw: dict[str, Any], *, user_
         _check_dates(request, {"occurred_on": values["occurred_on"]})
     events = [
         _record(request, "contact", user_id=user_id, occurred_on=values["occurred_on"], note=values["note"],
-                data={"contact_kind": "note_verbale", "occurred_on": values["occurred_on"]})
+                data={"contact_kind": "note_verbale", "occurred_on": values["occurred_on"],
+                      **({"letter": letter} if letter else {})})
         for request in requests
     ]
     _commit()
     return events
+
+
+def record_reversal(event: RequestEvent, *, user_id: int | None, note: str) -> RequestEvent:
+    """Record that ``event`` was entered by mistake and is undone; the caller commits.
+
+    Nothing is deleted: the timeline keeps the event and shows its reversal after it.
+    The request's version moves on, so a form opened before the undo is refused.
+    """
+    request = event.request
+    flag_modified(request, "reply_due_on")  # bump the version: the timeline changed
+    data = {name: value for name, value in (event.data or {}).items() if name != "letter"}
+    return _record(request, "reversal", user_id=user_id, note=note, data={**data, "reverses": event.id})
 
 
 def pause_clock(request: LpRequest, raw: dict[str, Any], *, user_id: int | None,

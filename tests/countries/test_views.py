@@ -30,11 +30,11 @@ def _list(client, query: str = "", **kw) -> str:
 
 def test_list_shows_names_in_dutch_by_default_and_in_english_on_request(client, login_as, seeded):
     login_as("viewer")
-    dutch = _list(client)
+    dutch = _list(client, "?show=all")
     assert "249 landen" in dutch
     assert {"Marokko", "Ivoorkust", "Duitsland"} <= set(_names(dutch))
     assert "Afrika" in dutch
-    english = _list(client, headers=ENGLISH)
+    english = _list(client, "?show=all", headers=ENGLISH)
     assert "249 countries" in english
     assert {"Morocco", "Côte d’Ivoire", "Germany"} <= set(_names(english))
     assert "Marokko" not in english and "Africa" in english
@@ -285,3 +285,33 @@ def test_list_costs_the_same_number_of_queries_for_many_countries(
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert counts[0] == counts[1]
+
+
+def test_the_list_opens_on_the_countries_in_use_and_all_countries_are_one_click_away(
+        client, login_as, seeded, make_user, make_request, app):
+    """Defect 17 of issue 11: the list opened on 249 rows, 217 of them empty."""
+    from countries import services
+
+    login_as("staff")
+    with app.app_context():
+        morocco = services.get_country("MA")
+        services.update_profile(morocco, {"presentation_required": "yes"}, expected_version=morocco.version,
+                                user_id=None)
+    make_request("GN")  # a request, no profile
+    page = _list(client)
+    # Profiles seeded with a public agreement count too; empty ones do not.
+    with app.app_context():
+        from countries.models import Agreement, Country
+        from sqlalchemy import select
+
+        with_agreements = set(db.session.scalars(select(Country.name_nl).join(Agreement)))
+    assert set(_names(page)) == with_agreements | {"Marokko", "Guinee"}
+    assert "Tuvalu" not in _names(page)
+    count = len(set(_names(page)))
+    assert f"{count} landen met een profiel of aanvragen" in page
+    everything = re.search(r'<a href="([^"]+)">Alle landen</a>', page)
+    assert everything, "no link to all countries"
+    all_page = _list(client, everything.group(1).removeprefix("/countries/").replace("&amp;", "&"))
+    assert "249 landen" in all_page and "Tuvalu" in _names(all_page)
+    # The choice stays a GET filter that sorting keeps.
+    assert 'href="/countries/?sort=alpha2&amp;show=all"' in all_page

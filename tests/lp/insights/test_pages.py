@@ -59,7 +59,7 @@ def test_country_page_shows_figures_missions_distribution_and_trend(viewer):
     assert [m[0] for m in missions] == ["Ambassade van Guinee (Brussel)", "Consulaat-generaal van Guinee (Parijs)"]
     assert [m[2] for m in missions] == ["12", "20"]  # medians
     assert [r[1] for r in found["table-distribution"][1:]] == ["0", "2", "2", "1", "0", "0", "0", "0"]
-    assert found["table-trend"][1:] == [["2026 Q1", "2", "2", "0"], ["2026 Q2", "0", "0", "1"]]
+    assert found["table-trend"][1:] == [["2026 Q1", "2", "2", "0"], ["2026 Q2", "0", "0", "0"]]
     assert 'href="/countries/GN"' in html
 
 
@@ -105,9 +105,9 @@ def test_country_table_as_csv(viewer):
 
 def test_trend_distribution_and_missions_as_csv(viewer):
     assert _csv(viewer.get(f"/insights/export/trend.csv?{PERIOD}&delimiter=,")) == [
-        ["year", "quarter", "issued", "refused", "no_reply"], ["2026", "1", "3", "2", "0"], ["2026", "2", "0", "1", "2"]]
+        ["year", "quarter", "issued", "refused", "no_reply"], ["2026", "1", "3", "3", "0"], ["2026", "2", "0", "0", "1"]]
     assert _csv(viewer.get(f"/insights/countries/GN/trend.csv?{PERIOD}"))[1:] == [
-        ["2026", "1", "2", "2", "0"], ["2026", "2", "0", "0", "1"]]
+        ["2026", "1", "2", "2", "0"], ["2026", "2", "0", "0", "0"]]
     distribution = _csv(viewer.get(f"/insights/countries/GN/distribution.csv?{PERIOD}"))
     assert distribution[0] == ["from_days", "to_days", "answered"]
     assert distribution[1:3] == [["0", "7", "0"], ["8", "14", "2"]] and distribution[-1] == ["366", "", "0"]

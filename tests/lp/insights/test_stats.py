@@ -17,7 +17,7 @@ Per request (response = answer date - submission - paused days; "in" = in the pe
   R8  in   handover agreed          response 20 (02-10 -> 03-02)         limit 20 -> within
   R9  in   withdrawn absconded
   R10 in   submitted, clock paused  no due date -> open, not overdue
-  R11 out  no reply decided 06-01   (submitted 2025-06-01: only in the trend)
+  R11 out  no reply decided 06-01   (submitted 2025-06-01: not in the period)
   MA mission 0 (Ambassade van Marokko, Den Haag)
   R12 in   issued 02-11, valid until 07-10: still open     response 40   limit 30 -> late
   R13 in   issued 02-12 (response 10, within), then withdrawn departed_independently
@@ -144,24 +144,28 @@ def test_distribution(ctx):
     assert [n for _bucket, n in ma] == [0, 1, 1, 1, 0, 0, 0, 0]
 
 
-def test_trend_by_quarter_of_decision(ctx):
+def test_trend_by_quarter_of_submission(ctx):
     from countries.services import get_country
 
-    # By decision date in the period (for issued LPs the date of issue, also after expiry):
-    # GN Q1: issued R1 01-15, R2 02-14; refused R3, R4 03-13. Q2: no reply R11 06-01
-    # (submitted in 2025, decided in the period). MA Q1: issued R12 02-11 (R13 was
-    # withdrawn); Q2: refused R14 04-01, no reply R15 06-15.
+    # The table's requests (submitted in the period) by quarter of submission:
+    # GN Q1: issued R1 (01-05), R2; refused R3 (02-01), R4 (03-01); R11 was submitted in
+    # 2025, so it is in neither the table nor the trend. MA Q1: issued R12 (01-02), refused
+    # R14 (03-02); Q2: no reply R15 (submitted 04-15).
     def counts(where=()):
         return [(p.label, p.counts) for p in stats.trend(PERIOD, where)]
 
     assert counts(stats.country_filter(get_country("GN"))) == [
         ("2026 Q1", {"issued": 2, "refused": 2, "no_reply": 0}),
-        ("2026 Q2", {"issued": 0, "refused": 0, "no_reply": 1})]
+        ("2026 Q2", {"issued": 0, "refused": 0, "no_reply": 0})]
     assert counts(stats.country_filter(get_country("MA"))) == [
-        ("2026 Q1", {"issued": 1, "refused": 0, "no_reply": 0}),
-        ("2026 Q2", {"issued": 0, "refused": 1, "no_reply": 1})]
-    assert counts() == [("2026 Q1", {"issued": 3, "refused": 2, "no_reply": 0}),
-                        ("2026 Q2", {"issued": 0, "refused": 1, "no_reply": 2})]
+        ("2026 Q1", {"issued": 1, "refused": 1, "no_reply": 0}),
+        ("2026 Q2", {"issued": 0, "refused": 0, "no_reply": 1})]
+    assert counts() == [("2026 Q1", {"issued": 3, "refused": 3, "no_reply": 0}),
+                        ("2026 Q2", {"issued": 0, "refused": 0, "no_reply": 1})]
+    # The quarters add up to the table.
+    total = stats.total(stats.country_rows(PERIOD, TODAY, "nl"), PERIOD)
+    assert {o: sum(c[o] for _label, c in counts()) for o in stats.TREND_OUTCOMES} == {
+        "issued": total.issued, "refused": total.refused, "no_reply": total.no_reply}
 
 
 def test_trend_lists_empty_quarters_of_a_longer_period(ctx):

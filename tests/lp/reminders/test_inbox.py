@@ -31,7 +31,8 @@ def world(app, login_as, make_user, make_country, make_person, make_request, swe
     """Me (staff, logged in) holding GN; a colleague holding MA, where one person is my case.
 
     Swept on 5 February 2026: each request has "reply overdue, level 1"; the GN
-    request of a detained person also level 2 (detention halves the intervals).
+    request of a detained person has level 2 instead (detention halves the intervals;
+    level 2 supersedes level 1).
     """
     me = login_as("staff", email="me@example.org", display_name="Mia Mine")
     other = make_user("other@example.org", role="staff")
@@ -78,7 +79,7 @@ def test_mine_shows_my_portfolio_and_my_cases_only(client, world):
 def test_all_shows_everyones_reminders(client, world):
     html = _page(client, "/reminders/?scope=all")
     assert all(world["refs"][key] in html for key in ("gn", "my_case", "theirs"))
-    assert "4 herinneringen" in html
+    assert "3 herinneringen" in html  # one per request: GN at level 2 supersedes its level 1
 
 
 def test_filters_by_kind_level_country_and_mission(app, client, world):
@@ -158,10 +159,10 @@ def test_the_menu_counts_my_open_reminders(client, world):
         match = re.search(r"Herinneringen <span class=\"badge[^\"]*\">(\d+)<", html)
         return int(match.group(1)) if match else 0
 
-    assert badge(_page(client, "/")) == 3  # GN level 1 and 2, and my case in MA
+    assert badge(_page(client, "/")) == 2  # GN at level 2 (level 1 superseded), and my case in MA
     page = _page(client, f"/reminders/{_reminder(world, 'gn', 2)}")
     client.post(f"/reminders/{_reminder(world, 'gn', 2)}/acknowledge", data={"csrf_token": csrf_token_from(page)})
-    assert badge(_page(client, "/requests/")) == 2
+    assert badge(_page(client, "/requests/")) == 1
 
 
 def test_a_viewer_reads_but_cannot_acknowledge_or_snooze(app, client, auth, make_user, world):
@@ -185,3 +186,11 @@ def test_a_stored_script_in_a_name_is_shown_as_text(client, world):
     html = _page(client)
     assert "<script>alert(1)</script>" not in html
     assert "Gina &lt;script&gt;alert(1)&lt;/script&gt; Guinee" in html
+
+
+def test_due_since_is_worded_as_a_task_not_as_expired(client, world):
+    """Defect 17 of issue 11: "Verlopen sinds" read as "expired since"."""
+    inbox = _page(client)
+    assert "Te doen sinds" in inbox and "Verlopen sinds" not in inbox
+    page = _page(client, f"/reminders/{_reminder(world, 'my_case')}")
+    assert "Te doen sinds" in page and "Verlopen sinds" not in page

@@ -60,10 +60,20 @@ def _contacts(app, request_id):
                                                              RequestEvent.kind == "contact")).all()
 
 
-def _confirm(client, mission_id, html):
+def _post_shown(client, mission_id, html, **extra):
     shown = re.findall(r'name="shown" value="([^"]+)"', html)
     return client.post(f"/reminders/letters/{mission_id}/sent",
-                       data={"shown": shown, "csrf_token": csrf_token_from(html)})
+                       data={"shown": shown, "csrf_token": csrf_token_from(html), **extra})
+
+
+def _confirm(client, mission_id, html):
+    """Press "Confirm the letter was sent", then the confirmation page's button, as a person does."""
+    step = _post_shown(client, mission_id, html)
+    if step.status_code != 200:
+        return step
+    page = step.get_data(as_text=True)
+    assert 'name="confirmed" value="1"' in page
+    return _post_shown(client, mission_id, page, confirmed="1")
 
 
 
@@ -146,3 +156,130 @@ def test_a_stored_script_in_a_name_is_escaped_in_the_letter(client, world):
     html = _letter(client, world["sn"])
     assert "<script>alert(1)</script>" not in html
     assert "Awa &lt;script&gt;alert(1)&lt;/script&gt; Diop" in html
+
+
+@pytest.fixture
+def nigeria(app, login_as, make_country, make_request):
+    """Nigeria's embassy in The Hague and consulate-general in Brussels, recorded in Dutch."""
+    def make(language: str) -> dict[str, int]:
+        login_as("staff", email=f"staff-{language}@example.org")
+        make_country("NG", name_nl="Nigeria", name_en="Nigeria", missions=[
+            {"name": "Ambassade van Nigeria", "city": "Den Haag", "address": "Wagenaarweg 5\n2597 LL Den Haag",
+             "correspondence_language": language},
+            {"name": "Consulaat-generaal van Nigeria", "kind": "consulate", "city": "Brussel", "located_in": "BE",
+             "address": "Avenue Louise 12\n1050 Brussel", "correspondence_language": language},
+        ])
+        make_request("NG", submitted_on="2026-01-05")
+        to_brussels = make_request("NG", submitted_on="2026-01-05")
+        from countries.models import Mission
+
+        with app.app_context():
+            missions = {m.city: m.id for m in db.session.scalars(select(Mission))}
+            db.session.get(LpRequest, to_brussels).mission_id = missions["Brussel"]
+            db.session.commit()
+        return missions
+    return make
+
+
+def _address(client, mission_id) -> list[str]:
+    html = client.get(f"/reminders/letters/{mission_id}").get_data(as_text=True)
+    block = re.search(r'<address class="letter-addressee[^"]*">(.*?)</address>', html, re.S).group(1)
+    return [line.strip() for line in block.splitlines() if line.strip()]
+
+
+def _article(client, mission_id) -> str:
+    html = client.get(f"/reminders/letters/{mission_id}").get_data(as_text=True)
+    return re.search(r'<article class="letter".*?</article>', html, re.S).group(0)
+
+
+@pytest.mark.parametrize("language, embassy, consulate", [
+    ("nl", ["Ambassade van Nigeria", "Wagenaarweg 5", "2597 LL Den Haag"],
+     ["Consulaat-generaal van Nigeria", "Avenue Louise 12", "1050 Brussel", "België"]),
+    ("en", ["Embassy of Nigeria", "Wagenaarweg 5", "2597 LL The Hague"],
+     ["Consulate-General of Nigeria", "Avenue Louise 12", "1050 Brussels", "Belgium"]),
+    ("fr", ["Ambassade du Nigeria", "Wagenaarweg 5", "2597 LL La Haye"],
+     ["Consulat général du Nigeria", "Avenue Louise 12", "1050 Bruxelles", "Belgique"]),
+])
+def test_the_whole_letter_and_its_address_are_in_the_letters_language(app, client, nigeria, language, embassy,
+                                                                       consulate):
+    """Defect 9 of issue 11: English and French letters were addressed "Ambassade van Nigeria … Den Haag / Den Haag"."""
+    missions = nigeria(language)
+    assert _address(client, missions["Den Haag"]) == embassy  # the city once
+    assert _address(client, missions["Brussel"]) == consulate
+    if language != "nl":
+        letter = _article(client, missions["Den Haag"])
+        for dutch in ("Ambassade van", "Den Haag", "Brussel", "Ons kenmerk"):
+            assert dutch not in letter
+
+
+def _reminder_states(app):
+    from lp.reminders.models import Reminder
+
+    with app.app_context():
+        return {r.id: (r.request_id, r.level, r.acknowledged_at, r.acknowledged_by_id, r.note, r.closed_at)
+                for r in db.session.scalars(select(Reminder))}
+
+
+def _events(app, request_id):
+    with app.app_context():
+        return [(e.kind, (e.data or {}).get("contact_kind")) for e in db.session.scalars(
+            select(RequestEvent).where(RequestEvent.request_id == request_id).order_by(RequestEvent.id))]
+
+
+def test_sending_asks_to_confirm_with_the_count_and_the_requests_first(app, client, world):
+    """Defect 10 of issue 11: one click recorded a note verbale on 8 requests, without confirmation."""
+    step = _post_shown(client, world["sn"], _letter(client, world["sn"]))
+    assert step.status_code == 200
+    page = " ".join(step.get_data(as_text=True).split())
+    assert "De brief wordt als nota verbale vastgelegd bij 2 aanvragen:" in page
+    assert world["refs"]["overdue"] in page and world["refs"]["overdue2"] in page
+    assert world["refs"]["not_due"] not in page
+    assert "Vastleggen bij 2 aanvragen" in page and f'href="/reminders/letters/{world["sn"]}">Annuleren' in page
+    assert all(_contacts(app, rid) == [] for rid in world["ids"].values())  # nothing recorded yet
+
+
+def test_a_letter_is_undone_the_same_day_with_a_reversal_and_the_reminders_as_before(app, client, runner, world):
+    assert runner.invoke(args=["lp", "reminders", "sweep"]).exit_code == 0
+    before = _reminder_states(app)
+    open_levels = sorted(level for request_id, level, ack, *_ in before.values()
+                         if request_id in (world["ids"]["overdue"], world["ids"]["overdue2"]) and ack is None)
+    assert open_levels == [1, 2]  # level 2 for the older request, level 1 for the other
+    assert _confirm(client, world["sn"], _letter(client, world["sn"])).status_code == 302
+    acknowledged = [state for state in _reminder_states(app).values() if state[2] is not None]
+    assert len(acknowledged) == 2  # the letter answers both reminders
+
+    index = client.get("/reminders/letters/").get_data(as_text=True)
+    assert "Vandaag vastgelegd" in index
+    undo = re.search(r'action="(/reminders/letters/sent/\d+/undo)"', index).group(1)
+    response = client.post(undo, data={"csrf_token": csrf_token_from(index)})
+    assert response.status_code == 302
+    assert "Herinneringsbrief ongedaan gemaakt bij 2 aanvragen" in client.get(
+        response.headers["Location"]).get_data(as_text=True)
+
+    assert _reminder_states(app) == before  # the reminders are as they were
+    for key in ("overdue", "overdue2"):  # nothing deleted: the note verbale, then its reversal
+        assert _events(app, world["ids"][key])[-2:] == [("contact", "note_verbale"), ("reversal", "note_verbale")]
+    timeline = client.get(f"/requests/{world['ids']['overdue']}").get_data(as_text=True)
+    assert "Vastlegging ongedaan gemaakt (per vergissing vastgelegd)" in timeline
+    again = client.post(undo, data={"csrf_token": csrf_token_from(index)})
+    assert again.status_code == 409 and "al ongedaan gemaakt" in again.get_data(as_text=True)
+    assert "Vandaag vastgelegd" not in client.get("/reminders/letters/").get_data(as_text=True)
+    # The letter can be sent and recorded again after the undo.
+    assert _confirm(client, world["sn"], _letter(client, world["sn"])).status_code == 302
+
+
+def test_a_letter_cannot_be_undone_the_next_day(app, client, world):
+    from tests.conftest import Auth
+
+    assert _confirm(client, world["sn"], _letter(client, world["sn"])).status_code == 302
+    undo = re.search(r'action="(/reminders/letters/sent/\d+/undo)"',
+                     client.get("/reminders/letters/").get_data(as_text=True)).group(1)
+    with time_machine.travel(datetime(2026, 3, 11, 9, tzinfo=AMSTERDAM), tick=False):
+        tomorrow = app.test_client()
+        Auth(tomorrow).login("staff@example.org")
+        index = tomorrow.get("/reminders/letters/").get_data(as_text=True)
+        assert "Vandaag vastgelegd" not in index
+        response = tomorrow.post(undo, data={"csrf_token": csrf_token_from(index)})
+        assert response.status_code == 409
+        assert "alleen ongedaan maken op de dag" in response.get_data(as_text=True)
+    assert [kind for kind, _c in _events(app, world["ids"]["overdue"])].count("reversal") == 0
