@@ -47,7 +47,7 @@ def export_command(person_id: int, file) -> None:
     person = db.session.get(Person, person_id)
     if person is None:
         raise click.ClickException(f"No person with id {person_id}.")
-    file.write(access_export.export_person_json(person, via="cli"))
+    file.write(access_export.export_person_json(person))
     click.echo(f"Exported person {person_id}.", err=file.name == "<stdout>")
 
 
