@@ -4,35 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
 from lp.extensions import db
 from lp.mail.models import OutboxMail
-from tests.lp.reminders.test_digest import Inbox, _free_port
+# The real SMTP server (aiosmtpd) on a free port, and the app configured to use it.
+from tests.lp.reminders.test_digest import config_overrides, smtp_port, smtp_server  # noqa: F401
 
 START = datetime(2026, 3, 9, 8, 0)
-
-
-@pytest.fixture
-def smtp_port():
-    return _free_port()
-
-
-@pytest.fixture
-def config_overrides(smtp_port):
-    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_port, "MAIL_FROM": "LP-tracker <lp@example.org>"}
-
-
-@pytest.fixture
-def inbox(smtp_port):
-    received = Inbox()
-    controller = Controller(received, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    yield received
-    controller.stop()
 
 
 def _queue(app) -> int:
@@ -51,7 +31,7 @@ def _deliver(runner, moment: datetime) -> str:
     return result.output
 
 
-def test_a_mail_resent_after_a_crash_keeps_its_message_id(app, runner, inbox):
+def test_a_mail_resent_after_a_crash_keeps_its_message_id(app, runner, smtp_server):
     mail_id = _queue(app)
     assert "1 mails delivered" in _deliver(runner, START)
     # The run died after the server had accepted the mail and before its commit: the
@@ -63,14 +43,14 @@ def test_a_mail_resent_after_a_crash_keeps_its_message_id(app, runner, inbox):
     assert "0 mails delivered" in _deliver(runner, START + timedelta(minutes=2))  # the lease holds
     assert "1 mails delivered" in _deliver(runner, START + timedelta(minutes=6))  # the lease ended
 
-    assert len(inbox.messages) == 2
-    first, repeat = (message["Message-ID"] for message in inbox.messages)
+    assert len(smtp_server.messages) == 2
+    first, repeat = (message["Message-ID"] for message in smtp_server.messages)
     assert first == repeat and first.endswith("@example.org>")
     with app.app_context():
         assert db.session.get(OutboxMail, mail_id).message_id == first
 
 
-def test_every_mail_has_its_own_message_id(app, runner, inbox):
+def test_every_mail_has_its_own_message_id(app, runner, smtp_server):
     from lp.mail import outbox
 
     with time_machine.travel(START, tick=False), app.app_context():
@@ -78,7 +58,7 @@ def test_every_mail_has_its_own_message_id(app, runner, inbox):
             outbox.enqueue(f"test:{n}", "holder@example.org", "Digest", "text", "<p>html</p>")
         db.session.commit()
     _deliver(runner, START)
-    assert len({message["Message-ID"] for message in inbox.messages}) == 3
+    assert len({message["Message-ID"] for message in smtp_server.messages}) == 3
 
 
 def test_mails_queued_before_the_migration_get_a_message_id(empty_database_url, tmp_path):
