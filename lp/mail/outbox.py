@@ -24,6 +24,7 @@ from sqlalchemy import or_, select, update
 
 from lp.database import insert_unless_present
 from lp.extensions import db
+from lp.files import make_private_directory, write_private
 from lp.mail.models import OutboxMail, new_message_id
 from lp.types import utcnow
 
@@ -83,9 +84,9 @@ def _send(message: EmailMessage) -> None:
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         outbox = Path(current_app.instance_path) / "outbox"
-        outbox.mkdir(parents=True, exist_ok=True)
+        make_private_directory(outbox)
         name = message["Message-ID"].strip("<>").replace("@", "_").replace("/", "_")
-        (outbox / f"{name}.eml").write_bytes(bytes(message))
+        write_private(outbox / f"{name}.eml", bytes(message))
         return
     smtp = smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25), timeout=20)
     try:
