@@ -181,3 +181,48 @@ def test_the_person_edit_form_logs_a_view(app, client, planted, login_as):
     assert NAME in page and V_NUMBER in page
     assert [(action, details["path"]) for action, details in _logged(app, planted["person_id"])] == [
         (VIEWED, f"/persons/{planted['person_id']}/edit")]
+
+
+@pytest.fixture
+def log_refused(app):
+    """Make the database refuse every new audit event (a trigger), as a full or broken log would."""
+    from sqlalchemy import text
+
+    with app.app_context():
+        postgresql = db.engine.dialect.name == "postgresql"
+        statements = [
+            "CREATE FUNCTION lp_test_refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$ "
+            "LANGUAGE plpgsql",
+            "CREATE TRIGGER lp_test_refuse BEFORE INSERT ON audit_events FOR EACH ROW "
+            "EXECUTE FUNCTION lp_test_refuse()",
+        ] if postgresql else [
+            "CREATE TRIGGER lp_test_refuse BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        ]
+        for statement in statements:
+            db.session.execute(text(statement))
+        db.session.commit()
+    yield
+    with app.app_context():
+        db.session.execute(text("DROP TRIGGER lp_test_refuse" + (" ON audit_events" if postgresql else "")))
+        if postgresql:
+            db.session.execute(text("DROP FUNCTION lp_test_refuse()"))
+        db.session.commit()
+
+
+def test_an_answer_whose_log_cannot_be_written_is_withheld(app, client, planted, auth, log_refused):
+    from sqlalchemy.exc import DBAPIError
+
+    auth.login("bystander@example.org")
+    for url in ("/persons/", "/requests/", f"/reminders/letters/{planted['mission_id']}"):
+        response = client.get(url)
+        assert response.status_code == 503, url
+        assert NAME not in response.get_data(as_text=True), url
+    # The CSV is streamed: the file breaks off before the first part that could not be logged.
+    response = client.get("/requests/export.csv", buffered=False)
+    sent = []
+    with pytest.raises(DBAPIError):  # the server breaks the connection off
+        for part in response.response:
+            sent.append(part.decode("utf-8"))
+    response.close()
+    assert sent and sent[0].lstrip("\ufeff").startswith("reference;") and NAME not in "".join(sent)
+    assert _logged(app, planted["person_id"]) == []
