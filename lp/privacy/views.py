@@ -12,8 +12,7 @@ from lp.access import requires
 from lp.audit import AuditEvent
 from lp.auth.roles import Role
 from lp.extensions import db
-from lp.privacy import access_export
-from lp.privacy import views_log
+from lp.privacy import access_export, views_log
 from lp.privacy.views_log import EXPORTED, VIEWED, views_query
 from lp.requests.models import Person
 from lp.validation import whole_number
