@@ -14,6 +14,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create and configure an LP-tracker application."""
+    from lp import files
+
+    files.restrict_new_files()  # the app's files (database, backups, mails) hold personal data
     instance_path = (test_config or {}).get("LP_INSTANCE_PATH") or os.environ.get(
         "LP_INSTANCE_PATH", str(PROJECT_ROOT / "instance")
     )
@@ -45,10 +48,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from lp import access, database, errors, i18n, models, security  # noqa: F401  (models: all tables)
+    from lp import access, database, errors, files, i18n, models, security  # noqa: F401  (models: all tables)
     from lp.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
+    files.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from email.utils import make_msgid, parseaddr
 
+from flask import current_app, has_app_context
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lp.extensions import db
 from lp.types import UTCDateTime, utcnow
+
+
+def new_message_id() -> str:
+    """Return a new, globally unique Message-ID on the domain of ``MAIL_FROM``."""
+    address = parseaddr(current_app.config["MAIL_FROM"])[1] if has_app_context() else ""
+    return make_msgid(idstring="lp", domain=address.rpartition("@")[2] or None)
 
 
 class OutboxMail(db.Model):
@@ -22,6 +30,9 @@ class OutboxMail(db.Model):
     subject: Mapped[str] = mapped_column(String(250))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
+    #: Made once, when queued: every attempt sends the same Message-ID, so a receiving
+    #: server can drop a repeat (a run that died after the server accepted the mail).
+    message_id: Mapped[str] = mapped_column(String(250), default=new_message_id)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")

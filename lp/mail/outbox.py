@@ -2,7 +2,12 @@
 
 A mail that cannot be sent (server down, recipient refused) stays queued with its
 error and is retried with exponential backoff. Each delivery run claims a mail
-with a lease before sending, so two runs never send the same mail.
+with a lease before sending, so two runs never send the same mail. A run that dies
+after the server accepted a mail but before recording it as sent leaves it to be
+sent again once the lease ends: with the same Message-ID (made once, when queued),
+so the receiving side can recognise the repeat. Without ``MAIL_SERVER`` the mail is
+written to ``instance/outbox/<Message-ID>.eml`` (readable by the owner only), and
+the repeat overwrites the same file.
 """
 
 from __future__ import annotations
@@ -12,7 +17,6 @@ import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
 
 from flask import current_app
@@ -20,7 +24,8 @@ from sqlalchemy import or_, select, update
 
 from lp.database import insert_unless_present
 from lp.extensions import db
-from lp.mail.models import OutboxMail
+from lp.files import make_private_directory, write_private
+from lp.mail.models import OutboxMail, new_message_id
 from lp.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -36,7 +41,8 @@ def enqueue(dedupe_key: str, to_address: str, subject: str, text: str, html: str
     """
     statement = insert_unless_present(OutboxMail, ["dedupe_key"]).values(
         dedupe_key=dedupe_key, to_address=to_address, subject=subject, body_text=text, body_html=html,
-        recipient_id=recipient_id, created_at=utcnow(), attempts=0, last_error="", next_attempt_at=utcnow())
+        recipient_id=recipient_id, created_at=utcnow(), attempts=0, last_error="", next_attempt_at=utcnow(),
+        message_id=new_message_id())
     return db.session.execute(statement).first() is not None
 
 
@@ -46,7 +52,7 @@ def build_message(mail: OutboxMail) -> EmailMessage:
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = mail.to_address
     message["Subject"] = mail.subject
-    message["Message-ID"] = make_msgid(idstring=f"lp-{mail.id}")
+    message["Message-ID"] = mail.message_id
     message.set_content(mail.body_text)
     message.add_alternative(mail.body_html, subtype="html")
     return message
@@ -78,9 +84,9 @@ def _send(message: EmailMessage) -> None:
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         outbox = Path(current_app.instance_path) / "outbox"
-        outbox.mkdir(parents=True, exist_ok=True)
+        make_private_directory(outbox)
         name = message["Message-ID"].strip("<>").replace("@", "_").replace("/", "_")
-        (outbox / f"{name}.eml").write_bytes(bytes(message))
+        write_private(outbox / f"{name}.eml", bytes(message))
         return
     smtp = smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25), timeout=20)
     try:

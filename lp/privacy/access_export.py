@@ -13,9 +13,8 @@ from typing import Any
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import selectinload
 
-from lp import audit
 from lp.extensions import db
-from lp.privacy.views_log import EXPORTED, PERSON, person_audit_events
+from lp.privacy.views_log import EXPORTED, person_audit_events, record_person_view
 from lp.reminders.models import Reminder
 from lp.requests.models import LpRequest, Person, RequestEvent
 from lp.types import utcnow
@@ -75,9 +74,8 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"cannot export {type(value).__name__}")
 
 
-def export_person_json(person: Person, *, actor_id: int | None = None, via: str = "web") -> str:
+def export_person_json(person: Person, *, actor_id: int | None = None) -> str:
     """Return the export of ``person`` as JSON text and record in the audit trail that it was made."""
     document = json.dumps(person_export(person), default=_json_value, ensure_ascii=False, indent=2)
-    audit.record(EXPORTED, PERSON, person.id, actor_id=actor_id, via=via)
-    db.session.commit()
+    record_person_view(person.id, action=EXPORTED, actor_id=actor_id)
     return document

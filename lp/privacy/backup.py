@@ -13,6 +13,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL
 
+from lp.files import create_private
+
 
 class BackupRefused(Exception):
     """The database cannot be backed up this way; the message says what to do instead."""
@@ -34,7 +36,8 @@ def backup_sqlite(source: Path, target: Path) -> int:
     """Copy the SQLite database ``source`` to ``target`` while it may be in use; return the size.
 
     The copy is written next to ``target`` and moved into place only after it passed
-    an integrity check, so ``target`` is never a half-written file.
+    an integrity check, so ``target`` is never a half-written file. It is readable by
+    the owner only (mode 0600), whatever the umask.
     """
     target = target.resolve()
     if target == source.resolve():
@@ -43,6 +46,7 @@ def backup_sqlite(source: Path, target: Path) -> int:
         raise BackupRefused(f"There is no database file at {source}.")
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
+    create_private(partial)  # SQLite keeps the mode of the (empty) file it is given
     try:
         check = _copy(source, partial)
     except sqlite3.Error as error:

@@ -35,7 +35,8 @@ def retention_command(dry_run: bool, years: int | None) -> None:
     click.echo(f"Persons {verb}: {counts.pop('persons')}"
                + (f" (ids {', '.join(map(str, plan.person_ids))})" if plan.person_ids else ""))
     click.echo("Their requests: {requests}, identity documents: {documents}, events: {events}, "
-               "reminders: {reminders}; sent mails older than the cutoff: {outbox_mails}.".format(**counts))
+               "reminders: {reminders}, audit events: {audit_events}; "
+               "mails deleted from the outbox: {outbox_mails}.".format(**counts))
     click.echo("Dry run: nothing was changed." if dry_run else "Applied.")
 
 
@@ -47,7 +48,7 @@ def export_command(person_id: int, file) -> None:
     person = db.session.get(Person, person_id)
     if person is None:
         raise click.ClickException(f"No person with id {person_id}.")
-    file.write(access_export.export_person_json(person, via="cli"))
+    file.write(access_export.export_person_json(person))
     click.echo(f"Exported person {person_id}.", err=file.name == "<stdout>")
 
 

@@ -6,6 +6,16 @@ today minus ``LP_RETENTION_YEARS``; a person without requests is due when he was
 registered before the cutoff. Anonymising replaces what identifies him and keeps
 what the insights count (statuses, dates, response days, countries), so response
 times per country stay correct.
+
+It reaches every copy: the person, his documents (deleted), his requests (the
+embassy's reference, the documents enclosed and the LP number), every free-text
+value of their events (every text field of the lifecycle, also inside recorded
+changes) and their notes, the reminders' notes, and the audit trail's details about
+the person, his requests and their reminders (a note given when acknowledging or
+snoozing). The outbox keeps mails for the retention period: a mail created or sent
+before the cutoff is deleted, and so is a newer one that quotes something of the
+persons anonymised (a closure recorded late with an old date). The insights'
+figures (statuses, dates, outcome codes, countries, missions) stay.
 """
 
 from __future__ import annotations
@@ -19,16 +29,24 @@ from sqlalchemy import and_, delete, exists, func, or_, select, union_all, updat
 
 from countries.services import today
 from lp import audit
+from lp.audit import AuditEvent
 from lp.extensions import db
 from lp.mail.models import OutboxMail
 from lp.reminders.models import Reminder
+from lp.requests.lifecycle import EVENT_FIELDS
 from lp.requests.models import IdentityDocument, LpRequest, Person, RequestEvent
 from lp.types import utcnow
 
 #: The name an anonymised person keeps (stored data, the same in every language).
 ANONYMISED_NAME = "[geanonimiseerd]"
-#: Free-text values of requests and of event data that may describe the person.
-FREE_TEXT = ("embassy_reference", "documents_enclosed", "reason", "interpreter")
+#: Free-text values of event data that may describe the person: every text field of the lifecycle.
+FREE_TEXT = tuple(name for name, spec in EVENT_FIELDS.items() if spec.kind in ("text", "longtext"))
+#: The request's own columns that identify the person or his case.
+REQUEST_TEXT = ("embassy_reference", "documents_enclosed", "lp_number")
+#: Audit details that say how, never what about the person: kept; every other text is blanked.
+AUDIT_KEPT = frozenset({"via", "path", "until"})
+#: Values shorter than this are not looked for in mails (they would match anywhere).
+QUOTE_MIN_LENGTH = 4
 APPLIED = "retention.applied"
 #: Persons handled per statement, to keep IN lists well under every database's limit.
 CHUNK = 500
@@ -45,11 +63,17 @@ class RetentionPlan:
     documents: int = 0
     events: int = 0
     reminders: int = 0
-    outbox_mails: int = 0
+    audit_events: int = 0
+    outbox_mail_ids: list[int] = field(default_factory=list)
+
+    @property
+    def outbox_mails(self) -> int:
+        return len(self.outbox_mail_ids)
 
     def counts(self) -> dict[str, int]:
         return {"persons": len(self.person_ids), "requests": self.requests, "documents": self.documents,
-                "events": self.events, "reminders": self.reminders, "outbox_mails": self.outbox_mails}
+                "events": self.events, "reminders": self.reminders, "audit_events": self.audit_events,
+                "outbox_mails": self.outbox_mails}
 
 
 def placeholder_v_number(person_id: int) -> str:
@@ -78,13 +102,16 @@ def plan_retention(years: int | None = None, *, on: date | None = None) -> Reten
     years = years if years is not None else current_app.config["LP_RETENTION_YEARS"]
     plan = RetentionPlan(years=years, cutoff=cutoff_for(years, on or today()))
     plan.person_ids = eligible_person_ids(plan.cutoff)
+    mail_ids = set(db.session.scalars(select(OutboxMail.id).where(_old_mail(plan.cutoff))))
     for chunk in _chunks(plan.person_ids):
         request_ids = _request_ids(chunk)
         plan.requests += _count(select(LpRequest.id).where(LpRequest.person_id.in_(chunk)))
         plan.documents += _count(select(IdentityDocument.id).where(IdentityDocument.person_id.in_(chunk)))
         plan.events += _count(select(RequestEvent.id).where(RequestEvent.request_id.in_(request_ids)))
         plan.reminders += _count(select(Reminder.id).where(Reminder.request_id.in_(request_ids)))
-    plan.outbox_mails = _count(select(OutboxMail.id).where(_old_mail(plan.cutoff)))
+        plan.audit_events += _count(select(AuditEvent.id).where(_audit_about(chunk)))
+        mail_ids.update(_mails_quoting(chunk, plan.cutoff))
+    plan.outbox_mail_ids = sorted(mail_ids)
     return plan
 
 
@@ -96,7 +123,8 @@ def apply_retention(years: int | None = None, *, on: date | None = None,
         moment = utcnow()
         for chunk in _chunks(plan.person_ids):
             _anonymise(chunk, moment)
-        db.session.execute(delete(OutboxMail).where(_old_mail(plan.cutoff)))
+        for chunk in _chunks(plan.outbox_mail_ids):
+            db.session.execute(delete(OutboxMail).where(OutboxMail.id.in_(chunk)))
         audit.record(APPLIED, "retention", None, actor_id=actor_id, years=plan.years,
                      cutoff=plan.cutoff.isoformat(), **plan.counts())
         db.session.commit()
@@ -161,7 +189,7 @@ def _anonymise(person_ids: list[int], moment: datetime) -> None:
     db.session.execute(
         update(LpRequest).where(LpRequest.person_id.in_(person_ids))
         # A new version makes a form opened before the run refuse to save over it.
-        .values(embassy_reference="", documents_enclosed="", version=LpRequest.version + 1),
+        .values({name: "" for name in REQUEST_TEXT} | {"version": LpRequest.version + 1}),
         execution_options=bulk,
     )
     db.session.execute(update(RequestEvent).where(RequestEvent.request_id.in_(request_ids)).values(note=""),
@@ -174,11 +202,75 @@ def _anonymise(person_ids: list[int], moment: datetime) -> None:
         db.session.execute(update(RequestEvent), scrubbed)
     db.session.execute(update(Reminder).where(Reminder.request_id.in_(request_ids)).values(note=""),
                        execution_options=bulk)
+    rows = db.session.execute(select(AuditEvent.id, AuditEvent.details).where(_audit_about(person_ids)))
+    scrubbed = [{"id": event_id, "details": cleaned} for event_id, details in rows
+                if details and (cleaned := scrub_audit_details(details)) != details]
+    if scrubbed:
+        db.session.execute(update(AuditEvent), scrubbed)
+
+
+def scrub_audit_details(details: dict[str, Any]) -> dict[str, Any]:
+    """Return audit details with every text blanked but how the event came about (via, path, until)."""
+    return _blank(details, None)
+
+
+def _blank(value: Any, key: str | None) -> Any:
+    if isinstance(value, str):
+        return value if key in AUDIT_KEPT else ""
+    if isinstance(value, dict):
+        return {name: _blank(item, name) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_blank(item, key) for item in value]
+    return value
+
+
+def _audit_about(person_ids: list[int]):
+    """Audit events about these persons, their requests, or their requests' reminders."""
+    request_ids = _request_ids(person_ids)
+    return or_(
+        and_(AuditEvent.subject_type == "person", AuditEvent.subject_id.in_(person_ids)),
+        and_(AuditEvent.subject_type == "request", AuditEvent.subject_id.in_(request_ids)),
+        and_(AuditEvent.subject_type == "reminder",
+             AuditEvent.subject_id.in_(select(Reminder.id).where(Reminder.request_id.in_(request_ids)))),
+    )
 
 
 def _old_mail(cutoff: date):
-    """Mails sent before the cutoff: they quote request references and are of no use any more."""
-    return OutboxMail.sent_at < datetime.combine(cutoff, time.min, tzinfo=UTC)
+    """Mails created or sent before the cutoff: they quote request references and are of no use any more."""
+    moment = datetime.combine(cutoff, time.min, tzinfo=UTC)
+    return or_(OutboxMail.created_at < moment, OutboxMail.sent_at < moment)
+
+
+def _mails_quoting(person_ids: list[int], cutoff: date) -> list[int]:
+    """Return the newer mails (created since the cutoff) that quote something of these persons.
+
+    A request shows up in mails only until its last change was recorded, so only mails
+    created between the cutoff and that moment are read: none, unless a closure was
+    recorded late with a date long past.
+    """
+    request_ids = _request_ids(person_ids)
+    last_change = db.session.scalar(select(func.max(RequestEvent.at)).where(RequestEvent.request_id.in_(request_ids)))
+    if last_change is None or last_change < datetime.combine(cutoff, time.min, tzinfo=UTC):
+        return []
+    quotes = _quotable(person_ids, request_ids)
+    if not quotes:
+        return []
+    mails = db.session.execute(
+        select(OutboxMail.id, OutboxMail.subject, OutboxMail.body_text, OutboxMail.body_html)
+        .where(OutboxMail.created_at >= datetime.combine(cutoff, time.min, tzinfo=UTC),
+               OutboxMail.created_at <= last_change))
+    return [mail_id for mail_id, *texts in mails if any(quote in text for text in texts for quote in quotes)]
+
+
+def _quotable(person_ids: list[int], request_ids) -> set[str]:
+    """Return what identifies these persons and their requests, as a mail could quote it."""
+    values = [
+        *db.session.execute(select(Person.name, Person.v_number).where(Person.id.in_(person_ids))),
+        *db.session.execute(select(IdentityDocument.number).where(IdentityDocument.person_id.in_(person_ids))),
+        *db.session.execute(select(*(getattr(LpRequest, name) for name in REQUEST_TEXT))
+                            .where(LpRequest.id.in_(request_ids))),
+    ]
+    return {value for row in values for value in row if value and len(value) >= QUOTE_MIN_LENGTH}
 
 
 def _request_ids(person_ids: list[int]):

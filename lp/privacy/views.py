@@ -12,8 +12,8 @@ from lp.access import requires
 from lp.audit import AuditEvent
 from lp.auth.roles import Role
 from lp.extensions import db
-from lp.privacy import access_export
-from lp.privacy.views_log import views_query
+from lp.privacy import access_export, views_log
+from lp.privacy.views_log import EXPORTED, VIEWED, views_query
 from lp.requests.models import Person
 from lp.validation import whole_number
 
@@ -21,6 +21,12 @@ bp = Blueprint("privacy", __name__, url_prefix="/privacy")
 PAGE_SIZE = 50
 #: How the record was opened (``details["via"]`` of a view event).
 VIA_LABELS = {"web": _l("web page"), "api": _l("API"), "cli": _l("command line")}
+ACTION_LABELS = {VIEWED: _l("viewed"), EXPORTED: _l("exported")}
+
+
+@bp.record_once
+def _log_person_views(state) -> None:
+    views_log.init_app(state.app)
 
 
 def _positive_int(name: str) -> tuple[int | None, bool]:
@@ -34,13 +40,17 @@ def _positive_int(name: str) -> tuple[int | None, bool]:
 
 @bp.context_processor
 def _labels():
-    return {"via_labels": VIA_LABELS}
+    return {"via_labels": VIA_LABELS, "action_labels": ACTION_LABELS}
 
 
 @bp.get("/views")
 @requires(Role.ADMIN)
 def person_views():
-    """List who viewed which person when, newest first; of one person with ``?person=<id>``."""
+    """List who viewed or exported which person when, newest first; of one person with ``?person=<id>``.
+
+    The list names persons by id only: showing their V-numbers would itself be a view of
+    each of them. The one person asked for is shown with his V-number, and that is logged.
+    """
     person_id, valid = _positive_int("person")
     before, _valid = _positive_int("before")
     if not valid:
@@ -49,8 +59,8 @@ def person_views():
     query = views_query(person_id).options(selectinload(AuditEvent.actor)).limit(PAGE_SIZE)
     if before:
         query = query.where(AuditEvent.id < before)
-    rows = db.session.execute(query).all()
-    older = rows[-1][0].id if len(rows) == PAGE_SIZE else None
+    rows = db.session.scalars(query).all()
+    older = rows[-1].id if len(rows) == PAGE_SIZE else None
     person = db.session.get(Person, person_id) if person_id else None
     return render_template("privacy/views.html", rows=rows, person=person, person_arg=person_id or "",
                            older=older, error=None)

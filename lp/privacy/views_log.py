@@ -1,4 +1,16 @@
-"""The view log: who opened which person's record, and when (an audit event per view).
+"""The view log: who was shown or given which person's data, and when (an audit event per person).
+
+Every answer that shows or exports a person's data logs it, one event per person:
+``person.viewed`` for pages and API answers, ``person.exported`` for downloads.
+Nobody has to remember it per page: every Person record read from the database
+(or created) while a request is handled is noted, and before the answer leaves, the
+noted persons are logged (``init_app``). An answer that carries no data (a redirect,
+an error of ours) logs nothing; when the log cannot be written, the answer is not
+sent either (503). Answers streamed after the view has returned (the CSV export) log
+each part before it is sent (``record_persons_shown``). A page that selects person
+columns without reading Person records must log them itself;
+tests/lp/privacy/test_every_route_logs_person_data.py walks every route to find one
+that forgets.
 
 The events carry ids only, never the person's name or V-number, so the audit trail
 itself holds no personal data beyond what the ids point to.
@@ -6,46 +18,137 @@ itself holds no personal data beyond what the ids point to.
 
 from __future__ import annotations
 
-from flask import has_request_context
-from sqlalchemy import Select, select
+import logging
+from typing import Any, Iterable
+
+from flask import Flask, Response, g, has_app_context, has_request_context, make_response, request
+from flask_login import current_user
+from sqlalchemy import Select, event, insert, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from lp import audit
 from lp.audit import AuditEvent
 from lp.extensions import db
 from lp.requests.models import Person
+from lp.types import utcnow
+
+log = logging.getLogger(__name__)
 
 VIEWED = "person.viewed"
 EXPORTED = "person.exported"
 PERSON = "person"
+#: ``g`` attributes: persons read in this request and not yet logged; persons logged already.
+_SHOWN = "_lp_persons_shown"
+_LOGGED = "_lp_persons_logged"
 
 
-def record_person_view(person_id: int, *, commit: bool = True) -> AuditEvent:
-    """Log that the current user viewed the person with ``person_id``.
+def record_person_view(person_id: int, *, commit: bool = True, action: str = VIEWED,
+                       actor_id: int | None = None) -> AuditEvent:
+    """Log that the current user (or ``actor_id``) viewed, or with ``action`` exported, one person.
 
     Commits unless ``commit`` is False (then the caller's commit saves it along with
     whatever else the request writes).
     """
-    event = audit.record(VIEWED, PERSON, person_id, via=_channel())
+    event_ = audit.record(action, PERSON, person_id, actor_id=actor_id, **_how())
+    _logged().add(person_id)
     if commit:
         db.session.commit()
-    return event
+    return event_
 
 
-def _channel() -> str:
-    """Return how the record was opened: through the API or the web pages (or the CLI)."""
+def record_persons_shown(person_ids: Iterable[int], *, action: str = VIEWED) -> int:
+    """Log one event per person not logged yet in this request; return how many. The caller commits."""
+    logged = _logged()
+    new = sorted(set(person_ids) - logged)
+    if not new:
+        return 0
+    actor_id = current_user.id if has_request_context() and current_user.is_authenticated else None
+    moment, how = utcnow(), _how()
+    db.session.execute(insert(AuditEvent), [
+        {"at": moment, "actor_id": actor_id, "action": action, "subject_type": PERSON, "subject_id": person_id,
+         "details": how}
+        for person_id in new
+    ])
+    logged.update(new)
+    return len(new)
+
+
+def _how() -> dict[str, Any]:
+    """Return how the data was shown: through the API or the web pages (and which path), or the CLI."""
     if not has_request_context():
-        return "cli"
+        return {"via": "cli"}
     from lp.access import is_api_request
 
-    return "api" if is_api_request() else "web"
+    # The path holds ids only (a test walks the URL map); the query string may hold search terms.
+    return {"via": "api" if is_api_request() else "web", "path": request.path}
+
+
+def _logged() -> set[int]:
+    if not has_app_context():
+        return set()
+    return g.setdefault(_LOGGED, set())
+
+
+# --- every answer logs the persons it read ------------------------------------------------
+
+
+def _note(person: Person) -> None:
+    if has_request_context():
+        g.setdefault(_SHOWN, set()).add(person.id)
+
+
+def _on_load(person: Person, _context: Any, *_attrs: Any) -> None:
+    _note(person)
+
+
+def _on_created(_session: Session, instance: Any) -> None:
+    if isinstance(instance, Person):
+        _note(instance)
+
+
+def _carries_data(response: Response) -> bool:
+    """Tell whether an answer may show what the view read: not a redirect, not a server error."""
+    return response.status_code < 300 or 400 <= response.status_code < 500
+
+
+def _log_persons_shown(response: Response) -> Response:
+    """Log the persons this request read before the answer leaves; 503 when that fails."""
+    shown = g.pop(_SHOWN, None)
+    if not shown or not _carries_data(response) or shown <= _logged():
+        return response
+    try:
+        # What the view left uncommitted is discarded at the end of the request anyway:
+        # discard it now, so that committing the log cannot save it.
+        db.session.rollback()
+        record_persons_shown(shown)
+        db.session.commit()
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        log.error("person views could not be logged; answer withheld: %s", type(error).__name__)
+        from lp.errors import render_error
+
+        return make_response(render_error(503))
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Log, for every answer of ``app``, the persons it read (see the module's docstring)."""
+    if not event.contains(Person, "load", _on_load):
+        event.listen(Person, "load", _on_load)
+        event.listen(Person, "refresh", _on_load)
+        event.listen(Session, "pending_to_persistent", _on_created)
+    app.after_request(_log_persons_shown)
+
+
+# --- reading the log ----------------------------------------------------------------------
 
 
 def views_query(person_id: int | None = None) -> Select:
-    """Return (view event, V-number) rows, newest first; of one person when given."""
+    """Return the view and export events, newest first; of one person when given."""
     query = (
-        select(AuditEvent, Person.v_number)
-        .outerjoin(Person, Person.id == AuditEvent.subject_id)
-        .where(AuditEvent.action == VIEWED, AuditEvent.subject_type == PERSON)
+        select(AuditEvent)
+        .where(AuditEvent.action.in_((VIEWED, EXPORTED)), AuditEvent.subject_type == PERSON)
         .order_by(AuditEvent.id.desc())
     )
     if person_id is not None:

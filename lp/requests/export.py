@@ -5,6 +5,9 @@ The encoding and the formula-injection rule are those of the country export
 cells, CRLF line ends, and a cell that a spreadsheet could run as a formula gets one
 ``'`` in front. Values are stable text: dates as ISO ``YYYY-MM-DD``, choices by their
 code, countries by alpha-2 code, the case officer by email.
+
+The file names persons: each part is logged as an export of its persons (one audit
+event per person) and committed before it is sent.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sqlalchemy.orm import joinedload
 
 from countries.csv_format import BOM, escape_cell
 from lp.extensions import db
+from lp.privacy.views_log import EXPORTED, record_persons_shown
 from lp.requests.models import LpRequest, Person
 from lp.requests.search import RequestFilter, filtered, ordered
 
@@ -70,7 +74,8 @@ def _chunks(f: RequestFilter, today: date) -> Iterator[list[LpRequest]]:
         ).unique()
         by_id = {row.id: row for row in rows}
         # The session's identity map holds objects weakly: once written, a chunk can go.
-        yield [by_id[i] for i in chunk]
+        # (A request deleted since the first query is left out.)
+        yield [by_id[i] for i in chunk if i in by_id]
 
 
 def generate(f: RequestFilter, today: date, delimiter: str) -> Iterator[bytes]:
@@ -90,4 +95,7 @@ def generate(f: RequestFilter, today: date, delimiter: str) -> Iterator[bytes]:
     for chunk in _chunks(f, today):
         for request in chunk:
             writer.writerow([escape_cell(value(request) or "") for _name, value in COLUMNS])
+        # Nothing leaves without a trace: the persons of this part are logged before it is sent.
+        if record_persons_shown((request.person_id for request in chunk), action=EXPORTED):
+            db.session.commit()
         yield flush()

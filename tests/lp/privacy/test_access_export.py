@@ -51,7 +51,8 @@ def test_admin_downloads_everything_held_on_a_person(app, client, login_as, make
     assert [(e["action"], e["actor"]["name"]) for e in export["access_log"]] == [("person.viewed", "Kim de Vries")]
     with app.app_context():
         exported = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "person.exported")).one()
-        assert (exported.subject_id, exported.actor_id, exported.details) == (ids["person"], admin, {"via": "web"})
+        assert (exported.subject_id, exported.actor_id, exported.details) == (
+            ids["person"], admin, {"via": "web", "path": f"/privacy/persons/{ids['person']}/export.json"})
 
 
 def test_unknown_person_is_404(client, login_as):

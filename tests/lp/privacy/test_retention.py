@@ -99,7 +99,7 @@ def test_apply_replaces_personal_data_and_keeps_the_statistics(app, make_case):
     with app.app_context():
         plan = apply_retention()
         assert plan.counts() == {"persons": 1, "requests": 1, "documents": 1, "events": 6, "reminders": 1,
-                                 "outbox_mails": 0}
+                                 "audit_events": 0, "outbox_mails": 0}
 
     with app.app_context():
         person = db.session.get(Person, ids["person"])
@@ -170,20 +170,22 @@ def test_a_person_with_an_open_request_is_not_touched(app, runner, make_case):
         assert db.session.get(Person, ids["person"]).name == NAME
 
 
-def test_old_sent_mails_are_deleted_unsent_ones_kept(app):
+def test_mails_older_than_the_period_are_deleted_sent_or_not(app):
     from datetime import UTC, datetime
 
     from lp.mail.models import OutboxMail
     from lp.privacy.retention import apply_retention
 
-    old = datetime(years_ago(6).year, 1, 1, tzinfo=UTC)
+    old, now = datetime(years_ago(6).year, 1, 1, tzinfo=UTC), datetime.now(UTC)
     with app.app_context():
-        for key, sent_at in (("old-sent", old), ("new-sent", datetime.now(UTC)), ("unsent", None)):
+        for key, created_at, sent_at in (("old-sent", old, old), ("old-unsent", old, None),
+                                         ("new-sent", now, now), ("new-unsent", now, None)):
             db.session.add(OutboxMail(dedupe_key=key, to_address="a@example.org", subject="s", body_text="b",
-                                      body_html="b", created_at=old, next_attempt_at=old, sent_at=sent_at))
+                                      body_html="b", created_at=created_at, next_attempt_at=created_at,
+                                      sent_at=sent_at))
         db.session.commit()
-        assert apply_retention().outbox_mails == 1
-        assert sorted(db.session.scalars(select(OutboxMail.dedupe_key))) == ["new-sent", "unsent"]
+        assert apply_retention().outbox_mails == 2
+        assert sorted(db.session.scalars(select(OutboxMail.dedupe_key))) == ["new-sent", "new-unsent"]
 
 
 def test_the_period_comes_from_the_environment(tmp_path):

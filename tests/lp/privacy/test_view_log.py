@@ -36,7 +36,7 @@ def test_a_view_is_logged_with_who_and_no_personal_data(app, make_user, make_per
         event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "person.viewed")).one()
         assert (event.action, event.subject_type, event.subject_id, event.actor_id) == (
             "person.viewed", "person", person_id, kim)
-        assert event.details == {"via": "web"}
+        assert event.details == {"via": "web", "path": "/persons/1"}
 
 
 def test_the_caller_may_commit_the_view_itself(app, make_person):
@@ -55,18 +55,23 @@ def test_admin_sees_who_viewed_which_person_newest_first(app, client, login_as, 
     sam = make_user("sam@example.org", display_name="Sam Bakker")
     view(kim, first)
     view(sam, second)
-    login_as("admin")
+    login_as("admin", display_name="Anna Admin")
 
     page = client.get("/privacy/views").get_data(as_text=True)
 
     assert "Raadplegingen van personen" in page
     assert page.index("Sam Bakker") < page.index("Kim de Vries")
-    assert "1111111111" in page and "2222222222" in page
+    # The list names persons by id: their V-numbers there would be views of each.
+    assert "1111111111" not in page and "2222222222" not in page
+    assert f'href="/privacy/views?person={first}"' in page
 
     only_first = client.get(f"/privacy/views?person={first}").get_data(as_text=True)
     assert "Kim de Vries" in only_first and "Sam Bakker" not in only_first
-    assert f"Persoon {first}, V-nummer 1111111111." in only_first
+    assert f"Persoon {first}, V-nummer 1111111111." in only_first  # and this view is logged:
     assert f"/privacy/persons/{first}/export.json" in only_first
+    again = client.get(f"/privacy/views?person={first}").get_data(as_text=True)
+    assert again.index("Anna Admin") < again.index("Kim de Vries")
+    assert '<span class="text-muted small">/privacy/views</span>' in again  # the page that showed it
 
 
 def test_the_view_log_is_paged(app, client, login_as, make_user, make_person, view):

@@ -1,0 +1,188 @@
+"""Anonymisation reaches every copy of a person's data, wherever in the database it was copied.
+
+A marker is planted, through the app's own services, in every free-text and
+identifier field a case can hold (person, identity document, request, every text
+field of the lifecycle, contacts, pauses, detail changes, notes verbales, reminder
+notes and the audit trail's copy of them, the weekly digest in the outbox). After
+retention every column of every table, found by inspecting the database, is
+searched for it: none is left. A column added to a table that holds case data must
+be listed here as planted or as not personal, so a new field cannot slip past.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import JSON, Date, MetaData, String, Table, Text, cast, func, inspect, select
+
+from lp.extensions import db
+from tests.lp.privacy.conftest import on, years_ago
+
+MARK = "Qz7Merk"
+V_NUMBER, BIRTH = "9876543210", "1931-07-19"
+LATE_MARK, LATE_V_NUMBER = "Qz8Laat", "9876543211"
+KEPT_MARK = "Qz9Blijft"
+#: The text, JSON and date columns of case data, each planted with a marker or not personal (and why).
+PLANTED = {
+    "persons": {"name", "v_number", "date_of_birth", "in_detention_since"},
+    "identity_documents": {"number"},
+    "lp_requests": {"embassy_reference", "documents_enclosed", "lp_number"},
+    "request_events": {"note", "data"},
+    "reminders": {"note"},
+    "audit_events": {"details"},
+    "outbox_mails": {"body_text", "body_html"},
+}
+NOT_PERSONAL = {
+    "persons": {"willingness"},  # a code
+    "identity_documents": {"kind"},  # a code
+    # our reference, codes, and the dates the insights count
+    "lp_requests": {"reference", "status", "channel", "refusal_reason", "closure_reason", "submitted_on",
+                    "decided_on", "issued_on", "valid_until", "departed_on", "paused_since", "reply_due_on"},
+    "request_events": {"kind", "from_status", "to_status", "occurred_on"},
+    "reminders": {"subject", "kind", "due_since", "snoozed_until"},  # "request:<id>", a code, dates
+    "audit_events": {"action", "subject_type"},
+    # ids, a staff address, the week, a random Message-ID
+    "outbox_mails": {"dedupe_key", "to_address", "subject", "last_error", "message_id"},
+}
+#: What the insights count, per request: unchanged by retention.
+STATISTICS = ("status", "submitted_on", "decided_on", "issued_on", "valid_until", "departed_on", "response_days",
+              "allowed_days", "refusal_reason", "closure_reason", "country_id", "mission_id", "channel",
+              "paused_days", "reference", "created_at", "is_open")
+
+
+def _text_columns(table) -> set[str]:
+    return {column.name for column in table.columns if isinstance(column.type, (String, Text, JSON, Date))}
+
+
+def test_every_column_of_case_data_is_planted_or_not_personal(app):
+    for name in PLANTED:
+        assert _text_columns(db.metadata.tables[name]) == PLANTED[name] | NOT_PERSONAL[name], name
+
+
+def _find(marker: str) -> list[str]:
+    """Return every table.column of the whole database whose text holds ``marker``."""
+    found = []
+    with db.engine.connect() as connection:
+        for table_name in inspect(connection).get_table_names():
+            table = Table(table_name, MetaData(), autoload_with=connection)
+            for column in table.columns:
+                query = select(func.count()).select_from(table).where(cast(column, Text).like(f"%{marker}%"))
+                if connection.scalar(query):
+                    found.append(f"{table_name}.{column.name}")
+    return found
+
+
+def _plant_case(app, admin: int, start: date, mark: str, v_number: str, make_person,
+                birth: str | None = None, detention: str | None = None) -> int:
+    """Register a person and a request submitted on ``start``, with ``mark`` in every text; return the request id."""
+    from countries.services import get_country
+    from lp.requests import services
+    from lp.requests.models import Person
+
+    with on(start):
+        person_id = make_person(
+            name=f"{mark} naam", v_number=v_number, nationality="GN", date_of_birth=birth,
+            in_detention_since=detention,
+            documents=[{"kind": "passport", "number": f"{mark}-doc", "copy_on_file": True}])
+        with app.test_request_context():
+            country = get_country("GN")
+            request = services.create_request(
+                db.session.get(Person, person_id), country, country.missions[0], user_id=admin,
+                details={"embassy_reference": f"{mark}-ref0"},
+                submit={"submitted_on": start.isoformat(), "channel": "email", "embassy_reference": f"{mark}-ref",
+                        "documents_enclosed": f"Kopie paspoort {mark}"})
+            services.record_contact(request, {"contact_kind": "call", "occurred_on": start.isoformat(),
+                                              "note": f"{mark}-contact"}, user_id=admin)
+            services.pause_clock(request, {"occurred_on": start.isoformat(), "reason": f"{mark}-pause"},
+                                 user_id=admin)
+            services.resume_clock(request, {"occurred_on": start.isoformat(), "reason": f"{mark}-resume"},
+                                  user_id=admin)
+            services.update_details(request, {"embassy_reference": f"{mark}-ref2",
+                                              "documents_enclosed": f"{mark}-docs2"},
+                                    user_id=admin, expected_version=request.version)
+            return request.id
+
+
+def _remind(app, admin: int, request_id: int, day: date, mark: str) -> None:
+    """Sweep on ``day`` and snooze, then acknowledge, the request's reminder with notes."""
+    from lp.reminders import services as reminders
+    from lp.reminders.models import Reminder
+    from lp.reminders.sweep import sweep
+
+    with on(day), app.test_request_context():
+        sweep(day)
+        reminder = db.session.scalars(select(Reminder).where(Reminder.request_id == request_id)).first()
+        assert reminder is not None
+        reminders.snooze(reminder, {"until": (day + timedelta(days=3)).isoformat(), "note": f"{mark}-snooze"},
+                         user_id=admin)
+    with on(day + timedelta(days=4)), app.test_request_context():
+        reminders.acknowledge(db.session.get(Reminder, reminder.id), {"note": f"{mark}-ack"}, user_id=admin)
+
+
+def _statistics(app, request_ids) -> list[tuple]:
+    from lp.requests.models import LpRequest
+
+    with app.app_context():
+        return [tuple(getattr(db.session.get(LpRequest, i), name) for name in STATISTICS) for i in request_ids]
+
+
+def test_no_copy_of_the_data_survives_retention(app, make_country, make_person, make_user):
+    from lp.digest import send_digests
+    from lp.privacy.retention import apply_retention
+    from lp.privacy.views_log import record_person_view
+    from lp.requests import services
+    from lp.requests.models import LpRequest
+
+    admin = make_user("kim@example.org", role="admin")
+    make_country("GN", missions=[{"name": "Ambassade van Guinee", "city": "Brussel"}], portfolio_holder_id=admin)
+    start = years_ago(8)
+    detention = (start - timedelta(days=17)).isoformat()
+    # An old case, closed seven years ago: every field planted, reminders, a digest, an LP.
+    old = _plant_case(app, admin, start, MARK, V_NUMBER, make_person, birth=BIRTH, detention=detention)
+    _remind(app, admin, old, start + timedelta(days=40), MARK)
+    later = start + timedelta(days=50)
+    with on(later), app.test_request_context():
+        request = db.session.get(LpRequest, old)
+        assert send_digests(later).queued == 1
+        services.record_note_verbale([request], {"occurred_on": later.isoformat(), "note": f"{MARK}-nv"},
+                                     user_id=admin)
+        services.apply_transition(request, "schedule_presentation", {
+            "presentation_at": f"{(later + timedelta(days=5)).isoformat()}T10:00", "place": f"{MARK}-place",
+            "interpreter": f"{MARK}-tolk"}, user_id=admin, note=f"{MARK}-schedule")
+    with on(later + timedelta(days=6)), app.test_request_context():
+        request = db.session.get(LpRequest, old)
+        services.apply_transition(request, "record_presentation", {
+            "occurred_on": (later + timedelta(days=5)).isoformat(), "took_place": "yes"}, user_id=admin)
+        services.apply_transition(request, "issue", {
+            "lp_number": f"{MARK}-lp", "issued_on": (later + timedelta(days=6)).isoformat(),
+            "valid_until": (later + timedelta(days=40)).isoformat()}, user_id=admin, note=f"{MARK}-issue")
+        services.apply_transition(request, "record_departure", {
+            "departed_on": (later + timedelta(days=6)).isoformat()}, user_id=admin, note=f"{MARK}-left")
+        record_person_view(request.person_id)
+    # A case closed today with a date long past: this week's digest quoted it.
+    late = _plant_case(app, admin, years_ago(7), LATE_MARK, LATE_V_NUMBER, make_person)
+    with app.test_request_context():
+        assert send_digests(date.today()).queued == 1
+        services.apply_transition(db.session.get(LpRequest, late), "refuse", {
+            "refusal_reason": "not_recognised", "decided_on": years_ago(6).isoformat()},
+            user_id=admin, note=f"{LATE_MARK}-refused")
+    # A recent case: not due, so its data stays (and shows that the search finds it).
+    kept = _plant_case(app, admin, years_ago(1), KEPT_MARK, "9876543212", make_person)
+
+    with app.app_context():
+        for marker in (MARK, V_NUMBER, BIRTH, detention, LATE_MARK, LATE_V_NUMBER):
+            assert _find(marker), f"{marker} was not planted"
+        found = set(_find(MARK) + _find(LATE_MARK))
+        assert {f"{table}.{column}" for table, columns in PLANTED.items() for column in columns
+                if column not in ("v_number", "date_of_birth", "in_detention_since")} <= found
+    statistics = _statistics(app, [old, late])
+
+    with app.app_context():
+        assert apply_retention().counts()["persons"] == 2
+
+    with app.app_context():
+        survivors = {marker: _find(marker) for marker in (MARK, V_NUMBER, BIRTH, detention, LATE_MARK, LATE_V_NUMBER)}
+        assert survivors == dict.fromkeys(survivors, []), "survived retention"
+        assert _find(KEPT_MARK)  # the case that is not due keeps its data
+    assert _statistics(app, [old, late]) == statistics
+    assert _statistics(app, [kept])[0][0] == "submitted"
