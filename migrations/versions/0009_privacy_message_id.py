@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009_privacy'
-down_revision = '0008'
+down_revision = '0009_reminders'
 branch_labels = None
 depends_on = None
 
