@@ -152,19 +152,39 @@ def export_csv():
     })
 
 
+def _selected_in_list(f: search.RequestFilter) -> list[LpRequest]:
+    """Return the posted selection, refused unless every request is in the list filtered by ``f``.
+
+    The selection comes from the page the person saw; a request the filters leave out
+    (not overdue, another mission) is never written to behind their back.
+    """
+    ids = {number for value in request.form.getlist("ids")
+           if (number := whole_number(value)) is not None}
+    if len(ids) > max(search.PAGE_SIZES):
+        raise ValidationFailed.single("requests", _l("Select at most %(n)d requests.", n=max(search.PAGE_SIZES)))
+    if not ids:
+        return []
+    chosen = list(db.session.scalars(
+        select(LpRequest).where(LpRequest.id.in_(ids), LpRequest.id.in_(search.filtered(f, today())))
+        .order_by(LpRequest.id)))
+    if len(chosen) != len(ids):
+        raise ValidationFailed.single("requests", _l(
+            "%(n)d of the selected requests are not in the filtered list; nothing was recorded.",
+            n=len(ids) - len(chosen)))
+    return chosen
+
+
 @bp.post("/bulk/note-verbale")
 @requires(Role.STAFF)
 def bulk_note_verbale():
     """Record one note verbale on each selected request of the list's mission, all or none."""
     try:
-        f = search.parse_filters(request.args)
+        f = search.parse_filters(search_terms.with_term(request.args))
     except ValidationFailed:
         abort(400)
     form = BulkNoteForm(request.form)
-    ids = [number for value in request.form.getlist("ids")
-           if (number := whole_number(value)) is not None][:max(search.PAGE_SIZES)]
-    chosen = list(db.session.scalars(select(LpRequest).where(LpRequest.id.in_(ids)))) if ids else []
     try:
+        chosen = _selected_in_list(f)
         events = services.record_note_verbale(chosen, raw_values(form, ("occurred_on", "note")),
                                               user_id=_user_id(), mission_id=f.mission)
     except services.IllegalTransition as error:
