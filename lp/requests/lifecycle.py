@@ -85,6 +85,18 @@ EVENT_FIELDS = {
     )
 }
 
+#: What actions change on a request besides the values they take (the deadline clock, the
+#: next presentation): together with those, each change shows on the timeline as old → new.
+DERIVED_FIELDS = {
+    spec.name: spec
+    for spec in (
+        FieldSpec("reply_due_on", _l("Reply due"), "date"),
+        FieldSpec("paused_since", _l("Clock paused since"), "date"),
+        FieldSpec("paused_days", _l("Days paused"), "int"),
+        FieldSpec("next_presentation_at", _l("Next presentation"), "datetime"),
+    )
+}
+
 
 @dataclass(frozen=True)
 class Transition:

@@ -18,7 +18,8 @@ from countries.services import today
 from lp import deadlines
 from lp.extensions import db
 from lp.requests.lifecycle import (
-    CLOSED, CONTACT_STATES, EVENT_FIELDS, PAUSE_STATES, STATUS_LABELS, TRANSITIONS, Transition, available,
+    CLOSED, CONTACT_STATES, DERIVED_FIELDS, EVENT_FIELDS, PAUSE_STATES, STATUS_LABELS, TRANSITIONS, Transition,
+    available,
 )
 from lp.reminders.sweep import close_for_request
 from lp.requests.models import LpRequest, Person, RequestEvent
@@ -32,6 +33,8 @@ OUTCOME_COLUMNS = frozenset({
     "submitted_on", "channel", "embassy_reference", "documents_enclosed", "lp_number", "issued_on",
     "valid_until", "refusal_reason", "closure_reason", "departed_on", "decided_on",
 })
+#: The columns whose every change an event records as old → new (see ``_changes``).
+TRACKED = {**{name: spec for name, spec in EVENT_FIELDS.items() if name in OUTCOME_COLUMNS}, **DERIVED_FIELDS}
 #: Editable fields of a request that are not part of the workflow.
 DETAIL_FIELDS = ("mission", "embassy_reference", "documents_enclosed", "identity_requested")
 #: Dates that are naturally in the future (an LP issued today is valid for weeks).
@@ -103,6 +106,19 @@ def _record(request: LpRequest, kind: str, *, user_id: int | None, occurred_on: 
     return event
 
 
+def _snapshot(request: LpRequest) -> dict[str, str]:
+    """Return the tracked columns of a request as text (before an action changes them)."""
+    return {name: spec.to_text(getattr(request, name)) for name, spec in TRACKED.items()}
+
+
+def _note_changes(event: RequestEvent, before: dict[str, str]) -> None:
+    """Add to ``event`` every tracked column that differs from ``before``, as [old, new] texts."""
+    after = _snapshot(event.request)
+    changes = {name: [before[name], after[name]] for name in TRACKED if before[name] != after[name]}
+    if changes:
+        event.data = {**event.data, "changes": changes}
+
+
 def _commit() -> None:
     try:
         db.session.commit()
@@ -163,15 +179,19 @@ def _transition(request: LpRequest, action: str, raw: dict[str, Any], *, user_id
         raise IllegalTransition(_l(
             "This is not possible for a request with status “%(status)s”: %(action)s.",
             status=STATUS_LABELS[request.status], action=transition.label))
-    values = parse_event_data(transition.fields, raw)
+    # A value the caller did not send is left as it is (an API client naming only the
+    # required values); the forms send every value, shown filled in, so clearing one is a choice.
+    values = {name: value for name, value in parse_event_data(transition.fields, raw).items()
+              if name in raw or EVENT_FIELDS[name].required}
     _check_dates(request, values)
     if action == "record_expiry" and (request.valid_until is None or request.valid_until >= today()):
         raise ValidationFailed.single("_", _l("The LP is still valid; it can only expire after its last day."))
-    from_status = request.status
+    from_status, before = request.status, _snapshot(request)
     target = _apply(request, transition, values)
     event = _record(request, "status", user_id=user_id, occurred_on=_event_date(values), note=note,
                     data=values, from_status=from_status, to_status=target)
     refresh_deadlines([request])
+    _note_changes(event, before)
     return event
 
 
@@ -280,10 +300,12 @@ def pause_clock(request: LpRequest, raw: dict[str, Any], *, user_id: int | None,
         raise IllegalTransition(_l("The clock can be paused only while waiting for an answer, and not twice."))
     values = parse_event_data(CLOCK_FIELDS, raw)
     _check_dates(request, values)
+    before = _snapshot(request)
     request.paused_since = values["occurred_on"]
     event = _record(request, "pause", user_id=user_id, occurred_on=values["occurred_on"],
                     note=values["reason"], data={"reason": values["reason"]})
     refresh_deadlines([request])
+    _note_changes(event, before)
     _commit()
     return event
 
@@ -298,11 +320,13 @@ def resume_clock(request: LpRequest, raw: dict[str, Any], *, user_id: int | None
     _check_dates(request, values)
     if values["occurred_on"] < request.paused_since:
         raise ValidationFailed.single("occurred_on", _l("The clock cannot resume before it was paused."))
+    before = _snapshot(request)
     request.paused_days += (values["occurred_on"] - request.paused_since).days
     request.paused_since = None
     event = _record(request, "resume", user_id=user_id, occurred_on=values["occurred_on"],
                     note=values["reason"], data={"reason": values["reason"]})
     refresh_deadlines([request])
+    _note_changes(event, before)
     _commit()
     return event
 

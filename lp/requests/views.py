@@ -293,7 +293,7 @@ def _actions(lp_request: LpRequest, posted: Form | None, posted_name: str | None
     """Return the actions the request's state allows, each with a fresh form (or the posted one)."""
     actions = []
     for name in services.available_actions(lp_request):
-        form = posted if name == posted_name and posted is not None else action_form(name, lp_request.version)
+        form = posted if name == posted_name and posted is not None else action_form(name, lp_request)
         label = TRANSITIONS[name].label if name in TRANSITIONS else EVENT_ACTIONS[name][1]
         actions.append(Action(name, label, form, name in NEEDS_CONFIRMATION))
     return actions
@@ -340,7 +340,7 @@ def act(request_id: int, action: str):
     lp_request = _request_or_404(request_id)
     if action not in ACTION_FIELDS:
         abort(404)
-    form = action_form(action, lp_request.version, request.form)
+    form = action_form(action, lp_request, request.form)
     version = whole_number(form.version.data)
     if version is None:
         abort(400)
