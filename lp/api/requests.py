@@ -54,7 +54,7 @@ from lp.requests.services import (
     resume_clock,
     update_details,
 )
-from lp.validation import Conflict, ValidationFailed
+from lp.validation import Conflict, ValidationFailed, identifier
 from lp.privacy.views_log import record_person_view
 
 bp = Blueprint("requests", __name__)
@@ -225,7 +225,7 @@ def read_new_request(body: dict[str, Any]) -> tuple[Person, Country, Mission | N
     if person is None:
         errors["person_id"] = [_l("There is no person with this number.")]
     code = body.get("country")
-    country = find_country(code) if isinstance(code, str) and code.strip() else None
+    country = find_country(identifier(code)) if isinstance(code, str) and code.strip() else None
     if country is None:
         errors["country"] = [_l("Unknown country code.")]
     details = read_details(body, country, errors)

@@ -29,7 +29,7 @@ from lp.requests.forms import (ACTION_FIELDS, NEEDS_CONFIRMATION, BulkNoteForm, 
                                save_versioned)
 from lp.requests.lifecycle import TRANSITIONS
 from lp.requests.models import LpRequest, Person
-from lp.validation import Conflict, ValidationFailed, whole_number
+from lp.validation import Conflict, ValidationFailed, identifier, whole_number
 from lp import search_terms
 from lp.privacy.views_log import record_person_view
 
@@ -246,7 +246,7 @@ def new():
     chosen = request.args.get("country")
     if chosen is None and person.nationality is not None:
         chosen = person.nationality.alpha2
-    country = find_country(chosen) if chosen else None
+    country = find_country(identifier(chosen)) if chosen else None
     step = CountryStepForm(data={"person": str(person.id), "country": country.alpha2 if country else ""})
     if country is None:
         if chosen:
