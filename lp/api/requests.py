@@ -337,14 +337,16 @@ REQUEST_CONFLICT = Schema("LpRequestConflict", object_schema({
 }))
 EVENT = Schema("RequestEvent", object_schema({
     "id": {"type": "integer"},
-    "kind": {"type": "string", "description": "created, status, contact, pause, resume or details."},
+    "kind": {"type": "string", "description": ("created, status, contact, pause, resume, details, or due_date "
+                                                "(the country profile changed the reply-due date).")},
     "from_status": {"type": ["string", "null"], "enum": [*STATUSES, None]},
     "to_status": {"type": ["string", "null"], "enum": [*STATUSES, None]},
     "occurred_on": {"type": "string", "format": "date"},
     "at": {"type": "string", "format": "date-time", "description": "When it was recorded."},
     "user": {"type": ["string", "null"], "description": "Display name of who recorded it."},
     "note": {"type": "string"},
-    "data": {"type": "object", "description": "The action's values as text (dates ISO, yes/no)."},
+    "data": {"type": "object", "description": ("The action's values as text (dates ISO, yes/no); under "
+                                                "`changes`, each value of the request it changed as [old, new].")},
 }))
 EVENT_LIST = Schema("RequestEventList", object_schema({
     "items": {"type": "array", "items": EVENT}, "count": {"type": "integer", "minimum": 0}}))

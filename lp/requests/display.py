@@ -38,6 +38,7 @@ EVENT_TITLES = {
     "pause": _l("Deadline clock paused"),
     "resume": _l("Deadline clock resumed"),
     "details": _l("Details changed"),
+    "due_date": _l("Reply due date moved: the country profile changed"),
 }
 
 

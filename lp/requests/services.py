@@ -10,6 +10,8 @@ from datetime import date, datetime
 from typing import Any, Iterable
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from countries.fields import parse_fields
@@ -18,7 +20,7 @@ from countries.services import today
 from lp import deadlines
 from lp.extensions import db
 from lp.requests.lifecycle import (
-    CLOSED, CONTACT_STATES, DERIVED_FIELDS, EVENT_FIELDS, PAUSE_STATES, STATUS_LABELS, TRANSITIONS, Transition,
+    AWAITING_ANSWER, CLOSED, CONTACT_STATES, DERIVED_FIELDS, EVENT_FIELDS, PAUSE_STATES, STATUS_LABELS, TRANSITIONS, Transition,
     available,
 )
 from lp.reminders.sweep import close_for_request
@@ -356,6 +358,27 @@ def update_details(request: LpRequest, values: dict[str, Any], *, user_id: int |
         _record(request, "details", user_id=user_id, data={"changes": changes})
     _commit()
     return request
+
+
+def move_due_dates(country: Country, *, user_id: int | None) -> list[RequestEvent]:
+    """Recompute the reply-due date of the country's requests awaiting an answer, after its profile changed.
+
+    Each date that moves is recorded on its request's timeline as old → new. Nothing is
+    committed here: the profile change that caused it commits both, or neither.
+    """
+    awaiting = db.session.scalars(
+        select(LpRequest).where(LpRequest.country_id == country.id, LpRequest.is_open.is_(True),
+                                LpRequest.status.in_(AWAITING_ANSWER))
+        .options(joinedload(LpRequest.person)).order_by(LpRequest.id))
+    events = []
+    for request in awaiting:
+        before = _snapshot(request)
+        refresh_deadlines([request])
+        if _snapshot(request) != before:
+            event = _record(request, "due_date", user_id=user_id)
+            _note_changes(event, before)
+            events.append(event)
+    return events
 
 
 def refresh_deadlines(requests: Iterable[LpRequest]) -> None:

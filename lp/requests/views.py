@@ -22,7 +22,7 @@ from lp.auth.roles import Role
 from lp.errors import render_error
 from lp.extensions import db
 from lp.forms import apply_errors
-from lp.requests import display, export, search, services
+from lp.requests import display, export, search, services, signals
 from lp.requests.checklist import checklist
 from lp.requests.forms import (ACTION_FIELDS, NEEDS_CONFIRMATION, BulkNoteForm, CountryStepForm, DetailsForm,
                                NewRequestForm, action_form, filter_form, mission_choices, raw_values,
@@ -34,6 +34,8 @@ from lp import search_terms
 from lp.privacy.views_log import record_person_view
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
+# Registered with the app, not at import: a country's profile changes move the due dates.
+bp.record_once(lambda _state: signals.connect())
 
 #: The list's sortable columns, by their key in search.SORTS.
 SORT_COLUMNS = {
