@@ -39,6 +39,7 @@ from lp.auth.roles import Role
 from lp.extensions import db
 from lp.requests.checklist import checklist
 from lp.requests.lifecycle import EVENT_FIELDS, STATUS_LABELS, STATUSES, TRANSITIONS
+from lp.requests.plausible import CONFIRM_FIELD, CONFIRMS_UNUSUAL
 from lp.requests.models import LpRequest, Person, RequestEvent
 from lp.requests.search import SORTS, RequestFilter, page, parse_filters
 from lp.requests.services import (
@@ -76,7 +77,7 @@ WORKFLOW_FIELDS = (frozenset(EVENT_FIELDS) | OUTCOME_COLUMNS | {
     "status", "is_open", "paused_since", "paused_days", "reply_due_on", "next_presentation_at",
 }) - frozenset(EDITABLE)
 NEW_REQUEST_FIELDS = ("person_id", "country", *EDITABLE)
-EVENT_BODY_FIELDS = ("action", "data", "note", "version")
+EVENT_BODY_FIELDS = ("action", "data", "note", "version", CONFIRM_FIELD)
 
 # -- Output -------------------------------------------------------------------------
 
@@ -249,9 +250,13 @@ def _data_names(action: str) -> tuple[str, ...]:
     return TRANSITIONS[action].fields if action in TRANSITIONS else OTHER_ACTIONS[action][1]
 
 
-def read_event(body: dict[str, Any]) -> tuple[str, dict[str, Any], str, int | None]:
-    """Return the action, its data, the note and the expected version (or None); raise ValidationFailed."""
+def read_event(body: dict[str, Any]) -> tuple[str, dict[str, Any], str, int | None, bool]:
+    """Return the action, its data, the note, the expected version (or None) and whether an unusual
+    value is confirmed; raise ValidationFailed."""
     errors: dict[str, list[Any]] = {}
+    confirmed = body.get(CONFIRM_FIELD, False)
+    if not isinstance(confirmed, bool):
+        errors[CONFIRM_FIELD] = [_l("Send true or false.")]
     _refuse_unknown(body, EVENT_BODY_FIELDS, errors, workflow=frozenset())
     version = read_version(body, errors, required=False)
     action = body.get("action")
@@ -274,7 +279,7 @@ def read_event(body: dict[str, Any]) -> tuple[str, dict[str, Any], str, int | No
         raise ValidationFailed(errors)
     if action == "contact" and note and not data.get("note"):
         data = {**data, "note": note}  # the note of a contact is part of its data
-    return action, data, note or "", version
+    return action, data, note or "", version, confirmed
 
 
 # -- OpenAPI description ------------------------------------------------------------
@@ -364,6 +369,10 @@ def _action_body(action: str, summary: Any) -> dict[str, Any]:
         "note": {"type": "string", "maxLength": EVENT_FIELDS["note"].max_length,
                  "description": "A note for the timeline (a contact's note may also go in data)."},
         "version": {"type": "integer", "description": "The version you read; optional."},
+        **({CONFIRM_FIELD: {"type": "boolean", "default": False, "description": (
+            "Save an unusual value as it is, e.g. an LP valid more than twice as long as the country "
+            "usually issues. Without it such a value is refused (422) with the warning under this name.")}}
+           if action in CONFIRMS_UNUSUAL else {}),
     }, required=["action", "data"] if data["required"] else ["action"])
 
 
@@ -508,11 +517,11 @@ def list_events(request_id: int):
 def record_event(request_id: int):
     """Apply one action to a request and record it on its timeline."""
     lp = load_request(request_id)
-    action, data, note, version = read_event(json_object())
+    action, data, note, version, confirmed = read_event(json_object())
     try:
         if action in TRANSITIONS:
             event = apply_transition(lp, action, data, user_id=current_user.id, note=note,
-                                     expected_version=version)
+                                     expected_version=version, unusual_confirmed=confirmed)
         else:
             record = OTHER_ACTIONS[action][0]
             event = record(lp, data, user_id=current_user.id, expected_version=version)

@@ -29,6 +29,7 @@ from lp.auth.models import User
 from lp.auth.roles import Role
 from lp.extensions import db
 from lp.forms import apply_errors
+from lp.requests import plausible
 from lp.requests.display import DETAIL_LABELS
 from lp.requests.lifecycle import EVENT_FIELDS, STATUS_LABELS, TRANSITIONS
 from lp.requests.models import LpRequest, RequestEvent
@@ -213,6 +214,9 @@ def action_form_class(action: str) -> type[Form]:
     fields.update({name: spec_field(EVENT_FIELDS[name]) for name in ACTION_FIELDS[action]})
     if action in NEEDS_CONFIRMATION:
         fields["confirm"] = BooleanField(_l("I confirm: this closes the request."))
+    if action in plausible.CONFIRMS_UNUSUAL:
+        # Shown with the warning only (templates/requests/show.html).
+        fields[plausible.CONFIRM_FIELD] = BooleanField(_l("I have checked it: save it as it is."))
     return type(f"{action.title().replace('_', '')}Form", (Form,), fields)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from countries.fields import FieldError, FieldSpec, parse_fields
 from countries.services import find_country, staff_user_id, today
 from lp.extensions import db
+from lp.requests import plausible
 from lp.requests.models import IdentityDocument, Person
 from lp.requests.services import refresh_deadlines
 from lp.validation import Conflict, identifier
@@ -64,6 +65,9 @@ def _check_person_value(name: str, value: Any, person_id: int | None) -> Any:
             raise FieldError(_l("A person with this V-number is already registered."))
     if name in ("date_of_birth", "in_detention_since") and value and value > today():
         raise FieldError(_l("This date lies in the future."))
+    if name in ("date_of_birth", "in_detention_since") and value:
+        for message in plausible.date_errors({name: value}, today()).get(name, []):
+            raise FieldError(message)
     if name == "nationality" and value:
         country = find_country(value)
         if country is None:

@@ -24,6 +24,7 @@ from lp.requests.lifecycle import (
     available,
 )
 from lp.reminders.sweep import close_for_request
+from lp.requests import plausible
 from lp.requests.models import LpRequest, Person, RequestEvent
 from lp.types import utcnow
 from lp.validation import Conflict, ValidationFailed
@@ -87,6 +88,8 @@ def _check_dates(request: LpRequest, values: dict[str, Any]) -> None:
         errors.setdefault("departed_on", []).append(_l("Departure lies before the date of issue."))
     if departed and request.valid_until and departed > request.valid_until:
         errors.setdefault("departed_on", []).append(_l("The LP was no longer valid on that day."))
+    for name, messages in plausible.date_errors(values, now).items():
+        errors.setdefault(name, []).extend(messages)
     if errors:
         raise ValidationFailed(errors)
 
@@ -163,15 +166,22 @@ def create_request(person: Person, country: Country, mission: Mission | None, *,
 
 
 def apply_transition(request: LpRequest, action: str, raw: dict[str, Any], *, user_id: int | None,
-                     note: str = "", expected_version: int | None = None) -> RequestEvent:
-    """Apply a lifecycle transition with its data, and record it; or raise and change nothing."""
-    event = _transition(request, action, raw, user_id=user_id, note=note, expected_version=expected_version)
+                     note: str = "", expected_version: int | None = None,
+                     unusual_confirmed: bool = False) -> RequestEvent:
+    """Apply a lifecycle transition with its data, and record it; or raise and change nothing.
+
+    An unusual value (see lp.requests.plausible) is refused with a warning unless
+    ``unusual_confirmed``.
+    """
+    event = _transition(request, action, raw, user_id=user_id, note=note, expected_version=expected_version,
+                        unusual_confirmed=unusual_confirmed)
     _commit()
     return event
 
 
 def _transition(request: LpRequest, action: str, raw: dict[str, Any], *, user_id: int | None,
-                note: str = "", expected_version: int | None = None) -> RequestEvent:
+                note: str = "", expected_version: int | None = None,
+                unusual_confirmed: bool = False) -> RequestEvent:
     """Check and apply a transition in the session, without committing."""
     transition = TRANSITIONS.get(action)
     if transition is None:
@@ -188,6 +198,9 @@ def _transition(request: LpRequest, action: str, raw: dict[str, Any], *, user_id
     _check_dates(request, values)
     if action == "record_expiry" and (request.valid_until is None or request.valid_until >= today()):
         raise ValidationFailed.single("_", _l("The LP is still valid; it can only expire after its last day."))
+    warning = plausible.unusual_validity(request.country, values)
+    if warning is not None and not unusual_confirmed:
+        raise ValidationFailed.single(plausible.CONFIRM_FIELD, warning)
     from_status, before = request.status, _snapshot(request)
     target = _apply(request, transition, values)
     event = _record(request, "status", user_id=user_id, occurred_on=_event_date(values), note=note,

@@ -22,7 +22,7 @@ from lp.auth.roles import Role
 from lp.errors import render_error
 from lp.extensions import db
 from lp.forms import apply_errors
-from lp.requests import display, export, search, services, signals
+from lp.requests import display, export, plausible, search, services, signals
 from lp.requests.checklist import checklist
 from lp.requests.forms import (ACTION_FIELDS, NEEDS_CONFIRMATION, BulkNoteForm, CountryStepForm, DetailsForm,
                                NewRequestForm, action_form, filter_form, mission_choices, raw_values,
@@ -326,13 +326,16 @@ def show(request_id: int):
     return _render_request(lp_request)
 
 
-def _perform(lp_request: LpRequest, action: str, raw: dict[str, str], version: int) -> None:
+def _perform(lp_request: LpRequest, action: str, form: Form, version: int) -> None:
+    raw = raw_values(form, ACTION_FIELDS[action])
     if action in EVENT_ACTIONS:
         record = EVENT_ACTIONS[action][0]
         record(lp_request, raw, user_id=_user_id(), expected_version=version)
         return
     note = services.parse_event_data(("note",), raw)["note"]
-    services.apply_transition(lp_request, action, raw, user_id=_user_id(), note=note, expected_version=version)
+    confirmed = form._fields.get(plausible.CONFIRM_FIELD)
+    services.apply_transition(lp_request, action, raw, user_id=_user_id(), note=note, expected_version=version,
+                              unusual_confirmed=bool(confirmed and confirmed.data))
 
 
 @bp.post("/<int:request_id>/actions/<action>")
@@ -351,7 +354,7 @@ def act(request_id: int, action: str):
         # An illegal action is refused as such (409), confirmed or not.
         if action in NEEDS_CONFIRMATION and allowed and not form.confirm.data:
             raise ValidationFailed.single("confirm", _l("Tick the box to confirm that the request closes."))
-        _perform(lp_request, action, raw_values(form, ACTION_FIELDS[action]), version)
+        _perform(lp_request, action, form, version)
     except Conflict as error:  # IllegalTransition included
         db.session.rollback()
         return _render_request(lp_request, message=error.message, status=409)
