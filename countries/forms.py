@@ -100,8 +100,12 @@ def field_for(field_spec: FieldSpec):
     if field_spec.is_identifier:
         kw["filters"] = [identifier]  # shown again as it is stored: full-width digits folded
     render_kw: dict[str, Any] = {}
-    if field_spec.max_length and field_spec.kind in ("text", "longtext", "email"):
+    if field_spec.max_length and field_spec.kind in ("text", "email"):
         render_kw["maxlength"] = field_spec.max_length
+    if field_spec.max_length and field_spec.kind == "longtext":
+        # No maxlength: the browser would cut a pasted text without a word. A live count
+        # (lp/static/js/char-count.js) shows the limit; the server refuses a longer text.
+        render_kw["data-max-chars"] = field_spec.max_length
     if field_spec.kind == "choice":
         return SelectField(choices=options(field_spec.choices), validate_choice=False, **kw)
     if field_spec.kind == "user":
