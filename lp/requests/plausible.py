@@ -56,6 +56,7 @@ def unusual_validity(country: Country, values: dict[str, Any]) -> Any | None:
     days = (until - issued).days
     if days <= usual * UNUSUAL_VALIDITY_FACTOR:
         return None
+    locale = get_locale()  # None outside a request (the CLI): the country's Dutch name
     return _l("This LP would be valid for %(days)d days; %(country)s usually issues LPs valid for %(usual)d days. "
               "Check the dates, and tick the box to save them as they are.",
-              days=days, country=country.name(get_locale().language), usual=usual)
+              days=days, country=country.name(locale.language if locale else "nl"), usual=usual)
