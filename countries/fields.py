@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from lp.validation import CONTROL_CHARACTERS, ValidationFailed, whole_number
+from lp.validation import CONTROL_CHARACTERS, ValidationFailed, identifier, whole_number, yes_or_no
 
 TRI_STATE = (
     ("yes", _l("yes")),
@@ -61,6 +61,13 @@ class FieldSpec:
     attribute: str | None = None
     help: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: A number or code people compare (V-number, LP number, a reference): read in its
+    #: Unicode NFKC form, so look-alike characters (full-width digits) count as the same.
+    identifier: bool = False
+
+    @property
+    def is_identifier(self) -> bool:
+        return self.identifier or self.kind in ("email", "country")
 
     @property
     def model_attribute(self) -> str:
@@ -95,7 +102,7 @@ class FieldSpec:
         """Turn text into a value of this field, or raise FieldError."""
         # Surrounding whitespace never carries meaning; stripping it everywhere keeps
         # what is stored identical to what an export and re-import produce.
-        text = (text or "").strip()
+        text = identifier(text) if self.is_identifier else (text or "").strip()
         if CONTROL_CHARACTERS.search(text):
             # PostgreSQL refuses NUL in text, SQLite would keep it: refuse it everywhere alike.
             raise FieldError(_l("Remove the control characters (such as NUL) from this text."))
@@ -121,10 +128,10 @@ class FieldSpec:
             except ValueError:
                 raise FieldError(_l("Enter a date as YYYY-MM-DD."))
         if self.kind == "bool":
-            lowered = text.lower()
-            if lowered not in ("yes", "no", "true", "false", "1", "0", "on", "off", "ja", "nee"):
-                raise FieldError(_l("Choose yes or no."))
-            return lowered in ("yes", "true", "1", "on", "ja")
+            try:
+                return yes_or_no(text)
+            except ValidationFailed as failed:
+                raise FieldError(failed.errors["_"][0])
         if self.kind == "datetime":
             try:
                 moment = datetime.fromisoformat(text)
@@ -147,7 +154,8 @@ class FieldSpec:
                 raise FieldError(_l("No staff account with this email address."))
             return user_id
         if self.max_length and len(text) > self.max_length:
-            raise FieldError(_l("Use at most %(n)d characters.", n=self.max_length))
+            raise FieldError(_l("Use at most %(n)d characters (you entered %(entered)d).",
+                                n=self.max_length, entered=len(text)))
         return text
 
     def empty_value(self) -> Any:

@@ -32,7 +32,7 @@ from countries.search import FACT_FILTERS
 from lp.auth.models import User
 from lp.auth.roles import Role
 from lp.extensions import db
-from lp.validation import whole_number
+from lp.validation import identifier, whole_number
 
 ANY = ("", _l("All"))
 NO_HOLDER = _l("None")
@@ -97,9 +97,15 @@ def field_for(field_spec: FieldSpec):
     kw: dict[str, Any] = {"label": field_spec.label, "description": field_spec.help or ""}
     if field_spec.required:
         kw["validators"] = [MarkRequired()]
+    if field_spec.is_identifier:
+        kw["filters"] = [identifier]  # shown again as it is stored: full-width digits folded
     render_kw: dict[str, Any] = {}
-    if field_spec.max_length and field_spec.kind in ("text", "longtext", "email"):
+    if field_spec.max_length and field_spec.kind in ("text", "email"):
         render_kw["maxlength"] = field_spec.max_length
+    if field_spec.max_length and field_spec.kind == "longtext":
+        # No maxlength: the browser would cut a pasted text without a word. A live count
+        # (lp/static/js/char-count.js) shows the limit; the server refuses a longer text.
+        render_kw["data-max-chars"] = field_spec.max_length
     if field_spec.kind == "choice":
         return SelectField(choices=options(field_spec.choices), validate_choice=False, **kw)
     if field_spec.kind == "user":

@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, or_, select
 
 from countries.fields import AGREEMENT_KINDS, TRI_STATE
 from countries.models import Agreement, Country
-from lp.validation import ValidationFailed, search_text, whole_number
+from lp.validation import ValidationFailed, flag, search_text, whole_number
 
 #: Tri-state profile facts that the list can be filtered on.
 FACT_FILTERS = ("presentation_required", "biometric_registers", "refuses_unwilling", "requires_identity")
@@ -69,12 +69,12 @@ def parse_filters(args: Mapping[str, str]) -> CountryFilter:
     if holder and holder != "none" and whole_number(holder) is None:
         errors["portfolio_holder"] = [_l("Unknown portfolio holder.")]
     values["portfolio_holder"] = holder
-    values["not_reviewed"] = args.get("not_reviewed", "") in ("1", "true", "yes", "on")
+    values["not_reviewed"] = flag(args, "not_reviewed", errors)
     sort = args.get("sort") or "name"
     if sort not in SORTS:
         errors["sort"] = [_l("Unknown sort order.")]
     values["sort"] = sort
-    values["desc"] = args.get("desc", "") in ("1", "true")
+    values["desc"] = flag(args, "desc", errors)
     if errors:
         raise ValidationFailed(errors)
     return CountryFilter(**values)

@@ -16,6 +16,7 @@ from countries import signals
 from countries.fields import FIELDS_BY_ENTITY, FieldSpec, parse_fields
 from countries.models import Agreement, Country, Mission, ProfileChange
 from lp.auth.models import User
+from lp.core.signals import profile_changed
 from lp.extensions import db
 from lp.validation import Conflict, InUse
 
@@ -175,6 +176,8 @@ class ProfileEdit:
         db.session.add_all(records)
         db.session.flush()
         self._pending = []
+        # Before the commit: what the receivers change (due dates) is saved with the profile.
+        profile_changed.send(self.country, user_id=self.user_id)
         return records
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+import unicodedata
+from typing import Any, Mapping
 
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
@@ -27,12 +29,54 @@ def whole_number(text: str | None, *, minimum: int = 0) -> int | None:
     return number if minimum <= number <= MAX_INT else None
 
 
+#: Every way a form or an API client says yes or no. WTForms' checkbox sends "y".
+YES_WORDS = frozenset({"1", "y", "yes", "true", "on", "ja"})
+NO_WORDS = frozenset({"0", "n", "no", "false", "off", "nee"})
+
+
+def yes_or_no(raw: str | bool | None, *, name: str = "_", default: bool = False) -> bool:
+    """Return the yes/no a form or an API client sent; raise ValidationFailed for anything else.
+
+    The one parser of booleans in query strings, forms and CSV cells: an empty or missing
+    value is ``default``; a value that is neither yes nor no is refused, never read as no.
+    """
+    if isinstance(raw, bool):
+        return raw
+    text = identifier(raw).lower()
+    if not text:
+        return default
+    if text in YES_WORDS:
+        return True
+    if text in NO_WORDS:
+        return False
+    raise ValidationFailed.single(name, _l("Choose yes or no."))
+
+
+def flag(args: Mapping[str, str], name: str, errors: dict[str, list[Any]], *, default: bool = False) -> bool:
+    """Return the yes/no under ``name`` in query or form arguments, adding a refusal to ``errors``."""
+    try:
+        return yes_or_no(args.get(name), name=name, default=default)
+    except ValidationFailed as failed:
+        errors.update(failed.errors)
+        return default
+
+
+def identifier(raw: str | None) -> str:
+    """Return what a person typed as an identifier, as it is compared: Unicode NFKC, trimmed.
+
+    NFKC folds look-alikes onto their plain form: full-width digits "１２３" become
+    "123", a non-breaking space a space. So one V-number, reference, e-mail address or
+    country code is stored, found and checked for uniqueness in one form only.
+    """
+    return unicodedata.normalize("NFKC", raw or "").strip()
+
+
 def search_text(raw: str | None, limit: int = 100) -> str:
-    """Return what to search for: trimmed, at most ``limit`` characters, without control characters.
+    """Return what to search for: NFKC, trimmed, at most ``limit`` characters, without control characters.
 
     Those can match nothing, and PostgreSQL refuses NUL outright.
     """
-    return CONTROL_CHARACTERS.sub("", raw or "").strip()[:limit]
+    return CONTROL_CHARACTERS.sub("", identifier(raw)).strip()[:limit]
 
 
 class IdConverter(IntegerConverter):

@@ -39,6 +39,7 @@ from lp.auth.roles import Role
 from lp.extensions import db
 from lp.requests.checklist import checklist
 from lp.requests.lifecycle import EVENT_FIELDS, STATUS_LABELS, STATUSES, TRANSITIONS
+from lp.requests.plausible import CONFIRM_FIELD, CONFIRMS_UNUSUAL
 from lp.requests.models import LpRequest, Person, RequestEvent
 from lp.requests.search import SORTS, RequestFilter, page, parse_filters
 from lp.requests.services import (
@@ -54,7 +55,7 @@ from lp.requests.services import (
     resume_clock,
     update_details,
 )
-from lp.validation import Conflict, ValidationFailed
+from lp.validation import Conflict, ValidationFailed, identifier
 from lp.privacy.views_log import record_person_view
 
 bp = Blueprint("requests", __name__)
@@ -76,7 +77,7 @@ WORKFLOW_FIELDS = (frozenset(EVENT_FIELDS) | OUTCOME_COLUMNS | {
     "status", "is_open", "paused_since", "paused_days", "reply_due_on", "next_presentation_at",
 }) - frozenset(EDITABLE)
 NEW_REQUEST_FIELDS = ("person_id", "country", *EDITABLE)
-EVENT_BODY_FIELDS = ("action", "data", "note", "version")
+EVENT_BODY_FIELDS = ("action", "data", "note", "version", CONFIRM_FIELD)
 
 # -- Output -------------------------------------------------------------------------
 
@@ -225,7 +226,7 @@ def read_new_request(body: dict[str, Any]) -> tuple[Person, Country, Mission | N
     if person is None:
         errors["person_id"] = [_l("There is no person with this number.")]
     code = body.get("country")
-    country = find_country(code) if isinstance(code, str) and code.strip() else None
+    country = find_country(identifier(code)) if isinstance(code, str) and code.strip() else None
     if country is None:
         errors["country"] = [_l("Unknown country code.")]
     details = read_details(body, country, errors)
@@ -249,9 +250,13 @@ def _data_names(action: str) -> tuple[str, ...]:
     return TRANSITIONS[action].fields if action in TRANSITIONS else OTHER_ACTIONS[action][1]
 
 
-def read_event(body: dict[str, Any]) -> tuple[str, dict[str, Any], str, int | None]:
-    """Return the action, its data, the note and the expected version (or None); raise ValidationFailed."""
+def read_event(body: dict[str, Any]) -> tuple[str, dict[str, Any], str, int | None, bool]:
+    """Return the action, its data, the note, the expected version (or None) and whether an unusual
+    value is confirmed; raise ValidationFailed."""
     errors: dict[str, list[Any]] = {}
+    confirmed = body.get(CONFIRM_FIELD, False)
+    if not isinstance(confirmed, bool):
+        errors[CONFIRM_FIELD] = [_l("Send true or false.")]
     _refuse_unknown(body, EVENT_BODY_FIELDS, errors, workflow=frozenset())
     version = read_version(body, errors, required=False)
     action = body.get("action")
@@ -274,7 +279,7 @@ def read_event(body: dict[str, Any]) -> tuple[str, dict[str, Any], str, int | No
         raise ValidationFailed(errors)
     if action == "contact" and note and not data.get("note"):
         data = {**data, "note": note}  # the note of a contact is part of its data
-    return action, data, note or "", version
+    return action, data, note or "", version, confirmed
 
 
 # -- OpenAPI description ------------------------------------------------------------
@@ -337,14 +342,16 @@ REQUEST_CONFLICT = Schema("LpRequestConflict", object_schema({
 }))
 EVENT = Schema("RequestEvent", object_schema({
     "id": {"type": "integer"},
-    "kind": {"type": "string", "description": "created, status, contact, pause, resume or details."},
+    "kind": {"type": "string", "description": ("created, status, contact, pause, resume, details, or due_date "
+                                                "(the country profile changed the reply-due date).")},
     "from_status": {"type": ["string", "null"], "enum": [*STATUSES, None]},
     "to_status": {"type": ["string", "null"], "enum": [*STATUSES, None]},
     "occurred_on": {"type": "string", "format": "date"},
     "at": {"type": "string", "format": "date-time", "description": "When it was recorded."},
     "user": {"type": ["string", "null"], "description": "Display name of who recorded it."},
     "note": {"type": "string"},
-    "data": {"type": "object", "description": "The action's values as text (dates ISO, yes/no)."},
+    "data": {"type": "object", "description": ("The action's values as text (dates ISO, yes/no); under "
+                                                "`changes`, each value of the request it changed as [old, new].")},
 }))
 EVENT_LIST = Schema("RequestEventList", object_schema({
     "items": {"type": "array", "items": EVENT}, "count": {"type": "integer", "minimum": 0}}))
@@ -362,6 +369,10 @@ def _action_body(action: str, summary: Any) -> dict[str, Any]:
         "note": {"type": "string", "maxLength": EVENT_FIELDS["note"].max_length,
                  "description": "A note for the timeline (a contact's note may also go in data)."},
         "version": {"type": "integer", "description": "The version you read; optional."},
+        **({CONFIRM_FIELD: {"type": "boolean", "default": False, "description": (
+            "Save an unusual value as it is, e.g. an LP valid more than twice as long as the country "
+            "usually issues. Without it such a value is refused (422) with the warning under this name.")}}
+           if action in CONFIRMS_UNUSUAL else {}),
     }, required=["action", "data"] if data["required"] else ["action"])
 
 
@@ -506,11 +517,11 @@ def list_events(request_id: int):
 def record_event(request_id: int):
     """Apply one action to a request and record it on its timeline."""
     lp = load_request(request_id)
-    action, data, note, version = read_event(json_object())
+    action, data, note, version, confirmed = read_event(json_object())
     try:
         if action in TRANSITIONS:
             event = apply_transition(lp, action, data, user_id=current_user.id, note=note,
-                                     expected_version=version)
+                                     expected_version=version, unusual_confirmed=confirmed)
         else:
             record = OTHER_ACTIONS[action][0]
             event = record(lp, data, user_id=current_user.id, expected_version=version)

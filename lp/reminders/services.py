@@ -33,7 +33,7 @@ from lp.requests import services as request_services
 from lp.requests.lifecycle import AWAITING_ANSWER
 from lp.requests.models import LpRequest, Person, RequestEvent
 from lp.types import utcnow
-from lp.validation import Conflict, ValidationFailed, whole_number
+from lp.validation import Conflict, ValidationFailed, flag, whole_number
 
 PAGE_SIZE = 50
 #: How far ahead a reminder may be snoozed: further than this is not a snooze but neglect.
@@ -117,9 +117,9 @@ def parse_filter(args: Mapping[str, str]) -> InboxFilter:
         errors["country"] = [_l("Enter a two-letter country code.")]
     mission = number("mission", _l("Unknown mission."))
     page = number("page", _l("Enter a page number.")) or 1
+    handled = flag(args, "handled", errors)
     if errors:
         raise ValidationFailed(errors)
-    handled = (args.get("handled") or "").lower() in ("1", "y", "yes", "true", "on")
     return InboxFilter(scope, kind, level, country, mission, handled, page)
 
 

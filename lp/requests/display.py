@@ -21,7 +21,7 @@ from countries.fields import FieldSpec
 from countries.services import today
 from lp.auth.roles import Role
 from lp.extensions import db
-from lp.requests.lifecycle import AWAITING_ANSWER, EVENT_FIELDS, STATUS_LABELS
+from lp.requests.lifecycle import AWAITING_ANSWER, DERIVED_FIELDS, EVENT_FIELDS, STATUS_LABELS
 from lp.requests.models import LpRequest, Person, RequestEvent
 from lp.requests.persons import PERSON_FIELDS
 
@@ -39,6 +39,7 @@ EVENT_TITLES = {
     "resume": _l("Deadline clock resumed"),
     "details": _l("Details changed"),
     "reversal": _l("Entry undone (recorded by mistake)"),
+    "due_date": _l("Reply due date moved: the country profile changed"),
 }
 #: Event data kept for the application's own use (which letter, which event reversed): not shown.
 INTERNAL_DATA = frozenset({"letter", "reverses"})
@@ -171,12 +172,17 @@ def _entry(event: RequestEvent) -> Entry:
                   new=STATUS_LABELS.get(event.to_status, event.to_status))
     else:
         title = str(EVENT_TITLES.get(event.kind, event.kind))
+    changes = data.pop("changes", {})
     if event.kind == "details":
-        lines = [_change(name, old, new) for name, (old, new) in data.get("changes", {}).items()]
+        lines = [_change(name, old, new) for name, (old, new) in changes.items()]
     else:
-        lines = [Fact(EVENT_FIELDS[name].label if name in EVENT_FIELDS else name, shown(EVENT_FIELDS.get(name), value),
-                      long=name in EVENT_FIELDS and EVENT_FIELDS[name].kind == "longtext")
-                 for name, value in data.items()]
+        # What the action changed on the request, old → new; then the values it took
+        # that are not columns of the request (a presentation's place, a contact's kind).
+        lines = [_tracked_change(name, old, new) for name, (old, new) in changes.items()]
+        lines += [Fact(EVENT_FIELDS[name].label if name in EVENT_FIELDS else name,
+                       shown(EVENT_FIELDS.get(name), value),
+                       long=name in EVENT_FIELDS and EVENT_FIELDS[name].kind == "longtext")
+                  for name, value in data.items() if name not in changes]
         if event.kind in ("pause", "resume") and note == data.get("reason"):
             note = ""  # the reason is the note: show it once
     user = event.user
@@ -190,6 +196,12 @@ def _change(name: str, old: Any, new: Any) -> Fact:
 
     return Fact(DETAIL_LABELS.get(name, name), f"{text(old)} → {text(new)}",
                 long=name == "documents_enclosed")
+
+
+def _tracked_change(name: str, old: str, new: str) -> Fact:
+    spec = EVENT_FIELDS.get(name) or DERIVED_FIELDS.get(name)
+    return Fact(spec.label if spec else name, f"{shown(spec, old) or '—'} → {shown(spec, new) or '—'}",
+                long=spec is not None and spec.kind == "longtext")
 
 
 def can_edit() -> bool:

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, Callable, Iterable
 
+from zoneinfo import ZoneInfo
+
+from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -26,11 +29,13 @@ from lp.auth.models import User
 from lp.auth.roles import Role
 from lp.extensions import db
 from lp.forms import apply_errors
+from lp.requests import plausible
 from lp.requests.display import DETAIL_LABELS
 from lp.requests.lifecycle import EVENT_FIELDS, STATUS_LABELS, TRANSITIONS
+from lp.requests.models import LpRequest, RequestEvent
 from lp.requests.persons import DOCUMENT_FIELDS, PERSON_FIELDS
 from lp.requests.search import PAGE_SIZES
-from lp.requests.services import CLOCK_FIELDS, CONTACT_FIELDS
+from lp.requests.services import CLOCK_FIELDS, CONTACT_FIELDS, OUTCOME_COLUMNS
 from lp.validation import Conflict, ValidationFailed
 
 NONE_CHOSEN = ("", "—")
@@ -209,17 +214,61 @@ def action_form_class(action: str) -> type[Form]:
     fields.update({name: spec_field(EVENT_FIELDS[name]) for name in ACTION_FIELDS[action]})
     if action in NEEDS_CONFIRMATION:
         fields["confirm"] = BooleanField(_l("I confirm: this closes the request."))
+    if action in plausible.CONFIRMS_UNUSUAL:
+        # Shown with the warning only (templates/requests/show.html).
+        fields[plausible.CONFIRM_FIELD] = BooleanField(_l("I have checked it: save it as it is."))
     return type(f"{action.title().replace('_', '')}Form", (Form,), fields)
 
 
-def action_form(action: str, version: int, formdata=None) -> Form:
-    """Return the form of ``action`` (posted data when given), its fields prefixed by the action.
+def action_form(action: str, lp_request: LpRequest, formdata=None) -> Form:
+    """Return the form of ``action``, filled in with the request's current values (or the posted data).
 
     Several action forms share one page; the prefix keeps their fields' ids apart. The
     page's CSRF token is checked for every POST by CSRFProtect, so these plain forms
     carry it as a hidden input rather than as a form field of their own.
     """
-    return action_form_class(action)(formdata=formdata, prefix=action + "-", data={"version": str(version)})
+    data = {"version": str(lp_request.version), **current_values(ACTION_FIELDS[action], lp_request)}
+    return action_form_class(action)(formdata=formdata, prefix=action + "-", data=data)
+
+
+def current_values(names: Iterable[str], lp_request: LpRequest) -> dict[str, Any]:
+    """Return what the request holds now for an action's fields, as its form shows them.
+
+    An action form opens on these, so saving it unchanged keeps every value: a value
+    that is stored on the request, the scheduled presentation (with the place, the
+    interpreter and staff admission it was scheduled with). Values of one event only
+    (a date, a note, a reason) start empty.
+    """
+    scheduled = _scheduled_presentation(lp_request)
+    data: dict[str, Any] = {}
+    for name in names:
+        spec = EVENT_FIELDS[name]
+        if name in OUTCOME_COLUMNS:
+            value = getattr(lp_request, name)
+        elif name in scheduled:
+            value = scheduled[name]
+        else:
+            continue
+        if spec.kind == "bool" and not spec.required:
+            data[name] = value in (True, "yes")
+        elif spec.kind == "datetime" and value is not None:
+            data[name] = value.astimezone(ZoneInfo(current_app.config["LP_TIMEZONE"])).strftime("%Y-%m-%dT%H:%M")
+        else:
+            data[name] = value if isinstance(value, str) else spec.to_text(value)
+    return data
+
+
+def _scheduled_presentation(lp_request: LpRequest) -> dict[str, Any]:
+    """Return the values of the presentation scheduled now (none when none is)."""
+    if lp_request.next_presentation_at is None:
+        return {}
+    event = db.session.scalar(
+        select(RequestEvent).where(RequestEvent.request_id == lp_request.id, RequestEvent.kind == "status",
+                                   RequestEvent.to_status == "presentation_scheduled")
+        .order_by(RequestEvent.id.desc()).limit(1))
+    values = dict(event.data or {}) if event is not None else {}
+    values.pop("changes", None)
+    return {**values, "presentation_at": lp_request.next_presentation_at}
 
 
 class BulkNoteForm(Form):

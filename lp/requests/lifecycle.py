@@ -64,14 +64,14 @@ EVENT_FIELDS = {
     for spec in (
         FieldSpec("submitted_on", _l("Submitted on"), "date", required=True),
         FieldSpec("channel", _l("Channel"), "choice", CHANNELS, required=True),
-        FieldSpec("embassy_reference", _l("Embassy's reference"), "text", max_length=60),
+        FieldSpec("embassy_reference", _l("Embassy's reference"), "text", max_length=60, identifier=True),
         FieldSpec("documents_enclosed", _l("Documents enclosed"), "longtext", max_length=4000),
         FieldSpec("presentation_at", _l("Date and time of the presentation"), "datetime", required=True),
         FieldSpec("place", _l("Place"), "text", required=True, max_length=200),
         FieldSpec("interpreter", _l("Interpreter"), "text", max_length=120),
         FieldSpec("staff_admitted", _l("Agency staff admitted"), "bool"),
         FieldSpec("took_place", _l("The presentation took place"), "bool", required=True),
-        FieldSpec("lp_number", _l("LP number"), "text", required=True, max_length=40),
+        FieldSpec("lp_number", _l("LP number"), "text", required=True, max_length=40, identifier=True),
         FieldSpec("issued_on", _l("Issued on"), "date", required=True),
         FieldSpec("valid_until", _l("Valid until"), "date", required=True),
         FieldSpec("refusal_reason", _l("Reason for refusal"), "choice", REFUSAL_REASONS, required=True),
@@ -82,6 +82,18 @@ EVENT_FIELDS = {
         FieldSpec("contact_kind", _l("Kind of contact"), "choice", CONTACT_KINDS, required=True),
         FieldSpec("reason", _l("Reason"), "text", required=True, max_length=500),
         FieldSpec("note", _l("Note"), "longtext", max_length=4000),
+    )
+}
+
+#: What actions change on a request besides the values they take (the deadline clock, the
+#: next presentation): together with those, each change shows on the timeline as old → new.
+DERIVED_FIELDS = {
+    spec.name: spec
+    for spec in (
+        FieldSpec("reply_due_on", _l("Reply due"), "date"),
+        FieldSpec("paused_since", _l("Clock paused since"), "date"),
+        FieldSpec("paused_days", _l("Days paused"), "int"),
+        FieldSpec("next_presentation_at", _l("Next presentation"), "datetime"),
     )
 }
 

@@ -12,11 +12,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from countries.fields import FieldError, FieldSpec, parse_fields
 from countries.services import find_country, staff_user_id, today
 from lp.extensions import db
+from lp.requests import plausible
 from lp.requests.models import IdentityDocument, Person
 from lp.requests.services import refresh_deadlines
-from lp.validation import Conflict
+from lp.validation import Conflict, identifier
 
-V_NUMBER = re.compile(r"^\d{10}$")
+#: Ten ASCII digits: ``\d`` alone would also take Arabic-Indic and other digits.
+V_NUMBER = re.compile(r"^[0-9]{10}$")
 WILLINGNESS = (("willing", _l("willing to return")), ("unwilling", _l("unwilling to return")),
                ("unknown", _l("unknown")))
 DOCUMENT_KINDS = (
@@ -28,7 +30,7 @@ DOCUMENT_KINDS = (
 )
 
 PERSON_FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("v_number", _l("V-number"), "text", required=True, max_length=10),
+    FieldSpec("v_number", _l("V-number"), "text", required=True, max_length=10, identifier=True),
     FieldSpec("name", _l("Name"), "text", required=True, max_length=200),
     FieldSpec("date_of_birth", _l("Date of birth"), "date"),
     FieldSpec("nationality", _l("Claimed nationality"), "country", attribute="nationality_id"),
@@ -39,13 +41,13 @@ PERSON_FIELDS: tuple[FieldSpec, ...] = (
 )
 DOCUMENT_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("kind", _l("Kind of document"), "choice", DOCUMENT_KINDS, required=True),
-    FieldSpec("number", _l("Document number"), "text", max_length=60),
+    FieldSpec("number", _l("Document number"), "text", max_length=60, identifier=True),
     FieldSpec("copy_on_file", _l("Copy on file"), "bool"),
 )
 
 
 def find_person_by_v_number(v_number: str) -> Person | None:
-    return db.session.scalar(select(Person).where(Person.v_number == (v_number or "").strip()))
+    return db.session.scalar(select(Person).where(Person.v_number == identifier(v_number)))
 
 
 def parse_person(raw: dict[str, Any], *, partial: bool = False, person_id: int | None = None) -> dict[str, Any]:
@@ -63,6 +65,9 @@ def _check_person_value(name: str, value: Any, person_id: int | None) -> Any:
             raise FieldError(_l("A person with this V-number is already registered."))
     if name in ("date_of_birth", "in_detention_since") and value and value > today():
         raise FieldError(_l("This date lies in the future."))
+    if name in ("date_of_birth", "in_detention_since") and value:
+        for message in plausible.date_errors({name: value}, today()).get(name, []):
+            raise FieldError(message)
     if name == "nationality" and value:
         country = find_country(value)
         if country is None:

@@ -14,7 +14,7 @@ from countries.models import Country
 from lp.extensions import db
 from lp.requests.lifecycle import AWAITING_ANSWER, STATUSES
 from lp.requests.models import LpRequest, Person
-from lp.validation import ValidationFailed, search_text, whole_number
+from lp.validation import ValidationFailed, flag, identifier, search_text, whole_number
 
 SORTS = {
     "submitted_on": LpRequest.submitted_on,
@@ -83,16 +83,12 @@ def _int(args, name, errors, message):
     return number
 
 
-def _flag(args, name) -> bool:
-    return (args.get(name) or "").lower() in ("1", "true", "yes", "on")
-
-
 def parse_filters(args: Mapping[str, str]) -> RequestFilter:
     """Read filters from query arguments; raise ValidationFailed naming each bad one."""
     errors: dict[str, list[Any]] = {}
     values: dict[str, Any] = {"q": search_text(args.get("q")),
                               "search": (args.get("search") or "")[:20]}
-    country = (args.get("country") or "").strip().upper()
+    country = identifier(args.get("country")).upper()
     if country and (len(country) != 2 or not country.isalpha()):
         errors["country"] = [_l("Enter a two-letter country code.")]
     values["country"] = country
@@ -105,8 +101,8 @@ def parse_filters(args: Mapping[str, str]) -> RequestFilter:
     if state not in ("", "open", "closed"):
         errors["state"] = [_l("Choose open or closed.")]
     values["state"] = state
-    values["overdue"] = _flag(args, "overdue")
-    values["detention"] = _flag(args, "detention")
+    values["overdue"] = flag(args, "overdue", errors)
+    values["detention"] = flag(args, "detention", errors)
     values["case_officer"] = _int(args, "case_officer", errors, _l("Unknown case officer."))
     values["submitted_from"] = _date(args, "submitted_from", errors)
     values["submitted_to"] = _date(args, "submitted_to", errors)
@@ -114,7 +110,7 @@ def parse_filters(args: Mapping[str, str]) -> RequestFilter:
     if sort not in SORTS:
         errors["sort"] = [_l("Unknown sort order.")]
     values["sort"] = sort
-    values["desc"] = (args.get("desc") or "1") not in ("0", "false", "no")
+    values["desc"] = flag(args, "desc", errors, default=True)
     values["page"] = _int(args, "page", errors, _l("Enter a page number.")) or 1
     values["per_page"] = _int(args, "per_page", errors, _l("Enter a page size.")) or 50
     if values["per_page"] not in PAGE_SIZES:

@@ -12,6 +12,7 @@ from typing import Any, Iterable
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -22,9 +23,11 @@ from countries.services import today
 from lp import deadlines
 from lp.extensions import db
 from lp.requests.lifecycle import (
-    CLOSED, CONTACT_STATES, EVENT_FIELDS, PAUSE_STATES, STATUS_LABELS, TRANSITIONS, Transition, available,
+    AWAITING_ANSWER, CLOSED, CONTACT_STATES, DERIVED_FIELDS, EVENT_FIELDS, PAUSE_STATES, STATUS_LABELS, TRANSITIONS, Transition,
+    available,
 )
 from lp.reminders.sweep import close_for_request
+from lp.requests import plausible
 from lp.requests.models import LpRequest, Person, RequestEvent
 from lp.types import utcnow
 from lp.validation import Conflict, ValidationFailed
@@ -36,6 +39,8 @@ OUTCOME_COLUMNS = frozenset({
     "submitted_on", "channel", "embassy_reference", "documents_enclosed", "lp_number", "issued_on",
     "valid_until", "refusal_reason", "closure_reason", "departed_on", "decided_on",
 })
+#: The columns whose every change an event records as old → new (see ``_changes``).
+TRACKED = {**{name: spec for name, spec in EVENT_FIELDS.items() if name in OUTCOME_COLUMNS}, **DERIVED_FIELDS}
 #: Editable fields of a request that are not part of the workflow.
 DETAIL_FIELDS = ("mission", "embassy_reference", "documents_enclosed", "identity_requested")
 #: Dates that are naturally in the future (an LP issued today is valid for weeks).
@@ -86,6 +91,8 @@ def _check_dates(request: LpRequest, values: dict[str, Any]) -> None:
         errors.setdefault("departed_on", []).append(_l("Departure lies before the date of issue."))
     if departed and request.valid_until and departed > request.valid_until:
         errors.setdefault("departed_on", []).append(_l("The LP was no longer valid on that day."))
+    for name, messages in plausible.date_errors(values, now).items():
+        errors.setdefault(name, []).extend(messages)
     if errors:
         raise ValidationFailed(errors)
 
@@ -105,6 +112,19 @@ def _record(request: LpRequest, kind: str, *, user_id: int | None, occurred_on: 
     )
     db.session.add(event)
     return event
+
+
+def _snapshot(request: LpRequest) -> dict[str, str]:
+    """Return the tracked columns of a request as text (before an action changes them)."""
+    return {name: spec.to_text(getattr(request, name)) for name, spec in TRACKED.items()}
+
+
+def _note_changes(event: RequestEvent, before: dict[str, str]) -> None:
+    """Add to ``event`` every tracked column that differs from ``before``, as [old, new] texts."""
+    after = _snapshot(event.request)
+    changes = {name: [before[name], after[name]] for name in TRACKED if before[name] != after[name]}
+    if changes:
+        event.data = {**event.data, "changes": changes}
 
 
 def _commit() -> None:
@@ -149,15 +169,22 @@ def create_request(person: Person, country: Country, mission: Mission | None, *,
 
 
 def apply_transition(request: LpRequest, action: str, raw: dict[str, Any], *, user_id: int | None,
-                     note: str = "", expected_version: int | None = None) -> RequestEvent:
-    """Apply a lifecycle transition with its data, and record it; or raise and change nothing."""
-    event = _transition(request, action, raw, user_id=user_id, note=note, expected_version=expected_version)
+                     note: str = "", expected_version: int | None = None,
+                     unusual_confirmed: bool = False) -> RequestEvent:
+    """Apply a lifecycle transition with its data, and record it; or raise and change nothing.
+
+    An unusual value (see lp.requests.plausible) is refused with a warning unless
+    ``unusual_confirmed``.
+    """
+    event = _transition(request, action, raw, user_id=user_id, note=note, expected_version=expected_version,
+                        unusual_confirmed=unusual_confirmed)
     _commit()
     return event
 
 
 def _transition(request: LpRequest, action: str, raw: dict[str, Any], *, user_id: int | None,
-                note: str = "", expected_version: int | None = None) -> RequestEvent:
+                note: str = "", expected_version: int | None = None,
+                unusual_confirmed: bool = False) -> RequestEvent:
     """Check and apply a transition in the session, without committing."""
     transition = TRANSITIONS.get(action)
     if transition is None:
@@ -167,15 +194,22 @@ def _transition(request: LpRequest, action: str, raw: dict[str, Any], *, user_id
         raise IllegalTransition(_l(
             "This is not possible for a request with status “%(status)s”: %(action)s.",
             status=STATUS_LABELS[request.status], action=transition.label))
-    values = parse_event_data(transition.fields, raw)
+    # A value the caller did not send is left as it is (an API client naming only the
+    # required values); the forms send every value, shown filled in, so clearing one is a choice.
+    values = {name: value for name, value in parse_event_data(transition.fields, raw).items()
+              if name in raw or EVENT_FIELDS[name].required}
     _check_dates(request, values)
     if action == "record_expiry" and (request.valid_until is None or request.valid_until >= today()):
         raise ValidationFailed.single("_", _l("The LP is still valid; it can only expire after its last day."))
-    from_status = request.status
+    warning = plausible.unusual_validity(request.country, values)
+    if warning is not None and not unusual_confirmed:
+        raise ValidationFailed.single(plausible.CONFIRM_FIELD, warning)
+    from_status, before = request.status, _snapshot(request)
     target = _apply(request, transition, values)
     event = _record(request, "status", user_id=user_id, occurred_on=_event_date(values), note=note,
                     data=values, from_status=from_status, to_status=target)
     refresh_deadlines([request])
+    _note_changes(event, before)
     return event
 
 
@@ -298,10 +332,12 @@ def pause_clock(request: LpRequest, raw: dict[str, Any], *, user_id: int | None,
         raise IllegalTransition(_l("The clock can be paused only while waiting for an answer, and not twice."))
     values = parse_event_data(CLOCK_FIELDS, raw)
     _check_dates(request, values)
+    before = _snapshot(request)
     request.paused_since = values["occurred_on"]
     event = _record(request, "pause", user_id=user_id, occurred_on=values["occurred_on"],
                     note=values["reason"], data={"reason": values["reason"]})
     refresh_deadlines([request])
+    _note_changes(event, before)
     _commit()
     return event
 
@@ -316,11 +352,13 @@ def resume_clock(request: LpRequest, raw: dict[str, Any], *, user_id: int | None
     _check_dates(request, values)
     if values["occurred_on"] < request.paused_since:
         raise ValidationFailed.single("occurred_on", _l("The clock cannot resume before it was paused."))
+    before = _snapshot(request)
     request.paused_days += (values["occurred_on"] - request.paused_since).days
     request.paused_since = None
     event = _record(request, "resume", user_id=user_id, occurred_on=values["occurred_on"],
                     note=values["reason"], data={"reason": values["reason"]})
     refresh_deadlines([request])
+    _note_changes(event, before)
     _commit()
     return event
 
@@ -350,6 +388,27 @@ def update_details(request: LpRequest, values: dict[str, Any], *, user_id: int |
         _record(request, "details", user_id=user_id, data={"changes": changes})
     _commit()
     return request
+
+
+def move_due_dates(country: Country, *, user_id: int | None) -> list[RequestEvent]:
+    """Recompute the reply-due date of the country's requests awaiting an answer, after its profile changed.
+
+    Each date that moves is recorded on its request's timeline as old → new. Nothing is
+    committed here: the profile change that caused it commits both, or neither.
+    """
+    awaiting = db.session.scalars(
+        select(LpRequest).where(LpRequest.country_id == country.id, LpRequest.is_open.is_(True),
+                                LpRequest.status.in_(AWAITING_ANSWER))
+        .options(joinedload(LpRequest.person)).order_by(LpRequest.id))
+    events = []
+    for request in awaiting:
+        before = _snapshot(request)
+        refresh_deadlines([request])
+        if _snapshot(request) != before:
+            event = _record(request, "due_date", user_id=user_id)
+            _note_changes(event, before)
+            events.append(event)
+    return events
 
 
 def refresh_deadlines(requests: Iterable[LpRequest]) -> None:

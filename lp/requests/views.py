@@ -22,18 +22,20 @@ from lp.auth.roles import Role
 from lp.errors import render_error
 from lp.extensions import db
 from lp.forms import apply_errors
-from lp.requests import display, export, search, services
+from lp.requests import display, export, plausible, search, services, signals
 from lp.requests.checklist import checklist
 from lp.requests.forms import (ACTION_FIELDS, NEEDS_CONFIRMATION, BulkNoteForm, CountryStepForm, DetailsForm,
                                NewRequestForm, action_form, filter_form, mission_choices, raw_values,
                                save_versioned)
 from lp.requests.lifecycle import TRANSITIONS
 from lp.requests.models import LpRequest, Person
-from lp.validation import Conflict, ValidationFailed, whole_number
+from lp.validation import Conflict, ValidationFailed, identifier, whole_number
 from lp import search_terms
 from lp.privacy.views_log import record_person_view
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
+# Registered with the app, not at import: a country's profile changes move the due dates.
+bp.record_once(lambda _state: signals.connect())
 
 #: The list's sortable columns, by their key in search.SORTS.
 SORT_COLUMNS = {
@@ -152,19 +154,39 @@ def export_csv():
     })
 
 
+def _selected_in_list(f: search.RequestFilter) -> list[LpRequest]:
+    """Return the posted selection, refused unless every request is in the list filtered by ``f``.
+
+    The selection comes from the page the person saw; a request the filters leave out
+    (not overdue, another mission) is never written to behind their back.
+    """
+    ids = {number for value in request.form.getlist("ids")
+           if (number := whole_number(value)) is not None}
+    if len(ids) > max(search.PAGE_SIZES):
+        raise ValidationFailed.single("requests", _l("Select at most %(n)d requests.", n=max(search.PAGE_SIZES)))
+    if not ids:
+        return []
+    chosen = list(db.session.scalars(
+        select(LpRequest).where(LpRequest.id.in_(ids), LpRequest.id.in_(search.filtered(f, today())))
+        .order_by(LpRequest.id)))
+    if len(chosen) != len(ids):
+        raise ValidationFailed.single("requests", _l(
+            "%(n)d of the selected requests are not in the filtered list; nothing was recorded.",
+            n=len(ids) - len(chosen)))
+    return chosen
+
+
 @bp.post("/bulk/note-verbale")
 @requires(Role.STAFF)
 def bulk_note_verbale():
     """Record one note verbale on each selected request of the list's mission, all or none."""
     try:
-        f = search.parse_filters(request.args)
+        f = search.parse_filters(search_terms.with_term(request.args))
     except ValidationFailed:
         abort(400)
     form = BulkNoteForm(request.form)
-    ids = [number for value in request.form.getlist("ids")
-           if (number := whole_number(value)) is not None][:max(search.PAGE_SIZES)]
-    chosen = list(db.session.scalars(select(LpRequest).where(LpRequest.id.in_(ids)))) if ids else []
     try:
+        chosen = _selected_in_list(f)
         events = services.record_note_verbale(chosen, raw_values(form, ("occurred_on", "note")),
                                               user_id=_user_id(), mission_id=f.mission)
     except services.IllegalTransition as error:
@@ -226,7 +248,7 @@ def new():
     chosen = request.args.get("country")
     if chosen is None and person.nationality is not None:
         chosen = person.nationality.alpha2
-    country = find_country(chosen) if chosen else None
+    country = find_country(identifier(chosen)) if chosen else None
     step = CountryStepForm(data={"person": str(person.id), "country": country.alpha2 if country else ""})
     if country is None:
         if chosen:
@@ -273,7 +295,7 @@ def _actions(lp_request: LpRequest, posted: Form | None, posted_name: str | None
     """Return the actions the request's state allows, each with a fresh form (or the posted one)."""
     actions = []
     for name in services.available_actions(lp_request):
-        form = posted if name == posted_name and posted is not None else action_form(name, lp_request.version)
+        form = posted if name == posted_name and posted is not None else action_form(name, lp_request)
         label = TRANSITIONS[name].label if name in TRANSITIONS else EVENT_ACTIONS[name][1]
         actions.append(Action(name, label, form, name in NEEDS_CONFIRMATION))
     return actions
@@ -304,13 +326,16 @@ def show(request_id: int):
     return _render_request(lp_request)
 
 
-def _perform(lp_request: LpRequest, action: str, raw: dict[str, str], version: int) -> None:
+def _perform(lp_request: LpRequest, action: str, form: Form, version: int) -> None:
+    raw = raw_values(form, ACTION_FIELDS[action])
     if action in EVENT_ACTIONS:
         record = EVENT_ACTIONS[action][0]
         record(lp_request, raw, user_id=_user_id(), expected_version=version)
         return
     note = services.parse_event_data(("note",), raw)["note"]
-    services.apply_transition(lp_request, action, raw, user_id=_user_id(), note=note, expected_version=version)
+    confirmed = form._fields.get(plausible.CONFIRM_FIELD)
+    services.apply_transition(lp_request, action, raw, user_id=_user_id(), note=note, expected_version=version,
+                              unusual_confirmed=bool(confirmed and confirmed.data))
 
 
 @bp.post("/<int:request_id>/actions/<action>")
@@ -320,7 +345,7 @@ def act(request_id: int, action: str):
     lp_request = _request_or_404(request_id)
     if action not in ACTION_FIELDS:
         abort(404)
-    form = action_form(action, lp_request.version, request.form)
+    form = action_form(action, lp_request, request.form)
     version = whole_number(form.version.data)
     if version is None:
         abort(400)
@@ -329,7 +354,7 @@ def act(request_id: int, action: str):
         # An illegal action is refused as such (409), confirmed or not.
         if action in NEEDS_CONFIRMATION and allowed and not form.confirm.data:
             raise ValidationFailed.single("confirm", _l("Tick the box to confirm that the request closes."))
-        _perform(lp_request, action, raw_values(form, ACTION_FIELDS[action]), version)
+        _perform(lp_request, action, form, version)
     except Conflict as error:  # IllegalTransition included
         db.session.rollback()
         return _render_request(lp_request, message=error.message, status=409)
