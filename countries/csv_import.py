@@ -16,11 +16,12 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from countries import csv_format, services, signals
+from countries import csv_format, services
 from countries.csv_format import CellError, CsvImportError, ImportRow
 from countries.fields import FIELDS_BY_ENTITY, FieldSpec
 from countries.models import Country
 from lp.auth.models import User
+from lp.core import signals
 from lp.extensions import db
 
 

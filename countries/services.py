@@ -12,10 +12,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from countries import signals
 from countries.fields import FIELDS_BY_ENTITY, FieldSpec, parse_fields
 from countries.models import Agreement, Country, Mission, ProfileChange
 from lp.auth.models import User
+from lp.core import signals
 from lp.core.signals import profile_changed
 from lp.extensions import db
 from lp.validation import Conflict, InUse

@@ -95,6 +95,7 @@ class UserSession(db.Model):
     """One signed-in browser; deleting the row ends that session on the server."""
 
     __tablename__ = "user_sessions"
+    __table_args__ = IDS_NEVER_REUSED  # search terms refer to a session
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

@@ -8,6 +8,8 @@ saved, or refused, together with the change itself.
 
 from __future__ import annotations
 
+from typing import Any
+
 from blinker import Namespace
 
 _signals = Namespace()
@@ -16,3 +18,17 @@ _signals = Namespace()
 #: Sender: the ``Country``; keyword ``user_id``: who changed it (None for the system).
 #: Sent by ``countries.services.ProfileEdit.flush`` for the form, the API and the CSV import.
 profile_changed = _signals.signal("profile-changed")
+
+#: Asks what still needs a profile item (``entity`` "agreement" or "mission") that is about
+#: to be removed. Sender: the item. A receiver only reads: it returns a translated text
+#: naming what uses the item (which refuses the removal), or None.
+item_used = _signals.signal("item-used")
+
+#: Sent when a profile item is removed (nothing needs it any more), in the removing
+#: transaction: a receiver that only remembers the item lets go of it here.
+item_removing = _signals.signal("item-removing")
+
+
+def uses_of(entity: str, item: Any) -> list[Any]:
+    """Return what still needs ``item``, as texts from the receivers; empty when nothing does."""
+    return [answer for _receiver, answer in item_used.send(item, entity=entity) if answer]

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select, update
 
-from countries import signals
+from lp.core import signals
 from countries.models import Country
 from lp import deadlines
 from lp.database import insert_unless_present

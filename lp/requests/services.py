@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from countries import signals
+from lp.core import signals
 from countries.fields import parse_fields
 from countries.models import Country, Mission
 from countries.services import today

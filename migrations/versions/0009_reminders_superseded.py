@@ -21,7 +21,7 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('reminders', schema=None) as batch_op:
+    with op.batch_alter_table('reminders', schema=None, table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.add_column(sa.Column('closed_reason', sa.String(length=16), nullable=True))
     # Moments are stored as naive UTC (lp.types.UTCDateTime).
     now_utc = ("(now() AT TIME ZONE 'utc')" if op.get_bind().dialect.name == "postgresql"
@@ -35,5 +35,5 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('reminders', schema=None) as batch_op:
+    with op.batch_alter_table('reminders', schema=None, table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.drop_column('closed_reason')

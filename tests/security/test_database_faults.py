@@ -123,7 +123,7 @@ def test_connection_lost_mid_request_in_the_api_is_503_json(app, client, bearer,
 @pytest.fixture
 def unchecked_removal(monkeypatch):
     """Take the application's own "still in use?" check away: only the database's keys remain."""
-    monkeypatch.setattr("countries.signals.uses_of", lambda entity, item: [])
+    monkeypatch.setattr("lp.core.signals.uses_of", lambda entity, item: [])
 
 
 def _mission_id(app) -> int:
