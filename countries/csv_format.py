@@ -59,20 +59,35 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _ITEM_COLUMN = re.compile(r"^(agreement|mission)_([1-9][0-9]{0,2})_([a-z0-9_]+)$")
 
 
+def row_label(row: int, code: str | None = None) -> Any:
+    """Name a row as a spreadsheet numbers it, with the country code: "Row 138 (MA)".
+
+    The header is row 1 and every record one row, however many line breaks its quoted
+    cells hold: the number Excel shows, not a text editor's line.
+    """
+    if code:
+        return _l("Row %(row)d (%(code)s)", row=row, code=code)
+    return _l("Row %(row)d", row=row)
+
+
 @dataclass(frozen=True)
 class CellError:
-    """A problem with the file: at a line (1 = header) and column when known."""
+    """A problem with the file: at a spreadsheet row (1 = header), a country and a column when known."""
 
-    line: int | None
+    row: int | None
     column: str | None
     message: Any
+    code: str | None = None
+
+    @property
+    def row_text(self) -> str:
+        """Return the row as a person finds it ("Row 138 (MA)"), or "" for the whole file."""
+        return str(row_label(self.row, self.code)) if self.row is not None else ""
 
     def __str__(self) -> str:
-        where = []
-        if self.line is not None:
-            where.append(f"line {self.line}")
+        where = [self.row_text] if self.row is not None else []
         if self.column:
-            where.append(f"column {self.column}")
+            where.append(str(_l("column %(column)s", column=self.column)))
         return f"{', '.join(where)}: {self.message}" if where else str(self.message)
 
 
@@ -88,7 +103,7 @@ class CsvImportError(Exception):
 class ImportRow:
     """One country's row, parsed: field values and the agreements and missions in order."""
 
-    line: int
+    row: int
     alpha2: str
     values: dict[str, Any]
     items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -242,7 +257,7 @@ def item_counts(columns: list[str]) -> dict[str, int]:
     return counts
 
 
-def parse_row(line: int, cells: dict[str, str], counts: dict[str, int],
+def parse_row(row_number: int, cells: dict[str, str], counts: dict[str, int],
               resolve_user: Callable[[str], int | None]) -> tuple[ImportRow, list[CellError]]:
     """Parse one row's cells into field values; return the row and every cell error."""
     errors: list[CellError] = []
@@ -254,10 +269,11 @@ def parse_row(line: int, cells: dict[str, str], counts: dict[str, int],
                 text = cells[column_of(spec.name)]
                 values[spec.name] = spec.parse(text, resolve_user=resolve_user)
             except FieldError as error:
-                errors.append(CellError(line, column_of(spec.name), error.message))
+                errors.append(CellError(row_number, column_of(spec.name), error.message, alpha2))
         return values
 
-    row = ImportRow(line, cells["alpha2"].strip().upper(), parse(COUNTRY_FIELDS, lambda name: name))
+    alpha2 = cells["alpha2"].strip().upper()
+    row = ImportRow(row_number, alpha2, parse(COUNTRY_FIELDS, lambda name: name))
     for entity, (specs, _minimum) in ITEM_GROUPS.items():
         row.items[entity] = []
         for position in range(1, counts[entity] + 1):

@@ -74,25 +74,25 @@ class ImportPlan:
 def plan_import(data: bytes) -> ImportPlan:
     """Check a CSV file against the database and return what it would change.
 
-    Raise CsvImportError listing every problem (header, and each bad cell by line and
+    Raise CsvImportError listing every problem (header, and each bad cell by row and
     column) when anything is wrong.
     """
-    columns, cells_by_line = csv_format.read_csv(data)
+    columns, cells_by_row = csv_format.read_csv(data)
     counts = csv_format.item_counts(columns)
     countries = {c.alpha2: c for c in db.session.scalars(csv_format.with_items(select(Country)))}
     rows: list[ImportRow] = []
     errors: list[CellError] = []
-    first_line: dict[str, int] = {}
-    for line, cells in cells_by_line:
-        row, row_errors = csv_format.parse_row(line, cells, counts, services.staff_user_id)
+    first_row: dict[str, int] = {}
+    for row_number, cells in cells_by_row:
+        row, row_errors = csv_format.parse_row(row_number, cells, counts, services.staff_user_id)
         if row.alpha2 not in countries:
-            row_errors.insert(0, CellError(line, "alpha2", _l(
+            row_errors.insert(0, CellError(row_number, "alpha2", _l(
                 "Unknown country code %(code)s.", code=row.alpha2 or "—")))
-        elif row.alpha2 in first_line:
-            row_errors.insert(0, CellError(line, "alpha2", _l(
-                "This country is already in line %(line)d.", line=first_line[row.alpha2])))
+        elif row.alpha2 in first_row:
+            row_errors.insert(0, CellError(row_number, "alpha2", _l(
+                "This country is already in row %(row)d.", row=first_row[row.alpha2]), row.alpha2))
         else:
-            first_line[row.alpha2] = line
+            first_row[row.alpha2] = row_number
         errors.extend(row_errors)
         rows.append(row)
     if errors:

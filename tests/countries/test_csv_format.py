@@ -82,7 +82,7 @@ def test_wrong_header_names_each_bad_column(app):
     columns = [c for c in COLUMNS if c not in ("notes", "agreement_1_title")] + ["remarks"]
     with pytest.raises(CsvImportError) as failure:
         csv_format.read_csv(_file(columns, []))
-    named = {(e.line, e.column) for e in failure.value.errors}
+    named = {(e.row, e.column) for e in failure.value.errors}
     assert named == {(1, "notes"), (1, "agreement_1_title"), (1, "remarks")}
 
 
@@ -104,7 +104,7 @@ def test_row_with_the_wrong_number_of_cells_is_reported_with_its_line(app):
     data = _file(COLUMNS, [["NL", "NLD"], ["BE"] + [""] * (len(COLUMNS) - 1), ["DE", "x"]])
     with pytest.raises(CsvImportError) as failure:
         csv_format.read_csv(data)
-    assert [e.line for e in failure.value.errors] == [2, 4]
+    assert [e.row for e in failure.value.errors] == [2, 4]
 
 
 def test_line_numbers_count_lines_inside_quoted_cells(app):
