@@ -30,7 +30,7 @@ from countries.models import Agreement, Country, Mission, ProfileChange
 from countries.search import FACT_FILTERS, SORTS, CountryFilter, country_query, parse_filters
 from countries.services import find_country, parse_values, today, update_profile
 from lp.access import api_error, requires
-from lp.api.inputs import gather, json_object, read_version
+from lp.api.inputs import BODY_REFUSED, gather, json_object, read_version
 from lp.api.openapi import (
     ERROR,
     VALIDATION_ERROR,
@@ -309,7 +309,7 @@ def get_country(alpha2: str):
     request_body=COUNTRY_PATCH,
     responses={
         200: ("The profile as saved, with its new version.", COUNTRY_DETAIL),
-        400: ("The body is not JSON (or not sent as application/json).", ERROR),
+        400: BODY_REFUSED,
         404: ERROR,
         409: ("Someone changed the profile since the version sent; nothing was saved.", COUNTRY_CONFLICT),
         422: ("Refused values, unknown fields, or a JSON body that is not an object.", VALIDATION_ERROR),

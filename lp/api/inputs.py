@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -9,7 +10,7 @@ from flask import abort, request
 from flask_babel import lazy_gettext as _l
 
 from lp.access import api_error
-from lp.api.openapi import Schema, object_schema, query_parameter
+from lp.api.openapi import ERROR, Schema, object_schema, query_parameter
 from lp.requests.search import PAGE_SIZES, RequestFilter
 from lp.validation import MAX_INT, ValidationFailed, whole_number
 
@@ -31,15 +32,52 @@ def gather(errors: dict[str, list[Any]], parse: Callable[..., Any], *args, **kw)
         return None
 
 
+#: The largest JSON body any operation takes (a profile's notes are 20,000 characters) and its
+#: deepest nesting; anything beyond is refused before it reaches a parser or a validator.
+MAX_BODY_BYTES = 1024 * 1024
+MAX_BODY_DEPTH = 32
+#: How every operation with a JSON body documents the 400 answer of ``json_object``.
+BODY_REFUSED = ("The body is not a JSON object sent as application/json, is larger than 1 MB, "
+                "or is nested deeper than 32 levels.", ERROR)
+
+
 def json_object() -> dict[str, Any]:
-    """Return the request body as a JSON object, or answer 400 (not JSON) or 422 (not an object)."""
-    body = request.get_json(silent=True)
+    """Return the request body as a JSON object, or answer 400 (not JSON, too large, too deep) or 422."""
     message = _l("Send a JSON object as the body, with Content-Type: application/json.")
-    if body is None:
+    if not request.is_json:
         abort(api_error(400, str(message)))
+    if (request.content_length or 0) > MAX_BODY_BYTES or len(request.get_data(cache=True)) > MAX_BODY_BYTES:
+        abort(api_error(400, str(_l("The body is larger than %(megabytes)d MB.",
+                                    megabytes=MAX_BODY_BYTES // 2**20))))
+    try:
+        body = json.loads(request.get_data(cache=True))
+    except RecursionError:  # the C parser gives up far deeper than we accept
+        body = _TOO_DEEP
+    except ValueError:
+        abort(api_error(400, str(message)))
+    if body is _TOO_DEEP or _depth(body) > MAX_BODY_DEPTH:
+        abort(api_error(400, str(_l("The body is nested too deeply: at most %(depth)d levels of objects "
+                                    "and lists.", depth=MAX_BODY_DEPTH))))
     if not isinstance(body, dict):
         raise ValidationFailed.single("body", message)
     return body
+
+
+_TOO_DEEP = object()
+
+
+def _depth(value: Any) -> int:
+    """Return how deeply objects and lists nest in a parsed JSON value (without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        if level <= MAX_BODY_DEPTH:  # deeper is refused anyway: stop looking
+            stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def is_whole_number(value: Any) -> bool:

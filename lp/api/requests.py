@@ -24,7 +24,7 @@ from countries.fields import FieldError
 from countries.models import Country, Mission
 from countries.services import find_country, today
 from lp.access import api_error, requires
-from lp.api.inputs import PAGING_PARAMETERS, is_whole_number, json_object, page_schema, read_version
+from lp.api.inputs import BODY_REFUSED, PAGING_PARAMETERS, is_whole_number, json_object, page_schema, read_version
 from lp.api.openapi import (
     ERROR,
     VALIDATION_ERROR,
@@ -398,8 +398,6 @@ def _filter_parameters() -> list[dict[str, Any]]:
             for f in dataclass_fields(RequestFilter) if f.name not in BROWSER_ONLY]
 
 
-_BODY_NOT_JSON = ("The body is not JSON (or not sent as application/json).", ERROR)
-
 # -- Routes -------------------------------------------------------------------------
 
 
@@ -425,7 +423,7 @@ def list_requests():
     description=("The answer carries our reference and the country profile's checklist for this person. "
                  "Record the submission to the embassy with the `submit` action on its events."),
     request_body=NEW_LP_REQUEST,
-    responses={201: ("The draft request.", LP_REQUEST_DETAIL), 400: _BODY_NOT_JSON,
+    responses={201: ("The draft request.", LP_REQUEST_DETAIL), 400: BODY_REFUSED,
                422: ("Refused values or unknown fields; nothing was saved.", VALIDATION_ERROR)},
 )
 def create():
@@ -454,7 +452,7 @@ def get_request(request_id: int):
     request_body=LP_REQUEST_PATCH,
     responses={
         200: ("The request as saved.", LP_REQUEST_DETAIL),
-        400: _BODY_NOT_JSON,
+        400: BODY_REFUSED,
         404: ERROR,
         409: ("Someone changed the request since the version sent; nothing was saved.", REQUEST_CONFLICT),
         422: ("Refused values, unknown or workflow fields; nothing was saved.", VALIDATION_ERROR),
@@ -496,7 +494,7 @@ def list_events(request_id: int):
     request_body=EVENT_POST,
     responses={
         201: ("The recorded event and the request as it is now.", EVENT_RECORDED),
-        400: _BODY_NOT_JSON,
+        400: BODY_REFUSED,
         404: ERROR,
         409: ("The request's state does not allow this action, or it changed since the version sent: "
               + "nothing was saved.", REQUEST_CONFLICT),

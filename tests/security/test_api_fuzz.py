@@ -189,3 +189,42 @@ def test_the_database_refusing_a_value_is_bad_input_not_an_outage(app, request):
     assert page.status_code == 400 and "Bad request" in page.get_data(as_text=True)
     api = client.get("/api/v1/test-data-error")
     assert api.status_code == 400 and api.is_json
+
+
+
+# -- JSON bodies: bounded size and depth on every operation that takes one ---------------
+
+def _body_routes(app) -> list[tuple[str, str]]:
+    """Return (method, URL) of every API route that takes a body, with an existing record in its path."""
+    from lp.requests.models import LpRequest, Person
+
+    with app.app_context():
+        existing = {"alpha2": "GN", "request_id": db.session.scalar(db.select(db.func.min(LpRequest.id))),
+                    "person_id": db.session.scalar(db.select(db.func.min(Person.id)))}
+    routes = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods & {"POST", "PATCH", "PUT"}):
+            if rule.rule.startswith("/api/v1/"):
+                routes.append((method, rule.build({name: existing[name] for name in rule.arguments})[1]))
+    return routes
+
+
+@pytest.mark.parametrize("body, message", [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('{"a": ' * 33 + "1" + "}" * 33, "nested too deeply"),
+    ('{"notes": "' + "x" * (1024 * 1024) + '"}', "larger than 1 MB"),
+], ids=["100000 deep", "33 deep", "over 1 MB"])
+def test_a_json_body_too_deep_or_too_large_is_a_bad_request_on_every_operation(app, client, bearer, seeded,
+                                                                               body, message):
+    """Issue 12: a deeply nested JSON body gave 500 (RecursionError) instead of 400."""
+    headers = {**bearer("staff"), "Content-Type": "application/json", "Accept-Language": "en"}
+    routes = _body_routes(app)
+    assert len(routes) >= 5
+    for method, url in routes:
+        response = client.open(url, method=method, headers=headers, data=body)
+        assert response.status_code == 400, (method, url, response.get_data(as_text=True)[:200])
+        assert response.is_json and message in response.json["error"], (method, url)
+    # 32 levels are accepted as JSON (and then judged on their content).
+    nested = '{"a": ' * 31 + "1" + "}" * 31
+    for method, url in routes:
+        assert client.open(url, method=method, headers=headers, data=nested).status_code == 422, (method, url)
