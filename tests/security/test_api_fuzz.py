@@ -228,3 +228,20 @@ def test_a_json_body_too_deep_or_too_large_is_a_bad_request_on_every_operation(a
     nested = '{"a": ' * 31 + "1" + "}" * 31
     for method, url in routes:
         assert client.open(url, method=method, headers=headers, data=nested).status_code == 422, (method, url)
+
+
+def test_every_405_names_the_allowed_methods(app, client, bearer, login_as):
+    """Issue 12: 405 answers came without the ``Allow`` header (RFC 9110, ADR /core/http-methods)."""
+    login_as("staff")
+    headers = bearer("staff")
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.arguments or rule.endpoint == "static":
+            continue
+        allowed = rule.methods | {"HEAD", "OPTIONS"}
+        method = next(m for m in ("DELETE", "PUT", "PATCH", "POST", "GET") if m not in allowed)
+        response = client.open(rule.rule, method=method, headers=headers if rule.rule.startswith("/api/") else {})
+        assert response.status_code == 405, (method, rule.rule)
+        assert set(response.headers["Allow"].split(", ")) >= rule.methods, (method, rule.rule)
+        checked += 1
+    assert checked > 20
