@@ -30,7 +30,7 @@ from countries.models import Agreement, Country, Mission, ProfileChange
 from countries.search import FACT_FILTERS, SORTS, CountryFilter, country_query, parse_filters
 from countries.services import find_country, parse_values, today, update_profile
 from lp.access import api_error, requires
-from lp.api.inputs import BODY_REFUSED, gather, json_object, read_version
+from lp.api.inputs import BODY_REFUSED, VERSION_READ, gather, json_object, read_version
 from lp.api.openapi import (
     ERROR,
     VALIDATION_ERROR,
@@ -197,7 +197,7 @@ COUNTRY_LIST = Schema("CountryList", object_schema({
     "count": {"type": "integer", "minimum": 0},
 }))
 COUNTRY_PATCH = Schema("CountryPatch", object_schema(
-    {"version": {"type": "integer", "description": "The version you read."}, **fields_schema(COUNTRY_FIELDS)},
+    {"version": {**VERSION_READ, "description": "The version you read."}, **fields_schema(COUNTRY_FIELDS)},
     required=["version"],
 ))
 PROFILE_CHANGE = Schema("ProfileChange", object_schema({
@@ -225,7 +225,7 @@ _FILTER_SCHEMAS: dict[str, tuple[dict[str, Any], str]] = {
           "Part of the Dutch or English name, or the exact alpha-2 or alpha-3 code."),
     "agreement_kind": ({"type": "string", "enum": enum_of(AGREEMENT_KINDS) + ["none"]},
                        "Only countries with an agreement of this kind (`none`: without agreements)."),
-    "portfolio_holder": ({"type": "string", "pattern": "^(none|[0-9]+)$"},
+    "portfolio_holder": ({"type": "string", "pattern": "^(none|[0-9]{1,9})$"},
                          "User id of the portfolio holder, or `none` for countries without one."),
     "not_reviewed": ({"type": "boolean"}, "Only profiles not reviewed in the last 12 months."),
     "sort": ({"type": "string", "enum": list(SORTS), "default": "name"}, "Sort order."),

@@ -168,6 +168,7 @@ def _search(text: str):
 def _person_properties() -> dict[str, Any]:
     properties = fields_schema(PERSON_FIELDS)
     properties["nationality"] = nullable(properties["nationality"])
+    properties["v_number"]["pattern"] = "^\\s*[0-9]{10}\\s*$"
     return properties
 
 

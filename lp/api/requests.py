@@ -24,7 +24,15 @@ from countries.fields import FieldError
 from countries.models import Country, Mission
 from countries.services import find_country, today
 from lp.access import api_error, requires
-from lp.api.inputs import BODY_REFUSED, PAGING_PARAMETERS, is_whole_number, json_object, page_schema, read_version
+from lp.api.inputs import (
+    BODY_REFUSED,
+    PAGING_PARAMETERS,
+    VERSION_READ,
+    is_whole_number,
+    json_object,
+    page_schema,
+    read_version,
+)
 from lp.api.openapi import (
     ERROR,
     VALIDATION_ERROR,
@@ -54,7 +62,7 @@ from lp.requests.services import (
     resume_clock,
     update_details,
 )
-from lp.validation import Conflict, ValidationFailed
+from lp.validation import MAX_INT, Conflict, ValidationFailed
 from lp.privacy.views_log import record_person_view
 
 bp = Blueprint("requests", __name__)
@@ -327,7 +335,7 @@ NEW_LP_REQUEST = Schema("NewLpRequest", object_schema(
     {"person_id": {"type": "integer"}, "country": _ALPHA2, **_DETAILS_SCHEMA}, required=["person_id", "country"],
 ))
 LP_REQUEST_PATCH = Schema("LpRequestPatch", object_schema(
-    {"version": {"type": "integer", "description": "The version you read."}, **_DETAILS_SCHEMA},
+    {"version": {**VERSION_READ, "description": "The version you read."}, **_DETAILS_SCHEMA},
     required=["version"],
 ))
 REQUEST_CONFLICT = Schema("LpRequestConflict", object_schema({
@@ -361,7 +369,7 @@ def _action_body(action: str, summary: Any) -> dict[str, Any]:
         "data": data,
         "note": {"type": "string", "maxLength": EVENT_FIELDS["note"].max_length,
                  "description": "A note for the timeline (a contact's note may also go in data)."},
-        "version": {"type": "integer", "description": "The version you read; optional."},
+        "version": {**VERSION_READ, "description": "The version you read; optional."},
     }, required=["action", "data"] if data["required"] else ["action"])
 
 
@@ -374,12 +382,12 @@ _FILTER_SCHEMAS: dict[str, tuple[dict[str, Any], str]] = {
     "q": ({"type": "string", "maxLength": 100},
           "A V-number, part of the name, our reference or the embassy's reference."),
     "country": ({"type": "string", "pattern": "^[A-Za-z]{2}$"}, "Alpha-2 code of the country."),
-    "mission": ({"type": "integer", "minimum": 1}, "Id of the mission."),
+    "mission": ({"type": "integer", "minimum": 1, "maximum": MAX_INT}, "Id of the mission."),
     "status": ({"type": "string", "enum": list(STATUSES)}, "Only requests in this status."),
     "state": ({"type": "string", "enum": ["open", "closed"]}, "Only open or only closed requests."),
     "overdue": ({"type": "boolean"}, "Only requests whose answer is overdue."),
     "detention": ({"type": "boolean"}, "Only requests for persons in detention."),
-    "case_officer": ({"type": "integer", "minimum": 1}, "User id of the person's case officer."),
+    "case_officer": ({"type": "integer", "minimum": 1, "maximum": MAX_INT}, "User id of the person's case officer."),
     "submitted_from": ({"type": "string", "format": "date"}, "Submitted on or after this day."),
     "submitted_to": ({"type": "string", "format": "date"}, "Submitted on or before this day."),
     "sort": ({"type": "string", "enum": list(SORTS), "default": RequestFilter.sort}, "Sort order."),
