@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from typing import IO
+
 import click
 from flask.cli import AppGroup
 from flask_babel import force_locale
@@ -39,15 +43,18 @@ def import_command(file, dry_run, email) -> None:
         user_id = services.staff_user_id(email)
         if user_id is None:
             raise click.ClickException(f"No active staff account with email address {email}.")
-    data = file.read()
+    # Read row by row, twice (check, then apply): standard input goes to a temporary file first.
+    stream = file if file.seekable() else _spooled(file)
     # Messages in English, like the rest of the command line.
     with force_locale("en"):
         try:
-            plan = csv_import.plan_import(data)
+            plan = csv_import.plan_import(stream)
         except CsvImportError as failure:
             for error in failure.errors:
                 click.echo(str(error), err=True)
-            click.echo(f"{len(failure.errors)} errors; nothing was imported.", err=True)
+            if failure.more:
+                click.echo(f"... and {failure.more} more.", err=True)
+            click.echo(f"{failure.total} errors; nothing was imported.", err=True)
             raise SystemExit(1)
         for preview in plan.previews:
             _echo_preview(preview)
@@ -55,12 +62,20 @@ def import_command(file, dry_run, email) -> None:
             click.echo(f"{len(plan.previews)} of {len(plan.rows)} countries would change (dry run: "
                        "nothing was imported).")
             return
+        stream.seek(0)
         try:
-            changed = csv_import.apply_import(data, plan.versions, user_id=user_id)
+            changed = csv_import.apply_import(stream, plan.versions, user_id=user_id)
         except Conflict as conflict:
             click.echo(f"{conflict.message} Nothing was imported.", err=True)
             raise SystemExit(1)
     click.echo(f"Changed {changed} of {len(plan.rows)} countries.")
+
+
+def _spooled(file: IO[bytes]) -> IO[bytes]:
+    copy = tempfile.TemporaryFile()
+    shutil.copyfileobj(file, copy)
+    copy.seek(0)
+    return copy
 
 
 def _echo_preview(preview: csv_import.CountryPreview) -> None:

@@ -33,11 +33,15 @@ parsed values; ``countries.csv_import`` compares and applies them.
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import itertools
+import operator
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import IO, Any, Callable, Iterable, Iterator
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select
 from sqlalchemy.orm import selectinload
@@ -56,39 +60,80 @@ ITEM_GROUPS: dict[str, tuple[tuple[FieldSpec, ...], int]] = {
 }
 #: What a spreadsheet may take for the start of a formula (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: How many problems an import lists; the others are only counted, so the answer stays small.
+ERRORS_SHOWN = 100
 _ITEM_COLUMN = re.compile(r"^(agreement|mission)_([1-9][0-9]{0,2})_([a-z0-9_]+)$")
 
 
-@dataclass(frozen=True)
-class CellError:
-    """A problem with the file: at a line (1 = header) and column when known."""
+def row_label(row: int, code: str | None = None) -> Any:
+    """Name a row as a spreadsheet numbers it, with the country code: "Row 138 (MA)".
 
-    line: int | None
+    The header is row 1 and every record one row, however many line breaks its quoted
+    cells hold: the number Excel shows, not a text editor's line.
+    """
+    if code:
+        return _l("Row %(row)d (%(code)s)", row=row, code=code)
+    return _l("Row %(row)d", row=row)
+
+
+@dataclass(frozen=True, slots=True)
+class CellError:
+    """A problem with the file: at a spreadsheet row (1 = header), a country and a column when known."""
+
+    row: int | None
     column: str | None
     message: Any
+    code: str | None = None
+
+    @property
+    def row_text(self) -> str:
+        """Return the row as a person finds it ("Row 138 (MA)"), or "" for the whole file."""
+        return str(row_label(self.row, self.code)) if self.row is not None else ""
 
     def __str__(self) -> str:
-        where = []
-        if self.line is not None:
-            where.append(f"line {self.line}")
+        where = [self.row_text] if self.row is not None else []
         if self.column:
-            where.append(f"column {self.column}")
+            where.append(str(_l("column %(column)s", column=self.column)))
         return f"{', '.join(where)}: {self.message}" if where else str(self.message)
 
 
 class CsvImportError(Exception):
-    """The file cannot be imported; ``errors`` lists every problem found."""
+    """The file cannot be imported; ``errors`` lists the first problems found, ``total`` counts all."""
 
-    def __init__(self, errors: list[CellError]):
+    def __init__(self, errors: list[CellError], total: int | None = None):
         super().__init__("; ".join(str(e) for e in errors))
         self.errors = errors
+        self.total = len(errors) if total is None else total
+
+    @property
+    def more(self) -> int:
+        """Return how many problems were found beyond those listed."""
+        return self.total - len(self.errors)
 
 
-@dataclass
+class ErrorLog:
+    """Collect a file's problems: keep the first ``ERRORS_SHOWN`` to show and count them all."""
+
+    def __init__(self) -> None:
+        self.shown: list[CellError] = []
+        self.total = 0
+
+    def add(self, error: CellError) -> None:
+        self.total += 1
+        if len(self.shown) < ERRORS_SHOWN:
+            self.shown.append(error)
+
+    def check(self) -> None:
+        """Raise CsvImportError when any problem was added."""
+        if self.total:
+            raise CsvImportError(self.shown, self.total)
+
+
+@dataclass(slots=True)
 class ImportRow:
     """One country's row, parsed: field values and the agreements and missions in order."""
 
-    line: int
+    row: int
     alpha2: str
     values: dict[str, Any]
     items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -165,44 +210,115 @@ def write_csv(countries: Iterable[Country], delimiter: str = DEFAULT_DELIMITER) 
 
 # -- import -------------------------------------------------------------------------------
 
-def read_csv(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """Decode a file and check its header; return the columns and (line, cells) per row.
+def read_csv(stream: IO[bytes], errors: ErrorLog) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
+    """Check a file's header; return its columns and its rows as (spreadsheet row, cells), lazily.
 
-    Cells are unescaped. Raise CsvImportError for text that is not UTF-8, an empty
-    file or a wrong header; rows with too many or too few cells are reported too.
+    The file is read one record at a time, so any length takes bounded memory; the
+    stream is left open. Row numbers are a spreadsheet's: the header is row 1 and each
+    record one row, however many line breaks its quoted cells hold. Cells are
+    unescaped. Raise CsvImportError at once for an empty file or a wrong header; later
+    problems (a row with too many or too few cells, text that is not UTF-8, a cell too
+    large, broken quotes) are added to ``errors``, and the last three end the reading.
     """
+    lines = _RecordLines(stream)
     try:
-        text = data.decode("utf-8-sig")
+        first_line = next(lines, "")
     except UnicodeDecodeError:
-        raise CsvImportError([CellError(None, None, _l(
-            "The file is not UTF-8 encoded text. Save it as \"CSV UTF-8\" and try again."))])
-    first_line = text.split("\n", 1)[0]
+        raise CsvImportError([CellError(None, None, _NOT_UTF8)])
     if not first_line.strip():
         raise CsvImportError([CellError(1, None, _l("The file is empty or has no header line."))])
     # The header names contain neither separator, so the first line shows which one is used.
     delimiter = ";" if ";" in first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(itertools.chain([first_line], lines), delimiter=delimiter, strict=True)
     try:
         columns = [name.strip() for name in next(reader)]
-        check_header(columns)
-        rows = []
-        errors = []
-        line = reader.line_num + 1
-        for cells in reader:
-            if any(cell.strip() for cell in cells):
-                if len(cells) != len(columns):
-                    errors.append(CellError(line, None, _l(
-                        "This row has %(found)d cells; the header has %(expected)d.",
-                        found=len(cells), expected=len(columns))))
-                else:
-                    rows.append((line, {c: unescape_cell(v) for c, v in zip(columns, cells)}))
-            line = reader.line_num + 1
     except csv.Error:
-        raise CsvImportError([CellError(reader.line_num or 1, None, _l(
-            "The file is not valid CSV here (check the quotes)."))])
-    if errors:
-        raise CsvImportError(errors)
-    return columns, rows
+        raise CsvImportError([CellError(1, None, _BAD_QUOTES)])
+    check_header(columns)
+    return columns, _records(reader, lines, columns, errors)
+
+
+_NOT_UTF8 = _l("The file is not UTF-8 encoded text. Save it as \"CSV UTF-8\" and try again.")
+_BAD_QUOTES = _l("The file is not valid CSV here (check the quotes).")
+
+
+class _RecordLines:
+    """The lines of a binary stream, decoded one by one, remembering those of the current record."""
+
+    def __init__(self, stream: IO[bytes]):
+        self._stream = stream
+        self._encoding = "utf-8-sig"  # the byte order mark is optional, and only at the start
+        self.record: list[str] = []
+
+    def __iter__(self) -> _RecordLines:
+        return self
+
+    def __next__(self) -> str:
+        raw = self._stream.readline()
+        if not raw:
+            raise StopIteration
+        # A line break never falls inside a UTF-8 character, so each line decodes alone
+        # and a wrong byte is reported in its own row.
+        line = raw.decode(self._encoding)
+        self._encoding = "utf-8"
+        self.record.append(line)
+        return line
+
+
+def _records(reader: Any, lines: _RecordLines, columns: list[str],
+             errors: ErrorLog) -> Iterator[tuple[int, dict[str, str]]]:
+    code_at = columns.index("alpha2")
+    row = 1
+    while True:
+        row += 1
+        lines.record.clear()
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except UnicodeDecodeError:
+            errors.add(CellError(row, None, _NOT_UTF8))
+            return
+        except csv.Error:
+            errors.add(_unreadable_record(row, "".join(lines.record), reader.dialect.delimiter, columns))
+            return
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(columns):
+            code = cells[code_at].strip().upper() if code_at < len(cells) else None
+            errors.add(CellError(row, None, _l(
+                "This row has %(found)d cells; the header has %(expected)d.",
+                found=len(cells), expected=len(columns)), code))
+            continue
+        record = dict(zip(columns, cells))
+        if any("'" in line for line in lines.record):  # only then can a cell be escaped
+            record = {column: unescape_cell(value) for column, value in record.items()}
+        yield row, record
+
+
+def _unreadable_record(row: int, text: str, delimiter: str, columns: list[str]) -> CellError:
+    """Say why the csv module stopped in a record: a cell over its size limit, or the quotes."""
+    limit = csv.field_size_limit()
+    index = offset = length = 0
+    quoted = False
+    for position, char in enumerate(text):
+        if char == '"':
+            quoted = not quoted
+            continue
+        if char == delimiter and not quoted:
+            index, offset, length = index + 1, position + 1, 0
+            continue
+        length += 1
+        if length > limit:
+            # The cells before this one are whole and small: read them for the country code.
+            before = next(csv.reader([text[:offset]], delimiter=delimiter), [])
+            code_at = columns.index("alpha2")
+            code = before[code_at].strip().upper() if code_at < index else None
+            column = columns[index] if index < len(columns) else None
+            return CellError(row, column, _l(
+                "This cell is too large: a cell may hold at most %(limit)s characters. "
+                "Shorten the text and try again.", limit=format_decimal(limit)), code)
+    return CellError(row, None, _BAD_QUOTES)
 
 
 def check_header(columns: list[str]) -> None:
@@ -242,29 +358,75 @@ def item_counts(columns: list[str]) -> dict[str, int]:
     return counts
 
 
-def parse_row(line: int, cells: dict[str, str], counts: dict[str, int],
-              resolve_user: Callable[[str], int | None]) -> tuple[ImportRow, list[CellError]]:
+#: The fields of a group of columns (a profile, an agreement or a mission): (field, column) pairs.
+Columns = tuple[tuple[FieldSpec, str], ...]
+#: Parses a group's cell texts into (values by field name, (column, message) per refused cell).
+GroupParser = Callable[[Columns, tuple[str, ...]], tuple[dict[str, Any], list[tuple[str, Any]]]]
+#: How many results a group parser remembers, of cell texts up to this total length.
+_REMEMBERED, _REMEMBERED_LENGTH = 4096, 1000
+
+
+def group_parser(resolve_user: Callable[[str], int | None]) -> GroupParser:
+    """Return a parser of column groups for one file, remembering recent results.
+
+    The rows of a long file repeat their values (a copied row, a column of "unknown"),
+    and a long file must be checked in seconds.
+    """
+    remembered: dict[tuple[int, tuple[str, ...]], tuple[dict[str, Any], list[tuple[str, Any]]]] = {}
+
+    def parse(columns: Columns, texts: tuple[str, ...]) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
+        key = (id(columns), texts)
+        result = remembered.get(key)
+        if result is None:
+            values, problems = {}, []
+            for (spec, column), text in zip(columns, texts):
+                try:
+                    values[spec.name] = spec.parse(text, resolve_user=resolve_user)
+                except FieldError as error:
+                    problems.append((column, error.message))
+            result = values, problems
+            if sum(map(len, texts)) <= _REMEMBERED_LENGTH:
+                if len(remembered) >= _REMEMBERED:
+                    remembered.clear()
+                remembered[key] = result
+        return result
+
+    return parse
+
+
+def _group(columns: Columns) -> tuple[Columns, Callable[[dict[str, str]], tuple[str, ...]]]:
+    # The group's cells as a tuple, taken in C: the hot path of a long file.
+    names = [column for _spec, column in columns]
+    getter = operator.itemgetter(*names)
+    return columns, getter if len(names) > 1 else lambda cells: (getter(cells),)
+
+
+_COUNTRY_GROUP = _group(tuple((spec, spec.name) for spec in COUNTRY_FIELDS))
+
+
+@functools.cache
+def _item_group(entity: str, position: int):
+    return _group(tuple((spec, item_column(entity, position, spec.name)) for spec in ITEM_GROUPS[entity][0]))
+
+
+def parse_row(row_number: int, cells: dict[str, str], counts: dict[str, int],
+              parse_group: GroupParser) -> tuple[ImportRow, list[CellError]]:
     """Parse one row's cells into field values; return the row and every cell error."""
     errors: list[CellError] = []
+    alpha2 = cells["alpha2"].strip().upper()
 
-    def parse(specs: tuple[FieldSpec, ...], column_of: Callable[[str], str]) -> dict[str, Any]:
-        values = {}
-        for spec in specs:
-            try:
-                text = cells[column_of(spec.name)]
-                values[spec.name] = spec.parse(text, resolve_user=resolve_user)
-            except FieldError as error:
-                errors.append(CellError(line, column_of(spec.name), error.message))
-        return values
+    def parse(columns: Columns, texts: tuple[str, ...]) -> dict[str, Any]:
+        values, problems = parse_group(columns, texts)
+        errors.extend(CellError(row_number, column, message, alpha2 or None) for column, message in problems)
+        return dict(values)  # the remembered result stays as it is
 
-    row = ImportRow(line, cells["alpha2"].strip().upper(), parse(COUNTRY_FIELDS, lambda name: name))
-    for entity, (specs, _minimum) in ITEM_GROUPS.items():
+    columns, group_cells = _COUNTRY_GROUP
+    row = ImportRow(row_number, alpha2, parse(columns, group_cells(cells)))
+    for entity in ITEM_GROUPS:
         row.items[entity] = []
         for position in range(1, counts[entity] + 1):
-            def column_of(name: str, position=position, entity=entity) -> str:
-                return item_column(entity, position, name)
-
-            if all(not cells[column_of(spec.name)].strip() for spec in specs):
-                continue  # an all-empty group is no item
-            row.items[entity].append(parse(specs, column_of))
+            columns, group_cells = _item_group(entity, position)
+            texts = group_cells(cells)
+            if any(map(str.strip, texts)):  # an all-empty group is no item
+                row.items[entity].append(parse(columns, texts))
     return row, errors

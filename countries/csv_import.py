@@ -10,8 +10,9 @@ extra ones added.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -72,34 +73,39 @@ class ImportPlan:
     versions: dict[str, int]
 
 
-def plan_import(data: bytes) -> ImportPlan:
-    """Check a CSV file against the database and return what it would change.
+def plan_import(source: bytes | IO[bytes]) -> ImportPlan:
+    """Check a CSV file (its bytes or a binary stream) against the database; return what it would change.
 
-    Raise CsvImportError listing every problem (header, and each bad cell by line and
-    column) when anything is wrong.
+    The file is read one row at a time. Raise CsvImportError listing the first problems
+    (header, and each bad cell by row and column) and counting all of them when
+    anything is wrong.
     """
-    columns, cells_by_line = csv_format.read_csv(data)
+    errors = csv_format.ErrorLog()
+    columns, records = csv_format.read_csv(io.BytesIO(source) if isinstance(source, bytes) else source, errors)
     counts = csv_format.item_counts(columns)
     countries = {c.alpha2: c for c in db.session.scalars(csv_format.with_items(select(Country)))}
+    parse_group = csv_format.group_parser(services.staff_user_id)
     rows: list[ImportRow] = []
-    errors: list[CellError] = []
-    first_line: dict[str, int] = {}
-    for line, cells in cells_by_line:
-        row, row_errors = csv_format.parse_row(line, cells, counts, services.staff_user_id)
+    first_row: dict[str, int] = {}
+    for row_number, cells in records:
+        row, row_errors = csv_format.parse_row(row_number, cells, counts, parse_group)
         if row.alpha2 not in countries:
-            row_errors.insert(0, CellError(line, "alpha2", _l(
-                "Unknown country code %(code)s.", code=row.alpha2 or "—")))
-        elif row.alpha2 in first_line:
-            row_errors.insert(0, CellError(line, "alpha2", _l(
-                "This country is already in line %(line)d.", line=first_line[row.alpha2])))
+            row_errors.insert(0, CellError(row_number, "alpha2", _l(
+                "Unknown country code %(code)s.", code=row.alpha2 or "—"), row.alpha2 or None))
+        elif row.alpha2 in first_row:
+            row_errors.insert(0, CellError(row_number, "alpha2", _l(
+                "This country is already in row %(row)d.", row=first_row[row.alpha2]), row.alpha2))
         else:
-            first_line[row.alpha2] = line
-        errors.extend(row_errors)
-        rows.append(row)
-    if not errors:
-        errors = [error for row in rows for error in _refused_removals(countries[row.alpha2], row)]
-    if errors:
-        raise CsvImportError(errors)
+            first_row[row.alpha2] = row_number
+        for error in row_errors:
+            errors.add(error)
+        if not errors.total:  # after the first problem the rows are never applied: keep none
+            rows.append(row)
+    if not errors.total:
+        for row in rows:
+            for error in _refused_removals(countries[row.alpha2], row):
+                errors.add(error)
+    errors.check()
     previews = [preview_row(countries[row.alpha2], row) for row in rows]
     return ImportPlan(
         rows=rows,
@@ -115,9 +121,9 @@ def _refused_removals(country: Country, row: ImportRow) -> list[CellError]:
     for entity, wanted in row.items.items():
         for obj in list(services.iter_items(country, entity))[len(wanted):]:
             for use in signals.uses_of(entity, obj):
-                errors.append(CellError(row.line, None, _l(
-                    "%(code)s: “%(name)s” is not in the file, but it cannot be removed. %(use)s",
-                    code=row.alpha2, name=services.item_name(entity, obj), use=use)))
+                errors.append(CellError(row.row, None, _l(
+                    "“%(name)s” is not in the file, but it cannot be removed. %(use)s",
+                    name=services.item_name(entity, obj), use=use), row.alpha2))
     return errors
 
 
@@ -160,13 +166,13 @@ def preview_row(country: Country, row: ImportRow) -> CountryPreview:
     return preview
 
 
-def apply_import(data: bytes, versions: dict[str, int], *, user_id: int | None) -> int:
+def apply_import(source: bytes | IO[bytes], versions: dict[str, int], *, user_id: int | None) -> int:
     """Apply a file previewed with ``versions``; return the number of countries changed.
 
     Raise CsvImportError when the file no longer passes the checks, and Conflict when
     a country changed since the preview; in both cases nothing is applied.
     """
-    plan = plan_import(data)
+    plan = plan_import(source)
     changed = 0
     try:
         for row in plan.rows:

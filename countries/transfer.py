@@ -8,12 +8,15 @@ URLs or hidden fields; it is deleted when applied (or refused) and after a day.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import secrets
+import shutil
 import time
 from pathlib import Path
+from typing import IO
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request, url_for)
@@ -69,14 +72,16 @@ def import_upload():
 def import_preview():
     """Check an uploaded file and show what it would change (or every error)."""
     upload = request.files.get("file")
-    data = upload.read() if upload else b""
-    if not data:
+    # Werkzeug keeps a large upload in a temporary file: read it from there, row by row.
+    stream = upload.stream if upload else None
+    if stream is None or not stream.read(1):
         return _upload_page([_("Choose a CSV file to import.")], 422)
+    stream.seek(0)
     try:
-        plan = csv_import.plan_import(data)
+        plan = csv_import.plan_import(stream)
     except CsvImportError as failure:
-        return render_template("country_transfer/upload.html", errors=failure.errors), 422
-    token = _save_pending(data, plan.versions) if plan.previews else None
+        return _refused(failure)
+    token = _save_pending(stream, plan.versions) if plan.previews else None
     return render_template("country_transfer/preview.html", previews=plan.previews, token=token,
                            rows=len(plan.rows))
 
@@ -90,12 +95,13 @@ def import_apply():
     if pending is None:
         message = _("This import has expired or was already applied. Upload the file again.")
         return _upload_page([message], 410)
-    data, versions = pending
+    stream, versions = pending
     _discard_pending(token)  # one try: after a refusal the preview is stale anyway
     try:
-        changed = csv_import.apply_import(data, versions, user_id=current_user.id)
+        with stream:  # still readable after the discard
+            changed = csv_import.apply_import(stream, versions, user_id=current_user.id)
     except CsvImportError as failure:
-        return render_template("country_transfer/upload.html", errors=failure.errors), 422
+        return _refused(failure)
     except Conflict:
         message = _("A profile in this file was changed by someone else after the preview. Nothing "
                     "was imported. Upload the file again to see the current changes.")
@@ -103,6 +109,10 @@ def import_apply():
     flash(ngettext("%(num)d country changed by the import.",
                    "%(num)d countries changed by the import.", changed), "success")
     return redirect(url_for("countries.index"))
+
+
+def _refused(failure: CsvImportError):
+    return render_template("country_transfer/upload.html", errors=failure.errors, more=failure.more), 422
 
 
 def _upload_page(messages: list[str], status: int):
@@ -116,32 +126,32 @@ def _pending_dir() -> Path:
     return Path(current_app.instance_path) / "imports"
 
 
-def _save_pending(data: bytes, versions: dict[str, int]) -> str:
+def _save_pending(upload: IO[bytes], versions: dict[str, int]) -> str:
     directory = _pending_dir()
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     _remove_stale(directory)
     token = secrets.token_urlsafe(24)
-    meta = {"user_id": current_user.id, "versions": versions}
-    for suffix, content in ((".csv", data), (".json", json.dumps(meta).encode())):
+    meta = json.dumps({"user_id": current_user.id, "versions": versions}).encode()
+    upload.seek(0)
+    for suffix, content in ((".csv", upload), (".json", io.BytesIO(meta))):
         fd = os.open(directory / (token + suffix), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
+            shutil.copyfileobj(content, handle)
     return token
 
 
-def _load_pending(token: str) -> tuple[bytes, dict[str, int]] | None:
-    """Return the file and versions behind a token, if it belongs to the current user."""
+def _load_pending(token: str) -> tuple[IO[bytes], dict[str, int]] | None:
+    """Open the file behind a token and return it with its versions, if it belongs to the current user."""
     if not _TOKEN.match(token):
         return None
     base = _pending_dir() / token
     try:
         meta = json.loads(base.with_suffix(".json").read_text())
-        data = base.with_suffix(".csv").read_bytes()
+        if meta.get("user_id") != current_user.id:
+            abort(403)
+        return base.with_suffix(".csv").open("rb"), {str(k): int(v) for k, v in meta["versions"].items()}
     except (OSError, ValueError):
         return None
-    if meta.get("user_id") != current_user.id:
-        abort(403)
-    return data, {str(k): int(v) for k, v in meta["versions"].items()}
 
 
 def _discard_pending(token: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, g, render_template
+from flask import Flask, current_app, g, make_response, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
@@ -69,7 +69,10 @@ def init_app(app: Flask) -> None:
         if kind is not None:
             _rollback()
             return database_failure(kind, error.original_exception)
-        return render_error(error.code)
+        response = make_response(render_error(error.code))
+        # Keep what the exception says beside the status, e.g. the methods a 405 allows.
+        response.headers.update((k, v) for k, v in error.get_headers() if k.lower() != "content-type")
+        return response
 
     @app.errorhandler(InUse)
     def in_use(error: InUse):

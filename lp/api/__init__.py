@@ -6,12 +6,13 @@ Each resource is a blueprint of its own (lp/api/countries.py, persons.py, reques
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lp.access import api_error, requires
 from lp.api import countries, persons, requests
+from lp.api.inputs import check_query
 from lp.api.openapi import Schema, build_document, documented, object_schema
 from lp.auth.roles import Role
 from lp.extensions import csrf
@@ -27,6 +28,14 @@ csrf.exempt(bp)
 for resource in RESOURCES:
     csrf.exempt(resource)
     bp.register_blueprint(resource)
+
+
+@bp.before_request
+def check_documented_query():
+    """Hold every query to what the operation's OpenAPI description admits (422 otherwise)."""
+    operation = getattr(current_app.view_functions.get(request.endpoint), "openapi", None)
+    if operation is not None:
+        check_query(operation.parameters, request.args)
 
 
 @bp.errorhandler(ValidationFailed)

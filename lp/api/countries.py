@@ -30,7 +30,7 @@ from countries.models import Agreement, Country, Mission, ProfileChange
 from countries.search import FACT_FILTERS, SORTS, CountryFilter, country_query, parse_filters
 from countries.services import find_country, parse_values, today, update_profile
 from lp.access import api_error, requires
-from lp.api.inputs import gather, json_object, read_version
+from lp.api.inputs import BODY_REFUSED, VERSION_READ, gather, json_object, read_version
 from lp.api.openapi import (
     ERROR,
     VALIDATION_ERROR,
@@ -197,7 +197,7 @@ COUNTRY_LIST = Schema("CountryList", object_schema({
     "count": {"type": "integer", "minimum": 0},
 }))
 COUNTRY_PATCH = Schema("CountryPatch", object_schema(
-    {"version": {"type": "integer", "description": "The version you read."}, **fields_schema(COUNTRY_FIELDS)},
+    {"version": {**VERSION_READ, "description": "The version you read."}, **fields_schema(COUNTRY_FIELDS)},
     required=["version"],
 ))
 PROFILE_CHANGE = Schema("ProfileChange", object_schema({
@@ -225,7 +225,7 @@ _FILTER_SCHEMAS: dict[str, tuple[dict[str, Any], str]] = {
           "Part of the Dutch or English name, or the exact alpha-2 or alpha-3 code."),
     "agreement_kind": ({"type": "string", "enum": enum_of(AGREEMENT_KINDS) + ["none"]},
                        "Only countries with an agreement of this kind (`none`: without agreements)."),
-    "portfolio_holder": ({"type": "string", "pattern": "^(none|[0-9]+)$"},
+    "portfolio_holder": ({"type": "string", "pattern": "^(none|[0-9]{1,9})$"},
                          "User id of the portfolio holder, or `none` for countries without one."),
     "not_reviewed": ({"type": "boolean"}, "Only profiles not reviewed in the last 12 months."),
     "sort": ({"type": "string", "enum": list(SORTS), "default": "name"}, "Sort order."),
@@ -309,7 +309,7 @@ def get_country(alpha2: str):
     request_body=COUNTRY_PATCH,
     responses={
         200: ("The profile as saved, with its new version.", COUNTRY_DETAIL),
-        400: ("The body is not JSON (or not sent as application/json).", ERROR),
+        400: BODY_REFUSED,
         404: ERROR,
         409: ("Someone changed the profile since the version sent; nothing was saved.", COUNTRY_CONFLICT),
         422: ("Refused values, unknown fields, or a JSON body that is not an object.", VALIDATION_ERROR),

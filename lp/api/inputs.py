@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
 from typing import Any
 
 from flask import abort, request
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
 
 from lp.access import api_error
-from lp.api.openapi import Schema, object_schema, query_parameter
+from lp.api.openapi import ERROR, Schema, object_schema, query_parameter
 from lp.requests.search import PAGE_SIZES, RequestFilter
 from lp.validation import MAX_INT, ValidationFailed, whole_number
 
 DEFAULT_PER_PAGE = RequestFilter.per_page
+#: The version a client sends back, as ``read_version`` accepts it.
+VERSION_READ = {"type": "integer", "minimum": 0, "maximum": MAX_INT}
 #: How every paginated list describes its paging.
 PAGING_PARAMETERS = (
-    query_parameter("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number."),
+    query_parameter("page", {"type": "integer", "minimum": 1, "maximum": MAX_INT, "default": 1}, "Page number."),
     query_parameter("per_page", {"type": "integer", "enum": list(PAGE_SIZES), "default": DEFAULT_PER_PAGE},
                     "Items per page."),
 )
@@ -31,15 +37,107 @@ def gather(errors: dict[str, list[Any]], parse: Callable[..., Any], *args, **kw)
         return None
 
 
+#: The largest JSON body any operation takes (a profile's notes are 20,000 characters) and its
+#: deepest nesting; anything beyond is refused before it reaches a parser or a validator.
+MAX_BODY_BYTES = 1024 * 1024
+MAX_BODY_DEPTH = 32
+#: How every operation with a JSON body documents the 400 answer of ``json_object``.
+BODY_REFUSED = ("The body is not a JSON object sent as application/json, is larger than 1 MB, "
+                "or is nested deeper than 32 levels.", ERROR)
+
+
 def json_object() -> dict[str, Any]:
-    """Return the request body as a JSON object, or answer 400 (not JSON) or 422 (not an object)."""
-    body = request.get_json(silent=True)
+    """Return the request body as a JSON object, or answer 400 (not JSON, too large, too deep) or 422."""
     message = _l("Send a JSON object as the body, with Content-Type: application/json.")
-    if body is None:
+    if not request.is_json:
         abort(api_error(400, str(message)))
+    if (request.content_length or 0) > MAX_BODY_BYTES or len(request.get_data(cache=True)) > MAX_BODY_BYTES:
+        abort(api_error(400, str(_l("The body is larger than %(megabytes)d MB.",
+                                    megabytes=MAX_BODY_BYTES // 2**20))))
+    try:
+        body = json.loads(request.get_data(cache=True), parse_float=_number)
+    except RecursionError:  # the C parser gives up far deeper than we accept
+        body = _TOO_DEEP
+    except ValueError:
+        abort(api_error(400, str(message)))
+    if body is _TOO_DEEP or _depth(body) > MAX_BODY_DEPTH:
+        abort(api_error(400, str(_l("The body is nested too deeply: at most %(depth)d levels of objects "
+                                    "and lists.", depth=MAX_BODY_DEPTH))))
     if not isinstance(body, dict):
         raise ValidationFailed.single("body", message)
     return body
+
+
+_TOO_DEEP = object()
+
+
+def _number(text: str) -> int | float:
+    # JSON Schema counts 5.0 as the integer 5, and every number the API takes is whole.
+    number = float(text)
+    return int(number) if number.is_integer() else number
+
+
+def _depth(value: Any) -> int:
+    """Return how deeply objects and lists nest in a parsed JSON value (without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        if level <= MAX_BODY_DEPTH:  # deeper is refused anyway: stop looking
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def check_query(parameters: Iterable[Mapping[str, Any]], args: MultiDict[str, str]) -> None:
+    """Refuse (422, every parameter at once) query arguments that the operation's document does not admit.
+
+    The document is the contract: what it describes is checked here, in one place,
+    so that the two cannot disagree. Booleans are left to the shared boolean parser.
+    """
+    errors: dict[str, list[Any]] = {}
+    for parameter in parameters:
+        name, schema = parameter["name"], parameter["schema"]
+        if parameter.get("in") != "query" or name not in args or schema.get("type") == "boolean":
+            continue
+        values = args.getlist(name)
+        message = _refusal(schema, values[0]) if len(values) == 1 else _l("Send this parameter once.")
+        if message is not None:
+            errors[name] = [message]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _refusal(schema: Mapping[str, Any], value: str) -> Any:
+    """Return why ``value`` does not fit a parameter's schema, or None when it does."""
+    if schema.get("type") == "integer":
+        number = whole_number(value) if value.isascii() and value.isdigit() else None
+        low, high = schema.get("minimum", 0), schema.get("maximum", MAX_INT)
+        if number is None or not low <= number <= high:
+            return _l("Enter a whole number from %(low)d to %(high)d.", low=low, high=high)
+        value = number
+    if "enum" in schema and value not in schema["enum"]:
+        return _l("Choose one of: %(choices)s.", choices=", ".join(map(str, schema["enum"])))
+    if isinstance(value, str):
+        if len(value) > schema.get("maxLength", len(value)):
+            return _l("Use at most %(n)d characters.", n=schema["maxLength"])
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            return _l("This value does not have the form %(pattern)s.", pattern=schema["pattern"])
+        if schema.get("format") == "date" and not _is_date(value):
+            return _l("Enter a date as YYYY-MM-DD.")
+    return None
+
+
+def _is_date(text: str) -> bool:
+    try:
+        return bool(_DATE.match(text)) and date.fromisoformat(text) is not None
+    except ValueError:
+        return False
 
 
 def is_whole_number(value: Any) -> bool:

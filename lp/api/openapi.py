@@ -31,6 +31,8 @@ SECURITY_SCHEME = "bearerToken"
 #: ``<name>`` and ``<converter(args):name>`` in a Flask rule.
 RULE_ARGUMENT = re.compile(r"<(?:(?P<converter>[a-zA-Z_]+)(?:\([^)]*\))?:)?(?P<name>[a-zA-Z_]\w*)>")
 CONVERTER_SCHEMAS = {"int": {"type": "integer", "minimum": 0}}
+#: Text as the fields take it (lp.validation.CONTROL_CHARACTERS refused), in ECMA-262 regex syntax.
+_TEXT = "[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class Operation:
     """What a view tells the document about itself (one HTTP method per view)."""
 
     summary: str
-    #: Status code → schema (a Schema or an inline mapping), or (description, schema).
+    #: Status code → schema (a Schema or an inline mapping), or (description, schema or None).
     responses: Mapping[int, Any]
     parameters: tuple[Mapping[str, Any], ...] = ()
     request_body: Any = None
@@ -103,8 +105,8 @@ def field_schema(spec: FieldSpec) -> dict[str, Any]:
         schema = {"type": "boolean"}
     elif spec.kind == "datetime":  # input may omit the offset (local time), so no "date-time" format
         schema = {"type": ["string", "null"]}
-    else:  # text, longtext, email: empty text when unset
-        schema = {"type": "string"}
+    else:  # text, longtext, email: empty text when unset, and no control characters
+        schema = {"type": "string", "pattern": f"^{_TEXT}*$"}
         if spec.max_length:
             schema["maxLength"] = spec.max_length
     schema["description"] = spec.label
@@ -152,6 +154,9 @@ VALIDATION_ERROR = Schema("ValidationError", object_schema(
 #: Answers every protected operation can give; added from the view's access rule.
 UNAUTHORISED = ("No valid API token was sent.", ERROR)
 FORBIDDEN = ("The token's account does not have the role this operation needs.", ERROR)
+#: Answered by the HTTP server (gunicorn) itself, before the app, as plain text.
+URI_TOO_LONG = ("The URL (path and query) is longer than the server takes: 4,094 bytes for the "
+                "request line, gunicorn's limit.", None)
 
 
 def openapi_path(rule: Rule, prefix: str) -> str:
@@ -176,13 +181,14 @@ def _responses(op: Operation, access: AccessRule | None, method: str) -> dict[in
         responses.setdefault(401, UNAUTHORISED)
         if needed is not Role.VIEWER:
             responses.setdefault(403, FORBIDDEN)
-    return {
-        str(status): {
-            "description": answer[0] if isinstance(answer, tuple) else HTTPStatus(status).phrase,
-            "content": {"application/json": {"schema": answer[1] if isinstance(answer, tuple) else answer}},
-        }
-        for status, answer in sorted(responses.items())
-    }
+    responses.setdefault(414, URI_TOO_LONG)
+    described = {}
+    for status, answer in sorted(responses.items()):
+        description, schema = answer if isinstance(answer, tuple) else (HTTPStatus(status).phrase, answer)
+        described[str(status)] = {"description": description}
+        if schema is not None:
+            described[str(status)]["content"] = {"application/json": {"schema": schema}}
+    return described
 
 
 def _operation(op: Operation, rule: Rule, method: str, access: AccessRule | None) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from countries.fields import FieldSpec
 from lp.access import api_error, requires
-from lp.api.inputs import PAGING_PARAMETERS, gather, json_object, page_schema, pages, read_paging
+from lp.api.inputs import BODY_REFUSED, PAGING_PARAMETERS, gather, json_object, page_schema, pages, read_paging
 from lp.api.openapi import (
     ERROR,
     VALIDATION_ERROR,
@@ -168,6 +168,7 @@ def _search(text: str):
 def _person_properties() -> dict[str, Any]:
     properties = fields_schema(PERSON_FIELDS)
     properties["nationality"] = nullable(properties["nationality"])
+    properties["v_number"]["pattern"] = "^\\s*[0-9]{10}\\s*$"
     return properties
 
 
@@ -237,7 +238,7 @@ def list_persons():
     request_body=NEW_PERSON,
     responses={
         201: ("The person as registered.", PERSON_DETAIL),
-        400: ("The body is not JSON (or not sent as application/json).", ERROR),
+        400: BODY_REFUSED,
         422: ("Refused values or unknown fields; nothing was saved.", VALIDATION_ERROR),
     },
 )

@@ -24,7 +24,15 @@ from countries.fields import FieldError
 from countries.models import Country, Mission
 from countries.services import find_country, today
 from lp.access import api_error, requires
-from lp.api.inputs import PAGING_PARAMETERS, is_whole_number, json_object, page_schema, read_version
+from lp.api.inputs import (
+    BODY_REFUSED,
+    PAGING_PARAMETERS,
+    VERSION_READ,
+    is_whole_number,
+    json_object,
+    page_schema,
+    read_version,
+)
 from lp.api.openapi import (
     ERROR,
     VALIDATION_ERROR,
@@ -55,7 +63,7 @@ from lp.requests.services import (
     resume_clock,
     update_details,
 )
-from lp.validation import Conflict, ValidationFailed, identifier
+from lp.validation import MAX_INT, Conflict, ValidationFailed, identifier
 from lp.privacy.views_log import record_person_view
 
 bp = Blueprint("requests", __name__)
@@ -332,7 +340,7 @@ NEW_LP_REQUEST = Schema("NewLpRequest", object_schema(
     {"person_id": {"type": "integer"}, "country": _ALPHA2, **_DETAILS_SCHEMA}, required=["person_id", "country"],
 ))
 LP_REQUEST_PATCH = Schema("LpRequestPatch", object_schema(
-    {"version": {"type": "integer", "description": "The version you read."}, **_DETAILS_SCHEMA},
+    {"version": {**VERSION_READ, "description": "The version you read."}, **_DETAILS_SCHEMA},
     required=["version"],
 ))
 REQUEST_CONFLICT = Schema("LpRequestConflict", object_schema({
@@ -368,7 +376,7 @@ def _action_body(action: str, summary: Any) -> dict[str, Any]:
         "data": data,
         "note": {"type": "string", "maxLength": EVENT_FIELDS["note"].max_length,
                  "description": "A note for the timeline (a contact's note may also go in data)."},
-        "version": {"type": "integer", "description": "The version you read; optional."},
+        "version": {**VERSION_READ, "description": "The version you read; optional."},
         **({CONFIRM_FIELD: {"type": "boolean", "default": False, "description": (
             "Save an unusual value as it is, e.g. an LP valid more than twice as long as the country "
             "usually issues. Without it such a value is refused (422) with the warning under this name.")}}
@@ -385,12 +393,12 @@ _FILTER_SCHEMAS: dict[str, tuple[dict[str, Any], str]] = {
     "q": ({"type": "string", "maxLength": 100},
           "A V-number, part of the name, our reference or the embassy's reference."),
     "country": ({"type": "string", "pattern": "^[A-Za-z]{2}$"}, "Alpha-2 code of the country."),
-    "mission": ({"type": "integer", "minimum": 1}, "Id of the mission."),
+    "mission": ({"type": "integer", "minimum": 1, "maximum": MAX_INT}, "Id of the mission."),
     "status": ({"type": "string", "enum": list(STATUSES)}, "Only requests in this status."),
     "state": ({"type": "string", "enum": ["open", "closed"]}, "Only open or only closed requests."),
     "overdue": ({"type": "boolean"}, "Only requests whose answer is overdue."),
     "detention": ({"type": "boolean"}, "Only requests for persons in detention."),
-    "case_officer": ({"type": "integer", "minimum": 1}, "User id of the person's case officer."),
+    "case_officer": ({"type": "integer", "minimum": 1, "maximum": MAX_INT}, "User id of the person's case officer."),
     "submitted_from": ({"type": "string", "format": "date"}, "Submitted on or after this day."),
     "submitted_to": ({"type": "string", "format": "date"}, "Submitted on or before this day."),
     "sort": ({"type": "string", "enum": list(SORTS), "default": RequestFilter.sort}, "Sort order."),
@@ -408,8 +416,6 @@ def _filter_parameters() -> list[dict[str, Any]]:
     return [paging[f.name] if f.name in paging else query_parameter(f.name, *_FILTER_SCHEMAS[f.name])
             for f in dataclass_fields(RequestFilter) if f.name not in BROWSER_ONLY]
 
-
-_BODY_NOT_JSON = ("The body is not JSON (or not sent as application/json).", ERROR)
 
 # -- Routes -------------------------------------------------------------------------
 
@@ -436,7 +442,7 @@ def list_requests():
     description=("The answer carries our reference and the country profile's checklist for this person. "
                  "Record the submission to the embassy with the `submit` action on its events."),
     request_body=NEW_LP_REQUEST,
-    responses={201: ("The draft request.", LP_REQUEST_DETAIL), 400: _BODY_NOT_JSON,
+    responses={201: ("The draft request.", LP_REQUEST_DETAIL), 400: BODY_REFUSED,
                422: ("Refused values or unknown fields; nothing was saved.", VALIDATION_ERROR)},
 )
 def create():
@@ -465,7 +471,7 @@ def get_request(request_id: int):
     request_body=LP_REQUEST_PATCH,
     responses={
         200: ("The request as saved.", LP_REQUEST_DETAIL),
-        400: _BODY_NOT_JSON,
+        400: BODY_REFUSED,
         404: ERROR,
         409: ("Someone changed the request since the version sent; nothing was saved.", REQUEST_CONFLICT),
         422: ("Refused values, unknown or workflow fields; nothing was saved.", VALIDATION_ERROR),
@@ -507,7 +513,7 @@ def list_events(request_id: int):
     request_body=EVENT_POST,
     responses={
         201: ("The recorded event and the request as it is now.", EVENT_RECORDED),
-        400: _BODY_NOT_JSON,
+        400: BODY_REFUSED,
         404: ERROR,
         409: ("The request's state does not allow this action, or it changed since the version sent: "
               + "nothing was saved.", REQUEST_CONFLICT),

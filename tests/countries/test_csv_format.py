@@ -1,5 +1,7 @@
 """The CSV format on its own: escaping against formula injection, header, encoding."""
 
+import io
+
 import pytest
 
 from countries import csv_format
@@ -69,11 +71,20 @@ def _file(columns, rows, delimiter=";", bom=True) -> bytes:
 COLUMNS = csv_format.header({"agreement": 1, "mission": 0})
 
 
+def _read(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Read a whole file as the import does; raise CsvImportError for any problem."""
+    errors = csv_format.ErrorLog()
+    columns, records = csv_format.read_csv(io.BytesIO(data), errors)
+    rows = list(records)
+    errors.check()
+    return columns, rows
+
+
 @pytest.mark.parametrize("delimiter", [";", ","])
 @pytest.mark.parametrize("bom", [True, False])
 def test_separator_and_bom_are_detected(app, delimiter, bom):
     row = ["NL"] + [""] * (len(COLUMNS) - 1)
-    columns, rows = csv_format.read_csv(_file(COLUMNS, [row], delimiter, bom))
+    columns, rows = _read(_file(COLUMNS, [row], delimiter, bom))
     assert columns == COLUMNS
     assert [(line, cells["alpha2"]) for line, cells in rows] == [(2, "NL")]
 
@@ -81,21 +92,21 @@ def test_separator_and_bom_are_detected(app, delimiter, bom):
 def test_wrong_header_names_each_bad_column(app):
     columns = [c for c in COLUMNS if c not in ("notes", "agreement_1_title")] + ["remarks"]
     with pytest.raises(CsvImportError) as failure:
-        csv_format.read_csv(_file(columns, []))
-    named = {(e.line, e.column) for e in failure.value.errors}
+        _read(_file(columns, []))
+    named = {(e.row, e.column) for e in failure.value.errors}
     assert named == {(1, "notes"), (1, "agreement_1_title"), (1, "remarks")}
 
 
 def test_header_without_alpha2_is_refused(app):
     with pytest.raises(CsvImportError) as failure:
-        csv_format.read_csv(_file(COLUMNS[1:], []))
+        _read(_file(COLUMNS[1:], []))
     assert [e.column for e in failure.value.errors] == ["alpha2"]
 
 
 def test_text_that_is_not_utf8_is_refused_with_a_clear_message(app):
     data = ";".join(COLUMNS).encode() + b"\r\nNL;" + "Côte".encode("cp1252") + b"\r\n"
     with pytest.raises(CsvImportError) as failure:
-        csv_format.read_csv(data)
+        _read(data)
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert "UTF-8" in str(failure.value.errors[0].message)
 
@@ -103,16 +114,16 @@ def test_text_that_is_not_utf8_is_refused_with_a_clear_message(app):
 def test_row_with_the_wrong_number_of_cells_is_reported_with_its_line(app):
     data = _file(COLUMNS, [["NL", "NLD"], ["BE"] + [""] * (len(COLUMNS) - 1), ["DE", "x"]])
     with pytest.raises(CsvImportError) as failure:
-        csv_format.read_csv(data)
-    assert [e.line for e in failure.value.errors] == [2, 4]
+        _read(data)
+    assert [e.row for e in failure.value.errors] == [2, 4]
 
 
-def test_line_numbers_count_lines_inside_quoted_cells(app):
+def test_row_numbers_are_a_spreadsheet_s_not_a_text_editor_s_lines(app):
     row = ["NL"] + [""] * (len(COLUMNS) - 1)
     multi = list(row)
     multi[COLUMNS.index("notes")] = '"two\r\nlines"'
-    _columns, rows = csv_format.read_csv(_file(COLUMNS, [multi, row]))
-    assert [line for line, _cells in rows] == [2, 4]
+    _columns, rows = _read(_file(COLUMNS, [multi, row]))
+    assert [number for number, _cells in rows] == [2, 3]
     assert rows[0][1]["notes"] == "two\r\nlines"
 
 
@@ -122,7 +133,8 @@ def test_all_empty_group_is_no_item_and_numbers_are_parsed(app):
     cells.update(alpha2="nl", agreement_2_kind="mou", agreement_2_title="Werkafspraken",
                  agreement_2_reply_time_limit_days="30", lp_validity_days="90")
     with app.app_context():
-        row, errors = csv_format.parse_row(2, cells, {"agreement": 2, "mission": 0}, lambda email: None)
+        row, errors = csv_format.parse_row(2, cells, {"agreement": 2, "mission": 0},
+                                             csv_format.group_parser(lambda email: None))
     assert errors == []
     assert row.alpha2 == "NL"
     assert row.values["lp_validity_days"] == 90

@@ -171,7 +171,7 @@ def test_three_bad_rows_report_three_errors_and_change_nothing(app, countries):
     before = _state(app)
     with app.app_context(), pytest.raises(csv_format.CsvImportError) as failure:
         csv_import.plan_import(data)
-    errors = [(e.line, e.column) for e in failure.value.errors]
+    errors = [(e.row, e.column) for e in failure.value.errors]
     assert errors == [(2, "presentation_required"), (3, "agreement_1_in_force_since"),
                       (4, "lp_validity_days")]
     with pytest.raises(csv_format.CsvImportError):
@@ -188,10 +188,10 @@ def test_unknown_country_duplicate_row_and_unknown_holder_are_reported(app, coun
     with app.app_context(), pytest.raises(csv_format.CsvImportError) as failure:
         csv_import.plan_import(text.encode())
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        found = [(e.line, e.column, str(e.message)) for e in failure.value.errors]
+        found = [(e.row, e.column, str(e.message)) for e in failure.value.errors]
     assert found == [
         (5, "portfolio_holder", "No staff account with this email address."),
-        (6, "alpha2", "This country is already in line 2."),
+        (6, "alpha2", "This country is already in row 2."),
         (7, "alpha2", "Unknown country code XX."),
     ]
 
@@ -397,7 +397,7 @@ def test_cli_import_prints_errors_and_exits_non_zero(app, runner, countries, tmp
     before = _state(app)
     result = runner.invoke(args=["lp", "countries", "import", str(path)])
     assert result.exit_code == 1
-    assert "line 2, column lp_validity_days: Enter a whole number of 0 or more." in result.output
+    assert "Row 2 (BE), column lp_validity_days: Enter a whole number of 0 or more." in result.output
     assert _state(app) == before
 
     result = runner.invoke(args=["lp", "countries", "import", str(path), "--user", "nobody@example.org"])

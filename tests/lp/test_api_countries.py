@@ -82,8 +82,9 @@ def test_search_and_names_in_either_language(client, bearer, two_countries):
 def test_bad_filters_are_422_with_messages_per_parameter(client, bearer):
     response = client.get("/api/v1/countries?presentation_required=maybe&lang=de", headers=bearer("viewer"))
     assert response.status_code == 422
-    assert response.json["fields"]["presentation_required"] == ["Kies ja, nee, soms of onbekend."]
-    assert response.json["fields"]["lang"] == ["Kies nl of en."]
+    # The codes the API takes, as its OpenAPI document lists them.
+    assert response.json["fields"]["presentation_required"] == ["Kies een van: yes, no, sometimes, unknown."]
+    assert response.json["fields"]["lang"] == ["Kies een van: nl, en."]
     assert "presentation_required" in response.json["error"]
 
 

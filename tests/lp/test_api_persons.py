@@ -99,8 +99,8 @@ def test_find_by_v_number_or_name_with_pages(client, bearer, make_person):
 def test_bad_paging_is_422(client, bearer):
     response = client.get("/api/v1/persons?page=zero&per_page=7", headers={**bearer("viewer"), **EN})
     assert response.status_code == 422
-    assert response.json["fields"] == {"page": ["Enter a page number."],
-                                       "per_page": ["Choose 25, 50 or 100 per page."]}
+    assert response.json["fields"] == {"page": ["Enter a whole number from 1 to 2147483647."],
+                                       "per_page": ["Choose one of: 25, 50, 100."]}
 
 
 def test_a_person_shows_their_requests(client, bearer, make_person, make_request, guinea):

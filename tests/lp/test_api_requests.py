@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import event as sqlalchemy_event
 
 from lp.extensions import db
+from lp.requests.lifecycle import STATUSES
 from tests.lp.test_openapi import _assert_answer_documented
 
 API = "/api/v1"
@@ -355,9 +356,10 @@ def test_bad_filters_are_422_naming_each(api, bearer):
     response = api("GET", "/requests?status=lost&state=ajar&submitted_from=gisteren&per_page=7",
                    {**bearer("viewer"), **EN})
     assert response.status_code == 422
-    assert response.json["fields"] == {"status": ["Unknown status."], "state": ["Choose open or closed."],
+    assert response.json["fields"] == {"status": [f"Choose one of: {', '.join(STATUSES)}."],
+                                       "state": ["Choose one of: open, closed."],
                                        "submitted_from": ["Enter a date as YYYY-MM-DD."],
-                                       "per_page": ["Choose 25, 50 or 100 per page."]}
+                                       "per_page": ["Choose one of: 25, 50, 100."]}
 
 
 def test_answers_match_the_openapi_document(api, staff, bearer, new_request, make_person):

@@ -3,7 +3,10 @@
 schemathesis turns ``/api/v1/openapi.json`` into Hypothesis strategies; every operation
 gets up to MAX_EXAMPLES generated requests (deterministic: derandomised, no example
 database), sent to the WSGI app with a staff token. No answer may be a server error,
-and each must use a status code and a body shape the document declares.
+and each must use a status code and a body shape the document declares. The document
+and the validation must agree both ways: a request the document admits is accepted
+(positive data acceptance; only rules no schema states may refuse it), and one it does
+not admit is refused with a 4xx (negative mode, negative data rejection).
 
 What the first runs found (fixed in the app; the regression tests below keep it so):
 numbers beyond what a database column holds, or digits ``int()`` refuses ("²"), in
@@ -17,11 +20,54 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import (
+    negative_data_rejection,
+    positive_data_acceptance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from lp.extensions import db
 from tests.conftest import csrf_token_from
+
+#: Fields and parameters whose schema-valid value may still be refused (422), by a rule no schema
+#: states: those naming another record (which may not exist), the V-number (another person may
+#: have it), and every date (judged against today and the request's other dates).
+RECORD_DEPENDENT = {"person_id", "country", "mission", "mission_id", "case_officer", "portfolio_holder",
+                    "nationality", "located_in", "v_number"}
+
+
+def _date_names(document) -> set[str]:
+    """Return the name of every property or parameter the document describes as a date."""
+    names, stack = set(), [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(value, dict) and value.get("format") == "date":
+                    names.add(key)
+            if node.get("schema", {}).get("format") == "date" and "name" in node:
+                names.add(node["name"])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return names
+
+
+def schema_valid_input_is_accepted(document):
+    """Return positive_data_acceptance for ``document``: what it admits is not refused, but by those rules."""
+    judged = RECORD_DEPENDENT | _date_names(document)
+
+    def check(ctx, response, case):
+        if response.status_code == 422 and set(response.json().get("fields", {})) <= judged:
+            return None
+        return positive_data_acceptance(ctx, response, case)
+
+    return check
+
 
 MAX_EXAMPLES = 40
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
@@ -58,6 +104,7 @@ def test_fuzz_every_api_operation(app, client, bearer, seeded):
     document = client.get("/api/v1/openapi.json", headers=headers).json
     schema = schemathesis.openapi.from_dict(document)
     schema.app = app  # call the WSGI app in-process
+    checks = [*CHECKS, schema_valid_input_is_accepted(document)]
     cases: dict[str, int] = {}
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -69,7 +116,7 @@ def test_fuzz_every_api_operation(app, client, bearer, seeded):
         def call(case):
             cases[label] += 1
             response = case.call(headers=headers)
-            case.validate_response(response, checks=CHECKS)
+            case.validate_response(response, checks=checks)
 
         call()
     total = sum(cases.values())
@@ -77,6 +124,52 @@ def test_fuzz_every_api_operation(app, client, bearer, seeded):
     assert len(cases) >= 14
     assert all(count > 0 for count in cases.values()), cases
     assert total >= 10 * len(cases)
+
+
+# -- The document and the validation agree ----------------------------------------------
+
+def _out_of_scope(case) -> bool:
+    """Whether a negative case breaks only what this test leaves aside.
+
+    The Authorization header: we always send a valid token (its absence is tested in
+    test_authorization_matrix). Boolean spellings: the shared boolean parser's business
+    (issue 11), not this test's.
+    """
+    parameters = {(p["in"], p["name"]): p["schema"] for p in case.operation.definition.raw.get("parameters", [])}
+    mutations = getattr(case.meta.phase.data, "mutations", ())
+    return any(m.parameter_location.value == "header"
+               or parameters.get((m.parameter_location.value, m.parameter), {}).get("type") == "boolean"
+               for m in mutations)
+
+
+def test_requests_the_document_does_not_admit_are_refused(app, client, bearer, seeded):
+    """Issue 12: invalid requests were accepted (empty ``lang=`` and ``submitted_to=``, ``q`` cut to 100).
+
+    schemathesis generates requests that break the document (negative mode); each must be
+    refused with a 4xx. (That schema-valid ones are accepted is checked in the fuzz test above.)
+    """
+    headers = bearer("staff")
+    document = client.get("/api/v1/openapi.json", headers=headers).json
+    schema = schemathesis.openapi.from_dict(document)
+    schema.app = app
+    failures: dict[tuple[str, int], str] = {}
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @FUZZ_SETTINGS
+        @given(case=operation.as_strategy(generation_mode=GenerationMode.NEGATIVE))
+        def call(case):
+            response = case.call(headers=headers)
+            if _out_of_scope(case):
+                return
+            try:
+                case.validate_response(response, checks=[not_a_server_error, negative_data_rejection])
+            except FailureGroup as failure:  # collect one of each, to list every disagreement at once
+                failures.setdefault((f"{case.method} {case.formatted_path}", response.status_code),
+                                    str(failure))
+
+        call()
+    assert not failures, "\n".join(f"{k}: {v}" for k, v in failures.items())
 
 
 # -- Regressions of what the fuzzing found ------------------------------------------
@@ -189,3 +282,96 @@ def test_the_database_refusing_a_value_is_bad_input_not_an_outage(app, request):
     assert page.status_code == 400 and "Bad request" in page.get_data(as_text=True)
     api = client.get("/api/v1/test-data-error")
     assert api.status_code == 400 and api.is_json
+
+
+
+# -- JSON bodies: bounded size and depth on every operation that takes one ---------------
+
+def _body_routes(app) -> list[tuple[str, str]]:
+    """Return (method, URL) of every API route that takes a body, with an existing record in its path."""
+    from lp.requests.models import LpRequest, Person
+
+    with app.app_context():
+        existing = {"alpha2": "GN", "request_id": db.session.scalar(db.select(db.func.min(LpRequest.id))),
+                    "person_id": db.session.scalar(db.select(db.func.min(Person.id)))}
+    routes = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods & {"POST", "PATCH", "PUT"}):
+            if rule.rule.startswith("/api/v1/"):
+                routes.append((method, rule.build({name: existing[name] for name in rule.arguments})[1]))
+    return routes
+
+
+@pytest.mark.parametrize("body, message", [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('{"a": ' * 33 + "1" + "}" * 33, "nested too deeply"),
+    ('{"notes": "' + "x" * (1024 * 1024) + '"}', "larger than 1 MB"),
+], ids=["100000 deep", "33 deep", "over 1 MB"])
+def test_a_json_body_too_deep_or_too_large_is_a_bad_request_on_every_operation(app, client, bearer, seeded,
+                                                                               body, message):
+    """Issue 12: a deeply nested JSON body gave 500 (RecursionError) instead of 400."""
+    headers = {**bearer("staff"), "Content-Type": "application/json", "Accept-Language": "en"}
+    routes = _body_routes(app)
+    assert len(routes) >= 5
+    for method, url in routes:
+        response = client.open(url, method=method, headers=headers, data=body)
+        assert response.status_code == 400, (method, url, response.get_data(as_text=True)[:200])
+        assert response.is_json and message in response.json["error"], (method, url)
+    # 32 levels are accepted as JSON (and then judged on their content).
+    nested = '{"a": ' * 31 + "1" + "}" * 31
+    for method, url in routes:
+        assert client.open(url, method=method, headers=headers, data=nested).status_code == 422, (method, url)
+
+
+def test_every_405_names_the_allowed_methods(app, client, bearer, login_as):
+    """Issue 12: 405 answers came without the ``Allow`` header (RFC 9110, ADR /core/http-methods)."""
+    login_as("staff")
+    headers = bearer("staff")
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.arguments or rule.endpoint == "static":
+            continue
+        allowed = rule.methods | {"HEAD", "OPTIONS"}
+        method = next(m for m in ("DELETE", "PUT", "PATCH", "POST", "GET") if m not in allowed)
+        response = client.open(rule.rule, method=method, headers=headers if rule.rule.startswith("/api/") else {})
+        assert response.status_code == 405, (method, rule.rule)
+        assert set(response.headers["Allow"].split(", ")) >= rule.methods, (method, rule.rule)
+        checked += 1
+    assert checked > 20
+
+
+# -- Regressions of the disagreements between the document and the validation (issue 12) --
+
+@pytest.mark.parametrize("url, parameter", [
+    ("/api/v1/countries?lang=", "lang"),
+    ("/api/v1/countries/GN?lang=", "lang"),
+    ("/api/v1/requests?submitted_to=", "submitted_to"),
+    ("/api/v1/requests?submitted_from=20260101", "submitted_from"),  # ISO, but not the documented form
+    ("/api/v1/requests?q=" + "x" * 101, "q"),
+    ("/api/v1/persons?q=" + "x" * 101, "q"),
+    ("/api/v1/countries?q=" + "x" * 101, "q"),
+    ("/api/v1/countries?portfolio_holder=1234567890", "portfolio_holder"),
+    ("/api/v1/requests?status=issued&status=used", "status"),
+])
+def test_query_arguments_the_document_does_not_admit_are_refused(client, bearer, seeded, url, parameter):
+    response = client.get(url, headers=bearer("viewer"))
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert list(response.json["fields"]) == [parameter]
+
+
+def test_what_the_document_admits_is_accepted(client, bearer, seeded):
+    headers = bearer("staff")
+    assert client.get("/api/v1/persons?q=" + "x" * 100, headers=headers).status_code == 200
+    assert client.get("/api/v1/requests?submitted_to=2026-12-31&page=2147483647", headers=headers).status_code == 200
+    # JSON Schema counts 5.0 as an integer; so does the API.
+    version = client.get("/api/v1/countries/GN", headers=headers).json["version"]
+    response = client.patch("/api/v1/countries/GN", headers=headers,
+                            json={"version": float(version), "lp_validity_days": 30.0})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.json["lp_validity_days"] == 30
+
+
+def test_every_operation_documents_the_servers_414(client, bearer):
+    document = client.get("/api/v1/openapi.json", headers=bearer("viewer")).json
+    operations = [op for path in document["paths"].values() for op in path.values()]
+    assert operations and all("414" in op["responses"] for op in operations)

@@ -7,6 +7,8 @@ the note verbale listing their names, went to the Moroccan consulate.
 
 from __future__ import annotations
 
+import re
+
 import io
 from datetime import date
 
@@ -144,7 +146,8 @@ def test_a_csv_import_without_the_mission_is_refused_per_row_and_changes_nothing
                            data={"csrf_token": token, "file": (io.BytesIO(data), "landen.csv")})
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "SR: „Consulaat van Suriname te Rotterdam” staat niet in het bestand, maar kan niet worden " \
+    assert re.search(r"Rij \d+ \(SR\)", page)
+    assert "„Consulaat van Suriname te Rotterdam” staat niet in het bestand, maar kan niet worden " \
            "verwijderd." in page
     assert "2 LP-aanvragen zijn aan deze vertegenwoordiging gericht" in page
 
@@ -153,7 +156,8 @@ def test_a_csv_import_without_the_mission_is_refused_per_row_and_changes_nothing
     result = runner.invoke(args=["lp", "countries", "import", str(path)])
     assert result.exit_code == 1
     assert "Traceback" not in result.output
-    assert ("SR: “Consulaat van Suriname te Rotterdam” is not in the file, but it cannot be "
+    assert re.search(r"Row \d+ \(SR\)", result.output)
+    assert ("“Consulaat van Suriname te Rotterdam” is not in the file, but it cannot be "
             "removed. 2 LP requests are addressed to this mission") in result.output
     with app.app_context():
         assert db.session.get(Mission, consulate) is not None
