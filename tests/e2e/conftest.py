@@ -135,10 +135,90 @@ def log_in(page):
     """Log in through the login form as an existing account; lands on the home page."""
 
     def log_in(email: str, password: str = PASSWORD) -> None:
-        page.goto("/auth/login")
-        page.get_by_label("E-mailadres").fill(email)
-        page.get_by_label("Wachtwoord").fill(password)
-        page.get_by_role("button", name="Inloggen").click()
-        page.wait_for_url(lambda url: "/auth/login" not in url)
+        log_in_through_form(page, email, password)
 
     return log_in
+
+
+def log_in_through_form(page, email: str, password: str = PASSWORD) -> None:
+    """Log in on ``page`` through the login form, as a person does; lands on the home page."""
+    page.goto("/auth/login")
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(password)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url(lambda url: "/auth/login" not in url)
+
+
+# --- One seeded database per module, for the walks -------------------------------------------
+
+#: The demo's accounts all get this password; the walks log in as the administrator below.
+ADMIN_EMAIL = "admin@example.org"
+#: Persons in the module's demo data: enough for every status, small enough for a 5-second load.
+DEMO_PERSONS = 60
+
+
+@pytest.fixture(scope="module")
+def seeded_app(database_url, _schema, tmp_path_factory):
+    """Return an app whose database holds demo data (and its reminders), kept for the whole module.
+
+    Loading the demo once per module keeps the walks fast; each walk leaves the data as it
+    found it or checks only what it changed itself.
+    """
+    from lp import create_app
+    from lp.auth import services as accounts
+    from lp.demo import load_demo
+    from lp.extensions import db
+    from tests.conftest import _empty_all_tables, base_config
+
+    config = {**base_config(database_url, tmp_path_factory.mktemp("instance")),
+              "LP_ENV": "development", "SESSION_COOKIE_SECURE": False}
+    app = create_app(config)
+    with app.app_context():
+        load_demo(seed=1, persons=DEMO_PERSONS, password=PASSWORD)
+        accounts.create_user(ADMIN_EMAIL, "Ada Admin", "admin", PASSWORD, "nl")
+    result = app.test_cli_runner().invoke(args=["lp", "reminders", "sweep"])
+    assert result.exit_code == 0, result.output
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _empty_all_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def seeded_server(seeded_app) -> Iterator[str]:
+    """Serve the module's seeded app on a free port; return its base URL."""
+    server = make_server("127.0.0.1", 0, seeded_app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-seeded-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def admin_context(browser, seeded_server):
+    """Return a browser context logged in (through the login form) as the module's administrator."""
+    context = browser.new_context(base_url=seeded_server, locale="nl-NL", timezone_id="Europe/Amsterdam",
+                                  accept_downloads=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    log_in_through_form(page, ADMIN_EMAIL)
+    page.close()
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def admin_page(admin_context, request, tmp_path):
+    """Open a page in the administrator's context; screenshot on failure."""
+    page = admin_context.new_page()
+    yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        shot = tmp_path / "failure.png"
+        page.screenshot(path=str(shot), full_page=True)
+        print(f"screenshot of the failing page ({page.url}): {shot}")
+    page.close()
