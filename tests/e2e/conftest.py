@@ -227,18 +227,35 @@ def admin_page(admin_context, request, tmp_path):
     page.close()
 
 
+class Api:
+    """The JSON API as the administrator's bearer token sees it: ``api(path)`` reads, post and patch write."""
+
+    def __init__(self, app, token: str):
+        self._client = app.test_client()
+        self._headers = {"Authorization": f"Bearer {token}"}
+
+    def __call__(self, path: str) -> dict:
+        response = self._client.get(f"/api/v1{path}", headers=self._headers)
+        assert response.status_code == 200, (path, response.get_data(as_text=True))
+        return response.get_json()
+
+    def post(self, path: str, body: dict) -> dict:
+        return self._write("post", path, body)
+
+    def patch(self, path: str, body: dict) -> dict:
+        return self._write("patch", path, body)
+
+    def _write(self, method: str, path: str, body: dict) -> dict:
+        response = getattr(self._client, method)(f"/api/v1{path}", json=body, headers=self._headers)
+        assert response.status_code in (200, 201), (path, response.get_data(as_text=True))
+        return response.get_json()
+
+
 @pytest.fixture(scope="module")
-def api(seeded_app):
-    """Return ``api(path)``: the JSON the API answers, read with the administrator's bearer token."""
+def api(seeded_app) -> Api:
+    """Return the module's API client, acting as the administrator."""
     from lp.auth import services as accounts
 
     with seeded_app.app_context():
         _token, plaintext = accounts.create_token(accounts.find_user_by_email(ADMIN_EMAIL), "walks")
-    client = seeded_app.test_client()
-
-    def get(path: str) -> dict:
-        response = client.get(f"/api/v1{path}", headers={"Authorization": f"Bearer {plaintext}"})
-        assert response.status_code == 200, (path, response.get_data(as_text=True))
-        return response.get_json()
-
-    return get
+    return Api(seeded_app, plaintext)

@@ -18,7 +18,7 @@ from lp.extensions import db
 FORM_FIELDS = """form => [...form.elements]
   .filter(e => e.name && e.name !== 'csrf_token' && !['hidden', 'submit', 'button', 'file'].includes(e.type)
                && e.tagName !== 'BUTTON')
-  .map(e => ({name: e.name, tag: e.tagName.toLowerCase(), type: e.type, inputmode: e.inputMode,
+  .map(e => ({name: e.name, tag: e.tagName.toLowerCase(), type: e.type, inputmode: e.inputMode, required: e.required,
               value: e.type === 'checkbox' ? (e.checked ? 'yes' : 'no') : e.value,
               options: e.tagName === 'SELECT' ? [...e.options].map(o => o.value) : []}))"""
 
