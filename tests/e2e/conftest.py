@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sqlite3
 import threading
 from collections.abc import Iterator
 
@@ -157,27 +158,68 @@ ADMIN_EMAIL = "admin@example.org"
 DEMO_PERSONS = 60
 
 
-@pytest.fixture(scope="module")
-def seeded_app(database_url, _schema, tmp_path_factory):
-    """Return an app whose database holds demo data (and its reminders), kept for the whole module.
-
-    Loading the demo once per module keeps the walks fast; each walk leaves the data as it
-    found it or checks only what it changed itself.
-    """
-    from lp import create_app
+def _seed(app) -> None:
+    """Load the demo data, add the walks' administrator and run the morning's reminder sweep."""
     from lp.auth import services as accounts
     from lp.demo import load_demo
-    from lp.extensions import db
-    from tests.conftest import _empty_all_tables, base_config
 
-    config = {**base_config(database_url, tmp_path_factory.mktemp("instance")),
-              "LP_ENV": "development", "SESSION_COOKIE_SECURE": False}
-    app = create_app(config)
     with app.app_context():
         load_demo(seed=1, persons=DEMO_PERSONS, password=PASSWORD)
         accounts.create_user(ADMIN_EMAIL, "Ada Admin", "admin", PASSWORD, "nl")
     result = app.test_cli_runner().invoke(args=["lp", "reminders", "sweep"])
     assert result.exit_code == 0, result.output
+
+
+def _walk_config(database_url: str, instance) -> dict:
+    from tests.conftest import base_config
+
+    return {**base_config(database_url, instance), "LP_ENV": "development", "SESSION_COOKIE_SECURE": False}
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite(request, tmp_path_factory):
+    """On SQLite, a database file with the demo data, loaded once per run (each module copies it)."""
+    if request.config.getoption("--db") != "sqlite":
+        return None
+    from lp import create_app
+    from lp.extensions import db
+
+    path = tmp_path_factory.mktemp("seeded") / "demo.sqlite3"
+    app = create_app(_walk_config(f"sqlite:///{path}", tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        db.create_all()
+    _seed(app)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="module")
+def seeded_app(database_url, _schema, seeded_sqlite, tmp_path_factory):
+    """Return an app whose database holds demo data (and its reminders), kept for the whole module.
+
+    One database per module keeps the walks fast; each walk reads the state it starts from.
+    On SQLite the module gets its own copy of the session's seeded file; on PostgreSQL the
+    demo is loaded into the test database, and emptied again after the module.
+    """
+    from lp import create_app
+    from lp.extensions import db
+    from tests.conftest import _empty_all_tables
+
+    instance = tmp_path_factory.mktemp("instance")
+    if seeded_sqlite is not None:
+        copy = instance / "walk.sqlite3"
+        with sqlite3.connect(seeded_sqlite) as source, sqlite3.connect(copy) as target:
+            source.backup(target)
+        app = create_app(_walk_config(f"sqlite:///{copy}", instance))
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        return
+    app = create_app(_walk_config(database_url, instance))
+    _seed(app)
     yield app
     with app.app_context():
         db.session.remove()
