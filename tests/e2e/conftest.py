@@ -12,6 +12,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -69,16 +70,25 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-@pytest.fixture
-def live_server(app) -> Iterator[str]:
-    """Serve the test's app (its clean database) on a free port; return its base URL."""
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """Serve ``app`` on a free loopback port in a thread; give its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """Serve the test's app (its clean database) on a free port; return its base URL."""
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -113,6 +123,15 @@ def console() -> Console:
     return Console()
 
 
+def screenshot_if_failed(page, request, tmp_path) -> None:
+    """Keep a screenshot of the page when the test failed, and say where it is."""
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        shot = tmp_path / "failure.png"
+        page.screenshot(path=str(shot), full_page=True)
+        print(f"screenshot of the failing page ({page.url}): {shot}")
+
+
 @pytest.fixture
 def page(browser, live_server, console, request, tmp_path):
     """Open a fresh browser context (no cookies) in Dutch on the live server; screenshot on failure."""
@@ -123,11 +142,7 @@ def page(browser, live_server, console, request, tmp_path):
     page.on("console", console.on_console)
     page.on("pageerror", console.on_page_error)
     yield page
-    report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
-        shot = tmp_path / "failure.png"
-        page.screenshot(path=str(shot), full_page=True)
-        print(f"screenshot of the failing page ({page.url}): {shot}")
+    screenshot_if_failed(page, request, tmp_path)
     context.close()
 
 
@@ -213,31 +228,23 @@ def seeded_app(database_url, _schema, seeded_sqlite, tmp_path_factory):
         with sqlite3.connect(seeded_sqlite) as source, sqlite3.connect(copy) as target:
             source.backup(target)
         app = create_app(_walk_config(f"sqlite:///{copy}", instance))
-        yield app
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        return
-    app = create_app(_walk_config(database_url, instance))
-    _seed(app)
+    else:
+        app = create_app(_walk_config(database_url, instance))
+        _seed(app)
     yield app
     with app.app_context():
         db.session.remove()
-        _empty_all_tables()
-        db.session.remove()
+        if seeded_sqlite is None:  # the shared test database: leave it empty, as every test does
+            _empty_all_tables()
+            db.session.remove()
         db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
 def seeded_server(seeded_app) -> Iterator[str]:
     """Serve the module's seeded app on a free port; return its base URL."""
-    server = make_server("127.0.0.1", 0, seeded_app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-seeded-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(seeded_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -261,11 +268,7 @@ def admin_page(admin_context, request, tmp_path):
     """Open a page in the administrator's context; screenshot on failure."""
     page = admin_context.new_page()
     yield page
-    report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
-        shot = tmp_path / "failure.png"
-        page.screenshot(path=str(shot), full_page=True)
-        print(f"screenshot of the failing page ({page.url}): {shot}")
+    screenshot_if_failed(page, request, tmp_path)
     page.close()
 
 

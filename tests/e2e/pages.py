@@ -32,7 +32,7 @@ def seeded_ids(app) -> dict[str, object]:
     The country has agreements and missions; the request is an open one of that country with a reminder, so its page
     shows actions, a checklist and a timeline, and its person has an identity document.
     """
-    from countries.models import Agreement, Country, Mission
+    from countries.models import Agreement, Country
     from lp.auth.models import User
     from lp.reminders.models import Reminder
     from lp.requests.models import IdentityDocument, LpRequest

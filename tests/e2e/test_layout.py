@@ -22,7 +22,8 @@ STICKING_OUT = """width => {
   const out = e => e.getBoundingClientRect().right > width + 0.5 && !clipped(e);
   return [...document.querySelectorAll('body *')]
     .filter(e => out(e) && ![...e.children].some(out)).slice(0, 3)
-    .map(e => e.tagName.toLowerCase() + (typeof e.className === 'string' && e.className ? '.' + e.className.trim().split(/ +/).join('.') : '')
+    .map(e => e.tagName.toLowerCase()
+              + (typeof e.className === 'string' && e.className ? '.' + e.className.trim().split(/ +/).join('.') : '')
               + ' ' + (e.textContent || '').trim().slice(0, 30));
 }"""
 

@@ -83,7 +83,8 @@ def _issued_and_expired(api, app, taken) -> int:
     submitted = date.fromisoformat(api(f"/requests/{request_id}")["submitted_on"])
     issued = max(submitted, TODAY - timedelta(days=20))
     api.post(f"/requests/{request_id}/events", {"action": "issue", "data": {
-        "lp_number": "WALK-LP-OLD", "issued_on": issued.isoformat(), "valid_until": (TODAY - timedelta(days=1)).isoformat()}})
+        "lp_number": "WALK-LP-OLD", "issued_on": issued.isoformat(),
+        "valid_until": (TODAY - timedelta(days=1)).isoformat()}})
     return request_id
 
 

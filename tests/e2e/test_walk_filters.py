@@ -72,18 +72,22 @@ def walk_filters(page, app, url: str, form_label: str, row_pattern: str, setting
     assert set(controls) == covered, f"{url}: filter controls without a walk: {set(controls) - covered}"
     problems = []
     for setting in settings:
-        page.goto(url)
+        # From the list as the last setting left it: put every control back, then set this one.
+        values = {**{name: entry["value"] for name, entry in controls.items()}, **(also or {}),
+                  setting.control: setting.value}
         form = _filter_form(page, form_label)
         submitted = False  # a form with data-autosubmit sends itself when a select changes
-        for name, value in {**(also or {}), setting.control: setting.value}.items():
+        for name, value in values.items():
             entry = form_fields(form)[name]
-            submitted = form.get_attribute("data-autosubmit") is not None and entry["tag"] == "select"
-            if submitted:
+            if entry["value"] == value:
+                continue
+            if form.get_attribute("data-autosubmit") is not None and entry["tag"] == "select":
                 with page.expect_navigation():
                     set_value(form, entry, value)
-                form = _filter_form(page, form_label)
+                form, submitted = _filter_form(page, form_label), True
             else:
                 set_value(form, entry, value)
+                submitted = False
         if not submitted:
             with page.expect_navigation():
                 form.locator("[type=submit]").first.click()
@@ -97,8 +101,10 @@ def walk_filters(page, app, url: str, form_label: str, row_pattern: str, setting
         if kept != setting.value:
             problems.append(f"{setting.control}={setting.value!r}: after filtering the control shows {kept!r}")
         status = page.get_by_role("status")
-        if status.count() and (count := re.search(r"\d+", status.first.inner_text())) and int(count[0]) != len(expected):
-            problems.append(f"{setting.control}={setting.value!r}: the page counts {count[0]}, the query {len(expected)}")
+        count = re.search(r"\d+", status.first.inner_text()) if status.count() else None
+        if count and int(count[0]) != len(expected):
+            problems.append(f"{setting.control}={setting.value!r}: the page counts {count[0]}, "
+                            f"the query {len(expected)}")
     assert not problems, f"{url}:\n" + "\n".join(problems)
 
 
@@ -247,34 +253,31 @@ INSIGHT_ROWS = """() => [...document.querySelectorAll('#table-countries tbody tr
   new URL(tr.querySelector('th a').href).pathname.split('/').pop(), tr.querySelectorAll('td')[0].innerText.trim()])"""
 
 
+def _choose_period(page, url: str, start: date, end: date) -> None:
+    """Open an insights page and choose the period in its form, as a person does."""
+    page.goto(url)
+    form = page.locator("form[aria-label='Periode']")
+    assert set(form_fields(form)) == {"from", "to"}, f"{url}: a filter control without a walk"
+    form.get_by_label("Ingediend vanaf").fill(start.isoformat())
+    form.get_by_label("tot en met").fill(end.isoformat())
+    with page.expect_navigation():
+        form.get_by_role("button", name="Tonen").click()
+    expect(form.get_by_label("Ingediend vanaf")).to_have_value(start.isoformat())
+
+
 @pytest.mark.parametrize("start, end", [(TODAY - timedelta(days=90), TODAY),
                                         (TODAY - timedelta(days=700), TODAY - timedelta(days=365))])
 def test_insights_period(admin_page, seeded_app, start, end):
     """The period: each country's number of requests submitted in it, as a direct count has it."""
-    page = admin_page
-    page.goto("/insights/")
-    form = page.locator("form[aria-label='Periode']")
-    assert set(form_fields(form)) == {"from", "to"}, "insights: a filter control without a walk"
-    form.get_by_label("Ingediend vanaf").fill(start.isoformat())
-    form.get_by_label("tot en met").fill(end.isoformat())
-    with page.expect_navigation():
-        form.get_by_role("button", name="Tonen").click()
-    shown = {alpha2: int(count) for alpha2, count in page.evaluate(INSIGHT_ROWS)}
+    _choose_period(admin_page, "/insights/", start, end)
+    shown = {alpha2: int(count) for alpha2, count in admin_page.evaluate(INSIGHT_ROWS)}
     expected = _requests_per_country(seeded_app, start, end)
     assert {code: n for code, n in shown.items() if n} == expected
-    expect(form.get_by_label("Ingediend vanaf")).to_have_value(start.isoformat())
 
-    # The same period on one country's page.
-    alpha2 = max(expected, key=expected.get)
-    page.goto(f"/insights/countries/{alpha2}")
-    form = page.locator("form[aria-label='Periode']")
-    assert set(form_fields(form)) == {"from", "to"}, "insights per country: a filter control without a walk"
-    form.get_by_label("Ingediend vanaf").fill(start.isoformat())
-    form.get_by_label("tot en met").fill(end.isoformat())
-    with page.expect_navigation():
-        form.get_by_role("button", name="Tonen").click()
-    expect(page.locator("#table-figures tr").filter(has_text="Aanvragen").first.locator("td")).to_have_text(
-        str(expected[alpha2]))
+    alpha2 = max(expected, key=expected.get)  # the same period on one country's page
+    _choose_period(admin_page, f"/insights/countries/{alpha2}", start, end)
+    figure = admin_page.locator("#table-figures tr").filter(has_text="Aanvragen").first.locator("td")
+    expect(figure).to_have_text(str(expected[alpha2]))
 
 
 # -- the log of person views ------------------------------------------------------------------
@@ -301,3 +304,19 @@ def test_audit_trail_has_no_filter(admin_page):
     """The audit trail lists without filters; a filter added there needs a walk here."""
     admin_page.goto("/admin/audit")
     assert admin_page.locator("main form").count() == 0
+
+
+#: Each inbox row: the request it is about (None for a country's reminder) and its kind, level left off.
+INBOX_ROWS = """() => [...document.querySelectorAll('main table tbody tr')].filter(tr => tr.querySelector('a'))
+  .map(tr => [
+  (tr.querySelector("a[href^='/requests/']") || {}).textContent || null,
+  tr.querySelector('a').textContent.replace(/\\s+–\\s+niveau\\s+\\d.*$/s, '').trim()])"""
+
+
+def test_reminder_inbox_shows_one_line_per_request_and_kind(admin_page):
+    """A higher escalation level supersedes the lower one: one line per request and kind (DESIGN.md)."""
+    admin_page.goto("/reminders/?scope=all")
+    rows = [tuple(row) for row in admin_page.evaluate(INBOX_ROWS)]
+    assert rows, "the demo data has open reminders"
+    repeated = sorted({row for row in rows if row[0] and rows.count(row) > 1})
+    assert repeated == [], f"requests listed more than once for one kind: {repeated}"

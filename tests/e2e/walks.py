@@ -22,11 +22,6 @@ FORM_FIELDS = """form => [...form.elements]
               value: e.type === 'checkbox' ? (e.checked ? 'yes' : 'no') : e.value,
               options: e.tagName === 'SELECT' ? [...e.options].map(o => o.value) : []}))"""
 
-#: Every HTML form on a page: where it posts (resolved by the browser) and how.
-PAGE_FORMS = """() => [...document.querySelectorAll('form')].map(f => ({
-  action: new URL(f.getAttribute('action') || location.href, location.href).pathname,
-  method: (f.getAttribute('method') || 'get').toLowerCase()}))"""
-
 #: Count the rows that record a change: timeline, profile history, audit trail (a view is no change).
 HISTORY_QUERIES = {
     "request_events": "SELECT count(*) FROM request_events",
