@@ -132,12 +132,22 @@ def screenshot_if_failed(page, request, tmp_path) -> None:
         print(f"screenshot of the failing page ({page.url}): {shot}")
 
 
+def dutch_context(browser, base_url: str):
+    """Open a browser context (no cookies) in Dutch, Amsterdam time, on ``base_url``."""
+    context = browser.new_context(base_url=base_url, locale="nl-NL", timezone_id="Europe/Amsterdam",
+                                  accept_downloads=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    # Chromium fetches the icon after the page has loaded; a test moves on at once, and the
+    # icon's file, cut off mid-answer, would be reported as unclosed (a warning: an error here)
+    # by the server's thread, in whichever test runs when it is collected.
+    context.route("**/favicon.svg", lambda route: route.fulfill(status=204))
+    return context
+
+
 @pytest.fixture
 def page(browser, live_server, console, request, tmp_path):
     """Open a fresh browser context (no cookies) in Dutch on the live server; screenshot on failure."""
-    context = browser.new_context(base_url=live_server, locale="nl-NL", timezone_id="Europe/Amsterdam",
-                                  accept_downloads=True)
-    context.set_default_timeout(TIMEOUT_MS)
+    context = dutch_context(browser, live_server)
     page = context.new_page()
     page.on("console", console.on_console)
     page.on("pageerror", console.on_page_error)
@@ -250,12 +260,7 @@ def seeded_server(seeded_app) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def admin_context(browser, seeded_server):
     """Return a browser context logged in (through the login form) as the module's administrator."""
-    context = browser.new_context(base_url=seeded_server, locale="nl-NL", timezone_id="Europe/Amsterdam",
-                                  accept_downloads=True)
-    context.set_default_timeout(TIMEOUT_MS)
-    # Chromium fetches the icon after the page has loaded; the walks move on at once, and the
-    # icon's file, cut off mid-answer, would be reported as unclosed by the server's thread.
-    context.route("**/favicon.svg", lambda route: route.fulfill(status=204))
+    context = dutch_context(browser, seeded_server)
     page = context.new_page()
     log_in_through_form(page, ADMIN_EMAIL)
     page.close()

@@ -18,7 +18,7 @@ from lp.extensions import db
 from lp.requests.forms import ACTION_FIELDS
 from tests.conftest import PASSWORD, Auth
 from tests.e2e import playwright_expect
-from tests.e2e.conftest import ADMIN_EMAIL
+from tests.e2e.conftest import ADMIN_EMAIL, dutch_context
 from tests.e2e.pages import page_urls, seeded_ids
 from tests.e2e.walks import FormWalk, as_text, walk_form
 
@@ -221,7 +221,7 @@ def test_own_password_form(browser, seeded_server, seeded_app):
         from lp.auth import services as accounts
 
         accounts.create_user(email, "Wim Wachtwoord", "staff", PASSWORD, "nl")
-    context = browser.new_context(base_url=seeded_server, locale="nl-NL")
+    context = dutch_context(browser, seeded_server)
     try:
         page = context.new_page()
         log_in_through_form(page, email)
@@ -238,7 +238,7 @@ def test_own_password_form(browser, seeded_server, seeded_app):
     finally:
         context.close()
     for password, works in ((PASSWORD, False), (new, True)):
-        context = browser.new_context(base_url=seeded_server, locale="nl-NL")
+        context = dutch_context(browser, seeded_server)
         try:
             page = context.new_page()
             page.goto("/auth/login")
