@@ -1,5 +1,6 @@
 """Every request action, before and after: the form opens with the request's current values, and
-recording it changes only the fields the action names (and its status, version and deadlines).
+recording it changes only what the person filled in, with the status, version and deadline (and
+what the lifecycle says the action moves: ALSO, CLOSING); every other field stays as it was.
 
 Each action is walked on its own request, in a state that allows it, with the demo data.
 """
@@ -35,7 +36,7 @@ ALSO = {
     "pause": ("paused_since",),
     "resume": ("paused_since", "paused_days"),
 }
-#: A valid value for each input an action takes, when the form does not already hold one.
+#: A valid value for each input an action requires, typed when the form opens without one.
 VALUES = {
     "submitted_on": (TODAY - timedelta(days=5)).isoformat(), "channel": "post",
     "embassy_reference": "WALK/1", "documents_enclosed": "Paspoortkopie (walk)",
@@ -98,11 +99,25 @@ def _draft_with_details(app, api, taken: set[int]) -> int:
     return request_id
 
 
+def _paused(app, api, taken: set[int]) -> int:
+    """Return a paused request: the one the "pause" walk paused, or one paused through the API."""
+    try:
+        return _request_allowing(app, api, "resume", taken)
+    except AssertionError:
+        request_id = _request_allowing(app, api, "pause", taken)
+        api.post(f"/requests/{request_id}/events", {"action": "pause", "data": {
+            "occurred_on": TODAY.isoformat(), "reason": "Wacht op documenten"}})
+        return request_id
+
+
 def _request_for(app, api, taken: set[int], action: str) -> int:
+    """Return a request to walk ``action`` on, brought into a state that shows what the walk checks."""
     if action == "record_expiry":
         return _issued_and_expired(api, app, taken)
     if action == "submit":
         return _draft_with_details(app, api, taken)
+    if action == "resume":
+        return _paused(app, api, taken)
     return _request_allowing(app, api, action, taken)
 
 
