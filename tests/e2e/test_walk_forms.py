@@ -59,15 +59,19 @@ def test_country_profile_form(admin_page, seeded_app, api, ids):
 
 def test_country_csv_import_unchanged(admin_page, tmp_path):
     """Download the export and upload it unchanged: the preview says nothing would change."""
-    with admin_page.expect_download() as info:
-        admin_page.goto("/countries/csv/import")
-        admin_page.get_by_role("link", name="CSV voor Excel (scheidingsteken ;)").click()
+    _upload_the_export_unchanged(admin_page, tmp_path)
+
+
+def _upload_the_export_unchanged(page, tmp_path) -> None:
+    with page.expect_download() as info:
+        page.goto("/countries/csv/import")
+        page.get_by_role("link", name="CSV voor Excel (scheidingsteken ;)").click()
     path = tmp_path / "countries.csv"
     info.value.save_as(path)
-    admin_page.get_by_label("CSV-bestand (UTF-8)").set_input_files(path)
-    with admin_page.expect_navigation():
-        admin_page.get_by_role("button", name="Wijzigingen tonen").click()
-    expect(admin_page.get_by_role("status")).to_have_text(
+    page.get_by_label("CSV-bestand (UTF-8)").set_input_files(path)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Wijzigingen tonen").click()
+    expect(page.get_by_role("status")).to_have_text(
         "Het bestand komt overeen met de huidige profielen: er zou niets veranderen.")
 
 
@@ -210,6 +214,23 @@ def _user_id(app, email: str = ADMIN_EMAIL) -> int:
         found = db.session.execute(text("SELECT id FROM users WHERE email = :e"), {"e": email}).scalar_one()
         db.session.remove()
     return found
+
+
+@pytest.mark.xfail(strict=True, reason="NEW defect: when a portfolio holder becomes a viewer, the unchanged "
+                                       "country export is refused on import ('Geen medewerkersaccount met dit "
+                                       "e-mailadres' for each of the holder's countries); countries/csv_import.py")
+def test_country_csv_import_unchanged_after_a_holder_became_a_viewer(admin_page, seeded_app, tmp_path):
+    """An account that holds countries is made a viewer; the export must still import as "no change"."""
+    with seeded_app.app_context():
+        holder = db.session.execute(text(
+            "SELECT u.id FROM countries c JOIN users u ON u.id = c.portfolio_holder_id "
+            "WHERE u.role = 'staff' ORDER BY c.alpha2 LIMIT 1")).scalar_one()
+        db.session.remove()
+    admin_page.goto(f"/admin/users/{holder}")
+    admin_page.get_by_label("Rol").select_option("viewer")
+    with admin_page.expect_navigation():
+        admin_page.get_by_role("button", name="Opslaan").click()
+    _upload_the_export_unchanged(admin_page, tmp_path)
 
 
 def test_own_password_form(browser, seeded_server, seeded_app):
