@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sqlite3
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -68,16 +70,25 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-@pytest.fixture
-def live_server(app) -> Iterator[str]:
-    """Serve the test's app (its clean database) on a free port; return its base URL."""
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """Serve ``app`` on a free loopback port in a thread; give its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """Serve the test's app (its clean database) on a free port; return its base URL."""
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -112,21 +123,36 @@ def console() -> Console:
     return Console()
 
 
-@pytest.fixture
-def page(browser, live_server, console, request, tmp_path):
-    """Open a fresh browser context (no cookies) in Dutch on the live server; screenshot on failure."""
-    context = browser.new_context(base_url=live_server, locale="nl-NL", timezone_id="Europe/Amsterdam",
-                                  accept_downloads=True)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.on("console", console.on_console)
-    page.on("pageerror", console.on_page_error)
-    yield page
+def screenshot_if_failed(page, request, tmp_path) -> None:
+    """Keep a screenshot of the page when the test failed, and say where it is."""
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
         shot = tmp_path / "failure.png"
         page.screenshot(path=str(shot), full_page=True)
         print(f"screenshot of the failing page ({page.url}): {shot}")
+
+
+def dutch_context(browser, base_url: str):
+    """Open a browser context (no cookies) in Dutch, Amsterdam time, on ``base_url``."""
+    context = browser.new_context(base_url=base_url, locale="nl-NL", timezone_id="Europe/Amsterdam",
+                                  accept_downloads=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    # Chromium fetches the icon after the page has loaded; a test moves on at once, and the
+    # icon's file, cut off mid-answer, would be reported as unclosed (a warning: an error here)
+    # by the server's thread, in whichever test runs when it is collected.
+    context.route("**/favicon.svg", lambda route: route.fulfill(status=204))
+    return context
+
+
+@pytest.fixture
+def page(browser, live_server, console, request, tmp_path):
+    """Open a fresh browser context (no cookies) in Dutch on the live server; screenshot on failure."""
+    context = dutch_context(browser, live_server)
+    page = context.new_page()
+    page.on("console", console.on_console)
+    page.on("pageerror", console.on_page_error)
+    yield page
+    screenshot_if_failed(page, request, tmp_path)
     context.close()
 
 
@@ -135,10 +161,151 @@ def log_in(page):
     """Log in through the login form as an existing account; lands on the home page."""
 
     def log_in(email: str, password: str = PASSWORD) -> None:
-        page.goto("/auth/login")
-        page.get_by_label("E-mailadres").fill(email)
-        page.get_by_label("Wachtwoord").fill(password)
-        page.get_by_role("button", name="Inloggen").click()
-        page.wait_for_url(lambda url: "/auth/login" not in url)
+        log_in_through_form(page, email, password)
 
     return log_in
+
+
+def log_in_through_form(page, email: str, password: str = PASSWORD) -> None:
+    """Log in on ``page`` through the login form, as a person does; lands on the home page."""
+    page.goto("/auth/login")
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(password)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url(lambda url: "/auth/login" not in url)
+
+
+# --- One seeded database per module, for the walks -------------------------------------------
+
+#: The demo's accounts all get this password; the walks log in as the administrator below.
+ADMIN_EMAIL = "admin@example.org"
+#: Persons in the module's demo data: enough for every status, small enough for a 5-second load.
+DEMO_PERSONS = 60
+
+
+def _seed(app) -> None:
+    """Load the demo data, add the walks' administrator and run the morning's reminder sweep."""
+    from lp.auth import services as accounts
+    from lp.demo import load_demo
+
+    with app.app_context():
+        load_demo(seed=1, persons=DEMO_PERSONS, password=PASSWORD)
+        accounts.create_user(ADMIN_EMAIL, "Ada Admin", "admin", PASSWORD, "nl")
+    result = app.test_cli_runner().invoke(args=["lp", "reminders", "sweep"])
+    assert result.exit_code == 0, result.output
+
+
+def _walk_config(database_url: str, instance) -> dict:
+    from tests.conftest import base_config
+
+    return {**base_config(database_url, instance), "LP_ENV": "development", "SESSION_COOKIE_SECURE": False}
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite(request, tmp_path_factory):
+    """On SQLite, a database file with the demo data, loaded once per run (each module copies it)."""
+    if request.config.getoption("--db") != "sqlite":
+        return None
+    from lp import create_app
+    from lp.extensions import db
+
+    path = tmp_path_factory.mktemp("seeded") / "demo.sqlite3"
+    app = create_app(_walk_config(f"sqlite:///{path}", tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        db.create_all()
+    _seed(app)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="module")
+def seeded_app(database_url, _schema, seeded_sqlite, tmp_path_factory):
+    """Return an app whose database holds demo data (and its reminders), kept for the whole module.
+
+    One database per module keeps the walks fast; each walk reads the state it starts from.
+    On SQLite the module gets its own copy of the session's seeded file; on PostgreSQL the
+    demo is loaded into the test database, and emptied again after the module.
+    """
+    from lp import create_app
+    from lp.extensions import db
+    from tests.conftest import _empty_all_tables
+
+    instance = tmp_path_factory.mktemp("instance")
+    if seeded_sqlite is not None:
+        copy = instance / "walk.sqlite3"
+        with sqlite3.connect(seeded_sqlite) as source, sqlite3.connect(copy) as target:
+            source.backup(target)
+        app = create_app(_walk_config(f"sqlite:///{copy}", instance))
+    else:
+        app = create_app(_walk_config(database_url, instance))
+        _seed(app)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if seeded_sqlite is None:  # the shared test database: leave it empty, as every test does
+            _empty_all_tables()
+            db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def seeded_server(seeded_app) -> Iterator[str]:
+    """Serve the module's seeded app on a free port; return its base URL."""
+    with serving(seeded_app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def admin_context(browser, seeded_server):
+    """Return a browser context logged in (through the login form) as the module's administrator."""
+    context = dutch_context(browser, seeded_server)
+    page = context.new_page()
+    log_in_through_form(page, ADMIN_EMAIL)
+    page.close()
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def admin_page(admin_context, request, tmp_path):
+    """Open a page in the administrator's context; screenshot on failure."""
+    page = admin_context.new_page()
+    yield page
+    screenshot_if_failed(page, request, tmp_path)
+    page.close()
+
+
+class Api:
+    """The JSON API as the administrator's bearer token sees it: ``api(path)`` reads, post and patch write."""
+
+    def __init__(self, app, token: str):
+        self._client = app.test_client()
+        self._headers = {"Authorization": f"Bearer {token}"}
+
+    def __call__(self, path: str) -> dict:
+        response = self._client.get(f"/api/v1{path}", headers=self._headers)
+        assert response.status_code == 200, (path, response.get_data(as_text=True))
+        return response.get_json()
+
+    def post(self, path: str, body: dict) -> dict:
+        return self._write("post", path, body)
+
+    def patch(self, path: str, body: dict) -> dict:
+        return self._write("patch", path, body)
+
+    def _write(self, method: str, path: str, body: dict) -> dict:
+        response = getattr(self._client, method)(f"/api/v1{path}", json=body, headers=self._headers)
+        assert response.status_code in (200, 201), (path, response.get_data(as_text=True))
+        return response.get_json()
+
+
+@pytest.fixture(scope="module")
+def api(seeded_app) -> Api:
+    """Return the module's API client, acting as the administrator."""
+    from lp.auth import services as accounts
+
+    with seeded_app.app_context():
+        _token, plaintext = accounts.create_token(accounts.find_user_by_email(ADMIN_EMAIL), "walks")
+    return Api(seeded_app, plaintext)

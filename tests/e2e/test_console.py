@@ -3,20 +3,14 @@
 from datetime import date, timedelta
 
 import pytest
-from flask import url_for
 from sqlalchemy import select
 
 from lp.extensions import db
 from tests.e2e import playwright_expect
+from tests.e2e.pages import page_urls
 
 pytestmark = pytest.mark.e2e
 expect = playwright_expect()
-
-#: Endpoints that are not pages: the API, feeds, the health check, static files.
-NOT_PAGES = ("api.", "calendar.", "health.", "static")
-#: Query arguments a page needs besides those of its URL rule.
-QUERIES = {"requests.new": "?person={person_id}"}
-
 
 @pytest.fixture
 def ids(app, runner, make_user, make_country, make_person, make_request) -> dict[str, object]:
@@ -49,22 +43,9 @@ def ids(app, runner, make_user, make_country, make_person, make_request) -> dict
         }
 
 
-def _page_urls(app, ids: dict[str, object]) -> list[str]:
-    """Return a URL of every HTML page in the URL map (downloads and API left out)."""
-    urls = []
-    for rule in app.url_map.iter_rules():
-        download = rule.rule.endswith((".csv", ".json"))
-        if "GET" not in rule.methods or rule.endpoint.startswith(NOT_PAGES) or download:
-            continue
-        with app.test_request_context():
-            url = url_for(rule.endpoint, **{name: ids[name] for name in rule.arguments})
-        urls.append(url + QUERIES.get(rule.endpoint, "").format(**ids))
-    return sorted(urls)
-
-
 def test_no_page_has_csp_violations_or_script_errors(page, app, ids, log_in, console):
     log_in("admin@example.org")
-    urls = _page_urls(app, ids)
+    urls = page_urls(app, ids)
     assert len(urls) >= 25, urls
     failed = []
     for url in urls:

@@ -1,0 +1,58 @@
+"""Every HTML page of the app: the URL map's GET routes, with ids taken from the data in the database."""
+
+from __future__ import annotations
+
+from flask import url_for
+from sqlalchemy import select
+
+from lp.extensions import db
+
+#: Endpoints that are not pages: the API, feeds, the health check, static files.
+NOT_PAGES = ("api.", "calendar.", "health.", "static")
+#: Query arguments a page needs besides those of its URL rule.
+QUERIES = {"requests.new": "?person={person_id}"}
+
+
+def page_urls(app, ids: dict[str, object]) -> list[str]:
+    """Return a URL of every HTML page in the URL map (downloads and API left out)."""
+    urls = []
+    for rule in app.url_map.iter_rules():
+        download = rule.rule.endswith((".csv", ".json"))
+        if "GET" not in rule.methods or rule.endpoint.startswith(NOT_PAGES) or download:
+            continue
+        with app.test_request_context():
+            url = url_for(rule.endpoint, **{name: ids[name] for name in rule.arguments})
+        urls.append(url + QUERIES.get(rule.endpoint, "").format(**ids))
+    return sorted(urls)
+
+
+def seeded_ids(app) -> dict[str, object]:
+    """Return values for the URL rules' arguments, taken from rich records of the database.
+
+    The country has agreements and missions; the request is an open one of that country with a reminder, so its page
+    shows actions, a checklist and a timeline, and its person has an identity document.
+    """
+    from countries.models import Agreement, Country
+    from lp.auth.models import User
+    from lp.reminders.models import Reminder
+    from lp.requests.models import IdentityDocument, LpRequest
+
+    with app.app_context():
+        request_id, country_id = db.session.execute(
+            select(LpRequest.id, LpRequest.country_id).join(Reminder, Reminder.request_id == LpRequest.id)
+            .join(Agreement, Agreement.country_id == LpRequest.country_id)
+            .join(IdentityDocument, IdentityDocument.person_id == LpRequest.person_id)
+            .where(LpRequest.is_open.is_(True), LpRequest.mission_id.isnot(None))
+            .order_by(LpRequest.id).limit(1)).one()
+        request = db.session.get(LpRequest, request_id)
+        document = db.session.scalar(select(IdentityDocument.id).where(IdentityDocument.person_id == request.person_id)
+                                     .order_by(IdentityDocument.id).limit(1))
+        mission = request.mission_id
+        return {
+            "alpha2": db.session.get(Country, country_id).alpha2, "items": "missions", "item_id": mission,
+            "mission_id": mission, "person_id": request.person_id, "request_id": request_id,
+            "user_id": db.session.scalar(select(User.id).where(User.role == "staff").order_by(User.id).limit(1)),
+            "document_id": document,
+            "reminder_id": db.session.scalar(select(Reminder.id).where(Reminder.request_id == request_id)
+                                             .order_by(Reminder.id).limit(1)),
+        }
