@@ -84,7 +84,7 @@ def plan_import(source: bytes | IO[bytes]) -> ImportPlan:
     columns, records = csv_format.read_csv(io.BytesIO(source) if isinstance(source, bytes) else source, errors)
     counts = csv_format.item_counts(columns)
     countries = {c.alpha2: c for c in db.session.scalars(csv_format.with_items(select(Country)))}
-    parse_group = csv_format.group_parser(services.staff_user_id)
+    parse_group = csv_format.group_parser(services.holder_user_id)
     rows: list[ImportRow] = []
     first_row: dict[str, int] = {}
     for row_number, cells in records:

@@ -102,7 +102,9 @@ class FieldSpec:
         """Turn text into a value of this field, or raise FieldError."""
         # Surrounding whitespace never carries meaning; stripping it everywhere keeps
         # what is stored identical to what an export and re-import produce.
-        text = identifier(text) if self.is_identifier else (text or "").strip()
+        # A browser sends a textarea's line breaks as CRLF; store them as the export writes them.
+        text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+        text = identifier(text) if self.is_identifier else text.strip()
         if CONTROL_CHARACTERS.search(text):
             # PostgreSQL refuses NUL in text, SQLite would keep it: refuse it everywhere alike.
             raise FieldError(_l("Remove the control characters (such as NUL) from this text."))

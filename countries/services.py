@@ -50,6 +50,19 @@ def staff_user_id(email: str) -> int | None:
     return user.id
 
 
+def holder_user_id(email: str) -> int | None:
+    """Resolve a portfolio holder given by email in an import: staff, or whoever holds one now.
+
+    An account that became a viewer keeps the countries it held until someone hands them
+    over; re-importing an unchanged export must not refuse those rows.
+    """
+    user_id = staff_user_id(email)
+    if user_id is not None:
+        return user_id
+    return db.session.scalar(select(Country.portfolio_holder_id).join(
+        User, User.id == Country.portfolio_holder_id).where(User.email == email.strip().lower()).limit(1))
+
+
 def parse_values(entity: str, raw: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
     """Parse text input for an entity's fields; raise ValidationFailed with every error.
 

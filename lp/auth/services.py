@@ -167,13 +167,16 @@ def update_user(
     role = Role(role)
     if user.id == acting_user.id and role != Role.ADMIN:
         raise ValidationFailed.single("role", _l("You cannot take away your own administrator role."))
-    changes = {}
-    if user.role != role.value:
-        changes["role"] = [user.role, role.value]
-        user.role = role.value
+    wanted = {"display_name": display_name.strip() or user.display_name, "role": role.value,
+              "preferred_language": language or None}
+    changes = {name: [getattr(user, name), value] for name, value in wanted.items()
+               if getattr(user, name) != value}
+    if not changes:
+        return  # saved unchanged: nothing happened, so nothing is recorded
+    for name, (_old, value) in changes.items():
+        setattr(user, name, value)
+    if "role" in changes:
         sessions.end_all(user.id)  # the account signs in again with its new role
-    user.display_name = display_name.strip() or user.display_name
-    user.preferred_language = language or None
     audit.record("user.updated", "user", user.id, **changes)
     db.session.commit()
 

@@ -55,7 +55,7 @@ def test_forgot_password_mail_link_new_password_and_log_in(app, page, make_user,
     page.get_by_label("Nieuw wachtwoord").fill("kimjansen-2026")
     page.get_by_label("Herhaal het nieuwe wachtwoord").fill("kimjansen-2026")
     page.get_by_role("button", name="Opslaan").click()
-    expect(page.get_by_text("Het wachtwoord mag niet je e-mailadres of naam bevatten.")).to_be_visible()
+    expect(page.get_by_text("Het wachtwoord mag niet uw e-mailadres of naam bevatten.")).to_be_visible()
     page.get_by_label("Nieuw wachtwoord").fill(NEW_PASSWORD)
     page.get_by_label("Herhaal het nieuwe wachtwoord").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Opslaan").click()

@@ -75,13 +75,7 @@ def _upload_the_export_unchanged(page, tmp_path) -> None:
         "Het bestand komt overeen met de huidige profielen: er zou niets veranderen.")
 
 
-#: Found by this walk, not in issue 11: a multi-line text comes back from the browser with CRLF line
-#: breaks (the HTML rule for a textarea), the profile stores LF, so saving unchanged records a change.
-CRLF = pytest.mark.xfail(strict=True, reason="NEW defect: a textarea saved unchanged records a change "
-                                             "(browser sends CRLF, the profile holds LF); countries/fields.py")
-
-
-@pytest.mark.parametrize("items", ["agreements", pytest.param("missions", marks=CRLF)])
+@pytest.mark.parametrize("items", ["agreements", "missions"])
 def test_agreement_and_mission_forms(admin_page, seeded_app, api, ids, items):
     alpha2 = ids["alpha2"]
     item_id = api(f"/countries/{alpha2}")[items][0]["id"]
@@ -128,8 +122,6 @@ def test_request_details_form(admin_page, seeded_app, api):
     walk_form(admin_page, seeded_app, walk, date.today())
 
 
-@pytest.mark.xfail(strict=True, reason="NEW defect: saving an account unchanged adds a 'user.updated' "
-                                       "audit event with no changes; lp/auth/services.py update_user")
 def test_account_form(admin_page, seeded_app, ids):
     """The administrator's form for an account; the record read with a direct query."""
     user_id = ids["user_id"]
@@ -216,9 +208,6 @@ def _user_id(app, email: str = ADMIN_EMAIL) -> int:
     return found
 
 
-@pytest.mark.xfail(strict=True, reason="NEW defect: when a portfolio holder becomes a viewer, the unchanged "
-                                       "country export is refused on import ('Geen medewerkersaccount met dit "
-                                       "e-mailadres' for each of the holder's countries); countries/csv_import.py")
 def test_country_csv_import_unchanged_after_a_holder_became_a_viewer(admin_page, seeded_app, tmp_path):
     """An account that holds countries is made a viewer; the export must still import as "no change"."""
     with seeded_app.app_context():
@@ -249,7 +238,7 @@ def test_own_password_form(browser, seeded_server, seeded_app):
         page.goto("/auth/password")
         for label in ("Huidig wachtwoord", "Nieuw wachtwoord", "Herhaal het nieuwe wachtwoord"):
             expect(page.get_by_label(label)).to_have_value("")  # a password is never shown
-        new = "a brand new walk password"
+        new = "Kaarsrecht zeilboot 73"
         page.get_by_label("Huidig wachtwoord").fill(PASSWORD)
         page.get_by_label("Nieuw wachtwoord").fill(new)
         page.get_by_label("Herhaal het nieuwe wachtwoord").fill(new)
@@ -306,6 +295,9 @@ COVERED = {
     "auth.login": "tests/e2e/test_login_and_language.py",
     "auth.logout": "tests/lp/test_auth.py (one button, ends the session)",
     "auth.set_language": "tests/e2e/test_login_and_language.py",
+    "auth.forgot_password": "tests/e2e/test_password_reset.py (asks an address, mails a link)",
+    "admin.reset_password": "tests/lp/test_password_reset.py::test_admin_sends_a_reset_link_that_works_once",
+    "reminders.undo_letter": "tests/e2e/test_reminder_letter_undo.py (a reversal, same day only)",
     "countries.mark_reviewed": "tests/countries/test_views.py (one button: reviewed today)",
     "countries.remove_item:agreements": "tests/countries/test_views.py (removal after confirmation)",
     "countries.remove_item:missions": "tests/countries/test_views.py (removal after confirmation)",

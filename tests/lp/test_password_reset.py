@@ -83,7 +83,7 @@ def test_admin_sends_a_reset_link_that_works_once(app, client, auth, login_as, m
 
     visitor = app.test_client()
     weak = _set_password(visitor, path, "ann.devries-1234")
-    assert weak.status_code == 422 and "niet je e-mailadres of naam" in weak.get_data(as_text=True)
+    assert weak.status_code == 422 and "niet uw e-mailadres of naam" in weak.get_data(as_text=True)
     assert _set_password(visitor, path).status_code == 302
     assert ann_browser.get("/").status_code == 302  # Ann's other session has ended
     assert auth.logout() and auth.login("ann@example.org").status_code == 422

@@ -12,9 +12,9 @@ REFUSED = {
     "abcabcabcabcabc": "te makkelijk te raden",
     "123456789012": "te makkelijk te raden",
     "aabbaabbaabb": "te makkelijk te raden",
-    "ann.devries@example.org": "niet je e-mailadres of naam",
-    "ANN.DEVRIES2026!": "niet je e-mailadres of naam",
-    "Vries-vries-vries": "niet je e-mailadres of naam",
+    "ann.devries@example.org": "niet uw e-mailadres of naam",
+    "ANN.DEVRIES2026!": "niet uw e-mailadres of naam",
+    "Vries-vries-vries": "niet uw e-mailadres of naam",
     "password1234": "een van de meest gebruikte wachtwoorden",
     "Password-1234": "een van de meest gebruikte wachtwoorden",
     "summer2026!!!": "een van de meest gebruikte wachtwoorden",
@@ -47,7 +47,7 @@ def test_weak_password_refused_when_an_admin_creates_an_account(app, client, log
     response = post_form(client, "/admin/users/new", {
         "email": "kim@example.org", "display_name": "Kim Jansen", "role": "viewer", "password": "kimjansen-2026"})
     assert response.status_code == 422
-    assert "niet je e-mailadres of naam" in response.get_data(as_text=True)
+    assert "niet uw e-mailadres of naam" in response.get_data(as_text=True)
     from lp.auth.services import find_user_by_email
 
     with app.app_context():

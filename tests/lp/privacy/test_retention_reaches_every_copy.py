@@ -39,7 +39,7 @@ NOT_PERSONAL = {
     "lp_requests": {"reference", "status", "channel", "refusal_reason", "closure_reason", "submitted_on",
                     "decided_on", "issued_on", "valid_until", "departed_on", "paused_since", "reply_due_on"},
     "request_events": {"kind", "from_status", "to_status", "occurred_on"},
-    "reminders": {"subject", "kind", "due_since", "snoozed_until"},  # "request:<id>", a code, dates
+    "reminders": {"subject", "kind", "due_since", "snoozed_until", "closed_reason"},  # "request:<id>", a code, dates
     "audit_events": {"action", "subject_type"},
     # ids, a staff address, the week, a random Message-ID
     "outbox_mails": {"dedupe_key", "to_address", "subject", "last_error", "message_id"},
