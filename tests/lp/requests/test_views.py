@@ -404,9 +404,11 @@ def _bulk(client, mission_id: int, ids, note: str = "second reminder"):
 
 
 def confirm_bulk(client, step):
-    """Press the one button of the bulk note verbale's confirmation page, as a person does."""
-    assert step.status_code == 200, step.status_code
-    page = step.get_data(as_text=True)
+    """Press the one button of the bulk note verbale's confirmation page (a response or its HTML)."""
+    if not isinstance(step, str):
+        assert step.status_code == 200, step.status_code
+        step = step.get_data(as_text=True)
+    page = step
     action, form = re.search(r'<form method="post" action="([^"]*/bulk/note-verbale[^"]*)">(.*?)</form>',
                              page, re.S).groups()
     data: dict[str, list[str]] = {}
