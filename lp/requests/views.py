@@ -200,10 +200,8 @@ def bulk_note_verbale():
         shown = batches.parse_shown(request.form.getlist("shown"),
                                     _l("The form was damaged. Reload the list and try again."))
         recorded = batches.record_bulk(chosen, shown, raw, mission_id=f.mission, user_id=_user_id())
-    except services.IllegalTransition as error:
+    except Conflict as conflict:  # a request that allows no contact, or changed since it was shown
         db.session.rollback()
-        return _render_list(bulk=form, general=[str(error.message)], status=409)
-    except Conflict as conflict:
         return _render_list(bulk=form, general=[str(conflict.message)], status=409)
     except ValidationFailed as failure:
         db.session.rollback()
