@@ -9,18 +9,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, fields
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Mapping
-from zoneinfo import ZoneInfo
-
-from flask import current_app
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.orm.exc import StaleDataError
 
 from countries.fields import FieldSpec, parse_fields
 from countries.models import Country, Mission
@@ -29,9 +24,10 @@ from lp import audit
 from lp.deadlines import KINDS
 from lp.extensions import db
 from lp.reminders.models import Reminder
+from lp.requests import batches
 from lp.requests import services as request_services
 from lp.requests.lifecycle import AWAITING_ANSWER
-from lp.requests.models import LpRequest, Person, RequestEvent
+from lp.requests.models import LpRequest, Person
 from lp.types import utcnow
 from lp.validation import Conflict, ValidationFailed, flag, whole_number
 
@@ -315,19 +311,12 @@ def days_overdue(request: LpRequest, day: date) -> int:
 
 def letter_token(requests: list[LpRequest]) -> list[str]:
     """Return what identifies the letter as shown: each request's id and version."""
-    return [f"{request.id}:{request.version}" for request in requests]
+    return batches.shown_token(requests)
 
 
 def parse_letter_token(values: list[str]) -> set[tuple[int, int]]:
     """Read the posted id:version pairs back; raise ValidationFailed for anything else."""
-    pairs = set()
-    for value in values:
-        request_id, _sep, version = (value or "").partition(":")
-        pair = (whole_number(request_id), whole_number(version))
-        if None in pair:
-            raise ValidationFailed.single("_", _l("The form was damaged. Reload the letter and try again."))
-        pairs.add(pair)
-    return pairs
+    return batches.parse_shown(values, _l("The form was damaged. Reload the letter and try again."))
 
 
 #: The audit actions of a reminder letter recorded as sent, and of its undo.
@@ -367,10 +356,9 @@ def confirm_letter_sent(mission: Mission, shown: set[tuple[int, int]], *, user_i
     audit.record(LETTER_SENT, "mission", mission.id, actor_id=user_id, letter=letter,
                  requests=[request.id for request in requests],
                  acknowledged={str(reminder.id): reminder.note for reminder in answered})
-    for request in requests:
-        # Recording the letter is a change to the request (its timeline): the version
-        # check in the UPDATE then refuses a second, concurrent confirmation.
-        flag_modified(request, "reply_due_on")
+    # Recording the letter is a change to the requests (their timelines): the version
+    # check in the UPDATE then refuses a second, concurrent confirmation.
+    batches.mark_changed(requests)
     try:
         request_services.record_note_verbale(requests, {"occurred_on": day.isoformat(), "note": note},
                                              user_id=user_id, mission_id=mission.id, letter=letter)
@@ -386,50 +374,34 @@ def confirm_letter_sent(mission: Mission, shown: set[tuple[int, int]], *, user_i
 def check_letter(mission: Mission, shown: set[tuple[int, int]], *, lock: bool = False) -> list[LpRequest]:
     """Return the letter's requests if they are still exactly those ``shown``; else raise Conflict."""
     requests = overdue_requests(mission, today(), lock=lock)
-    if not shown or {(r.id, r.version) for r in requests} != shown:
+    if not batches.same_as_shown(requests, shown):
         db.session.rollback()
         raise _letter_changed()
     return requests
 
 
-@dataclass(frozen=True)
-class SentLetter:
-    """A reminder letter recorded as sent today, which may still be undone."""
-
-    id: int  # its audit event
-    mission: Mission
-    at: datetime
-    who: str
-    count: int
-
-
-def _start_of_today() -> datetime:
-    zone = ZoneInfo(current_app.config["LP_TIMEZONE"])
-    return datetime.combine(today(), time(0), tzinfo=zone)
-
-
-def _letters_today(mission_id: int | None = None) -> tuple[list[audit.AuditEvent], set[int]]:
-    """Return today's letters (newest first) and the ids of those undone (two bounded queries)."""
-    conditions = [audit.AuditEvent.at >= _start_of_today(), audit.AuditEvent.subject_type == "mission"]
-    if mission_id is not None:
-        conditions.append(audit.AuditEvent.subject_id == mission_id)
-    events = list(db.session.scalars(
-        select(audit.AuditEvent).where(*conditions, audit.AuditEvent.action.in_((LETTER_SENT, LETTER_UNDONE)))
-        .options(joinedload(audit.AuditEvent.actor)).order_by(audit.AuditEvent.id.desc()).limit(500)))
-    undone = {event.details.get("letter_event") for event in events if event.action == LETTER_UNDONE}
-    return [event for event in events if event.action == LETTER_SENT], undone
+#: A reminder letter recorded as sent today, which may still be undone.
+SentLetter = batches.Undoable
 
 
 def letters_sent_today() -> list[SentLetter]:
     """Return the reminder letters recorded as sent today and not undone, newest first."""
-    sent, undone = _letters_today()
-    missions = {m.id: m for m in db.session.scalars(
-        select(Mission).where(Mission.id.in_({event.subject_id for event in sent}))
-        .options(joinedload(Mission.country)))}
-    return [SentLetter(event.id, missions[event.subject_id], event.at,
-                       (event.actor.display_name or event.actor.email) if event.actor else "",
-                       len(event.details.get("requests", [])))
-            for event in sent if event.id not in undone and event.subject_id in missions]
+    return batches.undoable_today(LETTER_SENT, LETTER_UNDONE)
+
+
+LETTER_REFUSALS = batches.Refusals(
+    unknown=_l("There is no such reminder letter to undo."),
+    another_day=_l("A reminder letter can be undone only on the day it was recorded."),
+    twice=_l("This reminder letter was undone already."),
+    busy=_l("Someone changed one of the letter's requests at the same moment. Nothing was undone; try again."),
+)
+
+
+def _restore_reminders(event: audit.AuditEvent) -> None:
+    """Open again the reminders the letter acknowledged, with their notes as before."""
+    for reminder_id, previous_note in event.details.get("acknowledged", {}).items():
+        db.session.execute(update(Reminder).where(Reminder.id == int(reminder_id))
+                           .values(acknowledged_at=None, acknowledged_by_id=None, note=previous_note))
 
 
 def undo_letter(letter_event_id: int, *, user_id: int) -> int:
@@ -439,34 +411,9 @@ def undo_letter(letter_event_id: int, *, user_id: int) -> int:
     verbale, the reminders the letter acknowledged are open again as before, and the
     undo is in the audit trail. Refused (Conflict) for another day's letter or a second undo.
     """
-    event = db.session.get(audit.AuditEvent, letter_event_id)
-    if event is None or event.action != LETTER_SENT:
-        raise Conflict(_l("There is no such reminder letter to undo."))
-    sent, undone = _letters_today(event.subject_id)
-    if event.id not in {letter.id for letter in sent}:
-        raise Conflict(_l("A reminder letter can be undone only on the day it was recorded."))
-    if event.id in undone:
-        raise Conflict(_l("This reminder letter was undone already."))
-    letter, request_ids = event.details["letter"], event.details.get("requests", [])
-    contacts = [contact for contact in db.session.scalars(
-        select(RequestEvent).where(RequestEvent.request_id.in_(request_ids), RequestEvent.kind == "contact")
-        .options(joinedload(RequestEvent.request)))
-        if (contact.data or {}).get("letter") == letter]
-    note = str(_l("Reminder letter recorded by mistake: undone."))
-    for contact in contacts:
-        request_services.record_reversal(contact, user_id=user_id, note=note)
-    for reminder_id, previous_note in event.details.get("acknowledged", {}).items():
-        db.session.execute(update(Reminder).where(Reminder.id == int(reminder_id))
-                           .values(acknowledged_at=None, acknowledged_by_id=None, note=previous_note))
-    audit.record(LETTER_UNDONE, "mission", event.subject_id, actor_id=user_id, letter_event=event.id,
-                 requests=request_ids)
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Conflict(_l("Someone changed one of the letter's requests at the same moment. Nothing was "
-                          "undone; try again."))
-    return len(request_ids)
+    return batches.undo(letter_event_id, LETTER_SENT, LETTER_UNDONE, user_id=user_id,
+                        note=str(_l("Reminder letter recorded by mistake: undone.")), refusals=LETTER_REFUSALS,
+                        restore=_restore_reminders)
 
 
 def _letter_changed() -> Conflict:

@@ -290,6 +290,23 @@ def record_note_verbale(requests: list[LpRequest], raw: dict[str, Any], *, user_
     contacts; otherwise nothing is recorded. ``letter`` marks the events as one letter's,
     so that it can be undone as a whole (``record_reversal``).
     """
+    values = check_note_verbale(requests, raw, mission_id=mission_id)
+    events = [
+        _record(request, "contact", user_id=user_id, occurred_on=values["occurred_on"], note=values["note"],
+                data={"contact_kind": "note_verbale", "occurred_on": values["occurred_on"],
+                      **({"letter": letter} if letter else {})})
+        for request in requests
+    ]
+    _commit()
+    return events
+
+
+def check_note_verbale(requests: list[LpRequest], raw: dict[str, Any], *,
+                       mission_id: int | None = None) -> dict[str, Any]:
+    """Return the note verbale's parsed values if it can be recorded on ``requests``; else raise.
+
+    Records nothing: the confirmation step asks the same questions as the recording.
+    """
     if not requests:
         raise ValidationFailed.single("requests", _l("Select at least one request."))
     missions = {request.mission_id for request in requests}
@@ -302,14 +319,7 @@ def record_note_verbale(requests: list[LpRequest], raw: dict[str, Any], *, user_
     values = parse_event_data(("occurred_on", "note"), raw)
     for request in requests:
         _check_dates(request, {"occurred_on": values["occurred_on"]})
-    events = [
-        _record(request, "contact", user_id=user_id, occurred_on=values["occurred_on"], note=values["note"],
-                data={"contact_kind": "note_verbale", "occurred_on": values["occurred_on"],
-                      **({"letter": letter} if letter else {})})
-        for request in requests
-    ]
-    _commit()
-    return events
+    return values
 
 
 def record_reversal(event: RequestEvent, *, user_id: int | None, note: str) -> RequestEvent:

@@ -22,7 +22,7 @@ from lp.auth.roles import Role
 from lp.errors import render_error
 from lp.extensions import db
 from lp.forms import apply_errors
-from lp.requests import display, export, plausible, search, services, signals
+from lp.requests import batches, display, export, plausible, search, services, signals
 from lp.requests.checklist import checklist
 from lp.requests.forms import (ACTION_FIELDS, NEEDS_CONFIRMATION, BulkNoteForm, CountryStepForm, DetailsForm,
                                NewRequestForm, action_form, filter_form, mission_choices, raw_values,
@@ -105,8 +105,9 @@ def _render_list(*, bulk: BulkNoteForm | None = None, general: list[str] | None 
     result = search.page(f, today())
     if mission is not None and display.can_edit():
         bulk = bulk or BulkNoteForm(data={"occurred_on": today().isoformat()})
+        bulk_today = batches.bulk_today(mission.id)
     else:
-        bulk = None
+        bulk, bulk_today = None, []
     page = render_template(
         "requests/index.html",
         form=filter_form(args, country),
@@ -119,6 +120,7 @@ def _render_list(*, bulk: BulkNoteForm | None = None, general: list[str] | None 
         page_numbers=_page_numbers(f.page, result.pages),
         mission=mission,
         bulk=bulk,
+        bulk_today=bulk_today,
         selected=set(request.form.getlist("ids")),
     )
     return page, status
@@ -179,24 +181,62 @@ def _selected_in_list(f: search.RequestFilter) -> list[LpRequest]:
 @bp.post("/bulk/note-verbale")
 @requires(Role.STAFF)
 def bulk_note_verbale():
-    """Record one note verbale on each selected request of the list's mission, all or none."""
+    """Record one note verbale on each selected request of the list's mission, all or none.
+
+    Without ``confirmed`` a page names the count and every selected request; its one
+    button posts the same selection again with ``confirmed=1`` and only that records.
+    """
     try:
         f = search.parse_filters(search_terms.with_term(request.args))
     except ValidationFailed:
         abort(400)
     form = BulkNoteForm(request.form)
+    raw = raw_values(form, ("occurred_on", "note"))
     try:
         chosen = _selected_in_list(f)
-        events = services.record_note_verbale(chosen, raw_values(form, ("occurred_on", "note")),
-                                              user_id=_user_id(), mission_id=f.mission)
-    except services.IllegalTransition as error:
+        if request.form.get("confirmed") != "1":
+            values = services.check_note_verbale(chosen, raw, mission_id=f.mission)
+            return _render_bulk_confirmation(f, chosen, raw, values)
+        shown = batches.parse_shown(request.form.getlist("shown"),
+                                    _l("The form was damaged. Reload the list and try again."))
+        recorded = batches.record_bulk(chosen, shown, raw, mission_id=f.mission, user_id=_user_id())
+    except Conflict as conflict:  # a request that allows no contact, or changed since it was shown
         db.session.rollback()
-        return _render_list(bulk=form, general=[str(error.message)], status=409)
+        return _render_list(bulk=form, general=[str(conflict.message)], status=409)
     except ValidationFailed as failure:
         db.session.rollback()
         return _render_list(bulk=form, general=apply_errors(form, failure), status=422)
-    flash(ngettext("Note verbale recorded on %(num)d request.", "Note verbale recorded on %(num)d requests.",
-                   len(events)), "success")
+    flash(ngettext("Note verbale recorded on %(num)d request. You can undo it today under “Recorded today”.",
+                   "Note verbale recorded on %(num)d requests. You can undo it today under “Recorded today”.",
+                   recorded), "success")
+    return redirect(url_for("requests.index", **f.as_args()))
+
+
+def _render_bulk_confirmation(f: search.RequestFilter, chosen: list[LpRequest], raw: dict[str, str],
+                              values: dict[str, Any]):
+    """Show what "record" will do: the count, the requests, the date and the note; nothing is recorded yet."""
+    db.session.rollback()  # the checks changed nothing; hold no rows while the person reads
+    return render_template(
+        "requests/confirm_bulk.html", mission=chosen[0].mission, requests=chosen, f=f,
+        values=values, token=batches.shown_token(chosen),
+        hidden=[("ids", str(r.id)) for r in chosen] + list(raw.items()),
+    )
+
+
+@bp.post("/bulk/note-verbale/<int:event_id>/undo")
+@requires(Role.STAFF)
+def undo_bulk_note_verbale(event_id: int):
+    """Undo a bulk note verbale recorded today: a reversal on each request's timeline, nothing deleted."""
+    try:
+        f = search.parse_filters(search_terms.with_term(request.args))
+    except ValidationFailed:
+        abort(400)
+    try:
+        undone = batches.undo_bulk(event_id, user_id=_user_id())
+    except Conflict as conflict:
+        return _render_list(general=[str(conflict.message)], status=409)
+    flash(ngettext("Note verbale undone on %(num)d request; nothing was deleted.",
+                   "Note verbale undone on %(num)d requests; nothing was deleted.", undone), "success")
     return redirect(url_for("requests.index", **f.as_args()))
 
 

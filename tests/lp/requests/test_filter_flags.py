@@ -17,7 +17,7 @@ from lp.extensions import db
 from lp.requests.models import RequestEvent
 from lp.validation import ValidationFailed, yes_or_no
 from tests.conftest import csrf_token_from, post_form
-from tests.lp.requests.test_views import _page, _ref, _references
+from tests.lp.requests.test_views import _page, _ref, _references, confirm_bulk
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def test_the_bulk_note_verbale_takes_only_requests_of_the_filtered_list(app, cli
     assert refused.status_code == 422
     assert "niet in de gefilterde lijst" in refused.get_data(as_text=True)
     assert _notes(app) == []
-    done = client.post(url, data={**data, "ids": [str(listed["overdue"])]})
+    done = confirm_bulk(client, client.post(url, data={**data, "ids": [str(listed["overdue"])]}))
     assert done.status_code == 302 and "overdue=1" in done.headers["Location"]
     assert _notes(app) == [listed["overdue"]]
 

@@ -1,6 +1,7 @@
 """LP requests in the browser: new request with the checklist, the request page and its actions,
 the list with filters, search, sorting and paging, and the bulk note verbale."""
 
+import html
 import re
 
 import pytest
@@ -402,6 +403,21 @@ def _bulk(client, mission_id: int, ids, note: str = "second reminder"):
                      page=f"/requests/?mission={mission_id}")
 
 
+def confirm_bulk(client, step):
+    """Press the one button of the bulk note verbale's confirmation page (a response or its HTML)."""
+    if not isinstance(step, str):
+        assert step.status_code == 200, step.status_code
+        step = step.get_data(as_text=True)
+    page = step
+    action, form = re.search(r'<form method="post" action="([^"]*/bulk/note-verbale[^"]*)">(.*?)</form>',
+                             page, re.S).groups()
+    data: dict[str, list[str]] = {}
+    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form):
+        data.setdefault(name, []).append(html.unescape(value))
+    assert data["confirmed"] == ["1"]
+    return client.post(html.unescape(action), data=data)
+
+
 def _contacts(app) -> list[tuple[int, dict, str]]:
     with app.app_context():
         events = db.session.scalars(select(RequestEvent).where(RequestEvent.kind == "contact"))
@@ -414,11 +430,13 @@ def test_bulk_note_verbale_records_one_contact_on_each_selected_request(app, cli
     page = _page(client, f"/requests/?mission={mission_id}")
     assert "Eén nota verbale vastleggen voor de geselecteerde aanvragen bij Ambassade van Guinee" in page
     assert f'name="ids" value="{ids["a"]}" form="bulk-form"' in page
-    response = _bulk(client, mission_id, [ids["a"], ids["b"]])
+    response = confirm_bulk(client, _bulk(client, mission_id, [ids["a"], ids["b"]]))
     assert response.status_code == 302
     assert "Nota verbale vastgelegd bij 2 aanvragen." in client.get(response.headers["Location"]).get_data(as_text=True)
     data = {"contact_kind": "note_verbale", "occurred_on": "2026-11-03"}
-    assert _contacts(app) == [(ids["a"], data, "second reminder"), (ids["b"], data, "second reminder")]
+    contacts = _contacts(app)
+    assert len({d.pop("letter") for _id, d, _note in contacts}) == 1  # one batch, undone as a whole
+    assert contacts == [(ids["a"], data, "second reminder"), (ids["b"], data, "second reminder")]
 
 
 def test_bulk_note_verbale_refuses_a_mix_of_missions_and_records_nothing(app, client, login_as, mission_requests):
