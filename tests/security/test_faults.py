@@ -9,26 +9,25 @@ edits and the digest's SMTP retries have tests next to their features.)
 
 from __future__ import annotations
 
-import email
 import logging
 import socket
 import threading
 import time
 from contextlib import contextmanager
 from datetime import timedelta
-from email import policy
 from typing import Callable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 
 from lp import create_app
 from lp.extensions import db
 from lp.types import utcnow
 from tests.conftest import PASSWORD, Auth, base_config, csrf_token_from, post_form
+from tests.live import free_port
 from tests.lp.test_health import unreachable_app  # noqa: F401  (a fixture: a closed port or a missing folder)
+from tests.smtp_server import Inbox, smtp_inbox
 
 # -- A database that goes away ------------------------------------------------------
 
@@ -211,35 +210,9 @@ def test_an_unreachable_database_from_the_start(unreachable_app):
 # -- The mail server is down, and the app restarts -----------------------------------
 
 
-class Inbox:
-    """An aiosmtpd handler keeping what it accepts; ``refuse`` answers a temporary failure instead."""
-
-    def __init__(self, refuse: bool = False):
-        self.messages: list = []
-        self.refuse = refuse
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.refuse:
-            return "451 4.3.0 try again later"
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-
-@contextmanager
-def smtp_server(port: int, handler: Inbox) -> Iterator[Inbox]:
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler
-    finally:
-        controller.stop()
-
-
 @pytest.fixture
 def smtp_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return free_port()
 
 
 @pytest.fixture
@@ -272,7 +245,7 @@ def test_outbox_survives_an_smtp_outage_and_a_restart(app, database_url, tmp_pat
                                                       config_overrides):
     _queue_mail(app)
     assert "1 failed" in _deliver(app)  # nobody listens on the port
-    with smtp_server(smtp_port, Inbox(refuse=True)):  # up, but refusing for now
+    with smtp_inbox(smtp_port, Inbox(refuse=True)):  # up, but refusing for now
         with time_machine.travel(utcnow() + timedelta(minutes=3), tick=False):
             assert "1 failed" in _deliver(app)
     mail = _mail(app)
@@ -282,7 +255,7 @@ def test_outbox_survives_an_smtp_outage_and_a_restart(app, database_url, tmp_pat
 
     restarted = create_app({**base_config(database_url, tmp_path / "instance"), **config_overrides})
     try:
-        with smtp_server(smtp_port, Inbox()) as inbox:
+        with smtp_inbox(smtp_port) as inbox:
             later = utcnow() + timedelta(minutes=15)  # past the backoff
             for minutes in (0, 1, 30):
                 with time_machine.travel(later + timedelta(minutes=minutes), tick=False):

@@ -1,40 +1,22 @@
 """The weekly digest through a real SMTP server (aiosmtpd), and the outbox's retries."""
 
-import email
-import socket
 from datetime import datetime, timedelta
-from email import policy
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 
 from lp.extensions import db
 from lp.mail.models import OutboxMail
 from lp.requests import services
 from lp.requests.models import LpRequest
+from tests.smtp_server import Inbox, free_port, smtp_inbox
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps what it receives."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
 
 
 @pytest.fixture
 def smtp_port():
-    return _free_port()
+    return free_port()
 
 
 @pytest.fixture
@@ -45,11 +27,8 @@ def config_overrides(smtp_port):
 
 @pytest.fixture
 def smtp_server(smtp_port):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    yield inbox
-    controller.stop()
+    with smtp_inbox(smtp_port) as inbox:
+        yield inbox
 
 
 @pytest.fixture
@@ -122,17 +101,12 @@ def test_server_down_keeps_the_mail_and_delivers_it_once_when_back(app, runner, 
     with app.app_context():
         mail = db.session.scalars(db.select(OutboxMail)).one()
         assert mail.sent_at is None and "ConnectionRefused" in mail.last_error and mail.attempts == 1
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    try:
+    with smtp_inbox(smtp_port) as inbox:
         with time_machine.travel(MONDAY + timedelta(seconds=30), tick=False):
             assert "0 mails delivered" in runner.invoke(args=["lp", "outbox", "deliver"]).output  # backoff
         for minutes in (5, 6):
             with time_machine.travel(MONDAY + timedelta(minutes=minutes), tick=False):
                 runner.invoke(args=["lp", "outbox", "deliver"])
-    finally:
-        controller.stop()
     assert len(inbox.messages) == 1
     with app.app_context():
         assert db.session.scalars(db.select(OutboxMail)).one().sent_at is not None
@@ -143,12 +117,8 @@ def test_refused_recipient_stays_queued_with_its_error(app, runner, portfolio, s
         async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
             return "550 no such user"
 
-    controller = Controller(Refusing(), hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    try:
+    with smtp_inbox(smtp_port, Refusing()):
         _send(runner)
-    finally:
-        controller.stop()
     with app.app_context():
         mail = db.session.scalars(db.select(OutboxMail)).one()
         assert mail.sent_at is None and "550" in mail.last_error
