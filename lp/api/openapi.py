@@ -92,7 +92,9 @@ def field_schema(spec: FieldSpec) -> dict[str, Any]:
     """Describe a field's API value: numbers as numbers, dates ISO, users by email, unset null."""
     schema: dict[str, Any]
     if spec.kind == "choice":
-        schema = {"type": "string", "enum": enum_of(spec.choices)}
+        # An optional choice left empty ("") is unset, as the form's empty option is.
+        values = enum_of(spec.choices)
+        schema = {"type": "string", "enum": values if spec.required or "" in values else [*values, ""]}
     elif spec.kind == "int":
         schema = {"type": ["integer", "null"], "minimum": 0, "maximum": spec.extra.get("max", 100_000)}
     elif spec.kind == "date":
