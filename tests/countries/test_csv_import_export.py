@@ -103,7 +103,8 @@ def test_export_then_import_changes_nothing(app, make_user):
     before = _state(app)
     data = _export(app)
     text = data.decode("utf-8-sig")
-    assert text.count("\r\n") == 250 + 1  # header, 249 countries, and the line inside the notes
+    assert text.count("\r\n") == 250  # header and 249 countries: records end in CRLF
+    assert "Regel 1\nRegel 2" in text  # the line break typed in the notes is stored (and written) as LF
     assert "mission_4_name" in text.splitlines()[0] and "mission_5_name" not in text.splitlines()[0]
 
     with app.app_context():
