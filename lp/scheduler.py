@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 
 def _today():
-    from countries.services import today
+    from lp.core.clock import today
 
     return today()
 

@@ -11,17 +11,18 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from countries.models import Mission
-from countries.services import find_country, today
+from countries.services import find_country
 from lp import navigation
 from lp.access import requires
 from lp.auth.roles import Role
+from lp.core.clock import today
+from lp.core.forms import apply_errors
+from lp.core.validation import Conflict, ValidationFailed
 from lp.extensions import db
-from lp.forms import apply_errors
 from lp.reminders import letters, services
 from lp.reminders.forms import AcknowledgeForm, InboxFilterForm, SnoozeForm
 from lp.reminders.models import Reminder
 from lp.requests.display import can_edit, day, moment
-from lp.validation import Conflict, ValidationFailed
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
 

@@ -16,21 +16,21 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from lp.core import signals
-from countries.fields import parse_fields
 from countries.models import Country, Mission
-from countries.services import today
 from lp import deadlines
+from lp.core import signals
+from lp.core.clock import today
+from lp.core.fields import parse_fields
 from lp.extensions import db
 from lp.requests.lifecycle import (
     AWAITING_ANSWER, CLOSED, CONTACT_STATES, DERIVED_FIELDS, EVENT_FIELDS, PAUSE_STATES, STATUS_LABELS, TRANSITIONS, Transition,
     available,
 )
+from lp.core.validation import Conflict, ValidationFailed
 from lp.reminders.sweep import close_for_request
 from lp.requests import plausible
 from lp.requests.models import LpRequest, Person, RequestEvent
 from lp.types import utcnow
-from lp.validation import Conflict, ValidationFailed
 
 #: Outcomes that are the embassy's answer (their timing is measured for the insights).
 ANSWERS = frozenset({"issued", "refused", "handover_agreed"})
