@@ -27,7 +27,6 @@ from lp.requests.lifecycle import (
     available,
 )
 from lp.core.validation import Conflict, ValidationFailed
-from lp.reminders.sweep import close_for_request
 from lp.requests import plausible
 from lp.requests.models import LpRequest, Person, RequestEvent
 from lp.types import utcnow
@@ -111,6 +110,7 @@ def _record(request: LpRequest, kind: str, *, user_id: int | None, occurred_on: 
         data={k: EVENT_FIELDS[k].to_text(v) if k in EVENT_FIELDS else v for k, v in (data or {}).items()},
     )
     db.session.add(event)
+    signals.request_changed.send(request, event=event)
     return event
 
 
@@ -238,7 +238,7 @@ def _apply(request: LpRequest, transition: Transition, values: dict[str, Any]) -
     if target in ANSWERS:
         _measure_response(request)
     if target in CLOSED:
-        close_for_request(request.id)
+        signals.request_closed.send(request)
         request.is_open = False
         request.paused_since = None
         request.next_presentation_at = None
