@@ -26,8 +26,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from sqlalchemy import text
 
+from lp.core.logsafe import log_exception
 from lp.extensions import db
-from lp.privacy.logsafe import log_exception
 from lp.types import utcnow
 
 log = logging.getLogger(__name__)

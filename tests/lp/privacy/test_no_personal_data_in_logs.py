@@ -194,7 +194,7 @@ def test_database_errors_are_logged_without_the_values(app, client, make_person,
 
 
 def test_a_logged_traceback_keeps_types_and_places_of_every_cause():
-    from lp.privacy.logsafe import describe
+    from lp.core.logsafe import describe
 
     try:
         try:
