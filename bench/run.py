@@ -72,7 +72,7 @@ def make_app(url: str, instance: Path):
 def prepare(url: str, size: int, instance: Path) -> tuple:
     from bench.generate import generate
     from lp.database import refresh_statistics
-    from countries.services import today
+    from lp.core.clock import today
     from lp.requests.models import LpRequest
 
     app = make_app(url, instance)
@@ -107,7 +107,7 @@ def _timed(measure: Measure, call, repeat: int, engine) -> Measure:
 
 def measure_all(app, repeat: int) -> list[Measure]:
     from countries.models import Country
-    from countries.services import today
+    from lp.core.clock import today
     from lp.auth.models import User
     from lp.database import refresh_statistics
     from lp.digest import build, render

@@ -14,16 +14,17 @@ from sqlalchemy import select
 from countries import csv_format, csv_import, services
 from countries.csv_format import CsvImportError
 from countries.models import Country
+from lp.core.csv import DEFAULT_DELIMITER, DELIMITERS
+from lp.core.validation import Conflict
 from lp.extensions import db
-from lp.validation import Conflict
 
 countries_cli = AppGroup("countries", help="Country profiles: CSV export and import.")
 
 
 @countries_cli.command("export")
 @click.argument("file", type=click.File("wb"))
-@click.option("--delimiter", type=click.Choice(csv_format.DELIMITERS),
-              default=csv_format.DEFAULT_DELIMITER, show_default=True, help="Cell separator (';' opens directly in Dutch Excel).")
+@click.option("--delimiter", type=click.Choice(DELIMITERS),
+              default=DEFAULT_DELIMITER, show_default=True, help="Cell separator (';' opens directly in Dutch Excel).")
 def export_command(file, delimiter) -> None:
     """Write every country profile to FILE ('-' for standard output)."""
     countries = list(db.session.scalars(csv_format.with_items(select(Country))))

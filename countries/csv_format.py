@@ -17,14 +17,9 @@ Values: dates as ISO ``YYYY-MM-DD``, choices by their code (``yes``, ``no``,
 ``sometimes``, ``unknown``, ``eu_readmission``, ...), an empty cell is "none" or the
 field's default.
 
-Encoding: UTF-8 with a byte order mark, ``;`` between cells (what Dutch Excel
-expects) or ``,`` on request, CRLF line ends, quotes only where needed. An import
-detects the separator from the header line and takes the BOM as optional.
-
-Formula injection (OWASP "CSV injection"): a cell whose text, after any leading
-apostrophes, starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
-written with one extra ``'`` in front, so a spreadsheet shows it as text. An import
-removes exactly that one apostrophe again, so every value round-trips unchanged.
+Encoding and formula-injection escaping: the shared spreadsheet format of
+``lp.core.csv``. An import detects the separator from the header line, takes the BOM
+as optional and removes exactly the one apostrophe an export added.
 
 This module touches no database: it turns model objects into rows and rows into
 parsed values; ``countries.csv_import`` compares and applies them.
@@ -46,34 +41,20 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select
 from sqlalchemy.orm import selectinload
 
-from countries.fields import AGREEMENT_FIELDS, COUNTRY_FIELDS, MISSION_FIELDS, FieldError, FieldSpec
+from countries.fields import AGREEMENT_FIELDS, COUNTRY_FIELDS, MISSION_FIELDS
 from countries.models import Country
+from lp.core.csv import DEFAULT_DELIMITER, escape_cell, row_label, spreadsheet_writer, unescape_cell
+from lp.core.fields import FieldError, FieldSpec
 
-BOM = "\ufeff"
-DELIMITERS = (";", ",")
-DEFAULT_DELIMITER = ";"
 REFERENCE_COLUMNS = ("alpha2", "alpha3", "name_nl", "name_en", "region")
 #: Each flattened item group: its fields and how many groups an export has at least.
 ITEM_GROUPS: dict[str, tuple[tuple[FieldSpec, ...], int]] = {
     "agreement": (AGREEMENT_FIELDS, 2),
     "mission": (MISSION_FIELDS, 3),
 }
-#: What a spreadsheet may take for the start of a formula (OWASP CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: How many problems an import lists; the others are only counted, so the answer stays small.
 ERRORS_SHOWN = 100
 _ITEM_COLUMN = re.compile(r"^(agreement|mission)_([1-9][0-9]{0,2})_([a-z0-9_]+)$")
-
-
-def row_label(row: int, code: str | None = None) -> Any:
-    """Name a row as a spreadsheet numbers it, with the country code: "Row 138 (MA)".
-
-    The header is row 1 and every record one row, however many line breaks its quoted
-    cells hold: the number Excel shows, not a text editor's line.
-    """
-    if code:
-        return _l("Row %(row)d (%(code)s)", row=row, code=code)
-    return _l("Row %(row)d", row=row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,18 +122,6 @@ class ImportRow:
 
 # -- cells --------------------------------------------------------------------------------
 
-def escape_cell(text: str) -> str:
-    """Neutralise text a spreadsheet could run as a formula by prefixing one ``'``."""
-    return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
-
-
-def unescape_cell(text: str) -> str:
-    """Undo ``escape_cell``: drop the one ``'`` it added, and nothing else."""
-    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS):
-        return text[1:]
-    return text
-
-
 def item_column(entity: str, position: int, name: str) -> str:
     """Return the column name of one field of the ``position``-th agreement or mission."""
     return f"{entity}_{position}_{name}"
@@ -190,8 +159,6 @@ def country_record(country: Country) -> dict[str, str]:
 
 def write_csv(countries: Iterable[Country], delimiter: str = DEFAULT_DELIMITER) -> bytes:
     """Return the countries as a CSV file (UTF-8 with BOM), one row per country by alpha2."""
-    if delimiter not in DELIMITERS:
-        raise ValueError(delimiter)
     ordered = sorted(countries, key=lambda c: c.alpha2)
     counts = {
         entity: max([minimum] + [len(getattr(c, entity + "s")) for c in ordered])
@@ -199,8 +166,7 @@ def write_csv(countries: Iterable[Country], delimiter: str = DEFAULT_DELIMITER) 
     }
     columns = header(counts)
     out = io.StringIO()
-    out.write(BOM)
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer = spreadsheet_writer(out, delimiter)
     writer.writerow(columns)
     for country in ordered:
         record = country_record(country)

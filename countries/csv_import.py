@@ -19,10 +19,11 @@ from sqlalchemy import select
 
 from countries import csv_format, services
 from countries.csv_format import CellError, CsvImportError, ImportRow
-from countries.fields import FIELDS_BY_ENTITY, FieldSpec
+from countries.fields import FIELDS_BY_ENTITY
 from countries.models import Country
 from lp.auth.models import User
 from lp.core import signals
+from lp.core.fields import FieldSpec
 from lp.extensions import db
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, or_, select
 
 from countries.fields import AGREEMENT_KINDS, TRI_STATE
 from countries.models import Agreement, Country
-from lp.validation import ValidationFailed, flag, search_text, whole_number
+from lp.core.validation import ValidationFailed, flag, search_text, whole_number
 
 #: Tri-state profile facts that the list can be filtered on.
 FACT_FILTERS = ("presentation_required", "biometric_registers", "refuses_unwilling", "requires_identity")

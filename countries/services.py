@@ -3,22 +3,21 @@ edits are refused instead of overwriting each other."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any, Iterable
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from countries.fields import FIELDS_BY_ENTITY, FieldSpec, parse_fields
+from countries.fields import FIELDS_BY_ENTITY
 from countries.models import Agreement, Country, Mission, ProfileChange
 from lp.auth.models import User
 from lp.core import signals
+from lp.core.clock import today
+from lp.core.fields import FieldSpec, parse_fields
 from lp.core.signals import profile_changed
+from lp.core.validation import Conflict, InUse
 from lp.extensions import db
-from lp.validation import Conflict, InUse
 
 ENTITY_MODELS = {"agreement": Agreement, "mission": Mission}
 #: The field that names an item in headings, messages and the history.
@@ -35,11 +34,6 @@ def get_country(alpha2: str) -> Country:
     if country is None:
         raise LookupError(f"no country {alpha2}")
     return country
-
-
-def today() -> date:
-    """Return today's date where the users are (the configured time zone)."""
-    return datetime.now(ZoneInfo(current_app.config["LP_TIMEZONE"])).date()
 
 
 def staff_user_id(email: str) -> int | None:

@@ -25,14 +25,16 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from countries import csv_format, csv_import, services
+from countries import csv_format, csv_import
 from countries.csv_format import CsvImportError
 from countries.search import country_query, parse_filters
 from lp.access import requires
 from lp.auth.roles import Role
+from lp.core import clock
+from lp.core.csv import DEFAULT_DELIMITER, DELIMITERS
+from lp.core.validation import Conflict, ValidationFailed
 from lp.errors import render_error
 from lp.extensions import db
-from lp.validation import Conflict, ValidationFailed
 
 bp = Blueprint("country_transfer", __name__, url_prefix="/countries/csv")
 
@@ -44,16 +46,16 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 @requires(Role.VIEWER)
 def export():
     """Download the countries of the list, with its filters, as CSV."""
-    delimiter = request.args.get("delimiter", csv_format.DEFAULT_DELIMITER)
+    delimiter = request.args.get("delimiter", DEFAULT_DELIMITER)
     try:
         filters = parse_filters(request.args)
     except ValidationFailed as failure:
         return render_error(422, " ".join(str(m) for ms in failure.errors.values() for m in ms))
-    if delimiter not in csv_format.DELIMITERS:
+    if delimiter not in DELIMITERS:
         return render_error(422, _("Choose ; or , as the separator."))
-    query = csv_format.with_items(country_query(filters, get_locale().language, services.today()))
+    query = csv_format.with_items(country_query(filters, get_locale().language, clock.today()))
     body = csv_format.write_csv(db.session.scalars(query), delimiter)
-    filename = f"countries-{services.today().isoformat()}.csv"
+    filename = f"countries-{clock.today().isoformat()}.csv"
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": "no-store",

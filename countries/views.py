@@ -17,16 +17,19 @@ from sqlalchemy import ColumnElement, column, func, or_, select, table
 from sqlalchemy.orm import selectinload
 
 from countries import services
-from countries.fields import COUNTRY_FIELDS, FIELDS_BY_ENTITY, FieldSpec, spec
-from countries.forms import ConfirmForm, CountryFilterForm, VersionedForm, entity_form, raw_values
+from countries.fields import COUNTRY_FIELDS, FIELDS_BY_ENTITY, spec
+from countries.forms import ConfirmForm, CountryFilterForm, entity_form, raw_values
 from countries.models import Agreement, Country, Mission, ProfileChange
 from countries.search import FACT_FILTERS, CountryFilter, country_query, parse_filters
 from lp.access import requires
 from lp.auth.models import User
 from lp.auth.roles import Role
+from lp.core import clock
+from lp.core.fields import FieldSpec
+from lp.core.forms import VersionedForm
+from lp.core.forms import apply_errors
+from lp.core.validation import Conflict, InUse, ValidationFailed
 from lp.extensions import db
-from lp.forms import apply_errors
-from lp.validation import Conflict, InUse, ValidationFailed
 
 bp = Blueprint("countries", __name__, url_prefix="/countries")
 
@@ -307,7 +310,7 @@ def index():
         return page, 422
     # A search by name or code looks in every country: a person typing a name wants that country.
     show_all = request.args.get("show") == SHOW_ALL or bool(country_filter.q)
-    query = country_query(country_filter, _language(), services.today()).options(
+    query = country_query(country_filter, _language(), clock.today()).options(
         selectinload(Country.portfolio_holder)
     )
     if not show_all:

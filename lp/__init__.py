@@ -79,7 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from lp.privacy.views import bp as privacy_bp
     from lp.requests.person_views import bp as persons_bp
     from lp.requests.views import bp as requests_bp
-    from lp.validation import IdConverter
+    from lp.core.validation import IdConverter
 
     app.url_map.converters["int"] = IdConverter  # before any rule is added
     for blueprint in (health_bp, auth_bp, main_bp, requests_bp, persons_bp, countries_bp,

@@ -29,7 +29,7 @@ class LpGroup(AppGroup):
 
     def invoke(self, ctx: click.Context):
         from lp.database import failure_kind
-        from lp.validation import InUse
+        from lp.core.validation import InUse
 
         try:
             return super().invoke(ctx)
@@ -94,7 +94,7 @@ def start_block(info: StartInfo) -> str:
 
 def _load_demo(info: StartInfo, seed: int, persons: int, password: str | None) -> None:
     from lp.auth.services import check_password_strength, generate_password
-    from lp.validation import ValidationFailed
+    from lp.core.validation import ValidationFailed
 
     if demo.persons_exist():
         click.echo("Demo data already present (persons are registered); nothing loaded.")

@@ -25,9 +25,11 @@ from sqlalchemy import func, select, text
 
 from countries.models import Country
 from countries.seed import seed_countries
-from countries.services import ProfileEdit, get_country, parse_values, today
+from countries.services import ProfileEdit, get_country, parse_values
 from lp.auth import services as accounts
 from lp.auth.models import User
+from lp.core.clock import today
+from lp.core.validation import Conflict, ValidationFailed
 from lp.demo_data import DESKS, EMAIL_DOMAIN, STAFF, staff_email
 from lp.demo_plan import MIN_PERSONS, PersonPlan, Planner, ProfilePlan, RequestPlan, Step
 from lp.extensions import db
@@ -36,7 +38,6 @@ from lp.requests import services
 from lp.requests.lifecycle import STATUSES
 from lp.requests.models import LpRequest, Person, RequestEvent
 from lp.types import utcnow
-from lp.validation import Conflict, ValidationFailed
 
 __all__ = ["DEFAULT_PERSONS", "DEFAULT_SEED", "MIN_PERSONS", "demo_accounts", "load_demo", "persons_exist",
            "report"]

@@ -11,10 +11,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from lp.access import api_error, is_api_request
+from lp.core.logsafe import log_exception
+from lp.core.validation import InUse
 from lp.database import failure_kind
 from lp.extensions import db
-from lp.privacy.logsafe import log_exception
-from lp.validation import InUse
 
 log = logging.getLogger(__name__)
 

@@ -26,15 +26,15 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from sqlalchemy import text
 
+from lp.core.logsafe import log_exception
 from lp.extensions import db
-from lp.privacy.logsafe import log_exception
 from lp.types import utcnow
 
 log = logging.getLogger(__name__)
 
 
 def _today():
-    from countries.services import today
+    from lp.core.clock import today
 
     return today()
 

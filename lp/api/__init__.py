@@ -15,8 +15,8 @@ from lp.api import countries, persons, requests
 from lp.api.inputs import check_query
 from lp.api.openapi import Schema, build_document, documented, object_schema
 from lp.auth.roles import Role
+from lp.core.validation import ValidationFailed
 from lp.extensions import csrf
-from lp.validation import ValidationFailed
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 RESOURCES = (countries.bp, persons.bp, requests.bp)

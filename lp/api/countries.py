@@ -17,20 +17,14 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from countries.fields import (
-    AGREEMENT_FIELDS,
-    AGREEMENT_KINDS,
-    COUNTRY_FIELDS,
-    MISSION_FIELDS,
-    TRI_STATE,
-    FieldSpec,
-    spec,
-)
+from countries.fields import AGREEMENT_FIELDS, AGREEMENT_KINDS, COUNTRY_FIELDS, MISSION_FIELDS, TRI_STATE, spec
 from countries.models import Agreement, Country, Mission, ProfileChange
 from countries.search import FACT_FILTERS, SORTS, CountryFilter, country_query, parse_filters
-from countries.services import find_country, parse_values, today, update_profile
+from countries.services import find_country, parse_values, update_profile
 from lp.access import api_error, requires
 from lp.api.inputs import BODY_REFUSED, VERSION_READ, gather, json_object, read_version
+from lp.core.clock import today
+from lp.core.fields import FieldSpec
 from lp.api.openapi import (
     ERROR,
     VALIDATION_ERROR,
@@ -42,9 +36,9 @@ from lp.api.openapi import (
     query_parameter,
 )
 from lp.auth.roles import Role
+from lp.core.validation import Conflict, ValidationFailed
 from lp.extensions import db
 from lp.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from lp.validation import Conflict, ValidationFailed
 
 bp = Blueprint("countries", __name__)
 

@@ -14,8 +14,8 @@ from werkzeug.datastructures import MultiDict
 
 from lp.access import api_error
 from lp.api.openapi import ERROR, Schema, object_schema, query_parameter
+from lp.core.validation import MAX_INT, ValidationFailed, whole_number
 from lp.requests.search import PAGE_SIZES, RequestFilter
-from lp.validation import MAX_INT, ValidationFailed, whole_number
 
 DEFAULT_PER_PAGE = RequestFilter.per_page
 #: The version a client sends back, as ``read_version`` accepts it.

@@ -21,9 +21,9 @@ from flask import Flask
 from flask_babel import LazyString, force_locale
 from werkzeug.routing import Rule
 
-from countries.fields import FieldSpec
 from lp.access import AccessRule, rule_for
 from lp.auth.roles import Role
+from lp.core.fields import FieldSpec
 
 F = TypeVar("F", bound=Callable)
 OPENAPI_VERSION = "3.1.0"
@@ -31,7 +31,7 @@ SECURITY_SCHEME = "bearerToken"
 #: ``<name>`` and ``<converter(args):name>`` in a Flask rule.
 RULE_ARGUMENT = re.compile(r"<(?:(?P<converter>[a-zA-Z_]+)(?:\([^)]*\))?:)?(?P<name>[a-zA-Z_]\w*)>")
 CONVERTER_SCHEMAS = {"int": {"type": "integer", "minimum": 0}}
-#: Text as the fields take it (lp.validation.CONTROL_CHARACTERS refused), in ECMA-262 regex syntax.
+#: Text as the fields take it (lp.core.validation.CONTROL_CHARACTERS refused), in ECMA-262 regex syntax.
 _TEXT = "[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
 
 

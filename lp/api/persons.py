@@ -15,9 +15,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from countries.fields import FieldSpec
 from lp.access import api_error, requires
 from lp.api.inputs import BODY_REFUSED, PAGING_PARAMETERS, gather, json_object, page_schema, pages, read_paging
+from lp.core.fields import FieldSpec
 from lp.api.openapi import (
     ERROR,
     VALIDATION_ERROR,
@@ -39,7 +39,7 @@ from lp.requests.persons import (
     parse_document,
     parse_person,
 )
-from lp.validation import ValidationFailed, search_text
+from lp.core.validation import ValidationFailed, search_text
 from lp.privacy.views_log import record_person_view
 
 bp = Blueprint("persons", __name__)

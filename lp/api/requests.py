@@ -20,10 +20,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from countries.fields import FieldError
 from countries.models import Country, Mission
-from countries.services import find_country, today
+from countries.services import find_country
 from lp.access import api_error, requires
+from lp.core.clock import today
+from lp.core.fields import FieldError
 from lp.api.inputs import (
     BODY_REFUSED,
     PAGING_PARAMETERS,
@@ -47,8 +48,8 @@ from lp.auth.roles import Role
 from lp.extensions import db
 from lp.requests.checklist import checklist
 from lp.requests.lifecycle import EVENT_FIELDS, STATUS_LABELS, STATUSES, TRANSITIONS
-from lp.requests.plausible import CONFIRM_FIELD, CONFIRMS_UNUSUAL
 from lp.requests.models import LpRequest, Person, RequestEvent
+from lp.requests.plausible import CONFIRM_FIELD, CONFIRMS_UNUSUAL
 from lp.requests.search import SORTS, RequestFilter, page, parse_filters
 from lp.requests.services import (
     CLOCK_FIELDS,
@@ -63,7 +64,7 @@ from lp.requests.services import (
     resume_clock,
     update_details,
 )
-from lp.validation import MAX_INT, Conflict, ValidationFailed, identifier
+from lp.core.validation import MAX_INT, Conflict, ValidationFailed, identifier
 from lp.privacy.views_log import record_person_view
 
 bp = Blueprint("requests", __name__)

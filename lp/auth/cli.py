@@ -9,8 +9,8 @@ from sqlalchemy import select
 from lp.auth import services
 from lp.auth.models import ApiToken
 from lp.auth.roles import Role
+from lp.core.validation import ValidationFailed
 from lp.extensions import db
-from lp.validation import ValidationFailed
 
 users_cli = AppGroup("users", help="Manage accounts.")
 tokens_cli = AppGroup("tokens", help="Manage API tokens.")

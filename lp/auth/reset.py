@@ -18,10 +18,10 @@ from sqlalchemy import func, select, update
 from lp import audit
 from lp.auth.models import PasswordReset, User
 from lp.auth.services import find_user_by_email, generate_password, set_password
+from lp.core.validation import ValidationFailed
 from lp.extensions import db
 from lp.mail import outbox
 from lp.types import utcnow
-from lp.validation import ValidationFailed
 
 VALID_FOR = timedelta(hours=1)
 #: Links asked for one account within VALID_FOR; more are silently not sent (no mail bombing).

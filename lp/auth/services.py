@@ -15,10 +15,10 @@ from lp.auth import sessions, throttle
 from lp.auth.models import ApiToken, User
 from lp.auth.passwords import check_password_strength, hash_password, password_matches
 from lp.auth.roles import Role
+from lp.core.validation import ValidationFailed
 from lp.extensions import db
 from lp.i18n import LANGUAGES
 from lp.types import utcnow
-from lp.validation import ValidationFailed
 
 TOKEN_PREFIX = "lp_"
 

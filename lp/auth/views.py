@@ -12,10 +12,10 @@ from lp.access import public, requires
 from lp.auth import reset, services, sessions
 from lp.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordForm
 from lp.auth.roles import Role
+from lp.core.forms import apply_errors
+from lp.core.validation import ValidationFailed
 from lp.extensions import db
-from lp.forms import apply_errors
 from lp.i18n import LANGUAGES, remember_choice
-from lp.validation import ValidationFailed
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 

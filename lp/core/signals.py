@@ -1,7 +1,8 @@
 """Signals through which a feature tells the features above it about a change (blinker, as BYCEPS does).
 
-A lower package (``countries``) never imports a higher one (``lp.requests``): it sends a
-signal, and the higher package connects a receiver when its blueprint is registered.
+A lower package never imports a higher one (``countries`` not ``lp.requests``,
+``lp.requests`` not ``lp.reminders``): it sends a signal, and the higher package connects
+a receiver when its blueprint is registered.
 Receivers run in the sender's transaction, before the commit, so what they change is
 saved, or refused, together with the change itself.
 """
@@ -18,6 +19,17 @@ _signals = Namespace()
 #: Sender: the ``Country``; keyword ``user_id``: who changed it (None for the system).
 #: Sent by ``countries.services.ProfileEdit.flush`` for the form, the API and the CSV import.
 profile_changed = _signals.signal("profile-changed")
+
+#: An LP request is closing (issued, refused, expired, withdrawn...). Sender: the
+#: ``LpRequest``, before its new status is set. Sent by ``lp.requests.services`` in the
+#: transition's transaction; the reminders package closes the request's open reminders.
+request_closed = _signals.signal("request-closed")
+
+#: A change to an LP request was recorded on its timeline (created, a transition, a
+#: contact, a pause, changed details, a moved due date). Sender: the ``LpRequest``;
+#: keyword ``event``: the new ``RequestEvent``. Sent by ``lp.requests.services`` in the
+#: changing transaction.
+request_changed = _signals.signal("request-changed")
 
 #: Asks what still needs a profile item (``entity`` "agreement" or "mission") that is about
 #: to be removed. Sender: the item. A receiver only reads: it returns a translated text

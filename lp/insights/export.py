@@ -9,11 +9,10 @@ English codes; numbers are plain (rates as fractions with a decimal point, e.g.
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any, Iterable, Sequence
 
-from countries.csv_format import BOM, DEFAULT_DELIMITER, DELIMITERS, escape_cell
+from lp.core.csv import DEFAULT_DELIMITER, escape_cell, spreadsheet_writer
 from lp.insights.stats import (CLOSURE_CODES, REFUSAL_CODES, TREND_OUTCOMES, Bucket, Figures, Row,
                               TrendPoint)
 
@@ -48,11 +47,8 @@ def _text(value: Any) -> str:
 
 def write_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], delimiter: str = DEFAULT_DELIMITER) -> bytes:
     """Return a table as CSV bytes in the shared export format."""
-    if delimiter not in DELIMITERS:
-        raise ValueError(delimiter)
     out = io.StringIO()
-    out.write(BOM)
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer = spreadsheet_writer(out, delimiter)
     writer.writerow(columns)
     for row in rows:
         writer.writerow([escape_cell(_text(value)) for value in row])

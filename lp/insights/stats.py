@@ -19,10 +19,10 @@ from sqlalchemy import Integer, and_, case, cast, extract, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from countries.models import Country, Mission
+from lp.core.validation import ValidationFailed
 from lp.extensions import db
 from lp.requests.lifecycle import AWAITING_ANSWER, CLOSURE_REASONS, REFUSAL_REASONS
 from lp.requests.models import LpRequest
-from lp.validation import ValidationFailed
 
 
 def N_(text: str) -> str:

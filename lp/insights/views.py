@@ -14,16 +14,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from countries.csv_format import DEFAULT_DELIMITER, DELIMITERS
 from countries.models import Country
-from countries.services import find_country, today
+from countries.services import find_country
 from lp.access import requires
 from lp.auth.roles import Role
+from lp.core.clock import today
+from lp.core.csv import DEFAULT_DELIMITER, DELIMITERS
+from lp.core.validation import ValidationFailed
 from lp.insights import calendar, export, stats
 from lp.insights.charts import Chart, bar_chart, column_chart
 from lp.insights.formatting import number, percent
 from lp.requests.lifecycle import CLOSURE_REASONS, REFUSAL_REASONS
-from lp.validation import ValidationFailed
 
 bp = Blueprint("insights", __name__, url_prefix="/insights")
 

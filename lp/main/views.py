@@ -6,9 +6,9 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from countries.services import today
 from lp.access import requires
 from lp.auth.roles import Role
+from lp.core.clock import today
 from lp.errors import render_error
 from lp.insights.formatting import number, percent
 from lp.insights.stats import MIN_ANSWERED_FOR_RANKING

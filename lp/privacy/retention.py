@@ -27,9 +27,9 @@ from typing import Any, Iterable, Iterator
 from flask import current_app
 from sqlalchemy import and_, delete, exists, func, or_, select, union_all, update
 
-from countries.services import today
 from lp import audit
 from lp.audit import AuditEvent
+from lp.core.clock import today
 from lp.extensions import db
 from lp.mail.models import OutboxMail
 from lp.reminders.models import Reminder

@@ -11,11 +11,11 @@ from sqlalchemy.orm import selectinload
 from lp.access import requires
 from lp.audit import AuditEvent
 from lp.auth.roles import Role
+from lp.core.validation import whole_number
 from lp.extensions import db
 from lp.privacy import access_export, views_log
 from lp.privacy.views_log import EXPORTED, VIEWED, views_query
 from lp.requests.models import Person
-from lp.validation import whole_number
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
 PAGE_SIZE = 50

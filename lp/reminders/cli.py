@@ -14,7 +14,7 @@ outbox_cli = AppGroup("outbox", help="The mail outbox.")
 
 
 def _as_of(value: str | None) -> date:
-    from countries.services import today
+    from lp.core.clock import today
 
     if not value:
         return today()
@@ -45,7 +45,7 @@ def policy_command(alpha2, settings, resets) -> None:
     """Show a country's reminder policy, or change its overrides."""
     from countries.services import find_country
     from lp.reminders.policy import set_country_policy
-    from lp.validation import ValidationFailed
+    from lp.core.validation import ValidationFailed
 
     country = find_country(alpha2)
     if country is None:

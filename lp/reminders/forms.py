@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, Form, SelectField
 
-from countries.forms import ANY, options
+from lp.core.forms import ANY, options
 from lp.reminders.services import ACKNOWLEDGE_FIELDS, KIND_CHOICES, LEVELS, SNOOZE_FIELDS
 from lp.requests.forms import country_choices, mission_choices, spec_field
 

@@ -7,10 +7,10 @@ import json
 from countries.models import Country
 from countries.services import ProfileEdit
 from lp import deadlines
+from lp.core.validation import ValidationFailed
 from lp.extensions import db
 from lp.requests.models import LpRequest
 from lp.requests.services import refresh_deadlines
-from lp.validation import ValidationFailed
 
 
 def set_country_policy(country: Country, overrides: dict[str, int | None], *, user_id: int | None) -> dict[str, int]:

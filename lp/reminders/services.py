@@ -17,10 +17,11 @@ from flask_babel import ngettext
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from countries.fields import FieldSpec, parse_fields
 from countries.models import Country, Mission
-from countries.services import today
 from lp import audit
+from lp.core.clock import today
+from lp.core.fields import FieldSpec, parse_fields
+from lp.core.validation import Conflict, ValidationFailed, flag, whole_number
 from lp.deadlines import KINDS
 from lp.extensions import db
 from lp.reminders.models import Reminder
@@ -29,7 +30,6 @@ from lp.requests import services as request_services
 from lp.requests.lifecycle import AWAITING_ANSWER
 from lp.requests.models import LpRequest, Person
 from lp.types import utcnow
-from lp.validation import Conflict, ValidationFailed, flag, whole_number
 
 PAGE_SIZE = 50
 #: How far ahead a reminder may be snoozed: further than this is not a snooze but neglect.

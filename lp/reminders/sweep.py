@@ -147,7 +147,7 @@ def sweep(as_of: date) -> SweepResult:
 
 
 def close_for_request(request_id: int) -> None:
-    """Close the open reminders of a request (called when it closes); the caller commits."""
+    """Close the open reminders of a request (when it closes, see lp.reminders.signals); the caller commits."""
     db.session.execute(
         update(Reminder)
         .where(Reminder.request_id == request_id, Reminder.closed_at.is_(None))

@@ -11,19 +11,22 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from countries.models import Mission
-from countries.services import find_country, today
+from countries.services import find_country
 from lp import navigation
 from lp.access import requires
 from lp.auth.roles import Role
+from lp.core.clock import today
+from lp.core.forms import apply_errors
+from lp.core.validation import Conflict, ValidationFailed
 from lp.extensions import db
-from lp.forms import apply_errors
-from lp.reminders import letters, services
+from lp.reminders import letters, services, signals
 from lp.reminders.forms import AcknowledgeForm, InboxFilterForm, SnoozeForm
 from lp.reminders.models import Reminder
 from lp.requests.display import can_edit, day, moment
-from lp.validation import Conflict, ValidationFailed
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
+# Registered with the app, not at import: a closing request closes its reminders.
+bp.record_once(lambda _state: signals.connect())
 
 
 def my_open_count() -> int | None:

@@ -23,12 +23,12 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from countries.models import Mission
-from countries.services import today
 from lp import audit
+from lp.core.clock import today
+from lp.core.validation import Conflict, ValidationFailed, whole_number
 from lp.extensions import db
 from lp.requests import services
 from lp.requests.models import LpRequest, RequestEvent
-from lp.validation import Conflict, ValidationFailed, whole_number
 
 #: The audit actions of the request list's bulk note verbale and of its undo.
 BULK_RECORDED = "request.bulk_note_verbale"

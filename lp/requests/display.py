@@ -17,9 +17,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from countries.fields import FieldSpec
-from countries.services import today
 from lp.auth.roles import Role
+from lp.core.clock import today
+from lp.core.fields import FieldSpec
 from lp.extensions import db
 from lp.requests.lifecycle import AWAITING_ANSWER, DERIVED_FIELDS, EVENT_FIELDS, STATUS_LABELS
 from lp.requests.models import LpRequest, Person, RequestEvent

@@ -12,7 +12,6 @@ event per person) and committed before it is sent.
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date
 from typing import Callable, Iterator
@@ -20,7 +19,7 @@ from typing import Callable, Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from countries.csv_format import BOM, escape_cell
+from lp.core.csv import escape_cell, spreadsheet_writer
 from lp.extensions import db
 from lp.privacy.views_log import EXPORTED, record_persons_shown
 from lp.requests.models import LpRequest, Person
@@ -81,7 +80,7 @@ def _chunks(f: RequestFilter, today: date) -> Iterator[list[LpRequest]]:
 def generate(f: RequestFilter, today: date, delimiter: str) -> Iterator[bytes]:
     """Yield the CSV file of the filtered list as encoded pieces: the header, then per chunk."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer = spreadsheet_writer(buffer, delimiter)
 
     def flush() -> bytes:
         text = buffer.getvalue()
@@ -89,7 +88,6 @@ def generate(f: RequestFilter, today: date, delimiter: str) -> Iterator[bytes]:
         buffer.truncate()
         return text.encode("utf-8")
 
-    buffer.write(BOM)
     writer.writerow([name for name, _value in COLUMNS])
     yield flush()
     for chunk in _chunks(f, today):

@@ -22,13 +22,14 @@ from wtforms import BooleanField, Form, HiddenField, SearchField, SelectField, S
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import DateInput, DateTimeLocalInput
 
-from countries.fields import FieldSpec
-from countries.forms import ANY, VersionedForm, field_for, MarkRequired, options
 from countries.models import Country, Mission
 from lp.auth.models import User
 from lp.auth.roles import Role
+from lp.core.fields import FieldSpec
+from lp.core.forms import ANY, VersionedForm, field_for, MarkRequired, options
+from lp.core.forms import apply_errors
+from lp.core.validation import Conflict, ValidationFailed
 from lp.extensions import db
-from lp.forms import apply_errors
 from lp.requests import plausible
 from lp.requests.display import DETAIL_LABELS
 from lp.requests.lifecycle import EVENT_FIELDS, STATUS_LABELS, TRANSITIONS
@@ -36,7 +37,6 @@ from lp.requests.models import LpRequest, RequestEvent
 from lp.requests.persons import DOCUMENT_FIELDS, PERSON_FIELDS
 from lp.requests.search import PAGE_SIZES
 from lp.requests.services import CLOCK_FIELDS, CONTACT_FIELDS, OUTCOME_COLUMNS
-from lp.validation import Conflict, ValidationFailed
 
 NONE_CHOSEN = ("", "—")
 YES_NO = (("yes", _l("yes")), ("no", _l("no")))

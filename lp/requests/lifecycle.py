@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from countries.fields import FieldSpec
+from lp.core.fields import FieldSpec
 
 STATUS_LABELS = {
     "draft": _l("Draft"),

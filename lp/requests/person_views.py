@@ -11,15 +11,15 @@ from sqlalchemy.orm import selectinload
 
 from lp.access import requires
 from lp.auth.roles import Role
+from lp.core.forms import apply_errors
 from lp.extensions import db
-from lp.forms import apply_errors
 from lp.requests import display, persons
 from lp.requests.forms import (DOCUMENT_PREFIX, DocumentForm, NewPersonForm, PersonForm, PersonSearchForm,
                                initial_values, raw_values, save_versioned)
-from lp.requests.models import IdentityDocument, LpRequest, Person
-from lp.validation import ValidationFailed, search_text, whole_number
 from lp import search_terms
+from lp.core.validation import ValidationFailed, search_text, whole_number
 from lp.privacy.views_log import record_person_view
+from lp.requests.models import IdentityDocument, LpRequest, Person
 
 bp = Blueprint("persons", __name__, url_prefix="/persons")
 

@@ -9,13 +9,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from countries.fields import FieldError, FieldSpec, parse_fields
-from countries.services import find_country, staff_user_id, today
+from countries.services import find_country, staff_user_id
+from lp.core.clock import today
+from lp.core.fields import FieldError, FieldSpec, parse_fields
+from lp.core.validation import Conflict, identifier
 from lp.extensions import db
 from lp.requests import plausible
 from lp.requests.models import IdentityDocument, Person
 from lp.requests.services import refresh_deadlines
-from lp.validation import Conflict, identifier
 
 #: Ten ASCII digits: ``\d`` alone would also take Arabic-Indic and other digits.
 V_NUMBER = re.compile(r"^[0-9]{10}$")

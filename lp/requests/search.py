@@ -11,10 +11,10 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from countries.models import Country
+from lp.core.validation import ValidationFailed, flag, identifier, search_text, whole_number
 from lp.extensions import db
 from lp.requests.lifecycle import AWAITING_ANSWER, STATUSES
 from lp.requests.models import LpRequest, Person
-from lp.validation import ValidationFailed, flag, identifier, search_text, whole_number
 
 SORTS = {
     "submitted_on": LpRequest.submitted_on,

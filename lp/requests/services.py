@@ -16,21 +16,20 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from lp.core import signals
-from countries.fields import parse_fields
 from countries.models import Country, Mission
-from countries.services import today
 from lp import deadlines
+from lp.core import signals
+from lp.core.clock import today
+from lp.core.fields import parse_fields
 from lp.extensions import db
 from lp.requests.lifecycle import (
     AWAITING_ANSWER, CLOSED, CONTACT_STATES, DERIVED_FIELDS, EVENT_FIELDS, PAUSE_STATES, STATUS_LABELS, TRANSITIONS, Transition,
     available,
 )
-from lp.reminders.sweep import close_for_request
+from lp.core.validation import Conflict, ValidationFailed
 from lp.requests import plausible
 from lp.requests.models import LpRequest, Person, RequestEvent
 from lp.types import utcnow
-from lp.validation import Conflict, ValidationFailed
 
 #: Outcomes that are the embassy's answer (their timing is measured for the insights).
 ANSWERS = frozenset({"issued", "refused", "handover_agreed"})
@@ -111,6 +110,7 @@ def _record(request: LpRequest, kind: str, *, user_id: int | None, occurred_on: 
         data={k: EVENT_FIELDS[k].to_text(v) if k in EVENT_FIELDS else v for k, v in (data or {}).items()},
     )
     db.session.add(event)
+    signals.request_changed.send(request, event=event)
     return event
 
 
@@ -238,7 +238,7 @@ def _apply(request: LpRequest, transition: Transition, values: dict[str, Any]) -
     if target in ANSWERS:
         _measure_response(request)
     if target in CLOSED:
-        close_for_request(request.id)
+        signals.request_closed.send(request)
         request.is_open = False
         request.paused_since = None
         request.next_presentation_at = None

@@ -5,8 +5,9 @@ import io
 import pytest
 
 from countries import csv_format
-from countries.csv_format import CsvImportError, escape_cell, unescape_cell
+from countries.csv_format import CsvImportError
 from countries.fields import AGREEMENT_FIELDS, COUNTRY_FIELDS, MISSION_FIELDS
+from lp.core.csv import escape_cell, unescape_cell
 
 ROUND_TRIP = [
     '=HYPERLINK("http://x","y")',

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from countries import csv_format, csv_import, services
 from countries.models import Agreement, Country, Mission, ProfileChange
 from countries.seed import seed_countries
+from lp.core.csv import escape_cell
+from lp.core.validation import Conflict
 from lp.extensions import db
-from lp.validation import Conflict
 from tests.conftest import csrf_token_from
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
@@ -60,7 +61,7 @@ def _rewrite(data: bytes, changes: dict[str, dict[str, str]], *, delimiter=";", 
     writer.writeheader()
     for row in rows:
         for column, value in changes.get(row["alpha2"], {}).items():
-            row[column] = csv_format.escape_cell(value)
+            row[column] = escape_cell(value)
         writer.writerow(row)
     return (("\ufeff" if bom else "") + out.getvalue()).encode("utf-8")
 

@@ -7,6 +7,7 @@ from flask_babel import force_locale, format_date
 
 from countries import services
 from countries.models import Agreement, Mission
+from lp.core import clock
 from lp.extensions import db
 from tests.conftest import Auth, post_form
 
@@ -200,7 +201,7 @@ def test_mark_as_reviewed_sets_todays_date(app, client, login_as, guinea):
     )
     assert response.status_code == 200
     with app.test_request_context():
-        today = services.today()
+        today = clock.today()
         with force_locale("nl"):
             shown = format_date(today)
     assert _country(app).last_reviewed_on == today

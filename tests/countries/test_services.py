@@ -4,8 +4,8 @@ import pytest
 
 from countries import services
 from countries.models import Country
+from lp.core.validation import Conflict, ValidationFailed
 from lp.extensions import db
-from lp.validation import Conflict, ValidationFailed
 
 
 @pytest.fixture

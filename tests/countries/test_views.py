@@ -5,6 +5,7 @@ import re
 import pytest
 
 from countries.seed import seed_countries
+from lp.core import clock
 from lp.extensions import db
 from tests.conftest import post_form
 
@@ -104,7 +105,7 @@ def three_countries(make_country, make_user, app):
         morocco = services.get_country("MA")
         services.update_profile(
             morocco,
-            {"last_reviewed_on": services.today()},
+            {"last_reviewed_on": clock.today()},
             expected_version=morocco.version,
             user_id=None,
         )

@@ -8,8 +8,9 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from countries.models import ProfileChange
-from countries.services import get_country, today
+from countries.services import get_country
 from lp.auth.models import User
+from lp.core.clock import today
 from lp.demo_data import EMAIL_DOMAIN, STAFF, staff_email
 from lp.demo_plan import Planner
 from lp.extensions import db

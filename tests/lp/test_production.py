@@ -41,7 +41,7 @@ def production_database(request):
 def _seed(app) -> int:
     """Three portfolio holders, each with a country and four long-overdue requests."""
     from countries.models import Country, Mission
-    from countries.services import today
+    from lp.core.clock import today
     from lp.auth import services as accounts
     from lp.reminders.models import JobRun
     from lp.requests import persons, services

@@ -60,7 +60,8 @@ def case(app, client, login_as, make_country, make_person, runner):
     Returns the ids of everything created.
     """
     from countries import services as countries
-    from countries.services import get_country, today
+    from countries.services import get_country
+    from lp.core.clock import today
     from lp.reminders import services as reminders
     from lp.reminders.models import Reminder
     from lp.requests import services
@@ -277,7 +278,7 @@ def test_the_privacy_export_is_a_json_attachment(client, case):
 
 
 def test_the_digest_mail_escapes_the_payload(app, case):
-    from countries.services import today
+    from lp.core.clock import today
     from lp import digest
     from lp.auth.models import User
 

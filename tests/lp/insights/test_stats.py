@@ -206,7 +206,7 @@ def test_too_few_answers_are_not_ranked(ctx):
     ({"from": "2010-01-01", "to": "2026-05-01"}, "from"),
 ])
 def test_bad_periods_are_refused(app, args, field):
-    from lp.validation import ValidationFailed
+    from lp.core.validation import ValidationFailed
 
     with app.test_request_context(), pytest.raises(ValidationFailed) as raised:
         stats.parse_period(args, TODAY)

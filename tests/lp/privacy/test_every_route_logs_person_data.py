@@ -44,7 +44,8 @@ SKIPPED = {"auth.logout", "static"}
 def planted(app, make_country, make_person, make_user):
     """Plant the person, three requests and their reminders; return the ids the URLs need."""
     from countries.models import Country
-    from countries.services import get_country, today
+    from countries.services import get_country
+    from lp.core.clock import today
     from lp.auth.services import get_user
     from lp.insights.calendar import issue_token
     from lp.reminders.models import Reminder

@@ -60,7 +60,7 @@ def test_a_whole_flow_logs_no_personal_data(app, client, runner, logs, make_case
     from lp.auth import services as auth_services
     from lp.requests import persons
     from lp.scheduler import JOBS, run_job
-    from lp.validation import ValidationFailed
+    from lp.core.validation import ValidationFailed
 
     _break(app)
 
@@ -194,7 +194,7 @@ def test_database_errors_are_logged_without_the_values(app, client, make_person,
 
 
 def test_a_logged_traceback_keeps_types_and_places_of_every_cause():
-    from lp.privacy.logsafe import describe
+    from lp.core.logsafe import describe
 
     try:
         try:

@@ -90,7 +90,7 @@ def test_no_contact_on_a_draft_or_closed_request(app, make_request, country):
 def test_v_number_is_validated_and_unique(app, make_person):
     make_person(v_number="1234567890")
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        from lp.validation import ValidationFailed
+        from lp.core.validation import ValidationFailed
 
         with pytest.raises(ValidationFailed) as short:
             persons.parse_person({"v_number": "12345", "name": "X"})

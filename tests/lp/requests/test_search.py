@@ -4,10 +4,10 @@ from datetime import date
 
 import pytest
 
+from lp.core.validation import ValidationFailed
 from lp.extensions import db
 from lp.requests import search, services
 from lp.requests.models import LpRequest
-from lp.validation import ValidationFailed
 
 TODAY = date(2026, 5, 21)  # the detained case (due 25 May, halved) is not yet overdue
 
