@@ -172,6 +172,9 @@ def catch_up(app: Flask, now: datetime | None = None) -> list[str]:
 def build_scheduler(app: Flask, blocking: bool):
     """Return an APScheduler with every job; each misfire coalesces into one run."""
     zone = ZoneInfo(app.config["LP_TIMEZONE"])
+    # APScheduler logs three INFO lines for every run (the outbox runs each minute), which
+    # buries the start-up block and our own one-line "job …: outcome"; keep its warnings.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = scheduler_class(timezone=zone, job_defaults={"coalesce": True, "max_instances": 1,
                                                              "misfire_grace_time": 6 * 3600})
