@@ -184,9 +184,13 @@ def build_scheduler(app: Flask, blocking: bool):
 
 
 def start_in_process(app: Flask) -> None:
-    """Start the scheduler in this (development) process, after catching up."""
-    catch_up(app)
+    """Start the scheduler in this (development) process; it first catches up, in its own thread.
+
+    Catching up in the background lets the server listen at once, with the start-up block
+    of ``lp init`` as the last thing printed before it.
+    """
     scheduler = build_scheduler(app, blocking=False)
+    scheduler.add_job(catch_up, args=(app,), id="catch-up", name="catch-up")  # no trigger: once, now
     scheduler.start()
     app.extensions["lp_scheduler"] = scheduler
-    log.info("scheduler started in-process")
+    log.debug("scheduler started in-process")
