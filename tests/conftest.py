@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,6 +16,8 @@ from sqlalchemy import text
 
 from lp import create_app
 from lp.extensions import db
+from tests.live import free_port
+from tests.smtp_server import Inbox, smtp_inbox
 
 PASSWORD = "correct horse battery"
 FAST_HASH = "pbkdf2:sha256:1000"  # the real default (scrypt) is slow on purpose
@@ -80,6 +83,26 @@ def _empty_all_tables() -> None:
 def config_overrides() -> dict[str, Any]:
     """Override in a test module to change the test app's configuration."""
     return {}
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    """A free loopback port for a test's SMTP server."""
+    return free_port()
+
+
+@pytest.fixture
+def mail_settings(smtp_port) -> dict[str, Any]:
+    """Configuration that sends the app's mail to the test's SMTP server (``smtp_server``)."""
+    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_port, "MAIL_FROM": "lp@example.org",
+            "LP_BASE_URL": "https://lp.example.org"}
+
+
+@pytest.fixture
+def smtp_server(smtp_port) -> Iterator[Inbox]:
+    """A real SMTP server (aiosmtpd) on ``smtp_port``; the mails it received."""
+    with smtp_inbox(smtp_port) as inbox:
+        yield inbox
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.e2e import playwright_expect
-from tests.smtp_server import free_port, smtp_inbox
 
 pytestmark = pytest.mark.e2e
 expect = playwright_expect()
@@ -16,20 +15,13 @@ NEW_PASSWORD = "Lindeboom-Zomer-1987"
 
 
 @pytest.fixture
-def smtp_port():
-    return free_port()
+def config_overrides(mail_settings):
+    return {"LP_ENV": "development", "SESSION_COOKIE_SECURE": False, **mail_settings}
 
 
 @pytest.fixture
-def config_overrides(smtp_port):
-    return {"LP_ENV": "development", "SESSION_COOKIE_SECURE": False, "MAIL_SERVER": "127.0.0.1",
-            "MAIL_PORT": smtp_port, "MAIL_FROM": "lp@example.org"}
-
-
-@pytest.fixture
-def inbox(smtp_port):
-    with smtp_inbox(smtp_port) as received:
-        yield received
+def inbox(smtp_server):
+    return smtp_server
 
 
 def test_forgot_password_mail_link_new_password_and_log_in(app, page, make_user, inbox, console):

@@ -15,27 +15,19 @@ from sqlalchemy import select
 
 from lp.extensions import db
 from tests.conftest import PASSWORD, post_form
-from tests.smtp_server import free_port, smtp_inbox
 
 NEW_PASSWORD = "Lindeboom-Zomer-1987"
 LINK = re.compile(r"https://lp\.example\.org(/auth/reset\?token=[\w-]+)\s")
 
 
 @pytest.fixture
-def smtp_port():
-    return free_port()
+def config_overrides(mail_settings):
+    return mail_settings
 
 
 @pytest.fixture
-def config_overrides(smtp_port):
-    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_port, "MAIL_FROM": "lp@example.org",
-            "LP_BASE_URL": "https://lp.example.org"}
-
-
-@pytest.fixture
-def inbox(smtp_port):
-    with smtp_inbox(smtp_port) as received:
-        yield received
+def inbox(smtp_server):
+    return smtp_server
 
 
 def _deliver(app) -> None:

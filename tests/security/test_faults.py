@@ -37,9 +37,7 @@ class TcpProxy:
 
     def __init__(self, host: str, port: int):
         self.target = (host, port)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self._sockets: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._listener: socket.socket | None = None
@@ -211,13 +209,8 @@ def test_an_unreachable_database_from_the_start(unreachable_app):
 
 
 @pytest.fixture
-def smtp_port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-def config_overrides(smtp_port):
-    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_port, "MAIL_FROM": "lp@example.org"}
+def config_overrides(mail_settings):
+    return mail_settings
 
 
 def _queue_mail(app) -> None:

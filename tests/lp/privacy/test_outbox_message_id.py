@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select, update
 
 from lp.extensions import db
 from lp.mail.models import OutboxMail
-# The real SMTP server (aiosmtpd) on a free port, and the app configured to use it.
-from tests.lp.reminders.test_digest import config_overrides, smtp_port, smtp_server  # noqa: F401
 
 START = datetime(2026, 3, 9, 8, 0)
+
+
+@pytest.fixture
+def config_overrides(mail_settings):
+    """The app sends to the real SMTP server (aiosmtpd, ``smtp_server``) on a free port."""
+    return mail_settings
 
 
 def _queue(app) -> int:

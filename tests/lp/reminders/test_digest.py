@@ -9,26 +9,12 @@ from lp.extensions import db
 from lp.mail.models import OutboxMail
 from lp.requests import services
 from lp.requests.models import LpRequest
-from tests.smtp_server import Inbox, free_port, smtp_inbox
-
-
-
-
-@pytest.fixture
-def smtp_port():
-    return free_port()
+from tests.smtp_server import Inbox, smtp_inbox
 
 
 @pytest.fixture
-def config_overrides(smtp_port):
-    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_port, "MAIL_FROM": "lp@example.org",
-            "LP_BASE_URL": "https://lp.example.org"}
-
-
-@pytest.fixture
-def smtp_server(smtp_port):
-    with smtp_inbox(smtp_port) as inbox:
-        yield inbox
+def config_overrides(mail_settings):
+    return mail_settings
 
 
 @pytest.fixture
