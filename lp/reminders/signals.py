@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from lp.core.signals import request_closed
-from lp.reminders.sweep import close_for_request
+from lp.core.signals import item_removing, request_closed
+from lp.reminders.sweep import close_for_request, follow_requests_off_mission
 from lp.requests.models import LpRequest
 
 
@@ -17,3 +17,4 @@ def _request_closed(request: LpRequest, **_extra: Any) -> None:
 def connect() -> None:
     """Listen to the signals the reminders package acts on (connecting twice is harmless)."""
     request_closed.connect(_request_closed)
+    item_removing.connect(follow_requests_off_mission)

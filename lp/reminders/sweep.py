@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select, update
 
-from lp.core import signals
 from countries.models import Country
 from lp import deadlines
 from lp.database import insert_unless_present
@@ -155,8 +154,7 @@ def close_for_request(request_id: int) -> None:
     )
 
 
-@signals.item_removing.connect
-def _follow_requests_off_mission(mission: Any, entity: str, **_extra: Any) -> None:
+def follow_requests_off_mission(mission: Any, entity: str, **_extra: Any) -> None:
     """Give reminders that still name a removed mission their request's mission instead.
 
     Only reminders of requests that moved to another mission can still name it: the

@@ -431,8 +431,7 @@ def refresh_deadlines(requests: Iterable[LpRequest]) -> None:
 REFERENCES_SHOWN = 10
 
 
-@signals.item_used.connect
-def _requests_to_mission(mission: Any, entity: str, **_extra: Any) -> str | None:
+def requests_to_mission(mission: Any, entity: str, **_extra: Any) -> str | None:
     """Name the LP requests addressed to a mission that is about to be removed."""
     if entity != "mission" or mission.id is None:
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from countries.models import Country
-from lp.core.signals import profile_changed
+from lp.core.signals import item_used, profile_changed
 from lp.requests import services
 
 
@@ -17,3 +17,4 @@ def _profile_changed(country: Country, *, user_id: int | None = None, **_extra: 
 def connect() -> None:
     """Listen to the signals the requests package acts on (connecting twice is harmless)."""
     profile_changed.connect(_profile_changed)
+    item_used.connect(services.requests_to_mission)  # a mission with requests is not removed
