@@ -40,7 +40,6 @@ from lp.requests.persons import (
     parse_person,
 )
 from lp.core.validation import ValidationFailed, search_text
-from lp.privacy.views_log import record_person_view
 
 bp = Blueprint("persons", __name__)
 
@@ -258,5 +257,4 @@ def create():
 def get_person(person_id: int):
     """Show one person with their identity documents and requests."""
     person = load_person(person_id)
-    record_person_view(person.id)
     return jsonify(person_detail_json(person))

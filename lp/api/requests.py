@@ -65,7 +65,6 @@ from lp.requests.services import (
     update_details,
 )
 from lp.core.validation import MAX_INT, Conflict, ValidationFailed, identifier
-from lp.privacy.views_log import record_person_view
 
 bp = Blueprint("requests", __name__)
 
@@ -459,7 +458,6 @@ def create():
 def get_request(request_id: int):
     """Show every field of a request, the actions its state allows and its checklist."""
     lp_request = load_request(request_id)
-    record_person_view(lp_request.person_id)
     return jsonify(request_detail_json(lp_request))
 
 

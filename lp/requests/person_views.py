@@ -18,7 +18,6 @@ from lp.requests.forms import (DOCUMENT_PREFIX, DocumentForm, NewPersonForm, Per
                                initial_values, raw_values, save_versioned)
 from lp import search_terms
 from lp.core.validation import ValidationFailed, search_text, whole_number
-from lp.privacy.views_log import record_person_view
 from lp.requests.models import IdentityDocument, LpRequest, Person
 
 bp = Blueprint("persons", __name__, url_prefix="/persons")
@@ -151,7 +150,6 @@ def _render_person(person: Person, document_form: DocumentForm | None = None, ge
 @requires(Role.VIEWER)
 def show(person_id: int):
     person = _person_or_404(person_id)
-    record_person_view(person.id)
     return _render_person(person)
 
 

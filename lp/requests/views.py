@@ -30,7 +30,6 @@ from lp.requests.forms import (ACTION_FIELDS, NEEDS_CONFIRMATION, BulkNoteForm, 
                                save_versioned)
 from lp import search_terms
 from lp.core.validation import Conflict, ValidationFailed, identifier, whole_number
-from lp.privacy.views_log import record_person_view
 from lp.requests.lifecycle import TRANSITIONS
 from lp.requests.models import LpRequest, Person
 
@@ -363,7 +362,6 @@ def _render_request(lp_request: LpRequest, *, posted: Form | None = None, posted
 @requires(Role.VIEWER)
 def show(request_id: int):
     lp_request = _request_or_404(request_id)
-    record_person_view(lp_request.person_id)
     return _render_request(lp_request)
 
 
