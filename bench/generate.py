@@ -15,10 +15,11 @@ from sqlalchemy import insert, select
 
 from countries.models import Country, Mission
 from countries.seed import seed_countries
-from lp import deadlines
+from lp.requests import deadlines
 from lp.auth.models import User
-from lp.extensions import db
-from lp.requests.models import LpRequest, Person, RequestEvent
+from lp.web.extensions import db
+from lp.requests.models import LpRequest, RequestEvent
+from lp.persons.models import Person
 from werkzeug.security import generate_password_hash
 
 BATCH = 5000

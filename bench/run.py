@@ -28,7 +28,7 @@ from flask_migrate import upgrade
 from sqlalchemy import event, func, select
 
 from lp import PROJECT_ROOT, create_app
-from lp.extensions import db
+from lp.web.extensions import db
 
 DATA = PROJECT_ROOT / "bench" / "data"
 RESULTS = PROJECT_ROOT / "bench" / "RESULTS.md"
@@ -71,7 +71,7 @@ def make_app(url: str, instance: Path):
 
 def prepare(url: str, size: int, instance: Path) -> tuple:
     from bench.generate import generate
-    from lp.database import refresh_statistics
+    from lp.web.database import refresh_statistics
     from lp.core.clock import today
     from lp.requests.models import LpRequest
 
@@ -109,8 +109,8 @@ def measure_all(app, repeat: int) -> list[Measure]:
     from countries.models import Country
     from lp.core.clock import today
     from lp.auth.models import User
-    from lp.database import refresh_statistics
-    from lp.digest import build, render
+    from lp.web.database import refresh_statistics
+    from lp.reminders.digest import build, render
     from lp.reminders.sweep import sweep
     from lp.requests.models import LpRequest
 

@@ -16,7 +16,7 @@ from countries.csv_format import CsvImportError
 from countries.models import Country
 from lp.core.csv import DEFAULT_DELIMITER, DELIMITERS
 from lp.core.validation import Conflict
-from lp.extensions import db
+from lp.web.extensions import db
 
 countries_cli = AppGroup("countries", help="Country profiles: CSV export and import.")
 

@@ -24,7 +24,7 @@ from countries.models import Country
 from lp.auth.models import User
 from lp.core import signals
 from lp.core.fields import FieldSpec
-from lp.extensions import db
+from lp.web.extensions import db
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from countries.search import FACT_FILTERS
 from lp.auth.models import User
 from lp.auth.roles import Role
 from lp.core.forms import ANY, VersionedForm, field_for, options
-from lp.extensions import db
+from lp.web.extensions import db
 
 NO_HOLDER = _l("None")
 

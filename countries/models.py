@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lp.extensions import IDS_NEVER_REUSED, db
-from lp.types import UTCDateTime, utcnow
+from lp.web.extensions import IDS_NEVER_REUSED, db
+from lp.core.types import UTCDateTime, utcnow
 
 
 class Country(db.Model):
@@ -36,7 +36,7 @@ class Country(db.Model):
     portfolio_holder_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     notes: Mapped[str] = mapped_column(Text, default="")
     last_reviewed_on: Mapped[date | None] = mapped_column(Date)
-    #: Overrides of the reminder policy for this country (see lp.deadlines.POLICY_DEFAULTS).
+    #: Overrides of the reminder policy for this country (see lp.requests.deadlines.POLICY_DEFAULTS).
     reminder_policy: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
 
     #: Bumped by every change to the profile, its agreements or its missions.

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from countries import services
 from countries.models import Country
-from lp.extensions import db
+from lp.web.extensions import db
 
 DATA = Path(__file__).parent / "data"
 

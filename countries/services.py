@@ -17,7 +17,7 @@ from lp.core.clock import today
 from lp.core.fields import FieldSpec, parse_fields
 from lp.core.signals import profile_changed
 from lp.core.validation import Conflict, InUse
-from lp.extensions import db
+from lp.web.extensions import db
 
 ENTITY_MODELS = {"agreement": Agreement, "mission": Mission}
 #: The field that names an item in headings, messages and the history.

@@ -28,13 +28,13 @@ from flask_login import current_user
 from countries import csv_format, csv_import
 from countries.csv_format import CsvImportError
 from countries.search import country_query, parse_filters
-from lp.access import requires
+from lp.web.access import requires
 from lp.auth.roles import Role
 from lp.core import clock
 from lp.core.csv import DEFAULT_DELIMITER, DELIMITERS
 from lp.core.validation import Conflict, ValidationFailed
-from lp.errors import render_error
-from lp.extensions import db
+from lp.web.errors import render_error
+from lp.web.extensions import db
 
 bp = Blueprint("country_transfer", __name__, url_prefix="/countries/csv")
 

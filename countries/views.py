@@ -21,7 +21,7 @@ from countries.fields import COUNTRY_FIELDS, FIELDS_BY_ENTITY, spec
 from countries.forms import ConfirmForm, CountryFilterForm, entity_form, raw_values
 from countries.models import Agreement, Country, Mission, ProfileChange
 from countries.search import FACT_FILTERS, CountryFilter, country_query, parse_filters
-from lp.access import requires
+from lp.web.access import requires
 from lp.auth.models import User
 from lp.auth.roles import Role
 from lp.core import clock
@@ -29,7 +29,7 @@ from lp.core.fields import FieldSpec
 from lp.core.forms import VersionedForm
 from lp.core.forms import apply_errors
 from lp.core.validation import Conflict, InUse, ValidationFailed
-from lp.extensions import db
+from lp.web.extensions import db
 
 bp = Blueprint("countries", __name__, url_prefix="/countries")
 

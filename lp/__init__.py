@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from lp.core.paths import PROJECT_ROOT  # re-exported: tools and tests import it from lp
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create and configure an LP-tracker application."""
-    from lp import files
+    from lp.web import files
 
     files.restrict_new_files()  # the app's files (database, backups, mails) hold personal data
     instance_path = (test_config or {}).get("LP_INSTANCE_PATH") or os.environ.get(
@@ -25,7 +24,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         instance_path=str(instance_path),
         template_folder=str(PROJECT_ROOT / "templates"),
     )
-    from lp.config import load_config
+    from lp.web.config import load_config
 
     app.config.from_mapping(load_config(app.instance_path, os.environ, test_config))
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PROJECT_ROOT / "translations")
@@ -48,8 +47,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from lp import access, database, errors, files, i18n, models, security  # noqa: F401  (models: all tables)
-    from lp.extensions import csrf, db, login_manager, migrate
+    from lp import models  # noqa: F401  (all tables)
+    from lp.web import access, database, errors, files, i18n, security
+    from lp.web.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
     files.init_app(app)
@@ -67,17 +67,17 @@ def _register_blueprints(app: Flask) -> None:
     from lp.admin.views import bp as admin_bp
     from lp.api import bp as api_bp
     from lp.auth.views import bp as auth_bp
-    from lp.health import bp as health_bp
+    from lp.web.health import bp as health_bp
     from lp.main.views import bp as main_bp
 
     from countries.transfer import bp as country_transfer_bp
     from countries.views import bp as countries_bp
-    from lp import navigation
+    from lp.web import navigation
     from lp.insights.calendar import bp as calendar_bp
     from lp.insights.views import bp as insights_bp
     from lp.reminders.views import bp as reminders_bp
     from lp.privacy.views import bp as privacy_bp
-    from lp.requests.person_views import bp as persons_bp
+    from lp.persons.views import bp as persons_bp
     from lp.requests.views import bp as requests_bp
     from lp.core.validation import IdConverter
 

@@ -9,10 +9,10 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask_migrate import upgrade
 
-from lp import demo
-from lp.extensions import db
+from lp.demo import load as demo
+from lp.web.extensions import db
 
-#: One line per kind of database failure (see lp.database.failure_kind), never its text:
+#: One line per kind of database failure (see lp.web.database.failure_kind), never its text:
 #: that may quote personal data.
 FAILURE_MESSAGES = {
     "refused": "the database refused a value; nothing was saved.",
@@ -28,7 +28,7 @@ class LpGroup(AppGroup):
     """The ``lp`` group: a failing database ends any command with one line, not a traceback."""
 
     def invoke(self, ctx: click.Context):
-        from lp.database import failure_kind
+        from lp.web.database import failure_kind
         from lp.core.validation import InUse
 
         try:
@@ -135,7 +135,7 @@ def init_command(with_demo: bool, seed: int, persons: int, password: str | None)
     it just before the server starts).
     """
     from lp.auth.services import ensure_admin
-    from lp.database import refresh_statistics
+    from lp.web.database import refresh_statistics
     from lp.seed import run_seeders
 
     upgrade(directory=current_app.extensions["migrate"].directory)

@@ -27,8 +27,8 @@ from flask import Flask
 from sqlalchemy import text
 
 from lp.core.logsafe import log_exception
-from lp.extensions import db
-from lp.types import utcnow
+from lp.web.extensions import db
+from lp.core.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +41,8 @@ def _today():
 
 def sweep_job(planned: date) -> str:
     """Run the reminder sweep planned for a working day (Dutch public holidays skipped)."""
-    from lp import deadlines
-    from lp.database import refresh_statistics
+    from lp.requests import deadlines
+    from lp.web.database import refresh_statistics
     from lp.reminders.sweep import sweep
 
     if not deadlines.is_working_day(planned):
@@ -58,8 +58,8 @@ def digest_job(planned: date) -> str:
     Runs every working day; the outbox's unique key lets one digest per person per
     week through, so a Monday that failed is made good on Tuesday.
     """
-    from lp import deadlines
-    from lp.digest import digest_day, send_digests
+    from lp.requests import deadlines
+    from lp.reminders.digest import digest_day, send_digests
     from lp.mail.outbox import deliver_pending
 
     if not deadlines.is_working_day(planned) or planned < digest_day(planned):

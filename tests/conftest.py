@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from lp import create_app
-from lp.extensions import db
+from lp.web.extensions import db
 from tests.live import free_port
 from tests.smtp_server import Inbox, smtp_inbox
 
@@ -221,7 +221,7 @@ def make_person(app, make_country):
     counter = iter(range(1, 100_000))
 
     def make(**values) -> int:
-        from lp.requests import persons
+        from lp.persons import services as persons
 
         raw = {"v_number": f"{next(counter):010d}", "name": "Test Person", "willingness": "unknown", **values}
         documents = raw.pop("documents", [])
@@ -240,7 +240,7 @@ def make_request(app, make_person):
              channel: str = "email") -> int:
         from countries.services import get_country
         from lp.requests import services
-        from lp.requests.models import Person
+        from lp.persons.models import Person
 
         person_id = person_id or make_person(nationality=alpha2)
         with app.test_request_context():
@@ -299,7 +299,7 @@ def empty_database_url(request, tmp_path):
 
     from sqlalchemy import create_engine, make_url
 
-    from lp.config import normalise_database_url
+    from lp.web.config import normalise_database_url
 
     server = make_url(normalise_database_url(request.getfixturevalue("database_url")))
     name = f"lp_fresh_{uuid.uuid4().hex[:8]}"

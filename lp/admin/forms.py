@@ -8,7 +8,7 @@ from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringF
 from wtforms.validators import DataRequired, Length, Optional
 
 from lp.auth.roles import Role
-from lp.i18n import LANGUAGES
+from lp.web.i18n import LANGUAGES
 
 
 def _role_choices():

@@ -10,19 +10,19 @@ from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lp.access import api_error, requires
+from lp.web.access import api_error, requires
 from lp.api import countries, persons, requests
 from lp.api.inputs import check_query
 from lp.api.openapi import Schema, build_document, documented, object_schema
 from lp.auth.roles import Role
 from lp.core.validation import ValidationFailed
-from lp.extensions import csrf
+from lp.web.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 RESOURCES = (countries.bp, persons.bp, requests.bp)
 
 # Bearer tokens are not sent by browsers on their own, so cross-site forgery does
-# not apply; the API never reads the session cookie (see lp.access). Flask-WTF
+# not apply; the API never reads the session cookie (see lp.web.access). Flask-WTF
 # checks the exemption per blueprint, nested ones included.
 csrf.exempt(bp)
 for resource in RESOURCES:

@@ -21,7 +21,7 @@ from countries.fields import AGREEMENT_FIELDS, AGREEMENT_KINDS, COUNTRY_FIELDS, 
 from countries.models import Agreement, Country, Mission, ProfileChange
 from countries.search import FACT_FILTERS, SORTS, CountryFilter, country_query, parse_filters
 from countries.services import find_country, parse_values, update_profile
-from lp.access import api_error, requires
+from lp.web.access import api_error, requires
 from lp.api.inputs import BODY_REFUSED, VERSION_READ, gather, json_object, read_version
 from lp.core.clock import today
 from lp.core.fields import FieldSpec
@@ -37,8 +37,8 @@ from lp.api.openapi import (
 )
 from lp.auth.roles import Role
 from lp.core.validation import Conflict, ValidationFailed
-from lp.extensions import db
-from lp.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from lp.web.extensions import db
+from lp.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 bp = Blueprint("countries", __name__)
 

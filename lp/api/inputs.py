@@ -12,7 +12,7 @@ from flask import abort, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from lp.access import api_error
+from lp.web.access import api_error
 from lp.api.openapi import ERROR, Schema, object_schema, query_parameter
 from lp.core.validation import MAX_INT, ValidationFailed, whole_number
 from lp.requests.search import PAGE_SIZES, RequestFilter

@@ -21,7 +21,7 @@ from flask import Flask
 from flask_babel import LazyString, force_locale
 from werkzeug.routing import Rule
 
-from lp.access import AccessRule, rule_for
+from lp.web.access import AccessRule, rule_for
 from lp.auth.roles import Role
 from lp.core.fields import FieldSpec
 

@@ -1,6 +1,6 @@
 """Persons in the JSON API: find them, register them with their identity documents, read one.
 
-Values appear as the person fields define them (lp.requests.persons): dates ISO,
+Values appear as the person fields define them (lp.persons.services): dates ISO,
 the claimed nationality as an alpha-2 code, the case officer by email, unset null;
 a POST takes them in the same form and parses them by the same rules as the UI.
 """
@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from lp.access import api_error, requires
+from lp.web.access import api_error, requires
 from lp.api.inputs import BODY_REFUSED, PAGING_PARAMETERS, gather, json_object, page_schema, pages, read_paging
 from lp.core.fields import FieldSpec
 from lp.api.openapi import (
@@ -29,10 +29,11 @@ from lp.api.openapi import (
     query_parameter,
 )
 from lp.auth.roles import Role
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.requests.lifecycle import STATUSES
-from lp.requests.models import LpRequest, Person
-from lp.requests.persons import (
+from lp.requests.models import LpRequest
+from lp.persons.models import Person
+from lp.persons.services import (
     DOCUMENT_FIELDS,
     PERSON_FIELDS,
     create_person,

@@ -22,7 +22,7 @@ from sqlalchemy.orm import joinedload
 
 from countries.models import Country, Mission
 from countries.services import find_country
-from lp.access import api_error, requires
+from lp.web.access import api_error, requires
 from lp.core.clock import today
 from lp.core.fields import FieldError
 from lp.api.inputs import (
@@ -45,10 +45,11 @@ from lp.api.openapi import (
     query_parameter,
 )
 from lp.auth.roles import Role
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.requests.checklist import checklist
 from lp.requests.lifecycle import EVENT_FIELDS, STATUS_LABELS, STATUSES, TRANSITIONS
-from lp.requests.models import LpRequest, Person, RequestEvent
+from lp.requests.models import LpRequest, RequestEvent
+from lp.persons.models import Person
 from lp.requests.plausible import CONFIRM_FIELD, CONFIRMS_UNUSUAL
 from lp.requests.search import SORTS, RequestFilter, page, parse_filters
 from lp.requests.services import (

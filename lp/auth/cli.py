@@ -10,7 +10,7 @@ from lp.auth import services
 from lp.auth.models import ApiToken
 from lp.auth.roles import Role
 from lp.core.validation import ValidationFailed
-from lp.extensions import db
+from lp.web.extensions import db
 
 users_cli = AppGroup("users", help="Manage accounts.")
 tokens_cli = AppGroup("tokens", help="Manage API tokens.")

@@ -5,7 +5,7 @@ server keeps only the key's SHA-256 in ``user_sessions``. Each request loads the
 account through that row, so deleting it ends the session at once, whatever the
 cookie says. Logging out deletes the browser's row; a password change or reset, a
 role change and a deactivation delete all rows of the account. The search terms
-kept for a session (``lp.search_terms``) go with it.
+kept for a session (``lp.web.search_terms``) go with it.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from flask_login import login_user, logout_user
 from sqlalchemy import delete, select
 
 from lp.auth.models import SessionSearchTerm, User, UserSession
-from lp.extensions import db
-from lp.i18n import SESSION_KEY as LANGUAGE_KEY
-from lp.types import utcnow
+from lp.web.extensions import db
+from lp.web.i18n import SESSION_KEY as LANGUAGE_KEY
+from lp.core.types import utcnow
 
 #: What survives signing in and out: the language a visitor chose.
 KEPT_ON_SIGN_IN = (LANGUAGE_KEY,)

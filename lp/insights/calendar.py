@@ -26,14 +26,15 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from countries.models import Country, Mission
-from lp import deadlines
-from lp.access import public
+from lp.requests import deadlines
+from lp.web.access import public
 from lp.auth.models import User
-from lp.extensions import db
-from lp.i18n import locale_for
+from lp.web.extensions import db
+from lp.web.i18n import locale_for
 from lp.insights.ical import Event, calendar
-from lp.requests.models import LpRequest, Person, RequestEvent
-from lp.types import utcnow
+from lp.requests.models import LpRequest, RequestEvent
+from lp.persons.models import Person
+from lp.core.types import utcnow
 
 bp = Blueprint("calendar", __name__)
 

@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from countries.models import Country, Mission
 from lp.core.validation import ValidationFailed
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.requests.lifecycle import AWAITING_ANSWER, CLOSURE_REASONS, REFUSAL_REASONS
 from lp.requests.models import LpRequest
 

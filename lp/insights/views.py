@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from countries.models import Country
 from countries.services import find_country
-from lp.access import requires
+from lp.web.access import requires
 from lp.auth.roles import Role
 from lp.core.clock import today
 from lp.core.csv import DEFAULT_DELIMITER, DELIMITERS

@@ -9,8 +9,8 @@ from flask import current_app, has_app_context
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lp.extensions import db
-from lp.types import UTCDateTime, utcnow
+from lp.web.extensions import db
+from lp.core.types import UTCDateTime, utcnow
 
 
 def new_message_id() -> str:

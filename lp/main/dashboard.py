@@ -21,13 +21,14 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from countries.models import Country, Mission
 from lp.insights import stats
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.reminders.models import Reminder
 from lp.reminders.services import mine as reminder_is_mine
 from lp.reminders.services import open_on
-from lp.requests.models import LpRequest, Person
+from lp.requests.models import LpRequest
 
 #: How many rows each list shows; the total is shown too.
+from lp.persons.models import Person
 LIST_SIZE = 10
 #: How far ahead the home page looks for presentations and expiring LPs.
 AHEAD_DAYS = 14

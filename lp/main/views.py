@@ -6,15 +6,15 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lp.access import requires
+from lp.web.access import requires
 from lp.auth.roles import Role
 from lp.core.clock import today
-from lp.errors import render_error
+from lp.web.errors import render_error
 from lp.insights.formatting import number, percent
 from lp.insights.stats import MIN_ANSWERED_FOR_RANKING
 from lp.main import dashboard
 from lp.reminders.services import kind_label
-from lp.types import utcnow
+from lp.core.types import utcnow
 
 bp = Blueprint("main", __name__)
 

@@ -13,11 +13,12 @@ from typing import Any
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import selectinload
 
-from lp.extensions import db
-from lp.privacy.views_log import EXPORTED, person_audit_events, record_person_view
+from lp.web.extensions import db
+from lp.persons.views_log import EXPORTED, person_audit_events, record_person_view
 from lp.reminders.models import Reminder
-from lp.requests.models import LpRequest, Person, RequestEvent
-from lp.types import utcnow
+from lp.requests.models import LpRequest, RequestEvent
+from lp.persons.models import Person
+from lp.core.types import utcnow
 
 FORMAT = "lp-tracker/person-export/1"
 

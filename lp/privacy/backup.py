@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL
 
-from lp.files import create_private
+from lp.web.files import create_private
 
 
 class BackupRefused(Exception):

@@ -11,9 +11,9 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.privacy import access_export, backup, retention
-from lp.requests.models import Person
+from lp.persons.models import Person
 
 persons_cli = AppGroup("persons", help="Persons: the right of access.")
 

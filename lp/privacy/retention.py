@@ -27,15 +27,16 @@ from typing import Any, Iterable, Iterator
 from flask import current_app
 from sqlalchemy import and_, delete, exists, func, or_, select, union_all, update
 
-from lp import audit
-from lp.audit import AuditEvent
+from lp.web import audit
+from lp.web.audit import AuditEvent
 from lp.core.clock import today
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.mail.models import OutboxMail
 from lp.reminders.models import Reminder
 from lp.requests.lifecycle import EVENT_FIELDS
-from lp.requests.models import IdentityDocument, LpRequest, Person, RequestEvent
-from lp.types import utcnow
+from lp.requests.models import LpRequest, RequestEvent
+from lp.persons.models import IdentityDocument, Person
+from lp.core.types import utcnow
 
 #: The name an anonymised person keeps (stored data, the same in every language).
 ANONYMISED_NAME = "[geanonimiseerd]"

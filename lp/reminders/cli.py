@@ -69,7 +69,7 @@ def policy_command(alpha2, settings, resets) -> None:
 @click.option("--as-of", "as_of", default=None, help="Build the digest as on this day (YYYY-MM-DD).")
 def digest_command(as_of) -> None:
     """Queue this week's digest for every portfolio holder and deliver the outbox."""
-    from lp.digest import send_digests
+    from lp.reminders.digest import send_digests
     from lp.mail.outbox import deliver_pending
 
     day = _as_of(as_of)

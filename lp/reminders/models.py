@@ -11,8 +11,8 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lp.extensions import IDS_NEVER_REUSED, db
-from lp.types import UTCDateTime, utcnow
+from lp.web.extensions import IDS_NEVER_REUSED, db
+from lp.core.types import UTCDateTime, utcnow
 
 
 class Reminder(db.Model):

@@ -6,9 +6,9 @@ import json
 
 from countries.models import Country
 from countries.services import ProfileEdit
-from lp import deadlines
+from lp.requests import deadlines
 from lp.core.validation import ValidationFailed
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.requests.models import LpRequest
 from lp.requests.services import refresh_deadlines
 

@@ -18,18 +18,19 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from countries.models import Country, Mission
-from lp import audit
+from lp.web import audit
 from lp.core.clock import today
 from lp.core.fields import FieldSpec, parse_fields
 from lp.core.validation import Conflict, ValidationFailed, flag, whole_number
-from lp.deadlines import KINDS
-from lp.extensions import db
+from lp.requests.deadlines import KINDS
+from lp.web.extensions import db
 from lp.reminders.models import Reminder
 from lp.requests import batches
 from lp.requests import services as request_services
 from lp.requests.lifecycle import AWAITING_ANSWER
-from lp.requests.models import LpRequest, Person
-from lp.types import utcnow
+from lp.requests.models import LpRequest
+from lp.persons.models import Person
+from lp.core.types import utcnow
 
 PAGE_SIZE = 50
 #: How far ahead a reminder may be snoozed: further than this is not a snooze but neglect.

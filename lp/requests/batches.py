@@ -23,10 +23,10 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from countries.models import Mission
-from lp import audit
+from lp.web import audit
 from lp.core.clock import today
 from lp.core.validation import Conflict, ValidationFailed, whole_number
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.requests import services
 from lp.requests.models import LpRequest, RequestEvent
 

@@ -20,9 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from lp.core.csv import escape_cell, spreadsheet_writer
-from lp.extensions import db
-from lp.privacy.views_log import EXPORTED, record_persons_shown
-from lp.requests.models import LpRequest, Person
+from lp.web.extensions import db
+from lp.persons.views_log import EXPORTED, record_persons_shown
+from lp.requests.models import LpRequest
+from lp.persons.models import Person
 from lp.requests.search import RequestFilter, filtered, ordered
 
 #: Rows loaded per query: bounds memory whatever the number of matching requests.

@@ -29,12 +29,11 @@ from lp.core.fields import FieldSpec
 from lp.core.forms import ANY, VersionedForm, field_for, MarkRequired, options
 from lp.core.forms import apply_errors
 from lp.core.validation import Conflict, ValidationFailed
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.requests import plausible
 from lp.requests.display import DETAIL_LABELS
 from lp.requests.lifecycle import EVENT_FIELDS, STATUS_LABELS, TRANSITIONS
 from lp.requests.models import LpRequest, RequestEvent
-from lp.requests.persons import DOCUMENT_FIELDS, PERSON_FIELDS
 from lp.requests.search import PAGE_SIZES
 from lp.requests.services import CLOCK_FIELDS, CONTACT_FIELDS, OUTCOME_COLUMNS
 
@@ -49,8 +48,6 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     "pause": CLOCK_FIELDS,
     "resume": CLOCK_FIELDS,
 }
-#: The prefix that keeps the posted fields of the document on the person form apart.
-DOCUMENT_PREFIX = "document_"
 
 
 def country_choices(blank: tuple[str, Any] = NONE_CHOSEN) -> list[SelectChoice]:
@@ -159,26 +156,6 @@ def save_versioned(form: VersionedForm, save: Callable[[int], Any], obj: Any) ->
         form.version.data = str(obj.version)
         return SaveOutcome(conflict=error.message)
     return SaveOutcome(saved=True)
-
-
-# -- persons ---------------------------------------------------------------------------
-
-def _fields(specs: Iterable[FieldSpec], prefix: str = "") -> dict[str, Any]:
-    return {prefix + spec.name: spec_field(spec) for spec in specs}
-
-
-PersonForm = type("PersonForm", (VersionedForm,), _fields(PERSON_FIELDS))
-#: Registering a person may also record a first identity document.
-# The document is optional there, so none of its fields is marked as required.
-NewPersonForm = type("NewPersonForm", (PersonForm,),
-                     _fields((replace(spec, required=False) for spec in DOCUMENT_FIELDS), DOCUMENT_PREFIX))
-DocumentForm = type("DocumentForm", (FlaskForm,), _fields(DOCUMENT_FIELDS))
-
-
-class PersonSearchForm(Form):
-    """Find a person by V-number or name (a GET form, so it can be bookmarked)."""
-
-    q = SearchField(_l("V-number or name"), render_kw={"maxlength": 100, "autofocus": True})
 
 
 # -- requests --------------------------------------------------------------------------

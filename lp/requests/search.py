@@ -12,9 +12,10 @@ from sqlalchemy.orm import joinedload
 
 from countries.models import Country
 from lp.core.validation import ValidationFailed, flag, identifier, search_text, whole_number
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.requests.lifecycle import AWAITING_ANSWER, STATUSES
-from lp.requests.models import LpRequest, Person
+from lp.requests.models import LpRequest
+from lp.persons.models import Person
 
 SORTS = {
     "submitted_on": LpRequest.submitted_on,
@@ -30,7 +31,7 @@ PAGE_SIZES = (25, 50, 100)
 @dataclass(frozen=True)
 class RequestFilter:
     q: str = ""
-    #: The key under which the browser session keeps ``q`` (see lp.search_terms).
+    #: The key under which the browser session keeps ``q`` (see lp.web.search_terms).
     search: str = ""
     country: str = ""  # alpha-2
     mission: int | None = None

@@ -17,19 +17,20 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from countries.models import Country, Mission
-from lp import deadlines
+from lp.requests import deadlines
 from lp.core import signals
 from lp.core.clock import today
 from lp.core.fields import parse_fields
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.requests.lifecycle import (
     AWAITING_ANSWER, CLOSED, CONTACT_STATES, DERIVED_FIELDS, EVENT_FIELDS, PAUSE_STATES, STATUS_LABELS, TRANSITIONS, Transition,
     available,
 )
 from lp.core.validation import Conflict, ValidationFailed
 from lp.requests import plausible
-from lp.requests.models import LpRequest, Person, RequestEvent
-from lp.types import utcnow
+from lp.requests.models import LpRequest, RequestEvent
+from lp.persons.models import Person
+from lp.core.types import utcnow
 
 #: Outcomes that are the embassy's answer (their timing is measured for the insights).
 ANSWERS = frozenset({"issued", "refused", "handover_agreed"})

@@ -16,22 +16,23 @@ from wtforms import Form
 
 from countries.models import Country, Mission
 from countries.services import find_country
-from lp.access import requires
+from lp.web.access import requires
 from lp.auth.roles import Role
 from lp.core.clock import today
 from lp.core.csv import DEFAULT_DELIMITER, DELIMITERS
 from lp.core.forms import apply_errors
-from lp.errors import render_error
-from lp.extensions import db
+from lp.web.errors import render_error
+from lp.web.extensions import db
 from lp.requests import batches, display, export, plausible, search, services, signals
 from lp.requests.checklist import checklist
 from lp.requests.forms import (ACTION_FIELDS, NEEDS_CONFIRMATION, BulkNoteForm, CountryStepForm, DetailsForm,
                                NewRequestForm, action_form, filter_form, mission_choices, raw_values,
                                save_versioned)
-from lp import search_terms
+from lp.web import search_terms
 from lp.core.validation import Conflict, ValidationFailed, identifier, whole_number
 from lp.requests.lifecycle import TRANSITIONS
-from lp.requests.models import LpRequest, Person
+from lp.requests.models import LpRequest
+from lp.persons.models import Person
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 # Registered with the app, not at import: a country's profile changes move the due dates.

@@ -8,7 +8,7 @@ Create Date: 2026-11-28 12:22:39.181553
 from alembic import op
 import sqlalchemy as sa
 
-import lp.types
+import lp.core.types
 
 
 # revision identifiers, used by Alembic.
@@ -25,7 +25,7 @@ def upgrade():
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('address', sa.String(length=64), nullable=False),
     sa.Column('succeeded', sa.Boolean(), nullable=False),
-    sa.Column('at', lp.types.UTCDateTime(), nullable=False),
+    sa.Column('at', lp.core.types.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_login_attempts'))
     )
     with op.batch_alter_table('login_attempts', schema=None) as batch_op:
@@ -40,7 +40,7 @@ def upgrade():
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('preferred_language', sa.String(length=5), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', lp.types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', lp.core.types.UTCDateTime(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
@@ -50,9 +50,9 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', lp.types.UTCDateTime(), nullable=False),
-    sa.Column('last_used_at', lp.types.UTCDateTime(), nullable=True),
-    sa.Column('revoked_at', lp.types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', lp.core.types.UTCDateTime(), nullable=False),
+    sa.Column('last_used_at', lp.core.types.UTCDateTime(), nullable=True),
+    sa.Column('revoked_at', lp.core.types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
@@ -62,7 +62,7 @@ def upgrade():
 
     op.create_table('audit_events',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', lp.types.UTCDateTime(), nullable=False),
+    sa.Column('at', lp.core.types.UTCDateTime(), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('action', sa.String(length=64), nullable=False),
     sa.Column('subject_type', sa.String(length=32), nullable=False),

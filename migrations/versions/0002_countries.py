@@ -8,7 +8,7 @@ Create Date: 2026-11-28 12:28:21.050526
 from alembic import op
 import sqlalchemy as sa
 
-import lp.types  # noqa: F401
+import lp.core.types  # noqa: F401
 
 
 # revision identifiers, used by Alembic.
@@ -88,7 +88,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('country_id', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('at', lp.types.UTCDateTime(), nullable=False),
+    sa.Column('at', lp.core.types.UTCDateTime(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('source', sa.String(length=10), nullable=False),
     sa.Column('entity', sa.String(length=10), nullable=False),

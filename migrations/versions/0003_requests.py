@@ -8,7 +8,7 @@ Create Date: 2026-11-28 12:32:08.050219
 from alembic import op
 import sqlalchemy as sa
 
-import lp.types  # noqa: F401
+import lp.core.types  # noqa: F401
 
 
 # revision identifiers, used by Alembic.
@@ -29,7 +29,7 @@ def upgrade():
     sa.Column('in_detention_since', sa.Date(), nullable=True),
     sa.Column('willingness', sa.String(length=10), nullable=False),
     sa.Column('case_officer_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', lp.types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', lp.core.types.UTCDateTime(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['case_officer_id'], ['users.id'], name=op.f('fk_persons_case_officer_id_users')),
     sa.ForeignKeyConstraint(['nationality_id'], ['countries.id'], name=op.f('fk_persons_nationality_id_countries')),
@@ -74,9 +74,9 @@ def upgrade():
     sa.Column('paused_since', sa.Date(), nullable=True),
     sa.Column('paused_days', sa.Integer(), nullable=False),
     sa.Column('reply_due_on', sa.Date(), nullable=True),
-    sa.Column('next_presentation_at', lp.types.UTCDateTime(), nullable=True),
+    sa.Column('next_presentation_at', lp.core.types.UTCDateTime(), nullable=True),
     sa.Column('is_open', sa.Boolean(), nullable=False),
-    sa.Column('created_at', lp.types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', lp.core.types.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['country_id'], ['countries.id'], name=op.f('fk_lp_requests_country_id_countries')),
@@ -101,7 +101,7 @@ def upgrade():
     sa.Column('from_status', sa.String(length=24), nullable=True),
     sa.Column('to_status', sa.String(length=24), nullable=True),
     sa.Column('occurred_on', sa.Date(), nullable=False),
-    sa.Column('at', lp.types.UTCDateTime(), nullable=False),
+    sa.Column('at', lp.core.types.UTCDateTime(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),

@@ -8,7 +8,7 @@ Create Date: 2026-11-28 13:23:29.814782
 from alembic import op
 import sqlalchemy as sa
 
-import lp.types  # noqa: F401
+import lp.core.types  # noqa: F401
 
 
 # revision identifiers, used by Alembic.

@@ -11,7 +11,7 @@ Create Date: 2026-11-29 08:50:00
 """
 from alembic import op
 
-import lp.types  # noqa: F401
+import lp.core.types  # noqa: F401
 
 
 # revision identifiers, used by Alembic.

@@ -10,7 +10,7 @@ Revises: 0008
 from alembic import op
 import sqlalchemy as sa
 
-import lp.types  # noqa: F401
+import lp.core.types  # noqa: F401
 
 
 # revision identifiers, used by Alembic.
@@ -23,7 +23,7 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('reminders', schema=None, table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.add_column(sa.Column('closed_reason', sa.String(length=16), nullable=True))
-    # Moments are stored as naive UTC (lp.types.UTCDateTime).
+    # Moments are stored as naive UTC (lp.core.types.UTCDateTime).
     now_utc = ("(now() AT TIME ZONE 'utc')" if op.get_bind().dialect.name == "postgresql"
                else "CURRENT_TIMESTAMP")
     op.execute(sa.text(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from countries.models import Country
-from lp.extensions import db
+from lp.web.extensions import db
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from countries.models import Agreement, Country, Mission, ProfileChange
 from countries.seed import seed_countries
 from lp.core.csv import escape_cell
 from lp.core.validation import Conflict
-from lp.extensions import db
+from lp.web.extensions import db
 from tests.conftest import csrf_token_from
 
 HYPERLINK = '=HYPERLINK("http://x","y")'

@@ -8,7 +8,7 @@ from flask_babel import force_locale, format_date
 from countries import services
 from countries.models import Agreement, Mission
 from lp.core import clock
-from lp.extensions import db
+from lp.web.extensions import db
 from tests.conftest import Auth, post_form
 
 

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from countries import services
 from countries.models import Agreement, Country, ProfileChange
 from countries.seed import seed_countries
-from lp.extensions import db
+from lp.web.extensions import db
 
 
 def _count(model) -> int:

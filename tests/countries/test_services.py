@@ -5,7 +5,7 @@ import pytest
 from countries import services
 from countries.models import Country
 from lp.core.validation import Conflict, ValidationFailed
-from lp.extensions import db
+from lp.web.extensions import db
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 
 from countries.seed import seed_countries
 from lp.core import clock
-from lp.extensions import db
+from lp.web.extensions import db
 from tests.conftest import post_form
 
 ENGLISH = {"Accept-Language": "en"}

@@ -197,7 +197,7 @@ DEMO_PERSONS = 60
 def _seed(app) -> None:
     """Load the demo data, add the walks' administrator and run the morning's reminder sweep."""
     from lp.auth import services as accounts
-    from lp.demo import load_demo
+    from lp.demo.load import load_demo
 
     with app.app_context():
         load_demo(seed=1, persons=DEMO_PERSONS, password=PASSWORD)
@@ -218,7 +218,7 @@ def seeded_sqlite(request, tmp_path_factory):
     if request.config.getoption("--db") != "sqlite":
         return None
     from lp import create_app
-    from lp.extensions import db
+    from lp.web.extensions import db
 
     path = tmp_path_factory.mktemp("seeded") / "demo.sqlite3"
     app = create_app(_walk_config(f"sqlite:///{path}", tmp_path_factory.mktemp("instance")))
@@ -240,7 +240,7 @@ def seeded_app(database_url, _schema, seeded_sqlite, tmp_path_factory):
     demo is loaded into the test database, and emptied again after the module.
     """
     from lp import create_app
-    from lp.extensions import db
+    from lp.web.extensions import db
     from tests.conftest import _empty_all_tables
 
     instance = tmp_path_factory.mktemp("instance")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import url_for
 from sqlalchemy import select
 
-from lp.extensions import db
+from lp.web.extensions import db
 
 #: Endpoints that are not pages: the API, feeds, the health check, static files.
 NOT_PAGES = ("api.", "calendar.", "health.", "static")
@@ -35,7 +35,8 @@ def seeded_ids(app) -> dict[str, object]:
     from countries.models import Agreement, Country
     from lp.auth.models import User
     from lp.reminders.models import Reminder
-    from lp.requests.models import IdentityDocument, LpRequest
+    from lp.requests.models import LpRequest
+    from lp.persons.models import IdentityDocument
 
     with app.app_context():
         request_id, country_id = db.session.execute(

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from countries.services import get_country
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.requests.models import LpRequest
 from tests.e2e import playwright_expect
 

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from lp.extensions import db
+from lp.web.extensions import db
 from tests.e2e import playwright_expect
 from tests.e2e.pages import page_urls
 
@@ -21,7 +21,7 @@ def ids(app, runner, make_user, make_country, make_person, make_request) -> dict
     """
     from countries.models import Mission
     from lp.reminders.models import Reminder
-    from lp.requests.models import IdentityDocument
+    from lp.persons.models import IdentityDocument
 
     admin = make_user("admin@example.org", role="admin", display_name="Ada Admin")
     colleague = make_user("kim@example.org", role="staff", display_name="Kim Jansen")

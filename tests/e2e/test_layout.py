@@ -61,7 +61,7 @@ def test_reminder_buttons_stay_on_a_phone_screen(admin_page):
 def _request_with_warning(app) -> int:
     """Return an open request whose country's checklist warns (a presentation in person is required)."""
     from countries.models import Country
-    from lp.extensions import db
+    from lp.web.extensions import db
     from lp.requests.models import LpRequest
 
     with app.app_context():

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.requests.forms import ACTION_FIELDS
 from lp.requests.lifecycle import CLOSED, TRANSITIONS
 from lp.requests.services import OUTCOME_COLUMNS

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import text
 
-from lp.extensions import db
+from lp.web.extensions import db
 from tests.e2e import playwright_expect
 from tests.e2e.conftest import ADMIN_EMAIL
 from tests.e2e.walks import form_fields, set_value

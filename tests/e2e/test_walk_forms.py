@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select, text
 
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.requests.forms import ACTION_FIELDS
 from tests.conftest import PASSWORD, Auth
 from tests.e2e import playwright_expect
@@ -85,7 +85,7 @@ def test_agreement_and_mission_forms(admin_page, seeded_app, api, ids, items):
 
 
 def test_person_form(admin_page, seeded_app, api, ids):
-    from lp.requests.persons import PERSON_FIELDS
+    from lp.persons.services import PERSON_FIELDS
 
     person_id = ids["person_id"]
     names = [*(spec.name for spec in PERSON_FIELDS), "version"]

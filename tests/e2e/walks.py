@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from sqlalchemy import text
 
-from lp.extensions import db
+from lp.web.extensions import db
 
 #: The named, visible inputs of a form, as a person sees them (a checkbox as yes/no).
 FORM_FIELDS = """form => [...form.elements]

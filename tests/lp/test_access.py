@@ -2,7 +2,7 @@
 
 import pytest
 
-from lp.access import PUBLIC_RULE, rule_for
+from lp.web.access import PUBLIC_RULE, rule_for
 from tests.conftest import csrf_token_from
 
 #: Calendar programs cannot log in: the feed is authenticated by the secret token in its

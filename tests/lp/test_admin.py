@@ -1,7 +1,7 @@
 """Administrators create, re-role, deactivate and reactivate accounts."""
 
 from lp.auth.models import User
-from lp.extensions import db
+from lp.web.extensions import db
 from tests.conftest import post_form
 
 

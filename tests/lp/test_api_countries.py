@@ -9,7 +9,7 @@ from sqlalchemy import event
 
 from countries.models import Agreement, Country, Mission
 from countries.services import find_country, history
-from lp.extensions import db
+from lp.web.extensions import db
 
 
 @pytest.fixture

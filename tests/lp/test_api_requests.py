@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import event as sqlalchemy_event
 
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.requests.lifecycle import STATUSES
 from tests.lp.test_openapi import _assert_answer_documented
 

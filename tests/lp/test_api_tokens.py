@@ -20,7 +20,7 @@ def test_bearer_token_acts_as_its_user(app, client, runner, make_user):
 
 def test_token_is_stored_hashed(app, runner, make_user):
     from lp.auth.models import ApiToken
-    from lp.extensions import db
+    from lp.web.extensions import db
 
     make_user("api@example.org")
     token = _create_token(runner, "api@example.org")
@@ -42,7 +42,7 @@ def test_bad_missing_and_revoked_tokens_get_401_json(app, client, runner, make_u
 
 def test_token_of_deactivated_user_stops_working(app, client, runner, make_user):
     from lp.auth import services
-    from lp.extensions import db
+    from lp.web.extensions import db
 
     user_id = make_user("api@example.org")
     token = _create_token(runner, "api@example.org")

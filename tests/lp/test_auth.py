@@ -24,7 +24,7 @@ def test_wrong_password_gives_clear_message_in_dutch(client, auth, make_user):
 
 def test_deactivated_account_cannot_log_in(app, auth, make_user):
     from lp.auth import services
-    from lp.extensions import db
+    from lp.web.extensions import db
 
     user_id = make_user("ann@example.org")
     with app.app_context():
@@ -140,6 +140,6 @@ def test_session_cookie_flags_in_production(app, make_user, database_url, tmp_pa
     assert "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie and "Secure" in session_cookie
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     with production.app_context():
-        from lp.extensions import db
+        from lp.web.extensions import db
 
         db.engine.dispose()

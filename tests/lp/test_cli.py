@@ -5,7 +5,7 @@ import re
 from sqlalchemy import func, select
 
 from lp.auth.models import User
-from lp.extensions import db
+from lp.web.extensions import db
 
 
 def _count_users(app) -> int:
@@ -58,7 +58,7 @@ def _block(output: str) -> str:
 def test_lp_init_ends_with_one_block_of_login_address_accounts_and_passwords(empty_database_url, tmp_path, auth):
     """Defect 16 of issue 11: the generated passwords scrolled past in the install output."""
     from lp import create_app
-    from lp.demo_data import STAFF, staff_email
+    from lp.demo.data import STAFF, staff_email
     from tests.conftest import base_config
 
     app = create_app({**base_config(empty_database_url, tmp_path / "instance"),
@@ -122,7 +122,7 @@ def test_pyproject_license_is_an_spdx_expression():
 def test_the_readme_names_the_login_address_and_every_demo_account_with_its_role():
     from pathlib import Path
 
-    from lp.demo_data import STAFF, staff_email
+    from lp.demo.data import STAFF, staff_email
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert "http://127.0.0.1:5000/auth/login" in readme

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from lp.config import load_config, normalise_database_url
+from lp.web.config import load_config, normalise_database_url
 
 
 def test_defaults_then_environment_then_test_mapping(tmp_path):
@@ -60,7 +60,7 @@ WEAK_KEYS = ["short-key", "x" * 64, "abcd" * 16, "0123456789" * 4]
 @pytest.mark.parametrize("key", sorted(_published_secret_keys()) + WEAK_KEYS)
 def test_production_refuses_to_start_with_a_weak_or_published_secret_key(key, tmp_path):
     from lp import create_app
-    from lp.config import InsecureSecretKey
+    from lp.web.config import InsecureSecretKey
 
     assert "change-me-to-a-long-random-value" in _published_secret_keys()
     with pytest.raises(InsecureSecretKey) as refused:

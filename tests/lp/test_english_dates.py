@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.reminders.models import Reminder
 
 AMERICAN = re.compile(r"(?<![\d/.-])\d{1,2}/\d{1,2}/\d{2}(?![\d/])")  # 9/6/26, also inside "9/6/26, 9:00 AM"

@@ -20,7 +20,7 @@ from sqlalchemy import ForeignKey, Table, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 import lp.models  # noqa: F401  (every table in the metadata)
-from lp.extensions import db
+from lp.web.extensions import db
 
 #: An id no row has (and that still fits a PostgreSQL INTEGER).
 NOWHERE = 2**31 - 2

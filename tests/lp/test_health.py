@@ -30,7 +30,7 @@ def test_healthz_503_when_database_unreachable(unreachable_app):
 def test_database_outage_gives_503_pages_and_the_app_recovers(tmp_path):
     """Take the database away under a logged-in user, then bring it back."""
     from lp.auth import services
-    from lp.extensions import db
+    from lp.web.extensions import db
     from tests.conftest import PASSWORD, Auth
 
     db_dir = tmp_path / "db"

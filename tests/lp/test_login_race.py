@@ -21,7 +21,7 @@ import requests
 from sqlalchemy import func, select
 
 from lp import PROJECT_ROOT, create_app
-from lp.extensions import db
+from lp.web.extensions import db
 from tests.conftest import PASSWORD, base_config, csrf_token_from
 from tests.smtp_server import free_port
 

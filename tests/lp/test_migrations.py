@@ -11,7 +11,7 @@ from flask_migrate import upgrade
 import pytest
 
 from lp import create_app
-from lp.extensions import db
+from lp.web.extensions import db
 from tests.conftest import base_config
 
 

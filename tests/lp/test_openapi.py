@@ -10,7 +10,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from countries.models import Agreement, Country, Mission
-from lp.extensions import db
+from lp.web.extensions import db
 
 PREFIX = "/api/v1"
 

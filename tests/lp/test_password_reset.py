@@ -13,7 +13,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from lp.extensions import db
+from lp.web.extensions import db
 from tests.conftest import PASSWORD, post_form
 
 NEW_PASSWORD = "Lindeboom-Zomer-1987"
@@ -43,7 +43,7 @@ def _link(message) -> str:
 
 
 def _audit(app) -> list[str]:
-    from lp.audit import AuditEvent
+    from lp.web.audit import AuditEvent
 
     with app.app_context():
         return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))

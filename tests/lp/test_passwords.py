@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lp.extensions import db
+from lp.web.extensions import db
 from tests.conftest import PASSWORD, post_form
 
 REFUSED = {

@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from lp import PROJECT_ROOT, create_app
-from lp.extensions import db
+from lp.web.extensions import db
 from tests.conftest import base_config
 from tests.live import Gunicorn, free_port, server_env, wait_for
 
@@ -44,8 +44,9 @@ def _seed(app) -> int:
     from lp.core.clock import today
     from lp.auth import services as accounts
     from lp.reminders.models import JobRun
-    from lp.requests import persons, services
-    from lp.types import utcnow
+    from lp.persons import services as persons
+    from lp.requests import services
+    from lp.core.types import utcnow
 
     with app.test_request_context():
         for i, code in enumerate(("GN", "MA", "DZ")):

@@ -30,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from lp.extensions import db
+from lp.web.extensions import db
 from tests.conftest import csrf_token_from
 
 #: Fields and parameters whose schema-valid value may still be refused (422), by a rule no schema
@@ -266,7 +266,7 @@ def test_the_database_refusing_a_value_is_bad_input_not_an_outage(app, request):
     """A DataError (here: NUL, which PostgreSQL refuses) answers 400, not 503 'unreachable'."""
     from sqlalchemy import text
 
-    from lp.access import public
+    from lp.web.access import public
 
     def refused():
         db.session.execute(text("SELECT CAST(:v AS INTEGER)"), {"v": "not a number"})
@@ -289,7 +289,8 @@ def test_the_database_refusing_a_value_is_bad_input_not_an_outage(app, request):
 
 def _body_routes(app) -> list[tuple[str, str]]:
     """Return (method, URL) of every API route that takes a body, with an existing record in its path."""
-    from lp.requests.models import LpRequest, Person
+    from lp.requests.models import LpRequest
+    from lp.persons.models import Person
 
     with app.app_context():
         existing = {"alpha2": "GN", "request_id": db.session.scalar(db.select(db.func.min(LpRequest.id))),

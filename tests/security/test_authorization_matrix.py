@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from lp.access import READ_METHODS, rule_for
+from lp.web.access import READ_METHODS, rule_for
 from lp.auth.roles import Role
 from tests.conftest import Auth, csrf_token_from
 

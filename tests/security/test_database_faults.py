@@ -17,8 +17,8 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from countries.models import Mission
-from lp.access import public
-from lp.extensions import db
+from lp.web.access import public
+from lp.web.extensions import db
 from lp.requests.models import LpRequest
 from tests.conftest import post_form
 
@@ -150,7 +150,7 @@ def test_a_constraint_violation_on_a_page_is_409_with_a_message(app, client, log
 
 
 def test_a_constraint_violation_in_the_api_is_409_json(app, client, bearer, make_person):
-    from lp.requests.models import Person
+    from lp.persons.models import Person
 
     def insert_duplicate():
         db.session.add(Person(v_number="1234567890", name="Dubbel"))

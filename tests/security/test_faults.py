@@ -22,8 +22,8 @@ import pytest
 import time_machine
 
 from lp import create_app
-from lp.extensions import db
-from lp.types import utcnow
+from lp.web.extensions import db
+from lp.core.types import utcnow
 from tests.conftest import PASSWORD, Auth, base_config, csrf_token_from, post_form
 from tests.live import free_port
 from tests.lp.test_health import unreachable_app  # noqa: F401  (a fixture: a closed port or a missing folder)
@@ -323,7 +323,7 @@ def test_a_page_that_fails_halfway_shows_the_500_page_and_saves_nothing(client, 
                                                                         monkeypatch):
     login_as("staff")
     person = make_person(name="Oude Naam", v_number="1111111111")
-    monkeypatch.setattr("lp.requests.persons.refresh_deadlines", _fail_after_flush)
+    monkeypatch.setattr("lp.persons.services.refresh_deadlines", _fail_after_flush)
     response = post_form(client, f"/persons/{person}/edit", {
         "v_number": "1111111111", "name": "Nieuwe Naam", "willingness": "unknown", "version": "1"})
     html = response.get_data(as_text=True)

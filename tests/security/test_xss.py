@@ -20,7 +20,7 @@ from urllib.parse import quote
 import pytest
 from icalendar import Calendar
 
-from lp.extensions import db
+from lp.web.extensions import db
 from tests.conftest import csrf_token_from
 
 PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>"\'&'
@@ -65,7 +65,8 @@ def case(app, client, login_as, make_country, make_person, runner):
     from lp.reminders import services as reminders
     from lp.reminders.models import Reminder
     from lp.requests import services
-    from lp.requests.models import LpRequest, Person
+    from lp.requests.models import LpRequest
+    from lp.persons.models import Person
 
     admin_id = login_as("admin", display_name=VALUES["display_name"])
     make_country("GN", name_nl="Guinee", name_en="Guinea")
@@ -279,7 +280,7 @@ def test_the_privacy_export_is_a_json_attachment(client, case):
 
 def test_the_digest_mail_escapes_the_payload(app, case):
     from lp.core.clock import today
-    from lp import digest
+    from lp.reminders import digest
     from lp.auth.models import User
 
     with app.test_request_context():

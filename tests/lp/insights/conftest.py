@@ -18,7 +18,7 @@ from html.parser import HTMLParser
 import pytest
 import time_machine
 
-from lp.extensions import db
+from lp.web.extensions import db
 
 NOW = datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
 ANN = "ann@example.org"
@@ -94,7 +94,8 @@ def add_request(app, make_person):
     def add(alpha2: str, mission_index: int, person: dict, steps: list) -> int:
         from countries.services import get_country
         from lp.requests import services
-        from lp.requests.models import LpRequest, Person
+        from lp.requests.models import LpRequest
+        from lp.persons.models import Person
 
         person_id = make_person(nationality=alpha2, name=PERSON_NAME, **person)
         with app.test_request_context():

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import icalendar
 import pytest
 
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.insights import ical
 from tests.conftest import post_form
 from tests.lp.insights.conftest import ANN, PERSON_NAME
@@ -63,7 +63,7 @@ def test_feed_lists_presentations_and_checks_of_my_cases_and_countries(app, clie
 
 
 def test_feed_names_no_person(app, client, feed):
-    from lp.requests.models import Person
+    from lp.persons.models import Person
 
     body = client.get(feed).get_data(as_text=True)
     with app.app_context():

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from lp.extensions import db
-from lp.types import utcnow
+from lp.web.extensions import db
+from lp.core.types import utcnow
 from tests.lp.insights.conftest import ANN, tables
 
 

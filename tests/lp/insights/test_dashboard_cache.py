@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import event
 
-from lp.extensions import db
+from lp.web.extensions import db
 
 
 @pytest.fixture

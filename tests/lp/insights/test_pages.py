@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import event
 
-from lp.extensions import db
+from lp.web.extensions import db
 from tests.lp.insights.conftest import ANN, tables
 
 PERIOD = "from=2026-01-01&to=2026-06-30"

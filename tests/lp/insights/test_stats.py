@@ -31,7 +31,7 @@ from datetime import date
 
 import pytest
 
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.insights import stats
 from lp.requests.models import LpRequest
 

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from lp.demo_data import STAFF, staff_email
+from lp.demo.data import STAFF, staff_email
 from lp.insights.stats import TREND_OUTCOMES
 
 #: The figures table's outcome cells, in the order of templates/insights/_macros.html figure_cells.

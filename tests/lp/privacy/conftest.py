@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from lp.extensions import db
+from lp.web.extensions import db
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 #: Distinctive values: tests assert they appear (export) or never appear (logs, after retention).
@@ -33,7 +33,8 @@ def make_case(app, make_country, make_person):
     from countries.services import get_country
     from lp.reminders.models import Reminder
     from lp.requests import services
-    from lp.requests.models import LpRequest, Person
+    from lp.requests.models import LpRequest
+    from lp.persons.models import Person
 
     make_country("GN", missions=[{"name": "Ambassade van Guinee", "city": "Brussel"}])
     numbers = iter(range(1, 1000))

@@ -6,8 +6,8 @@ import json
 
 from sqlalchemy import select
 
-from lp.audit import AuditEvent
-from lp.extensions import db
+from lp.web.audit import AuditEvent
+from lp.web.extensions import db
 from tests.lp.privacy.conftest import DOCUMENT_NUMBER, EMBASSY_REFERENCE, NAME, NOTE, REASON, years_ago
 
 
@@ -31,7 +31,7 @@ def test_admin_downloads_everything_held_on_a_person(app, client, login_as, make
     from flask_login import login_user
 
     from lp.auth.models import User
-    from lp.privacy.views_log import record_person_view
+    from lp.persons.views_log import record_person_view
 
     ids = make_case(years_ago(1), years_ago(0.5))
     viewer = make_user("kim@example.org", display_name="Kim de Vries")
@@ -88,7 +88,7 @@ def test_command_line_export_of_an_unknown_person_fails(runner, tmp_path):
 def test_an_anonymised_person_exports_what_is_left(app, make_case):
     from lp.privacy.access_export import person_export
     from lp.privacy.retention import apply_retention
-    from lp.requests.models import Person
+    from lp.persons.models import Person
 
     ids = make_case(years_ago(7), years_ago(6))
     with app.app_context():

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.privacy.backup import BackupRefused, sqlite_path
-from lp.requests.models import Person
+from lp.persons.models import Person
 
 
 @pytest.fixture

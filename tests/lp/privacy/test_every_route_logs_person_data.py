@@ -16,9 +16,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from lp.audit import AuditEvent
-from lp.extensions import db
-from lp.privacy.views_log import EXPORTED, PERSON, VIEWED
+from lp.web.audit import AuditEvent
+from lp.web.extensions import db
+from lp.persons.views_log import EXPORTED, PERSON, VIEWED
 from tests.conftest import csrf_token_from
 
 NAME = "Zwaantje Kwartelkoning"
@@ -51,7 +51,7 @@ def planted(app, make_country, make_person, make_user):
     from lp.reminders.models import Reminder
     from lp.reminders.sweep import sweep
     from lp.requests import services
-    from lp.requests.models import Person
+    from lp.persons.models import Person
 
     bystander = make_user("bystander@example.org", role="viewer")
     admin = make_user("admin@example.org", role="admin")
@@ -156,7 +156,8 @@ def test_every_route_that_shows_a_person_logs_it(app, client, planted, auth, bea
 
 def test_the_csv_export_logs_an_export_per_person(app, client, planted, auth, make_person):
     """A viewer's CSV download names every person in it; each gets an export entry."""
-    from lp.requests.models import LpRequest, Person  # noqa: F401
+    from lp.requests.models import LpRequest  # noqa: F401
+    from lp.persons.models import Person
 
     other = make_person(name="Tweede Persoon", v_number="9071234568")
     auth.login("bystander@example.org")

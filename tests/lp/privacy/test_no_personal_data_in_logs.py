@@ -16,8 +16,8 @@ import pytest
 from werkzeug.routing import IntegerConverter
 
 from lp import PROJECT_ROOT
-from lp.access import public
-from lp.extensions import db
+from lp.web.access import public
+from lp.web.extensions import db
 from tests.lp.privacy.conftest import DOCUMENT_NUMBER, EMBASSY_REFERENCE, NAME, NOTE, REASON, years_ago
 
 V_NUMBER = "9081726354"
@@ -58,7 +58,7 @@ def logs(caplog):
 def test_a_whole_flow_logs_no_personal_data(app, client, runner, logs, make_case, make_user, login_as, auth,
                                             tmp_path):
     from lp.auth import services as auth_services
-    from lp.requests import persons
+    from lp.persons import services as persons
     from lp.scheduler import JOBS, run_job
     from lp.core.validation import ValidationFailed
 
@@ -175,7 +175,7 @@ def test_production_access_log_leaves_out_query_strings_and_referrers():
 
 def test_database_errors_are_logged_without_the_values(app, client, make_person, logs):
     """A constraint violation quotes the key (PostgreSQL: "Key (v_number)=(...)"): not in our logs."""
-    from lp.requests.models import Person
+    from lp.persons.models import Person
     from lp.scheduler import Job, run_job
 
     def insert_duplicate(*_args):

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from sqlalchemy import select, update
 
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.mail.models import OutboxMail
 
 START = datetime(2026, 3, 9, 8, 0)

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from lp import create_app
-from lp.extensions import db
+from lp.web.extensions import db
 from tests.conftest import base_config
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from lp.audit import AuditEvent
-from lp.extensions import db
+from lp.web.audit import AuditEvent
+from lp.web.extensions import db
 from lp.privacy.retention import ANONYMISED_NAME
 from lp.reminders.models import Reminder
-from lp.requests.models import IdentityDocument, LpRequest, Person, RequestEvent
+from lp.requests.models import LpRequest, RequestEvent
+from lp.persons.models import IdentityDocument, Person
 from tests.lp.privacy.conftest import DOCUMENT_NUMBER, EMBASSY_REFERENCE, NAME, NOTE, REASON, on, years_ago
 
 #: What the insights count: kept as it was.
@@ -189,7 +190,7 @@ def test_mails_older_than_the_period_are_deleted_sent_or_not(app):
 
 
 def test_the_period_comes_from_the_environment(tmp_path):
-    from lp.config import load_config
+    from lp.web.config import load_config
 
     assert load_config(str(tmp_path), {}, None)["LP_RETENTION_YEARS"] == 5
     assert load_config(str(tmp_path), {"LP_RETENTION_YEARS": "7"}, None)["LP_RETENTION_YEARS"] == 7

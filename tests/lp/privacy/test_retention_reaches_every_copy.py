@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import JSON, Date, MetaData, String, Table, Text, cast, func, inspect, select
 
-from lp.extensions import db
+from lp.web.extensions import db
 from tests.lp.privacy.conftest import on, years_ago
 
 MARK = "Qz7Merk"
@@ -77,7 +77,7 @@ def _plant_case(app, admin: int, start: date, mark: str, v_number: str, make_per
     """Register a person and a request submitted on ``start``, with ``mark`` in every text; return the request id."""
     from countries.services import get_country
     from lp.requests import services
-    from lp.requests.models import Person
+    from lp.persons.models import Person
 
     with on(start):
         person_id = make_person(
@@ -127,9 +127,9 @@ def _statistics(app, request_ids) -> list[tuple]:
 
 
 def test_no_copy_of_the_data_survives_retention(app, make_country, make_person, make_user):
-    from lp.digest import send_digests
+    from lp.reminders.digest import send_digests
     from lp.privacy.retention import apply_retention
-    from lp.privacy.views_log import record_person_view
+    from lp.persons.views_log import record_person_view
     from lp.requests import services
     from lp.requests.models import LpRequest
 

@@ -2,8 +2,8 @@
 
 from sqlalchemy import select
 
-from lp.audit import AuditEvent
-from lp.extensions import db
+from lp.web.audit import AuditEvent
+from lp.web.extensions import db
 
 
 def test_person_and_request_pages_and_api_reads_are_logged(app, client, login_as, bearer, make_country,

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lp import scheduler
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.mail.models import OutboxMail
 from lp.reminders.models import JobRun, Reminder
 
@@ -57,7 +57,7 @@ def test_two_sweeps_at_once_create_each_reminder_once(app, busy_portfolio):
         assert len(rows) == len(set(rows)) == 15 + 3
 
 def test_two_digest_runs_at_once_queue_one_mail_per_holder(app, busy_portfolio):
-    from lp.digest import send_digests
+    from lp.reminders.digest import send_digests
 
     _in_parallel(app, lambda: send_digests(date(2026, 3, 9)))
     with app.app_context():
@@ -79,7 +79,7 @@ def test_digest_job_waits_for_the_digest_day_and_then_sends_each_week_once(app, 
 
 
 def test_digest_goes_out_on_tuesday_when_monday_is_a_holiday():
-    from lp.digest import is_digest_day
+    from lp.reminders.digest import is_digest_day
 
     assert is_digest_day(date(2026, 3, 9))  # an ordinary Monday
     assert not is_digest_day(date(2026, 4, 6)) and is_digest_day(date(2026, 4, 7))  # Easter Monday

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 import time_machine
 
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.mail.models import OutboxMail
 from lp.requests import services
 from lp.requests.models import LpRequest

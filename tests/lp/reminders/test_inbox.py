@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.reminders.models import Reminder
 from lp.requests.models import LpRequest
 from tests.conftest import csrf_token_from

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.requests import services
 from lp.requests.models import LpRequest, RequestEvent
 from tests.conftest import csrf_token_from

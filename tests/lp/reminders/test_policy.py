@@ -3,7 +3,7 @@
 from datetime import date
 
 from countries import services as countries
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.requests.models import LpRequest
 
 

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.reminders.models import Reminder
 from lp.requests import services
 from lp.requests.models import LpRequest

@@ -13,7 +13,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.reminders.models import Reminder
 from tests.conftest import Auth
 

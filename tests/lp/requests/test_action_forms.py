@@ -12,7 +12,7 @@ import re
 import pytest
 from sqlalchemy import inspect, select
 
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.requests import services
 from lp.requests.models import LpRequest, RequestEvent
 from tests.lp.requests.form_html import form_values

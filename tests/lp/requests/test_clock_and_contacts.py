@@ -4,9 +4,11 @@ from datetime import date
 
 import pytest
 
-from lp.extensions import db
-from lp.requests import persons, services
-from lp.requests.models import LpRequest, Person
+from lp.web.extensions import db
+from lp.requests import services
+from lp.persons import services as persons
+from lp.requests.models import LpRequest
+from lp.persons.models import Person
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import update
 
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.requests.models import LpRequest
 from tests.conftest import post_form
 

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from countries import csv_format, csv_import
 from countries.models import Agreement, Country
 from countries.services import get_country
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.requests.models import LpRequest, RequestEvent
 from tests.lp.requests.form_html import form_values
 from tests.lp.requests.test_views import _page

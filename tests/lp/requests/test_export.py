@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.requests import export, services
 from lp.requests.models import LpRequest
 

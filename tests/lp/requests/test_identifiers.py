@@ -8,8 +8,9 @@ trimmed, in forms, the API and search alike; a V-number is ten ASCII digits.
 import pytest
 from sqlalchemy import select
 
-from lp.extensions import db
-from lp.requests.models import LpRequest, Person
+from lp.web.extensions import db
+from lp.requests.models import LpRequest
+from lp.persons.models import Person
 from tests.conftest import post_form
 from tests.lp.requests.test_person_views import VALID, guinea  # noqa: F401  (fixture)
 from tests.lp.requests.test_views import act

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from lp.core.validation import Conflict, ValidationFailed
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.requests import services
 from lp.requests.lifecycle import CLOSURE_REASONS, REFUSAL_REASONS, STATUSES, TRANSITIONS
 from lp.requests.models import LpRequest

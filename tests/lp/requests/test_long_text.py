@@ -4,7 +4,7 @@ import re
 
 from sqlalchemy import select
 
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.requests.models import RequestEvent
 from tests.lp.requests.test_views import _page, act, guinea  # noqa: F401  (fixture)
 

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from countries.models import Mission
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.requests.models import LpRequest
 from tests.conftest import csrf_token_from, post_form
 

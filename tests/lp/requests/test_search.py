@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from lp.core.validation import ValidationFailed
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.requests import search, services
 from lp.requests.models import LpRequest
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lp.core.signals import request_changed, request_closed
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.requests import services
 from lp.requests.models import LpRequest
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from countries.services import get_country
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.requests.models import LpRequest, RequestEvent
 from tests.conftest import csrf_token_from, post_form
 

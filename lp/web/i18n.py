@@ -7,7 +7,7 @@ from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from lp.extensions import babel
+from lp.web.extensions import babel
 
 #: The interface languages, each named in its own language for the switch.
 LANGUAGES = {"nl": "Nederlands", "en": "English"}

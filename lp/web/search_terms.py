@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from lp.auth.models import SessionSearchTerm
 from lp.auth.sessions import current_session_id
-from lp.extensions import db
+from lp.web.extensions import db
 
 KEEP = 20  # the most recent searches of this session
 MAX_LENGTH = 100

@@ -9,16 +9,18 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from lp.access import requires
+from lp.web.access import requires
 from lp.auth.roles import Role
 from lp.core.forms import apply_errors
-from lp.extensions import db
-from lp.requests import display, persons
-from lp.requests.forms import (DOCUMENT_PREFIX, DocumentForm, NewPersonForm, PersonForm, PersonSearchForm,
-                               initial_values, raw_values, save_versioned)
-from lp import search_terms
+from lp.web.extensions import db
+from lp.requests import display
+from lp.persons import services as persons
+from lp.persons.forms import DOCUMENT_PREFIX, DocumentForm, NewPersonForm, PersonForm, PersonSearchForm
+from lp.requests.forms import initial_values, raw_values, save_versioned
+from lp.web import search_terms
 from lp.core.validation import ValidationFailed, search_text, whole_number
-from lp.requests.models import IdentityDocument, LpRequest, Person
+from lp.requests.models import LpRequest
+from lp.persons.models import IdentityDocument, Person
 
 bp = Blueprint("persons", __name__, url_prefix="/persons")
 

@@ -8,8 +8,8 @@ from flask import Blueprint, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from lp.access import public
-from lp.extensions import db
+from lp.web.access import public
+from lp.web.extensions import db
 
 log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)

@@ -60,7 +60,7 @@ def narrow_to_owner(path: Path) -> None:
 
 def init_app(app: Flask) -> None:
     """Keep the files of ``app``'s SQLite database private (see the module's docstring)."""
-    from lp.extensions import db
+    from lp.web.extensions import db
 
     with app.app_context():
         engine = db.engine

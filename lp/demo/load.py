@@ -1,6 +1,6 @@
 """Load a realistic demo data set: staff, country profiles, persons and LP requests.
 
-``lp.demo_plan`` decides what happened (plain data, from a seed); ``Loader`` records
+``lp.demo.plan`` decides what happened (plain data, from a seed); ``Loader`` records
 it through the services, so every value is validated and every event is real.
 
 The services stamp what they record with the present moment (the day a draft was
@@ -30,14 +30,15 @@ from lp.auth import services as accounts
 from lp.auth.models import User
 from lp.core.clock import today
 from lp.core.validation import Conflict, ValidationFailed
-from lp.demo_data import DESKS, EMAIL_DOMAIN, STAFF, staff_email
-from lp.demo_plan import MIN_PERSONS, PersonPlan, Planner, ProfilePlan, RequestPlan, Step
-from lp.extensions import db
-from lp.requests import persons as person_services
+from lp.demo.data import DESKS, EMAIL_DOMAIN, STAFF, staff_email
+from lp.demo.plan import MIN_PERSONS, PersonPlan, Planner, ProfilePlan, RequestPlan, Step
+from lp.web.extensions import db
+from lp.persons import services as person_services
 from lp.requests import services
 from lp.requests.lifecycle import STATUSES
-from lp.requests.models import LpRequest, Person, RequestEvent
-from lp.types import utcnow
+from lp.requests.models import LpRequest, RequestEvent
+from lp.persons.models import Person
+from lp.core.types import utcnow
 
 __all__ = ["DEFAULT_PERSONS", "DEFAULT_SEED", "MIN_PERSONS", "demo_accounts", "load_demo", "persons_exist",
            "report"]

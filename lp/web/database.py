@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import event, exc, text
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
-from lp.extensions import db
+from lp.web.extensions import db
 
 Failure = Literal["refused", "conflict", "concurrent", "unavailable"]
 

@@ -9,8 +9,8 @@ from flask_login import current_user
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lp.extensions import db
-from lp.types import UTCDateTime, utcnow
+from lp.web.extensions import db
+from lp.core.types import UTCDateTime, utcnow
 
 
 class AuditEvent(db.Model):

@@ -10,11 +10,11 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from lp.access import api_error, is_api_request
+from lp.web.access import api_error, is_api_request
 from lp.core.logsafe import log_exception
 from lp.core.validation import InUse
-from lp.database import failure_kind
-from lp.extensions import db
+from lp.web.database import failure_kind
+from lp.web.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def init_app(app: Flask) -> None:
         return render_error(500)
 
 
-#: The HTTP status for each kind of database failure (see lp.database.failure_kind).
+#: The HTTP status for each kind of database failure (see lp.web.database.failure_kind).
 FAILURE_STATUS = {"refused": 400, "conflict": 409, "concurrent": 409, "unavailable": 503}
 
 

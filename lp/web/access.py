@@ -113,7 +113,7 @@ def enforce_access():
 
 def init_app(app: Flask) -> None:
     from lp.auth import sessions
-    from lp.extensions import login_manager
+    from lp.web.extensions import login_manager
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = None

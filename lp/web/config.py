@@ -7,7 +7,8 @@ import secrets
 from pathlib import Path
 from typing import Any, Mapping
 
-from lp.entropy import estimated_bits, is_pattern
+from lp.core.paths import PROJECT_ROOT
+from lp.core.entropy import estimated_bits, is_pattern
 
 #: Every setting the app knows, with its default. The README documents each one.
 DEFAULTS: dict[str, Any] = {
@@ -32,7 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_USERNAME": None,
     "MAIL_PASSWORD": None,
     "MAIL_FROM": "LP-tracker <lp-tracker@localhost>",
-    # Reminder policy overrides (days; see lp/deadlines.py); unset keeps the default.
+    # Reminder policy overrides (days; see lp/requests/deadlines.py); unset keeps the default.
     "LP_POLICY_OVERDUE_LEVEL2_DAYS": None,
     "LP_POLICY_OVERDUE_LEVEL3_DAYS": None,
     "LP_POLICY_NO_REPLY_DAYS": None,
@@ -121,8 +122,6 @@ MAKE_A_KEY = 'python -c "import secrets; print(secrets.token_hex(32))"'
 
 def _published_values() -> set[str]:
     """Return every value of the deployment example (its SECRET_KEY is the one people copy)."""
-    from lp import PROJECT_ROOT
-
     example = PROJECT_ROOT / "deploy" / "env.example"
     if not example.exists():
         return set()

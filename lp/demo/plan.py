@@ -4,7 +4,7 @@
 and when, relative to a given day: the same seed on the same day gives the same
 plan. Each request's history is first drawn as a ``Fate`` (resolved: at most one
 outcome, nothing after today), then written out as the ``Step``s staff would record.
-``lp.demo`` records the plan through the services.
+``lp.demo.load`` records the plan through the services.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from datetime import time as clock
 from typing import Callable
 
-from lp.demo_data import (
+from lp.demo.data import (
     ALTERNATIVES, BEHAVIOUR_NOTES, BEHAVIOURS, CONTACT_NOTES, COUNTRIES, DESKS, DOCUMENT_WORDS, EMAIL_DOMAIN,
     NAMES, NO_REPLY_NOTE, OFFICERS, PAUSE_REASONS, RECEIPT_NOTE, REFUSAL_NOTES, RESUME_REASONS, SEATS, STAFF,
     WITHDRAWAL_NOTES, DemoCountry, staff_email,

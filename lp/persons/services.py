@@ -13,9 +13,9 @@ from countries.services import find_country, staff_user_id
 from lp.core.clock import today
 from lp.core.fields import FieldError, FieldSpec, parse_fields
 from lp.core.validation import Conflict, identifier
-from lp.extensions import db
+from lp.web.extensions import db
 from lp.requests import plausible
-from lp.requests.models import IdentityDocument, Person
+from lp.persons.models import IdentityDocument, Person
 from lp.requests.services import refresh_deadlines
 
 #: Ten ASCII digits: ``\d`` alone would also take Arabic-Indic and other digits.

@@ -1,0 +1,1 @@
+"""Demo data: a plan of what happened (plan, data) and the loader that records it through the services."""
