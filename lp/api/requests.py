@@ -8,7 +8,6 @@ Dates are ISO (YYYY-MM-DD), moments ISO with offset, unset values null.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import fields as dataclass_fields
 from datetime import date
 from typing import Any
@@ -47,35 +46,16 @@ from lp.api.openapi import (
 from lp.auth.roles import Role
 from lp.web.extensions import db
 from lp.requests.checklist import checklist
-from lp.requests.lifecycle import EVENT_FIELDS, STATUS_LABELS, STATUSES, TRANSITIONS
+from lp.requests.lifecycle import ACTIONS, EVENT_FIELDS, STATUS_LABELS, STATUSES, available
 from lp.requests.models import LpRequest, RequestEvent
 from lp.persons.models import Person
 from lp.requests.plausible import CONFIRM_FIELD, CONFIRMS_UNUSUAL
 from lp.requests.search import SORTS, RequestFilter, page, parse_filters
-from lp.requests.services import (
-    CLOCK_FIELDS,
-    CONTACT_FIELDS,
-    DETAIL_FIELDS,
-    OUTCOME_COLUMNS,
-    apply_transition,
-    available_actions,
-    create_request,
-    pause_clock,
-    record_contact,
-    resume_clock,
-    update_details,
-)
+from lp.requests.services import DETAIL_FIELDS, OUTCOME_COLUMNS, create_request, perform, update_details
 from lp.core.validation import MAX_INT, Conflict, ValidationFailed, identifier
 
 bp = Blueprint("requests", __name__)
 
-#: Actions besides the lifecycle transitions: (service, the values in ``data``, summary).
-OTHER_ACTIONS: dict[str, tuple[Callable[..., RequestEvent], tuple[str, ...], str]] = {
-    "contact": (record_contact, CONTACT_FIELDS, "Record a contact with the embassy"),
-    "pause": (pause_clock, CLOCK_FIELDS, "Pause the deadline clock"),
-    "resume": (resume_clock, CLOCK_FIELDS, "Resume the deadline clock"),
-}
-ACTIONS = (*TRANSITIONS, *OTHER_ACTIONS)
 #: The details a PATCH may change, by their API names (the mission by its id).
 EDITABLE = tuple("mission_id" if name == "mission" else name for name in DETAIL_FIELDS)
 TEXT_DETAILS = tuple(name for name in EDITABLE if name in EVENT_FIELDS)
@@ -131,7 +111,7 @@ def request_detail_json(lp: LpRequest) -> dict[str, Any]:
         "paused_days": lp.paused_days,
         "next_presentation_at": _iso(lp.next_presentation_at),
         "created_at": lp.created_at.isoformat(),
-        "actions": available_actions(lp),
+        "actions": [action.name for action in available(lp.status, lp.paused_since is not None)],
         "checklist": [{"level": level, "message": str(message)}
                       for level, message in checklist(lp.country, lp.person, lp.mission)],
     }
@@ -255,10 +235,6 @@ def read_patch(body: dict[str, Any], lp: LpRequest) -> tuple[int, dict[str, Any]
     return version, values
 
 
-def _data_names(action: str) -> tuple[str, ...]:
-    return TRANSITIONS[action].fields if action in TRANSITIONS else OTHER_ACTIONS[action][1]
-
-
 def read_event(body: dict[str, Any]) -> tuple[str, dict[str, Any], str, int | None, bool]:
     """Return the action, its data, the note, the expected version (or None) and whether an unusual
     value is confirmed; raise ValidationFailed."""
@@ -269,7 +245,8 @@ def read_event(body: dict[str, Any]) -> tuple[str, dict[str, Any], str, int | No
     _refuse_unknown(body, EVENT_BODY_FIELDS, errors, workflow=frozenset())
     version = read_version(body, errors, required=False)
     action = body.get("action")
-    if action not in ACTIONS:
+    if not isinstance(action, str) or action not in ACTIONS:
+        action = None
         errors["action"] = [_l("Unknown action.")]
     note = _text("note", body.get("note"), errors)
     data = body.get("data")
@@ -277,8 +254,8 @@ def read_event(body: dict[str, Any]) -> tuple[str, dict[str, Any], str, int | No
         data = {}
     if not isinstance(data, dict):
         errors["data"] = [_l("Send the action's values as a JSON object.")]
-    elif action in ACTIONS:
-        names = _data_names(action)
+    elif action is not None:
+        names = ACTIONS[action].fields
         for name, value in data.items():
             if name not in names:
                 errors[name] = [_l("This action does not take this value.")]
@@ -286,7 +263,7 @@ def read_event(body: dict[str, Any]) -> tuple[str, dict[str, Any], str, int | No
                 errors[name] = [_l("Send text, true, false or null.")]
     if errors:
         raise ValidationFailed(errors)
-    if action == "contact" and note and not data.get("note"):
+    if "note" in ACTIONS[action].fields and note and not data.get("note"):
         data = {**data, "note": note}  # the note of a contact is part of its data
     return action, data, note or "", version, confirmed
 
@@ -369,7 +346,7 @@ EVENT_RECORDED = Schema("RequestEventRecorded", object_schema({"event": EVENT, "
 
 def _action_body(action: str, summary: Any) -> dict[str, Any]:
     """Describe the body of one action: its name and the values its data takes."""
-    specs = [EVENT_FIELDS[name] for name in _data_names(action)]
+    specs = [EVENT_FIELDS[name] for name in ACTIONS[action].fields]
     data = object_schema({spec.name: field_schema(spec) for spec in specs},
                          required=[spec.name for spec in specs if spec.required])
     return object_schema({
@@ -385,10 +362,9 @@ def _action_body(action: str, summary: Any) -> dict[str, Any]:
     }, required=["action", "data"] if data["required"] else ["action"])
 
 
-EVENT_POST = Schema("RequestEventPost", {"oneOf": [
-    *(_action_body(name, transition.label) for name, transition in TRANSITIONS.items()),
-    *(_action_body(name, summary) for name, (_service, _names, summary) in OTHER_ACTIONS.items()),
-]})
+EVENT_POST = Schema("RequestEventPost", {
+    "oneOf": [_action_body(name, action.label) for name, action in ACTIONS.items()],
+})
 
 _FILTER_SCHEMAS: dict[str, tuple[dict[str, Any], str]] = {
     "q": ({"type": "string", "maxLength": 100},
@@ -525,12 +501,8 @@ def record_event(request_id: int):
     lp = load_request(request_id)
     action, data, note, version, confirmed = read_event(json_object())
     try:
-        if action in TRANSITIONS:
-            event = apply_transition(lp, action, data, user_id=current_user.id, note=note,
-                                     expected_version=version, unusual_confirmed=confirmed)
-        else:
-            record = OTHER_ACTIONS[action][0]
-            event = record(lp, data, user_id=current_user.id, expected_version=version)
+        event = perform(lp, action, data, user_id=current_user.id, note=note, expected_version=version,
+                        unusual_confirmed=confirmed)
     except Conflict as conflict:  # IllegalTransition included
         return _conflict(lp, conflict)
     except ValidationFailed:

@@ -32,22 +32,13 @@ from lp.core.validation import Conflict, ValidationFailed
 from lp.web.extensions import db
 from lp.requests import plausible
 from lp.requests.display import DETAIL_LABELS
-from lp.requests.lifecycle import EVENT_FIELDS, STATUS_LABELS, TRANSITIONS
+from lp.requests.lifecycle import ACTIONS, EVENT_FIELDS, STATUS_LABELS
 from lp.requests.models import LpRequest, RequestEvent
 from lp.requests.search import PAGE_SIZES
-from lp.requests.services import CLOCK_FIELDS, CONTACT_FIELDS, OUTCOME_COLUMNS
+from lp.requests.services import OUTCOME_COLUMNS
 
 NONE_CHOSEN = ("", "—")
 YES_NO = (("yes", _l("yes")), ("no", _l("no")))
-#: Closing a request cannot be undone: these actions need a ticked confirmation.
-NEEDS_CONFIRMATION = frozenset({"refuse", "withdraw", "record_no_reply"})
-#: The fields of every action a request page offers, by the action's name in the URL.
-ACTION_FIELDS: dict[str, tuple[str, ...]] = {
-    **{name: (*t.fields, "note") if "note" not in t.fields else t.fields for name, t in TRANSITIONS.items()},
-    "contact": CONTACT_FIELDS,
-    "pause": CLOCK_FIELDS,
-    "resume": CLOCK_FIELDS,
-}
 
 
 def country_choices(blank: tuple[str, Any] = NONE_CHOSEN) -> list[SelectChoice]:
@@ -188,8 +179,8 @@ class NewRequestForm(DetailsForm):
 def action_form_class(action: str) -> type[Form]:
     """Return the form of one action on a request page, with a field per value it takes."""
     fields: dict[str, Any] = {"version": HiddenField()}
-    fields.update({name: spec_field(EVENT_FIELDS[name]) for name in ACTION_FIELDS[action]})
-    if action in NEEDS_CONFIRMATION:
+    fields.update({name: spec_field(EVENT_FIELDS[name]) for name in ACTIONS[action].form_fields})
+    if ACTIONS[action].confirm:
         fields["confirm"] = BooleanField(_l("I confirm: this closes the request."))
     if action in plausible.CONFIRMS_UNUSUAL:
         # Shown with the warning only (templates/requests/show.html).
@@ -204,7 +195,7 @@ def action_form(action: str, lp_request: LpRequest, formdata=None) -> Form:
     page's CSRF token is checked for every POST by CSRFProtect, so these plain forms
     carry it as a hidden input rather than as a form field of their own.
     """
-    data = {"version": str(lp_request.version), **current_values(ACTION_FIELDS[action], lp_request)}
+    data = {"version": str(lp_request.version), **current_values(ACTIONS[action].form_fields, lp_request)}
     return action_form_class(action)(formdata=formdata, prefix=action + "-", data=data)
 
 

@@ -23,8 +23,8 @@ from lp.core.clock import today
 from lp.core.fields import parse_fields
 from lp.web.extensions import db
 from lp.requests.lifecycle import (
-    AWAITING_ANSWER, CLOSED, CONTACT_STATES, DERIVED_FIELDS, EVENT_FIELDS, PAUSE_STATES, STATUS_LABELS, TRANSITIONS, Transition,
-    available,
+    ACTIONS, AWAITING_ANSWER, CLOSED, CONTACT_STATES, DERIVED_FIELDS, EVENT_FIELDS, KEEPING_STATUS, STATUS_LABELS,
+    TRANSITIONS, EventAction, Transition,
 )
 from lp.core.validation import Conflict, ValidationFailed
 from lp.requests import plausible
@@ -45,9 +45,6 @@ TRACKED = {**{name: spec for name, spec in EVENT_FIELDS.items() if name in OUTCO
 DETAIL_FIELDS = ("mission", "embassy_reference", "documents_enclosed", "identity_requested")
 #: Dates that are naturally in the future (an LP issued today is valid for weeks).
 MAY_LIE_AHEAD = frozenset({"valid_until"})
-#: The values of a contact with the embassy, and of pausing or resuming the clock.
-CONTACT_FIELDS = ("contact_kind", "occurred_on", "note")
-CLOCK_FIELDS = ("occurred_on", "reason")
 
 
 class IllegalTransition(Conflict):
@@ -200,8 +197,9 @@ def _transition(request: LpRequest, action: str, raw: dict[str, Any], *, user_id
     values = {name: value for name, value in parse_event_data(transition.fields, raw).items()
               if name in raw or EVENT_FIELDS[name].required}
     _check_dates(request, values)
-    if action == "record_expiry" and (request.valid_until is None or request.valid_until >= today()):
-        raise ValidationFailed.single("_", _l("The LP is still valid; it can only expire after its last day."))
+    refusal = transition.guard(request) if transition.guard is not None else None
+    if refusal is not None:
+        raise ValidationFailed.single("_", refusal)
     warning = plausible.unusual_validity(request.country, values)
     if warning is not None and not unusual_confirmed:
         raise ValidationFailed.single(plausible.CONFIRM_FIELD, warning)
@@ -222,20 +220,17 @@ def _event_date(values: dict[str, Any]) -> date:
 
 
 def _apply(request: LpRequest, transition: Transition, values: dict[str, Any]) -> str:
-    target = transition.target
-    if transition.name == "record_presentation":
-        request.next_presentation_at = None
-        if not values["took_place"]:
-            target = "submitted"  # nothing happened: still waiting for a new date
-    if transition.name == "schedule_presentation":
-        request.next_presentation_at = values["presentation_at"]
+    """Change the request as the transition declares; return the status it goes to."""
+    target = transition.target_for(values)
+    for column in transition.clears:
+        setattr(request, column, None)
+    for column, name in transition.sets.items():
+        setattr(request, column, values[name])
     for name, value in values.items():
         if name in OUTCOME_COLUMNS:
             setattr(request, name, value)
-    if transition.name == "issue":
-        request.decided_on = values["issued_on"]
-    elif transition.name == "record_expiry":
-        request.decided_on = request.valid_until
+    if transition.decided_on_from is not None:
+        request.decided_on = getattr(request, transition.decided_on_from)
     if target in ANSWERS:
         _measure_response(request)
     if target in CLOSED:
@@ -257,30 +252,51 @@ def _measure_response(request: LpRequest) -> None:
                                             request.person.in_detention)
 
 
-def available_actions(request: LpRequest) -> list[str]:
-    """Return every action the request's state allows: its transitions, then contact, pause or resume."""
-    names = [transition.name for transition in available(request.status)]
-    if request.status in CONTACT_STATES:
-        names.append("contact")
-    if request.paused_since is not None:
-        names.append("resume")
-    elif request.status in PAUSE_STATES:
-        names.append("pause")
-    return names
+def perform(request: LpRequest, name: str, raw: dict[str, Any], *, user_id: int | None, note: str | None = None,
+            expected_version: int | None = None, unusual_confirmed: bool = False) -> RequestEvent:
+    """Record one action of ``lifecycle.ACTIONS`` by its name, as the request page and the API post it.
+
+    A transition's ``note`` goes to the timeline beside its values; when it is None it is
+    read from ``raw`` (the page's form sends it with the values). An event action takes
+    its note among its values, if at all.
+    """
+    action = ACTIONS.get(name)
+    if isinstance(action, EventAction):
+        return record_event(request, action, raw, user_id=user_id, expected_version=expected_version)
+    if note is None:
+        note = parse_event_data(("note",), raw)["note"]
+    return apply_transition(request, name, raw, user_id=user_id, note=note, expected_version=expected_version,
+                            unusual_confirmed=unusual_confirmed)
+
+
+def record_event(request: LpRequest, action: EventAction, raw: dict[str, Any], *, user_id: int | None,
+                 expected_version: int | None = None) -> RequestEvent:
+    """Record an action that keeps the status (a contact, a pause, a resume); or raise and change nothing.
+
+    An action with an effect moves the deadline clock: the due date is recomputed and
+    the event shows what changed as old → new.
+    """
+    _check_version(request, expected_version)
+    if not action.allowed(request.status, request.paused_since is not None):
+        raise IllegalTransition(action.refusal)
+    values = parse_event_data(action.fields, raw)
+    _check_dates(request, values)
+    before = _snapshot(request)
+    if action.effect is not None:
+        action.effect(request, values)
+    event = _record(request, action.name, user_id=user_id, occurred_on=values["occurred_on"],
+                    note=values[action.note_from], data={name: values[name] for name in action.data})
+    if action.effect is not None:
+        refresh_deadlines([request])
+        _note_changes(event, before)
+    _commit()
+    return event
 
 
 def record_contact(request: LpRequest, raw: dict[str, Any], *, user_id: int | None,
                    expected_version: int | None = None) -> RequestEvent:
     """Record a call, email, visit or note verbale with the embassy."""
-    _check_version(request, expected_version)
-    if request.status not in CONTACT_STATES:
-        raise IllegalTransition(_l("Contacts can be recorded only after submission and before closure."))
-    values = parse_event_data(CONTACT_FIELDS, raw)
-    _check_dates(request, {"occurred_on": values["occurred_on"]})
-    event = _record(request, "contact", user_id=user_id, occurred_on=values["occurred_on"],
-                    note=values.pop("note"), data=values)
-    _commit()
-    return event
+    return record_event(request, KEEPING_STATUS["contact"], raw, user_id=user_id, expected_version=expected_version)
 
 
 def record_note_verbale(requests: list[LpRequest], raw: dict[str, Any], *, user_id: int | None,
@@ -338,40 +354,13 @@ def record_reversal(event: RequestEvent, *, user_id: int | None, note: str) -> R
 def pause_clock(request: LpRequest, raw: dict[str, Any], *, user_id: int | None,
                 expected_version: int | None = None) -> RequestEvent:
     """Stop the deadline clock, e.g. while waiting for documents from the person."""
-    _check_version(request, expected_version)
-    if request.status not in PAUSE_STATES or request.paused_since is not None:
-        raise IllegalTransition(_l("The clock can be paused only while waiting for an answer, and not twice."))
-    values = parse_event_data(CLOCK_FIELDS, raw)
-    _check_dates(request, values)
-    before = _snapshot(request)
-    request.paused_since = values["occurred_on"]
-    event = _record(request, "pause", user_id=user_id, occurred_on=values["occurred_on"],
-                    note=values["reason"], data={"reason": values["reason"]})
-    refresh_deadlines([request])
-    _note_changes(event, before)
-    _commit()
-    return event
+    return record_event(request, KEEPING_STATUS["pause"], raw, user_id=user_id, expected_version=expected_version)
 
 
 def resume_clock(request: LpRequest, raw: dict[str, Any], *, user_id: int | None,
                  expected_version: int | None = None) -> RequestEvent:
     """Restart the deadline clock; the paused days do not count."""
-    _check_version(request, expected_version)
-    if request.paused_since is None:
-        raise IllegalTransition(_l("The clock is not paused."))
-    values = parse_event_data(CLOCK_FIELDS, raw)
-    _check_dates(request, values)
-    if values["occurred_on"] < request.paused_since:
-        raise ValidationFailed.single("occurred_on", _l("The clock cannot resume before it was paused."))
-    before = _snapshot(request)
-    request.paused_days += (values["occurred_on"] - request.paused_since).days
-    request.paused_since = None
-    event = _record(request, "resume", user_id=user_id, occurred_on=values["occurred_on"],
-                    note=values["reason"], data={"reason": values["reason"]})
-    refresh_deadlines([request])
-    _note_changes(event, before)
-    _commit()
-    return event
+    return record_event(request, KEEPING_STATUS["resume"], raw, user_id=user_id, expected_version=expected_version)
 
 
 def update_details(request: LpRequest, values: dict[str, Any], *, user_id: int | None,

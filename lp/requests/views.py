@@ -25,12 +25,11 @@ from lp.web.errors import render_error
 from lp.web.extensions import db
 from lp.requests import batches, display, export, plausible, search, services, signals
 from lp.requests.checklist import checklist
-from lp.requests.forms import (ACTION_FIELDS, NEEDS_CONFIRMATION, BulkNoteForm, CountryStepForm, DetailsForm,
-                               NewRequestForm, action_form, filter_form, mission_choices, raw_values,
-                               save_versioned)
+from lp.requests.forms import (BulkNoteForm, CountryStepForm, DetailsForm, NewRequestForm, action_form,
+                               filter_form, mission_choices, raw_values, save_versioned)
 from lp.web import search_terms
 from lp.core.validation import Conflict, ValidationFailed, identifier, whole_number
-from lp.requests.lifecycle import TRANSITIONS
+from lp.requests.lifecycle import ACTIONS, available
 from lp.requests.models import LpRequest
 from lp.persons.models import Person
 
@@ -45,12 +44,6 @@ SORT_COLUMNS = {
     "submitted_on": _l("Submitted"),
     "reply_due_on": _l("Reply due"),
     "decided_on": _l("Decided"),
-}
-#: Actions that are not transitions: the service that records each.
-EVENT_ACTIONS = {
-    "contact": (services.record_contact, _l("Record a contact with the embassy")),
-    "pause": (services.pause_clock, _l("Pause the deadline clock")),
-    "resume": (services.resume_clock, _l("Resume the deadline clock")),
 }
 DETAILS = ("embassy_reference", "documents_enclosed")
 
@@ -323,7 +316,7 @@ def new():
 
 
 @dataclass
-class Action:
+class OfferedAction:
     """One action the request page offers: where it posts, its label and its form."""
 
     name: str
@@ -332,13 +325,13 @@ class Action:
     closes: bool = False
 
 
-def _actions(lp_request: LpRequest, posted: Form | None, posted_name: str | None) -> list[Action]:
+def _actions(lp_request: LpRequest, posted: Form | None, posted_name: str | None) -> list[OfferedAction]:
     """Return the actions the request's state allows, each with a fresh form (or the posted one)."""
     actions = []
-    for name in services.available_actions(lp_request):
+    for action in available(lp_request.status, lp_request.paused_since is not None):
+        name = action.name
         form = posted if name == posted_name and posted is not None else action_form(name, lp_request)
-        label = TRANSITIONS[name].label if name in TRANSITIONS else EVENT_ACTIONS[name][1]
-        actions.append(Action(name, label, form, name in NEEDS_CONFIRMATION))
+        actions.append(OfferedAction(name, action.label, form, action.confirm))
     return actions
 
 
@@ -367,15 +360,10 @@ def show(request_id: int):
 
 
 def _perform(lp_request: LpRequest, action: str, form: Form, version: int) -> None:
-    raw = raw_values(form, ACTION_FIELDS[action])
-    if action in EVENT_ACTIONS:
-        record = EVENT_ACTIONS[action][0]
-        record(lp_request, raw, user_id=_user_id(), expected_version=version)
-        return
-    note = services.parse_event_data(("note",), raw)["note"]
+    raw = raw_values(form, ACTIONS[action].form_fields)
     confirmed = form._fields.get(plausible.CONFIRM_FIELD)
-    services.apply_transition(lp_request, action, raw, user_id=_user_id(), note=note, expected_version=version,
-                              unusual_confirmed=bool(confirmed and confirmed.data))
+    services.perform(lp_request, action, raw, user_id=_user_id(), expected_version=version,
+                     unusual_confirmed=bool(confirmed and confirmed.data))
 
 
 @bp.post("/<int:request_id>/actions/<action>")
@@ -383,16 +371,17 @@ def _perform(lp_request: LpRequest, action: str, form: Form, version: int) -> No
 def act(request_id: int, action: str):
     """Apply one action of the request page; on refusal show the page again with why."""
     lp_request = _request_or_404(request_id)
-    if action not in ACTION_FIELDS:
+    offered = ACTIONS.get(action)
+    if offered is None:
         abort(404)
     form = action_form(action, lp_request, request.form)
     version = whole_number(form.version.data)
     if version is None:
         abort(400)
     try:
-        allowed = action not in TRANSITIONS or TRANSITIONS[action].allowed_from(lp_request.status)
+        allowed = offered.allowed(lp_request.status, lp_request.paused_since is not None)
         # An illegal action is refused as such (409), confirmed or not.
-        if action in NEEDS_CONFIRMATION and allowed and not form.confirm.data:
+        if offered.confirm and allowed and not form.confirm.data:
             raise ValidationFailed.single("confirm", _l("Tick the box to confirm that the request closes."))
         _perform(lp_request, action, form, version)
     except Conflict as error:  # IllegalTransition included
@@ -402,8 +391,7 @@ def act(request_id: int, action: str):
         db.session.rollback()
         general = apply_errors(form, failure)
         return _render_request(lp_request, posted=form, posted_name=action, general=general, status=422)
-    label = TRANSITIONS[action].label if action in TRANSITIONS else EVENT_ACTIONS[action][1]
-    flash(_("Recorded: %(action)s.", action=label), "success")
+    flash(_("Recorded: %(action)s.", action=offered.label), "success")
     return redirect(url_for("requests.show", request_id=lp_request.id))
 
 

@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from lp.web.extensions import db
-from lp.requests.forms import ACTION_FIELDS
-from lp.requests.lifecycle import CLOSED, TRANSITIONS
+from lp.requests.lifecycle import ACTIONS, CLOSED, TRANSITIONS
 from lp.requests.services import OUTCOME_COLUMNS
 from tests.e2e import playwright_expect
 from tests.e2e.walks import as_text, form_fields, history_rows, messages, set_value
@@ -121,7 +120,7 @@ def _request_for(app, api, taken: set[int], action: str) -> int:
     return _request_allowing(app, api, action, taken)
 
 
-@pytest.mark.parametrize("action", sorted(ACTION_FIELDS))
+@pytest.mark.parametrize("action", sorted(ACTIONS))
 def test_action_changes_only_its_own_fields(admin_page, seeded_app, api, taken, action):
     """Open the action as a person does, fill in only what it requires, record it; compare all fields."""
     page = admin_page

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from lp.web.extensions import db
-from lp.requests.forms import ACTION_FIELDS
+from lp.requests.lifecycle import ACTIONS
 from tests.conftest import PASSWORD, Auth
 from tests.e2e import playwright_expect
 from tests.e2e.conftest import ADMIN_EMAIL, dutch_context
@@ -278,8 +278,8 @@ COVERED = {
     "auth.change_password": f"{WALKS}::test_own_password_form",
     "country_transfer.import_preview": f"{WALKS}::test_country_csv_import_unchanged",
     "country_transfer.import_apply": "tests/e2e/test_country_csv.py (a change previewed, applied and in the history)",
-    **{f"requests.act:{action}": "tests/e2e/test_walk_actions.py (every action in ACTION_FIELDS)"
-       for action in ACTION_FIELDS},
+    **{f"requests.act:{action}": "tests/e2e/test_walk_actions.py (every action in ACTIONS)"
+       for action in ACTIONS},
     # Filters (GET forms and search forms): the filter walks.
     **{key: "tests/e2e/test_walk_filters.py" for key in (
         "requests.search_form", "persons.search_form", "countries.index", "reminders.index", "insights.index",
@@ -351,7 +351,7 @@ def test_every_form_is_walked(seeded_app, ids):
     for template in Path("templates").rglob("*.html"):
         for endpoint, items in TEMPLATE_FORM.findall(template.read_text(encoding="utf-8")):
             if endpoint == "requests.act":
-                continue  # one form per action: ACTION_FIELDS lists them
+                continue  # one form per action: ACTIONS lists them
             keys = [f"{endpoint}:{kind}" for kind in ("agreements", "missions")] if "item" in endpoint else [endpoint]
             for key in keys:
                 found.setdefault(key, str(template))
