@@ -1,7 +1,8 @@
 """The JSON API under ``/api/v1``: bearer tokens only, no cookies, no CSRF.
 
-Each resource is a blueprint of its own (lp/api/countries.py, persons.py, requests.py) nested under
-``bp``; every view declares ``@documented`` for the OpenAPI document.
+Each resource is a package (lp/api/countries, persons, requests) of routes, serialisation,
+input parsing and schemas; its blueprint is nested under ``bp``, every view declares
+``@documented``, and its schemas are the OpenAPI document's components.
 """
 
 from __future__ import annotations
@@ -13,21 +14,22 @@ from flask_login import current_user
 from lp.web.access import api_error, requires
 from lp.api import countries, persons, requests
 from lp.api.inputs import check_query
-from lp.api.openapi import Schema, build_document, documented, object_schema
+from lp.api.openapi import build_document, documented
+from lp.api.schemas import Schema, object_schema
 from lp.auth.roles import Role
 from lp.core.validation import ValidationFailed
 from lp.web.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-RESOURCES = (countries.bp, persons.bp, requests.bp)
+RESOURCES = (countries, persons, requests)
 
 # Bearer tokens are not sent by browsers on their own, so cross-site forgery does
 # not apply; the API never reads the session cookie (see lp.web.access). Flask-WTF
 # checks the exemption per blueprint, nested ones included.
 csrf.exempt(bp)
 for resource in RESOURCES:
-    csrf.exempt(resource)
-    bp.register_blueprint(resource)
+    csrf.exempt(resource.bp)
+    bp.register_blueprint(resource.bp)
 
 
 @bp.before_request
@@ -74,4 +76,5 @@ def me():
 @documented("This OpenAPI document", responses={200: {"type": "object"}})
 def openapi_document():
     """Describe every API route as an OpenAPI 3.1 document."""
-    return jsonify(build_document(current_app, bp.url_prefix))
+    schemas = [ACCOUNT, *(schema for resource in RESOURCES for schema in resource.SCHEMAS)]
+    return jsonify(build_document(current_app, bp.url_prefix, schemas))

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from lp.web.access import api_error
-from lp.api.openapi import ERROR, Schema, object_schema, query_parameter
+from lp.api.schemas import ERROR, query_parameter
 from lp.core.validation import MAX_INT, ValidationFailed, whole_number
 from lp.requests.search import PAGE_SIZES, RequestFilter
 
@@ -174,13 +174,3 @@ def read_paging(args: Mapping[str, str], errors: dict[str, list[Any]]) -> tuple[
 def pages(total: int, per_page: int) -> int:
     """Return the number of pages (at least one, so an empty list still has a page 1)."""
     return max(1, -(-total // per_page))
-
-
-def page_schema(name: str, item: Schema) -> Schema:
-    """Describe one page of a list: its items, the number of matches, this page and the page count."""
-    return Schema(name, object_schema({
-        "items": {"type": "array", "items": item},
-        "total": {"type": "integer", "minimum": 0},
-        "page": {"type": "integer", "minimum": 1},
-        "pages": {"type": "integer", "minimum": 1},
-    }))

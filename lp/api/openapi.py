@@ -1,10 +1,12 @@
-"""Build the OpenAPI document of the JSON API from what each view declares.
+"""Build the OpenAPI document of the JSON API from what each view declares and each resource's schemas.
 
 Every API view carries ``@documented(...)``: a short, declarative description of
 its parameters, request body and responses. Paths, path parameters, the security
 requirement and the 401/403 answers are derived from the URL map and the view's
 access rule, so they cannot drift from the code. A route without ``@documented``
-is left out of the document, and the test suite fails on it.
+is left out of the document, and the test suite fails on it. The components are
+the schemas each resource declares (``lp/api/<resource>/schemas.py``) and those the
+operations refer to.
 
 The document is for programmers and always in English (field labels are rendered
 with the English locale), whatever language the caller prefers.
@@ -15,15 +17,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 from flask import Flask
 from flask_babel import LazyString, force_locale
 from werkzeug.routing import Rule
 
-from lp.web.access import AccessRule, rule_for
+from lp.api.schemas import ERROR, Schema
 from lp.auth.roles import Role
-from lp.core.fields import FieldSpec
+from lp.web.access import AccessRule, rule_for
 
 F = TypeVar("F", bound=Callable)
 OPENAPI_VERSION = "3.1.0"
@@ -31,23 +33,6 @@ SECURITY_SCHEME = "bearerToken"
 #: ``<name>`` and ``<converter(args):name>`` in a Flask rule.
 RULE_ARGUMENT = re.compile(r"<(?:(?P<converter>[a-zA-Z_]+)(?:\([^)]*\))?:)?(?P<name>[a-zA-Z_]\w*)>")
 CONVERTER_SCHEMAS = {"int": {"type": "integer", "minimum": 0}}
-#: Text as the fields take it (lp.core.validation.CONTROL_CHARACTERS refused), in ECMA-262 regex syntax.
-_TEXT = "[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
-
-
-@dataclass(frozen=True)
-class Schema:
-    """A named schema: listed once under ``components`` and referenced by ``$ref``.
-
-    ``body`` may contain other Schema objects and lazy (translatable) strings.
-    """
-
-    name: str
-    body: Mapping[str, Any]
-
-    @property
-    def ref(self) -> dict[str, str]:
-        return {"$ref": f"#/components/schemas/{self.name}"}
 
 
 @dataclass(frozen=True)
@@ -75,84 +60,6 @@ def documented(summary: str, *, responses: Mapping[int, Any], parameters=(), req
     return decorate
 
 
-def query_parameter(name: str, schema: Mapping[str, Any], description: Any = "") -> dict[str, Any]:
-    """Describe an optional query parameter."""
-    parameter = {"name": name, "in": "query", "required": False, "schema": dict(schema)}
-    if description:
-        parameter["description"] = description
-    return parameter
-
-
-def enum_of(choices) -> list[str]:
-    """Return the stored values of a choices tuple, as an enum for a schema."""
-    return [value for value, _label in choices]
-
-
-def field_schema(spec: FieldSpec) -> dict[str, Any]:
-    """Describe a field's API value: numbers as numbers, dates ISO, users by email, unset null."""
-    schema: dict[str, Any]
-    if spec.kind == "choice":
-        # An optional choice left empty ("") is unset, as the form's empty option is.
-        values = enum_of(spec.choices)
-        schema = {"type": "string", "enum": values if spec.required or "" in values else [*values, ""]}
-    elif spec.kind == "int":
-        schema = {"type": ["integer", "null"], "minimum": 0, "maximum": spec.extra.get("max", 100_000)}
-    elif spec.kind == "date":
-        schema = {"type": ["string", "null"], "format": "date"}
-    elif spec.kind == "user":
-        schema = {"type": ["string", "null"], "format": "email"}
-    elif spec.kind == "country":
-        schema = {"type": "string", "pattern": "^[A-Z]{2}$"}
-    elif spec.kind == "bool":
-        schema = {"type": "boolean"}
-    elif spec.kind == "datetime":  # input may omit the offset (local time), so no "date-time" format
-        schema = {"type": ["string", "null"]}
-    else:  # text, longtext, email: empty text when unset, and no control characters
-        schema = {"type": "string", "pattern": f"^{_TEXT}*$"}
-        if spec.max_length:
-            schema["maxLength"] = spec.max_length
-    schema["description"] = spec.label
-    return schema
-
-
-def nullable(schema: Mapping[str, Any]) -> dict[str, Any]:
-    """Return ``schema`` that also admits null (in its enum too, which would refuse it otherwise)."""
-    widened = dict(schema)
-    types = widened["type"] if isinstance(widened["type"], list) else [widened["type"]]
-    widened["type"] = types if "null" in types else [*types, "null"]
-    if "enum" in widened and None not in widened["enum"]:
-        widened["enum"] = [*widened["enum"], None]
-    return widened
-
-
-def fields_schema(specs: tuple[FieldSpec, ...]) -> dict[str, dict[str, Any]]:
-    """Describe each field of an entity, keyed by name."""
-    return {spec.name: field_schema(spec) for spec in specs}
-
-
-def object_schema(properties: Mapping[str, Any], *, required: list[str] | None = None) -> dict[str, Any]:
-    """Describe a JSON object with exactly these properties, all present unless ``required`` says."""
-    return {
-        "type": "object",
-        "properties": dict(properties),
-        "required": list(properties) if required is None else required,
-        "additionalProperties": False,
-    }
-
-
-ERROR = Schema("Error", object_schema(
-    {"error": {"type": "string", "description": "What went wrong, in the caller's language."}},
-))
-VALIDATION_ERROR = Schema("ValidationError", object_schema(
-    {
-        "error": {"type": "string", "description": "Names the fields that were refused."},
-        "fields": {
-            "type": "object",
-            "description": "Messages per refused field or parameter, in the caller's language.",
-            "additionalProperties": {"type": "array", "items": {"type": "string"}},
-        },
-    },
-))
 #: Answers every protected operation can give; added from the view's access rule.
 UNAUTHORISED = ("No valid API token was sent.", ERROR)
 FORBIDDEN = ("The token's account does not have the role this operation needs.", ERROR)
@@ -230,8 +137,9 @@ def _resolve(node: Any, schemas: dict[str, Any]) -> Any:
     return node
 
 
-def build_document(app: Flask, prefix: str, *, version: str = "1") -> dict[str, Any]:
-    """Return the OpenAPI document of every documented route under ``prefix``."""
+def build_document(app: Flask, prefix: str, schemas: Iterable[Schema] = (), *,
+                   version: str = "1") -> dict[str, Any]:
+    """Return the OpenAPI document of every documented route under ``prefix``, with ``schemas`` among its components."""
     paths: dict[str, dict[str, Any]] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.rule.startswith(prefix + "/"):
@@ -243,9 +151,10 @@ def build_document(app: Flask, prefix: str, *, version: str = "1") -> dict[str, 
             paths.setdefault(openapi_path(rule, prefix), {})[method.lower()] = _operation(
                 op, rule, method, rule_for(rule.endpoint)
             )
-    schemas: dict[str, Any] = {}
+    components: dict[str, Any] = {}
     with force_locale("en"):
-        paths = _resolve(paths, schemas)
+        paths = _resolve(paths, components)
+        _resolve(list(schemas), components)
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -267,6 +176,6 @@ def build_document(app: Flask, prefix: str, *, version: str = "1") -> dict[str, 
                     "type": "http", "scheme": "bearer", "description": "An LP-tracker API token."
                 }
             },
-            "schemas": dict(sorted(schemas.items())),
+            "schemas": dict(sorted(components.items())),
         },
     }

@@ -1,0 +1,108 @@
+"""The routes of persons in the JSON API: find them, register them, read one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from lp.api.inputs import BODY_REFUSED, PAGING_PARAMETERS, json_object, pages, read_paging
+from lp.api.openapi import documented
+from lp.api.persons.inputs import read_new_person
+from lp.api.persons.schemas import NEW_PERSON, PERSON_DETAIL, PERSON_LIST
+from lp.api.persons.serialise import person_detail_json, person_json
+from lp.api.schemas import ERROR, VALIDATION_ERROR, query_parameter
+from lp.auth.roles import Role
+from lp.core.validation import ValidationFailed, search_text
+from lp.persons.models import Person
+from lp.persons.services import create_person
+from lp.requests.models import LpRequest
+from lp.web.access import api_error, requires
+from lp.web.extensions import db
+
+bp = Blueprint("persons", __name__)
+
+V_NUMBER_LENGTH = 10
+
+
+def load_person(person_id: int) -> Person:
+    """Return a person with everything the detail shows loaded, or answer 404."""
+    person = db.session.scalar(
+        select(Person).where(Person.id == person_id).options(
+            joinedload(Person.nationality), joinedload(Person.case_officer), selectinload(Person.documents),
+            selectinload(Person.requests).joinedload(LpRequest.country),
+        )
+    )
+    if person is None:
+        abort(api_error(404, _("There is no person with number %(id)d.", id=person_id)))
+    return person
+
+
+def _search(text: str):
+    """Return a query for persons: by exact V-number when ``text`` is one, else by part of the name."""
+    query = select(Person)
+    if text.isdigit() and len(text) == V_NUMBER_LENGTH:
+        return query.where(Person.v_number == text)
+    if text:
+        return query.where(func.lower(Person.name).like(f"%{text.lower()}%"))
+    return query
+
+
+@bp.get("/persons")
+@requires(Role.VIEWER)
+@documented(
+    "Find persons",
+    description="By exact V-number, or by part of the name; sorted by name.",
+    parameters=[query_parameter("q", {"type": "string", "maxLength": 100}, "A V-number or part of the name."),
+                *PAGING_PARAMETERS],
+    responses={200: PERSON_LIST, 422: VALIDATION_ERROR},
+)
+def list_persons():
+    """List the persons matching ``q``, one page at a time."""
+    errors: dict[str, list[Any]] = {}
+    page, per_page = read_paging(request.args, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    query = _search(search_text(request.args.get("q")))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    found = db.session.scalars(
+        query.options(joinedload(Person.nationality), joinedload(Person.case_officer))
+        .order_by(Person.name, Person.id).limit(per_page).offset((page - 1) * per_page)
+    )
+    return jsonify({"items": [person_json(person) for person in found], "total": total, "page": page,
+                    "pages": pages(total, per_page)})
+
+
+@bp.post("/persons")
+@requires(Role.STAFF)
+@documented(
+    "Register a person",
+    description=("Send the person fields (the nationality as an alpha-2 code, the case officer as the "
+                 "email address of a staff account) and, optionally, their identity documents."),
+    request_body=NEW_PERSON,
+    responses={
+        201: ("The person as registered.", PERSON_DETAIL),
+        400: BODY_REFUSED,
+        422: ("Refused values or unknown fields; nothing was saved.", VALIDATION_ERROR),
+    },
+)
+def create():
+    """Register a person with their identity documents."""
+    values, documents = read_new_person(json_object())
+    person = create_person(values, documents)
+    response = jsonify(person_detail_json(load_person(person.id)))
+    response.status_code = 201
+    response.headers["Location"] = url_for(".get_person", person_id=person.id)
+    return response
+
+
+@bp.get("/persons/<int:person_id>")
+@requires(Role.VIEWER)
+@documented("Read one person with their documents and requests", responses={200: PERSON_DETAIL, 404: ERROR})
+def get_person(person_id: int):
+    """Show one person with their identity documents and requests."""
+    person = load_person(person_id)
+    return jsonify(person_detail_json(person))

@@ -1,0 +1,174 @@
+"""The routes of LP requests in the JSON API: list, create, read, change details, timeline, actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from lp.api.inputs import BODY_REFUSED, json_object
+from lp.api.openapi import documented
+from lp.api.requests.inputs import read_event, read_new_request, read_patch
+from lp.api.requests.schemas import (
+    EVENT_LIST,
+    EVENT_POST,
+    EVENT_RECORDED,
+    LP_REQUEST_DETAIL,
+    LP_REQUEST_LIST,
+    LP_REQUEST_PATCH,
+    NEW_LP_REQUEST,
+    REQUEST_CONFLICT,
+    filter_parameters,
+)
+from lp.api.requests.serialise import event_json, request_detail_json, request_json
+from lp.api.schemas import ERROR, VALIDATION_ERROR
+from lp.auth.roles import Role
+from lp.core.clock import today
+from lp.core.validation import Conflict, ValidationFailed
+from lp.requests.models import LpRequest, RequestEvent
+from lp.requests.search import page, parse_filters
+from lp.requests.services import create_request, perform, update_details
+from lp.web.access import api_error, requires
+from lp.web.extensions import db
+
+bp = Blueprint("requests", __name__)
+
+
+def _created(body: dict[str, Any], location: str):
+    response = jsonify(body)
+    response.status_code = 201
+    response.headers["Location"] = location
+    return response
+
+
+def _conflict(lp: LpRequest, conflict: Conflict):
+    """Answer 409 with the request's current status and version; nothing was saved."""
+    db.session.rollback()
+    return api_error(409, str(conflict.message), current_status=lp.status, current_version=lp.version)
+
+
+def load_request(request_id: int) -> LpRequest:
+    """Return a request, or answer 404."""
+    lp = db.session.get(LpRequest, request_id)
+    if lp is None:
+        abort(api_error(404, _("There is no LP request with number %(id)d.", id=request_id)))
+    return lp
+
+
+@bp.get("/requests")
+@requires(Role.VIEWER)
+@documented(
+    "List LP requests",
+    description="The same search, filters, sort orders and pages as the request list in the application.",
+    parameters=filter_parameters(),
+    responses={200: LP_REQUEST_LIST, 422: VALIDATION_ERROR},
+)
+def list_requests():
+    """List one page of the requests matching the filters."""
+    found = page(parse_filters(request.args), today())
+    return jsonify({"items": [request_json(lp) for lp in found.items], "total": found.total,
+                    "page": found.filter.page, "pages": found.pages})
+
+
+@bp.post("/requests")
+@requires(Role.STAFF)
+@documented(
+    "Create an LP request (a draft)",
+    description=("The answer carries our reference and the country profile's checklist for this person. "
+                 "Record the submission to the embassy with the `submit` action on its events."),
+    request_body=NEW_LP_REQUEST,
+    responses={201: ("The draft request.", LP_REQUEST_DETAIL), 400: BODY_REFUSED,
+               422: ("Refused values or unknown fields; nothing was saved.", VALIDATION_ERROR)},
+)
+def create():
+    """Create a draft request for a person to a country."""
+    person, country, mission, details = read_new_request(json_object())
+    lp = create_request(person, country, mission, user_id=current_user.id, details=details)
+    return _created(request_detail_json(lp), url_for(".get_request", request_id=lp.id))
+
+
+@bp.get("/requests/<int:request_id>")
+@requires(Role.VIEWER)
+@documented("Read one LP request", responses={200: LP_REQUEST_DETAIL, 404: ERROR})
+def get_request(request_id: int):
+    """Show every field of a request, the actions its state allows and its checklist."""
+    lp_request = load_request(request_id)
+    return jsonify(request_detail_json(lp_request))
+
+
+@bp.patch("/requests/<int:request_id>")
+@requires(Role.STAFF)
+@documented(
+    "Change the details of an LP request",
+    description=("Send the `version` you read and any of the details. The status and outcome fields "
+                 "change only with the lifecycle: post an action to the request's events."),
+    request_body=LP_REQUEST_PATCH,
+    responses={
+        200: ("The request as saved.", LP_REQUEST_DETAIL),
+        400: BODY_REFUSED,
+        404: ERROR,
+        409: ("Someone changed the request since the version sent; nothing was saved.", REQUEST_CONFLICT),
+        422: ("Refused values, unknown or workflow fields; nothing was saved.", VALIDATION_ERROR),
+    },
+)
+def update(request_id: int):
+    """Change a request's details if nobody saved in between."""
+    lp = load_request(request_id)
+    version, values = read_patch(json_object(), lp)
+    try:
+        update_details(lp, values, user_id=current_user.id, expected_version=version)
+    except Conflict as conflict:
+        return _conflict(lp, conflict)
+    return jsonify(request_detail_json(lp))
+
+
+@bp.get("/requests/<int:request_id>/events")
+@requires(Role.VIEWER)
+@documented("List the timeline of an LP request", description="Oldest first.",
+            responses={200: EVENT_LIST, 404: ERROR})
+def list_events(request_id: int):
+    """List every event of a request, oldest first."""
+    load_request(request_id)
+    events = db.session.scalars(
+        select(RequestEvent).where(RequestEvent.request_id == request_id)
+        .options(joinedload(RequestEvent.user)).order_by(RequestEvent.id)
+    ).all()
+    return jsonify({"items": [event_json(event) for event in events], "count": len(events)})
+
+
+@bp.post("/requests/<int:request_id>/events")
+@requires(Role.STAFF)
+@documented(
+    "Apply a lifecycle action to an LP request, or record a contact, pause or resume",
+    description=("`action` is a transition the request's state allows (see `actions` on the request), or "
+                 "`contact`, `pause` or `resume`; `data` holds its values in text form (dates YYYY-MM-DD, "
+                 "times YYYY-MM-DDTHH:MM in Dutch time unless an offset is given, yes/no or true/false). "
+                 "With `version`, nothing is saved if someone changed the request since."),
+    request_body=EVENT_POST,
+    responses={
+        201: ("The recorded event and the request as it is now.", EVENT_RECORDED),
+        400: BODY_REFUSED,
+        404: ERROR,
+        409: ("The request's state does not allow this action, or it changed since the version sent: "
+              + "nothing was saved.", REQUEST_CONFLICT),
+        422: ("Refused or impossible values; nothing was saved.", VALIDATION_ERROR),
+    },
+)
+def record_event(request_id: int):
+    """Apply one action to a request and record it on its timeline."""
+    lp = load_request(request_id)
+    action, data, note, version, confirmed = read_event(json_object())
+    try:
+        event = perform(lp, action, data, user_id=current_user.id, note=note, expected_version=version,
+                        unusual_confirmed=confirmed)
+    except Conflict as conflict:  # IllegalTransition included
+        return _conflict(lp, conflict)
+    except ValidationFailed:
+        db.session.rollback()
+        raise
+    return _created({"event": event_json(event), "request": request_detail_json(lp)},
+                    url_for(".list_events", request_id=lp.id))

@@ -1,0 +1,75 @@
+"""LP requests as the API returns them: the list's row, every field with the actions allowed, the timeline."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from lp.requests.checklist import checklist
+from lp.requests.lifecycle import EVENT_FIELDS, STATUS_LABELS, available
+from lp.requests.models import LpRequest, RequestEvent
+from lp.requests.services import DETAIL_FIELDS, OUTCOME_COLUMNS
+
+#: The outcome fields on the request (the details aside), in the order the lifecycle defines them.
+OUTCOME = tuple(name for name in EVENT_FIELDS if name in OUTCOME_COLUMNS and name not in DETAIL_FIELDS)
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _json_value(value: Any) -> Any:
+    """Return a stored value for JSON: dates and moments ISO, the rest as they are."""
+    return _iso(value) if isinstance(value, date) else value
+
+
+def request_json(lp: LpRequest) -> dict[str, Any]:
+    """Return what the list shows of a request (person, country and mission loaded)."""
+    return {
+        "id": lp.id,
+        "reference": lp.reference,
+        "status": lp.status,
+        "person": {"id": lp.person.id, "v_number": lp.person.v_number, "name": lp.person.name},
+        "country": lp.country.alpha2,
+        "mission": {"id": lp.mission.id, "name": lp.mission.name} if lp.mission else None,
+        "submitted_on": _iso(lp.submitted_on),
+        "reply_due_on": _iso(lp.reply_due_on),
+        "decided_on": _iso(lp.decided_on),
+        "is_open": lp.is_open,
+        "priority": lp.priority,
+        "version": lp.version,
+    }
+
+
+def request_detail_json(lp: LpRequest) -> dict[str, Any]:
+    """Return every field of a request, what it allows next and the country profile's checklist."""
+    return {
+        **request_json(lp),
+        "status_label": str(STATUS_LABELS[lp.status]),
+        "embassy_reference": lp.embassy_reference,
+        "documents_enclosed": lp.documents_enclosed,
+        "identity_requested": lp.identity_requested,
+        **{name: _json_value(getattr(lp, name)) for name in OUTCOME},
+        "paused_since": _iso(lp.paused_since),
+        "paused_days": lp.paused_days,
+        "next_presentation_at": _iso(lp.next_presentation_at),
+        "created_at": lp.created_at.isoformat(),
+        "actions": [action.name for action in available(lp.status, lp.paused_since is not None)],
+        "checklist": [{"level": level, "message": str(message)}
+                      for level, message in checklist(lp.country, lp.person, lp.mission)],
+    }
+
+
+def event_json(event: RequestEvent) -> dict[str, Any]:
+    """Return one timeline entry."""
+    return {
+        "id": event.id,
+        "kind": event.kind,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "occurred_on": event.occurred_on.isoformat(),
+        "at": event.at.isoformat(),
+        "user": event.user.display_name if event.user else None,
+        "note": event.note,
+        "data": event.data,
+    }
