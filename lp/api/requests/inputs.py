@@ -121,9 +121,9 @@ def read_event(body: dict[str, Any]) -> tuple[str, dict[str, Any], str, int | No
         errors[CONFIRM_FIELD] = [_l("Send true or false.")]
     _refuse_unknown(body, EVENT_BODY_FIELDS, errors, workflow=frozenset())
     version = read_version(body, errors, required=False)
-    action = body.get("action")
-    if not isinstance(action, str) or action not in ACTIONS:
-        action = None
+    name = body.get("action")
+    action = ACTIONS.get(name) if isinstance(name, str) else None
+    if action is None:
         errors["action"] = [_l("Unknown action.")]
     note = _text("note", body.get("note"), errors)
     data = body.get("data")
@@ -132,14 +132,13 @@ def read_event(body: dict[str, Any]) -> tuple[str, dict[str, Any], str, int | No
     if not isinstance(data, dict):
         errors["data"] = [_l("Send the action's values as a JSON object.")]
     elif action is not None:
-        names = ACTIONS[action].fields
-        for name, value in data.items():
-            if name not in names:
-                errors[name] = [_l("This action does not take this value.")]
+        for value_name, value in data.items():
+            if value_name not in action.fields:
+                errors[value_name] = [_l("This action does not take this value.")]
             elif value is not None and not isinstance(value, (str, bool)):
-                errors[name] = [_l("Send text, true, false or null.")]
-    if errors:
+                errors[value_name] = [_l("Send text, true, false or null.")]
+    if errors or action is None:
         raise ValidationFailed(errors)
-    if "note" in ACTIONS[action].fields and note and not data.get("note"):
+    if "note" in action.fields and note and not data.get("note"):
         data = {**data, "note": note}  # the note of a contact is part of its data
-    return action, data, note or "", version, confirmed
+    return action.name, data, note or "", version, confirmed
