@@ -106,7 +106,7 @@ DERIVED_FIELDS = {
 
 
 def _lp_still_valid(request: Any) -> Any | None:
-    """Refuse recording an expiry before the LP's last valid day has passed."""
+    """Return why the expiry cannot be recorded yet (the LP's last valid day has not passed), or None."""
     if request.valid_until is None or request.valid_until >= today():
         return _l("The LP is still valid; it can only expire after its last day.")
     return None
