@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
 from itertools import groupby
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -92,26 +91,12 @@ def shown_text(
     """Return a field's stored text as people read it: labels, names and dates in the UI language."""
     if not text or field_spec is None:
         return text or ""
-    if field_spec.kind == "choice":
-        return str(field_spec.choice_label(text))
-    if field_spec.kind == "date":
-        try:
-            return format_date(date.fromisoformat(text))
-        except ValueError:
-            return text
-    if field_spec.kind == "country":
-        return get_locale().territories.get(text, text)
-    if field_spec.kind == "user" and users_by_email and text in users_by_email:
-        return users_by_email[text].display_name or text
-    return text
+    return field_spec.shown(text, users=users_by_email)
 
 
 def current_value(field_spec: FieldSpec, obj: Any) -> str:
     """Return a field's current value on a country, agreement or mission, as people read it."""
-    if field_spec.kind == "user":
-        user = getattr(obj, field_spec.name)
-        return (user.display_name or user.email) if user else ""
-    return shown_text(field_spec, field_spec.text_of(obj))
+    return field_spec.shown(getattr(obj, field_spec.name))
 
 
 def region_name(code: str | None) -> str:
@@ -199,7 +184,7 @@ def change_groups(
                     field=str(field_spec.label if field_spec else change.field),
                     old=shown_text(field_spec, change.old_value, by_email),
                     new=shown_text(field_spec, change.new_value, by_email),
-                    long=bool(field_spec and field_spec.kind == "longtext"),
+                    long=bool(field_spec and field_spec.field_kind.long),
                 )
             )
         who = (first.user.display_name or first.user.email) if first.user else _("system")
@@ -273,11 +258,8 @@ _REQUESTS = table("lp_requests", column("country_id"))
 def _filled(spec: FieldSpec) -> ColumnElement[bool]:
     """Return "this profile field holds more than its empty default"."""
     column_ = getattr(Country, spec.model_attribute)
-    if spec.kind in ("text", "longtext"):
-        return column_ != ""
-    if spec.default is not None:
-        return column_ != spec.default
-    return column_.is_not(None)
+    empty = spec.empty_value()
+    return column_.is_not(None) if empty is None else column_ != empty
 
 
 def _in_use() -> ColumnElement[bool]:

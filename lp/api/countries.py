@@ -49,10 +49,7 @@ EDITABLE: dict[str, FieldSpec] = {field.name: field for field in COUNTRY_FIELDS}
 
 def field_value(field: FieldSpec, obj: Any) -> Any:
     """Return a field's value for JSON: numbers as numbers, the rest as text, unset as null."""
-    value = getattr(obj, field.name)
-    if value is None:
-        return None
-    return value if field.kind == "int" else field.to_text(value)
+    return field.json_value(getattr(obj, field.name))
 
 
 def _fields_json(specs: tuple[FieldSpec, ...], obj: Any) -> dict[str, Any]:
@@ -125,14 +122,6 @@ def _list_arguments() -> tuple[CountryFilter, str]:
     return filters, language
 
 
-def _fits_json_type(field: FieldSpec, value: Any) -> bool:
-    # Only what GET gives back: text or null, and whole numbers for number fields
-    # (bool is an int in Python, but true is not a number of days).
-    if value is None or isinstance(value, str):
-        return True
-    return field.kind == "int" and isinstance(value, int) and not isinstance(value, bool)
-
-
 def _read_patch(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """Return the expected version and the parsed values; raise ValidationFailed with all errors."""
     errors: dict[str, list[Any]] = {}
@@ -144,9 +133,8 @@ def _read_patch(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         field = EDITABLE.get(name)
         if field is None:
             errors[name] = [_l("There is no such field, or it cannot be changed.")]
-        elif not _fits_json_type(field, value):
-            errors[name] = [_l("Enter a whole number of 0 or more.") if field.kind == "int"
-                            else _l("Send text or null.")]
+        elif (refusal := field.field_kind.json_input_error(value)) is not None:  # only what GET gives back
+            errors[name] = [refusal]
         else:
             raw[name] = value
     values = gather(errors, parse_values, "country", raw, partial=True)

@@ -31,8 +31,6 @@ SECURITY_SCHEME = "bearerToken"
 #: ``<name>`` and ``<converter(args):name>`` in a Flask rule.
 RULE_ARGUMENT = re.compile(r"<(?:(?P<converter>[a-zA-Z_]+)(?:\([^)]*\))?:)?(?P<name>[a-zA-Z_]\w*)>")
 CONVERTER_SCHEMAS = {"int": {"type": "integer", "minimum": 0}}
-#: Text as the fields take it (lp.core.validation.CONTROL_CHARACTERS refused), in ECMA-262 regex syntax.
-_TEXT = "[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
 
 
 @dataclass(frozen=True)
@@ -90,29 +88,7 @@ def enum_of(choices) -> list[str]:
 
 def field_schema(spec: FieldSpec) -> dict[str, Any]:
     """Describe a field's API value: numbers as numbers, dates ISO, users by email, unset null."""
-    schema: dict[str, Any]
-    if spec.kind == "choice":
-        # An optional choice left empty ("") is unset, as the form's empty option is.
-        values = enum_of(spec.choices)
-        schema = {"type": "string", "enum": values if spec.required or "" in values else [*values, ""]}
-    elif spec.kind == "int":
-        schema = {"type": ["integer", "null"], "minimum": 0, "maximum": spec.extra.get("max", 100_000)}
-    elif spec.kind == "date":
-        schema = {"type": ["string", "null"], "format": "date"}
-    elif spec.kind == "user":
-        schema = {"type": ["string", "null"], "format": "email"}
-    elif spec.kind == "country":
-        schema = {"type": "string", "pattern": "^[A-Z]{2}$"}
-    elif spec.kind == "bool":
-        schema = {"type": "boolean"}
-    elif spec.kind == "datetime":  # input may omit the offset (local time), so no "date-time" format
-        schema = {"type": ["string", "null"]}
-    else:  # text, longtext, email: empty text when unset, and no control characters
-        schema = {"type": "string", "pattern": f"^{_TEXT}*$"}
-        if spec.max_length:
-            schema["maxLength"] = spec.max_length
-    schema["description"] = spec.label
-    return schema
+    return {**spec.json_schema(), "description": spec.label}
 
 
 def nullable(schema: Mapping[str, Any]) -> dict[str, Any]:

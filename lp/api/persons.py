@@ -53,10 +53,7 @@ V_NUMBER_LENGTH = 10
 
 def person_value(spec: FieldSpec, person: Person) -> Any:
     """Return a person field for JSON: the nationality as alpha-2, the case officer by email, unset null."""
-    value = getattr(person, spec.name)
-    if value is None:
-        return None
-    return value.alpha2 if spec.kind == "country" else spec.to_text(value)
+    return spec.json_value(getattr(person, spec.name))
 
 
 def person_json(person: Person) -> dict[str, Any]:

@@ -326,7 +326,7 @@ LP_REQUEST_DETAIL = Schema("LpRequestDetail", object_schema({
     **_REQUEST_PROPERTIES,
     "status_label": {"type": "string", "description": "The status in the caller's language."},
     **{name: schema for name, schema in _DETAILS_SCHEMA.items() if name != "mission_id"},
-    **{name: nullable(field_schema(EVENT_FIELDS[name])) if EVENT_FIELDS[name].kind != "text"
+    **{name: nullable(field_schema(EVENT_FIELDS[name])) if EVENT_FIELDS[name].empty_value() is None
        else field_schema(EVENT_FIELDS[name]) for name in OUTCOME},
     "paused_since": {**_DATE, "description": "Set while the deadline clock is paused."},
     "paused_days": {"type": "integer", "minimum": 0, "description": "Days the clock was paused in all."},
