@@ -37,7 +37,7 @@ class FieldChange:
 
     def shown(self, text: str) -> Any:
         """Return a text as a person reads it: the label of a choice."""
-        return self.spec.choice_label(text) if self.spec.kind == "choice" and text else text
+        return self.spec.choice_label(text) if text else text
 
 
 @dataclass
@@ -130,7 +130,7 @@ def _refused_removals(country: Country, row: ImportRow) -> list[CellError]:
 
 def _text(spec: FieldSpec, value: Any) -> str:
     # The same text ProfileEdit records in the history, so preview and history agree.
-    if spec.kind == "user":
+    if spec.field_kind.account:
         value = db.session.get(User, value) if value else None
     return spec.to_text(value)
 

@@ -44,7 +44,7 @@ def _holder_choices() -> list[SelectChoice]:
 @cache
 def form_class(entity: str) -> type[VersionedForm]:
     """Return the edit form of an entity (country, agreement, mission), one field per definition."""
-    fields = {field_spec.name: field_for(field_spec, user_choices=_holder_choices)
+    fields = {field_spec.name: field_for(field_spec, choices={"user": _holder_choices})
               for field_spec in FIELDS_BY_ENTITY[entity]}
     return type(f"{entity.title()}Form", (VersionedForm,), fields)
 

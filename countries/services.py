@@ -137,9 +137,11 @@ class ProfileEdit:
 
     def _set(self, entity, obj, spec: FieldSpec, value, *, record_empty: bool, old_text="unset"):
         old = spec.text_of(obj) if old_text == "unset" else old_text
-        if spec.kind == "user":
+        if spec.field_kind.account:  # set the account, not its id, so its email is the history's text
             value = db.session.get(User, value) if value else None
-        setattr(obj, spec.name if spec.kind == "user" else spec.model_attribute, value)
+            setattr(obj, spec.name, value)
+        else:
+            setattr(obj, spec.model_attribute, value)
         new = spec.to_text(value)
         if new != (old or "") and (record_empty or new):
             self._pending.append((entity, obj, spec.name, old or None, new or None))

@@ -1,69 +1,34 @@
-"""Country profiles in the browser: list, profile page, edit forms."""
+"""Country profiles in the browser: list, profile page, edit forms (in words: countries.display)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
-from itertools import groupby
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import ColumnElement, column, func, or_, select, table
 from sqlalchemy.orm import selectinload
 
-from countries import services
-from countries.fields import COUNTRY_FIELDS, FIELDS_BY_ENTITY, spec
+from countries import display, services
+from countries.fields import COUNTRY_FIELDS, FIELDS_BY_ENTITY
 from countries.forms import ConfirmForm, CountryFilterForm, entity_form, raw_values
-from countries.models import Agreement, Country, Mission, ProfileChange
-from countries.search import FACT_FILTERS, CountryFilter, country_query, parse_filters
-from lp.web.access import requires
-from lp.auth.models import User
+from countries.models import Agreement, Country, Mission
+from countries.search import CountryFilter, country_query, parse_filters
 from lp.auth.roles import Role
 from lp.core import clock
 from lp.core.fields import FieldSpec
-from lp.core.forms import VersionedForm
-from lp.core.forms import apply_errors
+from lp.core.forms import VersionedForm, apply_errors
 from lp.core.validation import Conflict, InUse, ValidationFailed
+from lp.web.access import requires
 from lp.web.extensions import db
 
 bp = Blueprint("countries", __name__, url_prefix="/countries")
 
 #: URL segment of each kind of item a profile holds, and its entity in countries.fields.
 ITEM_ENTITIES = {"agreements": "agreement", "missions": "mission"}
-ENTITY_LABELS = {"country": _l("Profile"), "agreement": _l("Agreement"), "mission": _l("Mission")}
-SOURCE_LABELS = {
-    "ui": _l("web form"),
-    "api": _l("API"),
-    "import": _l("CSV import"),
-    "seed": _l("seed data"),
-}
-ITEM_TITLES = {
-    ("agreement", "new"): _l("New agreement with %(country)s"),
-    ("agreement", "edit"): _l("Edit agreement with %(country)s"),
-    ("agreement", "remove"): _l("Remove agreement with %(country)s"),
-    ("mission", "new"): _l("New mission of %(country)s"),
-    ("mission", "edit"): _l("Edit mission of %(country)s"),
-    ("mission", "remove"): _l("Remove mission of %(country)s"),
-}
-#: The profile fields the list shows after name, code and region, in column order.
-LIST_FIELDS = tuple(
-    spec("country", name) for name in (*FACT_FILTERS, "portfolio_holder", "last_reviewed_on")
-)
-LIST_COLUMNS: tuple[tuple[str, Any], ...] = (
-    ("name", _l("Name")),
-    ("alpha2", _l("Code")),
-    ("region", _l("Region")),
-    *((field_spec.name, field_spec.label) for field_spec in LIST_FIELDS),
-)
-
-
-def _language() -> str:
-    return get_locale().language
 
 
 def _country_or_404(alpha2: str) -> Country:
@@ -83,152 +48,17 @@ def _item_or_404(alpha2: str, items: str, item_id: int) -> tuple[Country, str, A
     return country, entity, item
 
 
-# --- showing values -------------------------------------------------------------------
-
-
-def shown_text(
-    field_spec: FieldSpec | None, text: str | None, users_by_email: dict[str, User] | None = None
-) -> str:
-    """Return a field's stored text as people read it: labels, names and dates in the UI language."""
-    if not text or field_spec is None:
-        return text or ""
-    if field_spec.kind == "choice":
-        return str(field_spec.choice_label(text))
-    if field_spec.kind == "date":
-        try:
-            return format_date(date.fromisoformat(text))
-        except ValueError:
-            return text
-    if field_spec.kind == "country":
-        return get_locale().territories.get(text, text)
-    if field_spec.kind == "user" and users_by_email and text in users_by_email:
-        return users_by_email[text].display_name or text
-    return text
-
-
-def current_value(field_spec: FieldSpec, obj: Any) -> str:
-    """Return a field's current value on a country, agreement or mission, as people read it."""
-    if field_spec.kind == "user":
-        user = getattr(obj, field_spec.name)
-        return (user.display_name or user.email) if user else ""
-    return shown_text(field_spec, field_spec.text_of(obj))
-
-
-def region_name(code: str | None) -> str:
-    return get_locale().territories.get(code, code) if code else ""
-
-
-@bp.context_processor
-def _helpers() -> dict[str, Any]:
-    return {
-        "current_value": current_value,
-        "region_name": region_name,
-        "language": _language(),
-        "can_edit": current_user.is_authenticated and current_user.may(Role.STAFF),
-        "COUNTRY_FIELDS": COUNTRY_FIELDS,
-        "FIELDS_BY_ENTITY": FIELDS_BY_ENTITY,
-    }
-
-
-# --- history ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChangeLine:
-    """One changed field, ready to show."""
-
-    entity: str
-    item: str
-    field: str
-    old: str
-    new: str
-    long: bool
-
-
-@dataclass(frozen=True)
-class ChangeGroup:
-    """The fields one save changed: when, by whom, through what."""
-
-    at: Any
-    who: str
-    source: str
-    lines: list[ChangeLine]
-
-
-def _spec_or_none(entity: str, field: str) -> FieldSpec | None:
-    try:
-        return spec(entity, field)
-    except KeyError:  # a field that no longer exists keeps its raw name and text in old history
-        return None
-
-
-def change_groups(
-    changes: list[ProfileChange], items: Iterable[tuple[str, Any]] = ()
-) -> list[ChangeGroup]:
-    """Group recorded changes per save and put them in words, with one query for the people named."""
-    user_ids = {change.user_id for change in changes if change.user_id}
-    emails = {
-        value
-        for change in changes
-        if change.entity == "country" and change.field == "portfolio_holder"
-        for value in (change.old_value, change.new_value)
-        if value
-    }
-    users: list[User] = []
-    if user_ids or emails:
-        # Loading everyone at once also fills the session, so change.user below
-        # is found there instead of costing a query per row.
-        users = list(
-            db.session.scalars(
-                select(User).where(or_(User.id.in_(user_ids), User.email.in_(emails)))
-            )
-        )
-    by_email = {user.email: user for user in users}
-    names = _item_names(changes, items)
-    groups = []
-    for _version, rows in groupby(changes, key=lambda change: change.version):
-        rows = list(rows)
-        first = rows[0]
-        lines = []
-        for change in rows:
-            field_spec = _spec_or_none(change.entity, change.field)
-            lines.append(
-                ChangeLine(
-                    entity=str(ENTITY_LABELS.get(change.entity, change.entity)),
-                    item=names.get((change.entity, change.entity_id), ""),
-                    field=str(field_spec.label if field_spec else change.field),
-                    old=shown_text(field_spec, change.old_value, by_email),
-                    new=shown_text(field_spec, change.new_value, by_email),
-                    long=bool(field_spec and field_spec.kind == "longtext"),
-                )
-            )
-        who = (first.user.display_name or first.user.email) if first.user else _("system")
-        groups.append(
-            ChangeGroup(first.at, who, str(SOURCE_LABELS.get(first.source, first.source)), lines)
-        )
-    return groups
-
-
-def _item_names(
-    changes: list[ProfileChange], items: Iterable[tuple[str, Any]]
-) -> dict[tuple[str, int], str]:
-    """Name each agreement and mission in the history, including removed ones."""
-    names: dict[tuple[str, int], str] = {}
-    for change in changes:
-        key = (change.entity, change.entity_id)
-        if change.field == services.ITEM_NAME_FIELDS.get(change.entity) and key not in names:
-            names[key] = change.new_value or change.old_value or ""
-    for entity, item in items:  # what the item is called now wins
-        names[(entity, item.id)] = services.item_name(entity, item)
-    return names
-
-
 def _profile_items(country: Country) -> list[tuple[str, Any]]:
     return [
         (entity, item)
         for entity in ITEM_ENTITIES.values()
         for item in services.iter_items(country, entity)
     ]
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return display.template_helpers()
 
 
 # --- list ---------------------------------------------------------------------------
@@ -245,7 +75,7 @@ class SortHeader:
 def _sort_headers(country_filter: CountryFilter, extra: dict[str, str]) -> list[SortHeader]:
     """Return the column headers: a link that sorts by the column, or reverses the current sort."""
     headers = []
-    for key, label in LIST_COLUMNS:
+    for key, label in display.LIST_COLUMNS:
         current = country_filter.sort == key
         args = country_filter.as_args(sort=key, desc=not country_filter.desc if current else False)
         aria = ("descending" if country_filter.desc else "ascending") if current else None
@@ -273,11 +103,8 @@ _REQUESTS = table("lp_requests", column("country_id"))
 def _filled(spec: FieldSpec) -> ColumnElement[bool]:
     """Return "this profile field holds more than its empty default"."""
     column_ = getattr(Country, spec.model_attribute)
-    if spec.kind in ("text", "longtext"):
-        return column_ != ""
-    if spec.default is not None:
-        return column_ != spec.default
-    return column_.is_not(None)
+    empty = spec.empty_value()
+    return column_.is_not(None) if empty is None else column_ != empty
 
 
 def _in_use() -> ColumnElement[bool]:
@@ -310,7 +137,7 @@ def index():
         return page, 422
     # A search by name or code looks in every country: a person typing a name wants that country.
     show_all = request.args.get("show") == SHOW_ALL or bool(country_filter.q)
-    query = country_query(country_filter, _language(), clock.today()).options(
+    query = country_query(country_filter, display.language(), clock.today()).options(
         selectinload(Country.portfolio_holder)
     )
     if not show_all:
@@ -329,7 +156,7 @@ def index():
         agreement_counts=agreement_counts,
         country_filter=country_filter,
         headers=_sort_headers(country_filter, {"show": SHOW_ALL} if show_all else {}),
-        list_fields=LIST_FIELDS,
+        list_fields=display.LIST_FIELDS,
         transfer=_transfer_links(country_filter),
         show_all=show_all,
         show_links={"in_use": url_for("countries.index", **country_filter.as_args()),
@@ -346,10 +173,10 @@ def _render_profile(country: Country, *, conflict: Conflict | None = None, statu
     page = render_template(
         "countries/profile.html",
         country=country,
-        history=change_groups(services.history(country), _profile_items(country)),
+        history=display.change_groups(services.history(country), _profile_items(country)),
         review=review,
         conflict=conflict,
-        conflict_groups=change_groups(conflict.changes) if conflict else [],
+        conflict_groups=display.change_groups(conflict.changes) if conflict else [],
     )
     return page, status
 
@@ -413,15 +240,11 @@ def _form_page(
         fields=FIELDS_BY_ENTITY[entity],
         general=general,
         conflict=conflict,
-        conflict_groups=change_groups(conflict.changes) if conflict else [],
+        conflict_groups=display.change_groups(conflict.changes) if conflict else [],
         country=country,
         title=title,
     )
     return page, 409 if conflict else 422 if invalid else 200
-
-
-def _title(entity: str, action: str, country: Country) -> str:
-    return str(ITEM_TITLES[(entity, action)]) % {"country": country.name(_language())}
 
 
 @bp.route("/<alpha2>/edit", methods=["GET", "POST"])
@@ -435,7 +258,7 @@ def edit(alpha2: str):
             country, values, expected_version=version, user_id=current_user.id
         )
 
-    title = _("Edit profile of %(country)s", country=country.name(_language()))
+    title = _("Edit profile of %(country)s", country=country.name(display.language()))
     return _form_page(form, "country", country, save, title)
 
 
@@ -469,7 +292,7 @@ def _item_form_page(alpha2: str, items: str, item_id: int | None):
         )
 
     return _form_page(
-        form, entity, country, save, _title(entity, "new" if item is None else "edit", country)
+        form, entity, country, save, display.item_title(entity, "new" if item is None else "edit", country)
     )
 
 
@@ -503,8 +326,8 @@ def remove_item(alpha2: str, items: str, item_id: int):
         item=item,
         fields=FIELDS_BY_ENTITY[entity],
         conflict=conflict,
-        conflict_groups=change_groups(conflict.changes) if conflict else [],
+        conflict_groups=display.change_groups(conflict.changes) if conflict else [],
         in_use=in_use,
-        title=_title(entity, "remove", country),
+        title=display.item_title(entity, "remove", country),
     )
     return page, 409 if conflict or in_use else 200

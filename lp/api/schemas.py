@@ -13,7 +13,6 @@ from typing import Any, Mapping
 from lp.core.fields import FieldSpec
 
 #: Text as the fields take it (lp.core.validation.CONTROL_CHARACTERS refused), in ECMA-262 regex syntax.
-_TEXT = "[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
 
 
 @dataclass(frozen=True)
@@ -50,29 +49,8 @@ def field_schema(spec: FieldSpec, *, unset_null: bool = False) -> dict[str, Any]
     The one place that maps a field's kind to a JSON schema. ``unset_null``: the value is
     read back from a column where unset is null, for every kind but text (empty text).
     """
-    schema: dict[str, Any]
-    if spec.kind == "choice":
-        # An optional choice left empty ("") is unset, as the form's empty option is.
-        values = enum_of(spec.choices)
-        schema = {"type": "string", "enum": values if spec.required or "" in values else [*values, ""]}
-    elif spec.kind == "int":
-        schema = {"type": ["integer", "null"], "minimum": 0, "maximum": spec.extra.get("max", 100_000)}
-    elif spec.kind == "date":
-        schema = {"type": ["string", "null"], "format": "date"}
-    elif spec.kind == "user":
-        schema = {"type": ["string", "null"], "format": "email"}
-    elif spec.kind == "country":
-        schema = {"type": "string", "pattern": "^[A-Z]{2}$"}
-    elif spec.kind == "bool":
-        schema = {"type": "boolean"}
-    elif spec.kind == "datetime":  # input may omit the offset (local time), so no "date-time" format
-        schema = {"type": ["string", "null"]}
-    else:  # text, longtext, email: empty text when unset, and no control characters
-        schema = {"type": "string", "pattern": f"^{_TEXT}*$"}
-        if spec.max_length:
-            schema["maxLength"] = spec.max_length
-    schema["description"] = spec.label
-    if unset_null and spec.kind != "text":
+    schema = {**spec.json_schema(), "description": spec.label}
+    if unset_null and spec.empty_value() is None:
         schema = nullable(schema)
     return schema
 

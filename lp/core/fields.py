@@ -2,36 +2,31 @@
 
 Forms, CSV exports and imports, the API and the history read a feature's FieldSpec
 definitions (the country profile's are in countries.fields, a request's in
-lp.requests.lifecycle), so a rule about a kind of value lives here once.
+lp.requests.lifecycle), so a rule about a field lives here once, and a rule about a
+kind of value (a date, a choice, an account) once in lp.core.kinds.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
-from zoneinfo import ZoneInfo
-
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from lp.core.validation import CONTROL_CHARACTERS, ValidationFailed, identifier, whole_number, yes_or_no
+from lp.core.kinds import KINDS, FieldError, FieldKind
+from lp.core.validation import CONTROL_CHARACTERS, ValidationFailed, identifier
 
-
-class FieldError(ValueError):
-    """A value that does not fit its field; the message is translated."""
-
-    def __init__(self, message: Any):
-        super().__init__(str(message))
-        self.message = message
+__all__ = ["FieldError", "FieldSpec", "input_text", "parse_fields"]
 
 
 @dataclass(frozen=True)
 class FieldSpec:
     name: str
     label: Any
-    kind: str  # choice, text, longtext, int, date, datetime, bool, email, user, country
+    #: The name of a kind registered in lp.core.kinds (text, longtext, email, int, date,
+    #: datetime, bool, choice, country, user).
+    kind: str
     choices: tuple[tuple[str, Any], ...] = ()
     required: bool = False
     max_length: int | None = None
@@ -44,9 +39,18 @@ class FieldSpec:
     #: Unicode NFKC form, so look-alike characters (full-width digits) count as the same.
     identifier: bool = False
 
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:  # a typo in a definition fails at import, not on first use
+            raise ValueError(f"{self.name}: unknown field kind {self.kind!r}")
+
+    @property
+    def field_kind(self) -> FieldKind:
+        """Return the object that holds the rules of this field's kind."""
+        return KINDS[self.kind]
+
     @property
     def is_identifier(self) -> bool:
-        return self.identifier or self.kind in ("email", "country")
+        return self.identifier or self.field_kind.identifier
 
     @property
     def model_attribute(self) -> str:
@@ -57,17 +61,7 @@ class FieldSpec:
 
     def to_text(self, value: Any) -> str:
         """Return a value as stable text (CSV, history, API); users by email."""
-        if value is None:
-            return ""
-        if isinstance(value, datetime):
-            return value.astimezone(UTC).isoformat(timespec="minutes")
-        if isinstance(value, date):
-            return value.isoformat()
-        if isinstance(value, bool):
-            return "yes" if value else "no"
-        if self.kind == "user":
-            return value.email
-        return str(value)
+        return self.field_kind.to_text(self, value)
 
     def text_of(self, obj: Any) -> str:
         """Return the field's current value on a model object as text."""
@@ -76,6 +70,22 @@ class FieldSpec:
     def value_of(self, obj: Any) -> Any:
         """Return the field's stored value (an id for the user field)."""
         return getattr(obj, self.model_attribute)
+
+    def shown(self, value: Any, *, users: Mapping[str, Any] | None = None) -> str:
+        """Return a value, or its stable text, as people read it (``users``: accounts by email)."""
+        return self.field_kind.shown(self, value, users=users)
+
+    def form_data(self, value: Any) -> Any:
+        """Return a value as this field's form field shows it."""
+        return self.field_kind.form_data(self, value)
+
+    def json_value(self, value: Any) -> Any:
+        """Return a value for an API answer."""
+        return self.field_kind.json_value(self, value)
+
+    def json_schema(self) -> dict[str, Any]:
+        """Describe this field's API value as a JSON schema (without description)."""
+        return self.field_kind.json_schema(self)
 
     def parse(self, text: str | None, *, resolve_user: Callable[[str], int | None] | None = None) -> Any:
         """Turn text into a value of this field, or raise FieldError."""
@@ -91,61 +101,11 @@ class FieldSpec:
             if self.required:
                 raise FieldError(_l("This field is required."))
             return self.empty_value()
-        if self.kind == "choice":
-            if text not in dict(self.choices):
-                allowed = ", ".join(value for value, _label in self.choices)
-                raise FieldError(_l("Not one of the allowed values: %(allowed)s.", allowed=allowed))
-            return text
-        if self.kind == "int":
-            if not (text.isascii() and text.isdigit()):  # "²" is a digit that int() refuses
-                raise FieldError(_l("Enter a whole number of 0 or more."))
-            number = whole_number(text)
-            if number is None or number > self.extra.get("max", 100_000):
-                raise FieldError(_l("This number is too large."))
-            return number
-        if self.kind == "date":
-            try:
-                return date.fromisoformat(text)
-            except ValueError:
-                raise FieldError(_l("Enter a date as YYYY-MM-DD."))
-        if self.kind == "bool":
-            try:
-                return yes_or_no(text)
-            except ValidationFailed as failed:
-                raise FieldError(failed.errors["_"][0])
-        if self.kind == "datetime":
-            try:
-                moment = datetime.fromisoformat(text)
-            except ValueError:
-                raise FieldError(_l("Enter a date and time as YYYY-MM-DD HH:MM."))
-            if moment.tzinfo is None:  # people type local time
-                moment = moment.replace(tzinfo=ZoneInfo(current_app.config["LP_TIMEZONE"]))
-            return moment.astimezone(UTC)
-        if self.kind == "country":
-            code = text.upper()
-            if len(code) != 2 or not code.isalpha():
-                raise FieldError(_l("Enter a two-letter country code."))
-            return code
-        if self.kind == "email":
-            if "@" not in text or " " in text:
-                raise FieldError(_l("This is not a valid email address."))
-        if self.kind == "user":
-            user_id = resolve_user(text) if resolve_user else None
-            if user_id is None:
-                raise FieldError(_l("No staff account with this email address."))
-            return user_id
-        if self.max_length and len(text) > self.max_length:
-            raise FieldError(_l("Use at most %(n)d characters (you entered %(entered)d).",
-                                n=self.max_length, entered=len(text)))
-        return text
+        return self.field_kind.parse(self, text, resolve_user=resolve_user)
 
     def empty_value(self) -> Any:
-        if self.kind in ("text", "longtext", "email"):
-            return ""
-        if self.kind in ("choice", "country"):
-            # A mission's country is NOT NULL; empty means the default (NL), not none.
-            return self.default
-        return None
+        """Return what an empty input stores."""
+        return self.field_kind.empty_value(self)
 
 
 def input_text(value: Any) -> str:

@@ -83,11 +83,9 @@ def _assign(person: Person, values: dict[str, Any]) -> None:
             continue
         value = values[spec.name]
         if spec.name == "nationality":
-            person.nationality = value
-        elif spec.kind == "user":
-            person.case_officer_id = value
+            person.nationality = value  # the check turned the code into the country on record
         else:
-            setattr(person, spec.name, value)
+            setattr(person, spec.model_attribute, value)
 
 
 def create_person(values: dict[str, Any], documents: list[dict[str, Any]] = ()) -> Person:

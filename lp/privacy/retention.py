@@ -41,7 +41,7 @@ from lp.core.types import utcnow
 #: The name an anonymised person keeps (stored data, the same in every language).
 ANONYMISED_NAME = "[geanonimiseerd]"
 #: Free-text values of event data that may describe the person: every text field of the lifecycle.
-FREE_TEXT = tuple(name for name, spec in EVENT_FIELDS.items() if spec.kind in ("text", "longtext"))
+FREE_TEXT = tuple(name for name, spec in EVENT_FIELDS.items() if spec.field_kind.free_text)
 #: The request's own columns that identify the person or his case.
 REQUEST_TEXT = ("embassy_reference", "documents_enclosed", "lp_number")
 #: Audit details that say how, never what about the person: kept; every other text is blanked.

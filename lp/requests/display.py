@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from lp.auth.roles import Role
 from lp.core.clock import today
 from lp.core.fields import FieldSpec
+from lp.core.kinds import yes_no
 from lp.web.extensions import db
 from lp.requests.lifecycle import AWAITING_ANSWER, DERIVED_FIELDS, EVENT_FIELDS, STATUS_LABELS
 from lp.requests.models import LpRequest, RequestEvent
@@ -56,29 +57,13 @@ def moment(value: datetime | None) -> str:
     return format_datetime(value, "short") if value else ""
 
 
-def yes_no(value: bool | None) -> str:
-    return "" if value is None else (_("yes") if value else _("no"))
-
-
 def shown(spec: FieldSpec | None, value: Any) -> str:
     """Return a stored value (or its stable text, as events keep it) as people read it."""
     if value is None or value == "":
         return ""
     if spec is None or isinstance(value, bool):
         return yes_no(value) if isinstance(value, bool) else str(value)
-    text = spec.to_text(value) if not isinstance(value, str) else value
-    try:
-        if spec.kind == "choice":
-            return str(spec.choice_label(text))
-        if spec.kind == "date":
-            return day(date.fromisoformat(text))
-        if spec.kind == "datetime":
-            return moment(datetime.fromisoformat(text))
-    except ValueError:  # a value stored before its field's format changed: show it as it is
-        return text
-    if spec.kind == "bool":
-        return yes_no(text == "yes")
-    return text
+    return spec.shown(value)
 
 
 def is_overdue(request: LpRequest, on: date | None = None) -> bool:
@@ -130,17 +115,7 @@ def facts(request: LpRequest) -> list[Fact]:
 
 def person_facts(person: Person) -> list[Fact]:
     """Return every defined field of a person as people read it."""
-    rows = []
-    for spec in PERSON_FIELDS:
-        value = getattr(person, spec.name)
-        if spec.kind == "country":
-            text = value.name(get_locale().language) if value is not None else ""
-        elif spec.kind == "user":
-            text = (value.display_name or value.email) if value is not None else ""
-        else:
-            text = shown(spec, value)
-        rows.append(Fact(spec.label, text))
-    return rows
+    return [Fact(spec.label, shown(spec, getattr(person, spec.name))) for spec in PERSON_FIELDS]
 
 
 @dataclass(frozen=True)
@@ -182,7 +157,7 @@ def _entry(event: RequestEvent) -> Entry:
         lines = [_tracked_change(name, old, new) for name, (old, new) in changes.items()]
         lines += [Fact(EVENT_FIELDS[name].label if name in EVENT_FIELDS else name,
                        shown(EVENT_FIELDS.get(name), value),
-                       long=name in EVENT_FIELDS and EVENT_FIELDS[name].kind == "longtext")
+                       long=name in EVENT_FIELDS and EVENT_FIELDS[name].field_kind.long)
                   for name, value in data.items() if name not in changes]
         if event.kind in ("pause", "resume") and note == data.get("reason"):
             note = ""  # the reason is the note: show it once
@@ -202,7 +177,7 @@ def _change(name: str, old: Any, new: Any) -> Fact:
 def _tracked_change(name: str, old: str, new: str) -> Fact:
     spec = EVENT_FIELDS.get(name) or DERIVED_FIELDS.get(name)
     return Fact(spec.label if spec else name, f"{shown(spec, old) or '—'} → {shown(spec, new) or '—'}",
-                long=spec is not None and spec.kind == "longtext")
+                long=spec is not None and spec.field_kind.long)
 
 
 def can_edit() -> bool:

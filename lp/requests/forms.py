@@ -11,22 +11,20 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, Callable, Iterable
 
-from zoneinfo import ZoneInfo
-
-from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, Form, HiddenField, SearchField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import DateInput, DateTimeLocalInput
+from wtforms.widgets import DateInput
 
 from countries.models import Country, Mission
 from lp.auth.models import User
 from lp.auth.roles import Role
 from lp.core.fields import FieldSpec
-from lp.core.forms import ANY, VersionedForm, field_for, MarkRequired, options
+from lp.core.forms import ANY, VersionedForm, field_for, options
+from lp.core.kinds import NONE_CHOSEN
 from lp.core.forms import apply_errors
 from lp.core.validation import Conflict, ValidationFailed
 from lp.web.extensions import db
@@ -37,8 +35,6 @@ from lp.requests.models import LpRequest, RequestEvent
 from lp.requests.search import PAGE_SIZES
 from lp.requests.services import OUTCOME_COLUMNS
 
-NONE_CHOSEN = ("", "—")
-YES_NO = (("yes", _l("yes")), ("no", _l("no")))
 
 
 def country_choices(blank: tuple[str, Any] = NONE_CHOSEN) -> list[SelectChoice]:
@@ -67,28 +63,18 @@ def mission_choices(country: Country | None, blank: tuple[str, Any] = NONE_CHOSE
                               for m in db.session.scalars(query)])
 
 
+#: What the country and user fields of persons and requests offer (see field_for). Wrapped:
+#: WTForms would call a provider that takes two arguments with (form, field).
+RECORD_CHOICES = {"country": lambda: country_choices(), "user": lambda: officer_choices()}
+
+
 def spec_field(spec: FieldSpec):
     """Return an unbound form field that edits one defined field as text.
 
-    Dates become date inputs, the presentation's time a datetime-local input; a
-    choice without a default starts empty so that nobody records one by accident.
+    Its kind decides the field (lp.core.kinds); a country is one on record and a user
+    field offers the active staff.
     """
-    kwargs: dict[str, Any] = {"label": spec.label, "description": spec.help or ""}
-    if spec.required:
-        kwargs["validators"] = [MarkRequired()]
-    if spec.kind == "choice" and spec.default is None:
-        return SelectField(choices=options([NONE_CHOSEN, *spec.choices]), validate_choice=False, **kwargs)
-    if spec.kind == "bool":
-        if not spec.required:
-            return BooleanField(**kwargs)
-        return SelectField(choices=options([NONE_CHOSEN, *YES_NO]), validate_choice=False, **kwargs)
-    if spec.kind == "datetime":
-        return StringField(widget=DateTimeLocalInput(), **kwargs)
-    if spec.kind == "country":
-        return SelectField(choices=lambda: country_choices(), validate_choice=False, **kwargs)
-    if spec.kind == "user":
-        return SelectField(choices=lambda: officer_choices(), validate_choice=False, **kwargs)
-    return field_for(spec)
+    return field_for(spec, choices=RECORD_CHOICES)
 
 
 def raw_values(form: Form, names: Iterable[str], prefix: str = "") -> dict[str, str]:
@@ -102,16 +88,8 @@ def raw_values(form: Form, names: Iterable[str], prefix: str = "") -> dict[str, 
 
 def initial_values(specs: Iterable[FieldSpec], obj: Any | None) -> dict[str, Any]:
     """Return the form data of an object's defined fields (defaults for a new one)."""
-    data = {}
-    for spec in specs:
-        value = getattr(obj, spec.name) if obj is not None else spec.default
-        if spec.kind == "bool" and not spec.required:
-            data[spec.name] = bool(value)
-        elif spec.kind == "country":
-            data[spec.name] = value.alpha2 if value is not None else ""
-        else:
-            data[spec.name] = spec.to_text(value)
-    return data
+    return {spec.name: spec.form_data(getattr(obj, spec.name) if obj is not None else spec.default)
+            for spec in specs}
 
 
 @dataclass
@@ -217,12 +195,7 @@ def current_values(names: Iterable[str], lp_request: LpRequest) -> dict[str, Any
             value = scheduled[name]
         else:
             continue
-        if spec.kind == "bool" and not spec.required:
-            data[name] = value in (True, "yes")
-        elif spec.kind == "datetime" and value is not None:
-            data[name] = value.astimezone(ZoneInfo(current_app.config["LP_TIMEZONE"])).strftime("%Y-%m-%dT%H:%M")
-        else:
-            data[name] = value if isinstance(value, str) else spec.to_text(value)
+        data[name] = spec.form_data(value)
     return data
 
 

@@ -36,14 +36,6 @@ def list_arguments() -> tuple[CountryFilter, str]:
     return filters, language
 
 
-def _fits_json_type(field: FieldSpec, value: Any) -> bool:
-    # Only what GET gives back: text or null, and whole numbers for number fields
-    # (bool is an int in Python, but true is not a number of days).
-    if value is None or isinstance(value, str):
-        return True
-    return field.kind == "int" and isinstance(value, int) and not isinstance(value, bool)
-
-
 def read_patch(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """Return the expected version and the parsed values; raise ValidationFailed with all errors."""
     errors: dict[str, list[Any]] = {}
@@ -55,9 +47,8 @@ def read_patch(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         field = EDITABLE.get(name)
         if field is None:
             errors[name] = [_l("There is no such field, or it cannot be changed.")]
-        elif not _fits_json_type(field, value):
-            errors[name] = [_l("Enter a whole number of 0 or more.") if field.kind == "int"
-                            else _l("Send text or null.")]
+        elif (refusal := field.field_kind.json_input_error(value)) is not None:  # only what GET gives back
+            errors[name] = [refusal]
         else:
             raw[name] = value
     values = gather(errors, parse_values, "country", raw, partial=True)

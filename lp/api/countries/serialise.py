@@ -11,10 +11,7 @@ from lp.core.fields import FieldSpec
 
 def field_value(field: FieldSpec, obj: Any) -> Any:
     """Return a field's value for JSON: numbers as numbers, the rest as text, unset as null."""
-    value = getattr(obj, field.name)
-    if value is None:
-        return None
-    return value if field.kind == "int" else field.to_text(value)
+    return field.json_value(getattr(obj, field.name))
 
 
 def _fields_json(specs: tuple[FieldSpec, ...], obj: Any) -> dict[str, Any]:

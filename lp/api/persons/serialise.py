@@ -11,10 +11,7 @@ from lp.persons.services import DOCUMENT_FIELDS, PERSON_FIELDS
 
 def person_value(spec: FieldSpec, person: Person) -> Any:
     """Return a person field for JSON: the nationality as alpha-2, the case officer by email, unset null."""
-    value = getattr(person, spec.name)
-    if value is None:
-        return None
-    return value.alpha2 if spec.kind == "country" else spec.to_text(value)
+    return spec.json_value(getattr(person, spec.name))
 
 
 def person_json(person: Person) -> dict[str, Any]:
