@@ -1,6 +1,6 @@
 """The LP request lifecycle as data: states, and the transitions allowed between them.
 
-DESIGN.md, "LP request lifecycle". Services apply these; views only offer the
+docs/design.md, "Request lifecycle". Services apply these; views only offer the
 transitions that ``available`` returns for the current state.
 """
 
