@@ -1,7 +1,7 @@
 """The deadline engine: when a reply is due and on which day each reminder fires.
 
-Everything time-related in the reminder policy lives here (DESIGN.md, "Reminders and
-digests"), as pure functions over plain facts, so the sweep can evaluate 100,000
+Everything time-related in the reminder policy lives here (docs/design.md, "Due dates
+and reminders"), as pure functions over plain facts, so the sweep can evaluate 100,000
 requests quickly and the tests can check each rule day by day.
 
 - Reply due = submission + the country's agreement time limit in calendar days (the

@@ -1,6 +1,6 @@
 """The LP request lifecycle as data: states, the transitions between them and the other actions.
 
-DESIGN.md, "LP request lifecycle". ``ACTIONS`` is the one table of what staff can record
+docs/design.md, "Request lifecycle". ``ACTIONS`` is the one table of what staff can record
 on a request: each transition with everything it does besides changing the status, and
 the contact, pause and resume that record an event without changing it. Services apply
 them without naming any; the request page, its forms and the API offer exactly what

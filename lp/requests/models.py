@@ -30,7 +30,7 @@ class LpRequest(db.Model):
     documents_enclosed: Mapped[str] = mapped_column(Text, default="")
     identity_requested: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    # Outcome (DESIGN.md, "LP request lifecycle").
+    # Outcome (docs/design.md, "Request lifecycle").
     decided_on: Mapped[date | None] = mapped_column(Date)
     lp_number: Mapped[str] = mapped_column(String(40), default="")
     issued_on: Mapped[date | None] = mapped_column(Date)
