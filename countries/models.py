@@ -75,7 +75,12 @@ class Agreement(db.Model):
     kind: Mapped[str] = mapped_column(String(24))
     title: Mapped[str] = mapped_column(Text, default="")
     in_force_since: Mapped[date | None] = mapped_column(Date)
+    #: The days the other party has to answer a readmission request, counted in ``reply_time_limit_unit``.
     reply_time_limit_days: Mapped[int | None] = mapped_column(Integer)
+    #: calendar, working or unknown: the agreements differ, and working days run longer.
+    reply_time_limit_unit: Mapped[str] = mapped_column(String(10), default="unknown")
+    #: Days the limit may be extended to on a justified request (the agreement's maximum), if any.
+    reply_extension_days: Mapped[int | None] = mapped_column(Integer)
     silence_is_acceptance: Mapped[str] = mapped_column(String(10), default="unknown")
     source: Mapped[str] = mapped_column(Text, default="")
 
