@@ -129,3 +129,17 @@ class ProfileChange(db.Model):
     user = relationship("User", foreign_keys=[user_id])
 
     __table_args__ = (Index("ix_profile_changes_country_version", "country_id", "version"),)
+
+
+class ReferenceDataVersion(db.Model):
+    """Which version of a shipped reference data set (e.g. the agreements) a database holds.
+
+    ``lp init`` brings the database up to the shipped data and records the version here,
+    so an administrator can see which corrections the database has received.
+    """
+
+    __tablename__ = "reference_data_versions"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int]
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from countries.fields import AGREEMENT_FIELDS, AGREEMENT_KINDS, COUNTRY_FIELDS, MISSION_FIELDS, TRI_STATE, spec
 from countries.models import Agreement, Country, Mission, ProfileChange
 from countries.search import FACT_FILTERS, SORTS, CountryFilter, country_query, parse_filters
-from countries.services import find_country, parse_values, update_profile
+from countries.services import SOURCES, find_country, parse_values, update_profile
 from lp.web.access import api_error, requires
 from lp.api.inputs import BODY_REFUSED, VERSION_READ, gather, json_object, read_version
 from lp.core.clock import today
@@ -203,7 +203,7 @@ PROFILE_CHANGE = Schema("ProfileChange", object_schema({
     "new": {"type": ["string", "null"], "description": "New value in text form."},
     "by": {"type": ["string", "null"], "description": "Display name of who changed it."},
     "at": {"type": "string", "format": "date-time"},
-    "source": {"type": "string", "enum": ["ui", "api", "import", "seed"]},
+    "source": {"type": "string", "enum": list(SOURCES)},
 }))
 COUNTRY_CONFLICT = Schema("CountryConflict", object_schema({
     "error": {"type": "string"},
