@@ -105,7 +105,7 @@ def _echo_review(items: list[reference.ReviewItem]) -> None:
         if not item.field:
             click.echo(f"  {item.alpha2}  agreement removed by hand ({item.changed_by}, {when}): {item.agreement}")
             continue
-        click.echo(f"  {item.alpha2}  {item.agreement[:60]}")
+        click.echo(f"  {item.alpha2}  {item.agreement}")
         click.echo(f"      {item.field}: database {item.current or '(empty)'!r}, shipped {item.shipped or '(empty)'!r}"
                    f" (changed by hand via {item.changed_by}, {when})")
 
