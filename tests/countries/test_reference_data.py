@@ -25,7 +25,7 @@ from tests.conftest import base_config
 
 SHIPPED = Path(reference.__file__).parent / "data"
 #: The checksum of the agreements file that REFERENCE_VERSION describes.
-CHECKSUM = "f51f08aa711043a33c2eef8e86afc31184d13ccd331625b17e0fbc51d7cf4d42"
+CHECKSUM = "1530c333187d55f709082d4dd242a797445b20a8df6890309ca727e9e5ee595b"
 ARTICLE = re.compile(r"\bArt(?:icle|\.)\s*\d+")
 ALBANIA = "Agreement between the European Community and the Republic of Albania on the readmission of persons residing without authorisation"
 
