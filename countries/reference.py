@@ -68,6 +68,8 @@ class ReviewItem:
 
     alpha2: str
     agreement: str
+    #: The agreement in the database, None when a person removed it.
+    agreement_id: int | None
     #: The field's name; empty when a person removed the whole agreement.
     field: str
     current: str
@@ -144,7 +146,7 @@ def plan() -> Plan:
                 if removal is None:
                     result.additions.append((country, row))
                 else:
-                    result.review.append(ReviewItem(code, row["title"], "", "", row["title"],
+                    result.review.append(ReviewItem(code, row["title"], None, "", "", row["title"],
                                                     removal.source, removal.at))
                 continue
             for spec in AGREEMENT_FIELDS:
@@ -155,7 +157,7 @@ def plan() -> Plan:
                 if change is None or change.source in services.REFERENCE_SOURCES:
                     result.updates.append((agreement, spec, row[spec.name]))
                 else:
-                    result.review.append(ReviewItem(code, agreement.title, spec.name, current, wanted,
+                    result.review.append(ReviewItem(code, agreement.title, agreement.id, spec.name, current, wanted,
                                                     change.source, change.at))
     return result
 

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from countries import reference, services
-from countries.models import Agreement, Country, ProfileChange
+from countries.models import Agreement, ProfileChange
 from countries.seed import seed_countries
 from lp.web.extensions import db
 from tests.conftest import base_config
@@ -134,8 +134,9 @@ def test_a_value_changed_by_hand_stays_and_is_listed_for_review(app, older_relea
 
     login_as("admin")
     page = client.get("/countries/reference/", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert re.search(r"<td><a href=\"/countries/AL\">AL</a></td>\s*<td>Agreement between the European "
-                     r"Community and the Republic of Albania[^<]*</td>\s*<td>Reply time limit \(days\)</td>\s*"
+    edit_url = f"/countries/AL/agreements/{item.agreement_id}/edit"
+    assert re.search(r"<td><a href=\"/countries/AL\">AL</a></td>\s*<td><a href=\"" + edit_url + r"\">Agreement between "
+                     r"the European Community and the Republic of Albania[^<]*</a></td>\s*<td>Reply time limit \(days\)</td>\s*"
                      r"<td>20</td>\s*<td>14</td>\s*<td>web form, ", page), page
     assert "This database received version 2 on" in page
     assert 'href="/countries/reference/"' in client.get("/countries/").get_data(as_text=True)
