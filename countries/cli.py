@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from countries import csv_format, csv_import, services
+from countries import csv_format, csv_import, reference, services
 from countries.csv_format import CsvImportError
 from countries.models import Country
 from lp.core.csv import DEFAULT_DELIMITER, DELIMITERS
@@ -90,3 +90,44 @@ def _echo_preview(preview: csv_import.CountryPreview) -> None:
 def _echo_changes(changes: list[csv_import.FieldChange], indent: str) -> None:
     for change in changes:
         click.echo(f"{indent}{change.spec.label}: {change.old!r} -> {change.new!r}")
+
+
+reference_cli = AppGroup("reference", help="Shipped reference data (the public agreements): apply and review.")
+
+
+def _echo_review(items: list[reference.ReviewItem]) -> None:
+    if not items:
+        click.echo("No differences to review: every shipped value is in the database or was never changed by hand.")
+        return
+    click.echo(f"{len(items)} shipped value(s) differ from a value staff changed by hand (theirs is kept):")
+    for item in items:
+        when = item.changed_at.date().isoformat() if item.changed_at else "?"
+        if not item.field:
+            click.echo(f"  {item.alpha2}  agreement removed by hand ({item.changed_by}, {when}): {item.agreement}")
+            continue
+        click.echo(f"  {item.alpha2}  {item.agreement}")
+        click.echo(f"      {item.field}: database {item.current or '(empty)'!r}, shipped {item.shipped or '(empty)'!r}"
+                   f" (changed by hand via {item.changed_by}, {when})")
+
+
+@reference_cli.command("review")
+def review_command() -> None:
+    """List the shipped values that differ from values staff changed by hand; change nothing."""
+    version = reference.applied_version()
+    applied = f"version {version.version}, applied {version.applied_at:%Y-%m-%d}" if version else "never applied"
+    click.echo(f"Shipped reference data: version {reference.REFERENCE_VERSION}; this database: {applied}.")
+    todo = reference.plan()
+    if todo.updates or todo.additions:
+        click.echo(f"Not yet applied: {len(todo.updates)} value(s) to update, {len(todo.additions)} agreement(s) "
+                   "to add. Run `flask --app app lp init` or `lp reference apply`.")
+    _echo_review(todo.review)
+
+
+@reference_cli.command("apply")
+def apply_command() -> None:
+    """Bring the agreements up to the shipped data (as ``lp init`` does); hand-made changes stay."""
+    outcome = reference.apply_reference_data()
+    db.session.commit()
+    click.echo(f"Reference data version {reference.REFERENCE_VERSION}: {outcome.updated} value(s) updated, "
+               f"{outcome.added} agreement(s) added.")
+    _echo_review(outcome.review)

@@ -33,6 +33,7 @@ SOURCE_LABELS = {
     "api": _l("API"),
     "import": _l("CSV import"),
     "seed": _l("seed data"),
+    "reference": _l("reference data update"),
 }
 ITEM_TITLES = {
     ("agreement", "new"): _l("New agreement with %(country)s"),

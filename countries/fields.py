@@ -30,6 +30,7 @@ AGREEMENT_KINDS = (
     ("mou", _l("Memorandum of understanding")),
     ("other", _l("Other arrangement")),
 )
+DAY_UNITS = (("calendar", _l("calendar days")), ("working", _l("working days")), ("unknown", _l("unknown")))
 MISSION_KINDS = (("embassy", _l("Embassy")), ("consulate", _l("Consulate")))
 CORRESPONDENCE_LANGUAGES = (("nl", _l("Dutch")), ("en", _l("English")), ("fr", _l("French")))
 
@@ -59,7 +60,11 @@ AGREEMENT_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("kind", _l("Kind"), "choice", AGREEMENT_KINDS, required=True, default="other"),
     FieldSpec("title", _l("Title"), "longtext", required=True, max_length=1000),
     FieldSpec("in_force_since", _l("In force since"), "date"),
-    FieldSpec("reply_time_limit_days", _l("Reply time limit (calendar days)"), "int", extra={"max": 3650}),
+    FieldSpec("reply_time_limit_days", _l("Reply time limit (days)"), "int", extra={"max": 3650}),
+    FieldSpec("reply_time_limit_unit", _l("Reply time limit counted in"), "choice", DAY_UNITS,
+              default="unknown"),
+    FieldSpec("reply_extension_days", _l("Reply time limit on a justified request for extension (days)"),
+              "int", extra={"max": 3650}),
     FieldSpec("silence_is_acceptance", _l("Silence counts as acceptance"), "choice", YES_NO_UNKNOWN,
               default="unknown"),
     FieldSpec("source", _l("Source"), "longtext", max_length=4000),

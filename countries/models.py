@@ -75,7 +75,12 @@ class Agreement(db.Model):
     kind: Mapped[str] = mapped_column(String(24))
     title: Mapped[str] = mapped_column(Text, default="")
     in_force_since: Mapped[date | None] = mapped_column(Date)
+    #: The days the other party has to answer a readmission request, counted in ``reply_time_limit_unit``.
     reply_time_limit_days: Mapped[int | None] = mapped_column(Integer)
+    #: calendar, working or unknown: the agreements differ, and working days run longer.
+    reply_time_limit_unit: Mapped[str] = mapped_column(String(10), default="unknown")
+    #: Days the limit may be extended to on a justified request (the agreement's maximum), if any.
+    reply_extension_days: Mapped[int | None] = mapped_column(Integer)
     silence_is_acceptance: Mapped[str] = mapped_column(String(10), default="unknown")
     source: Mapped[str] = mapped_column(Text, default="")
 
@@ -124,3 +129,17 @@ class ProfileChange(db.Model):
     user = relationship("User", foreign_keys=[user_id])
 
     __table_args__ = (Index("ix_profile_changes_country_version", "country_id", "version"),)
+
+
+class ReferenceDataVersion(db.Model):
+    """Which version of a shipped reference data set (e.g. the agreements) a database holds.
+
+    ``lp init`` brings the database up to the shipped data and records the version here,
+    so an administrator can see which corrections the database has received.
+    """
+
+    __tablename__ = "reference_data_versions"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int]
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

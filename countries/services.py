@@ -22,7 +22,9 @@ from lp.web.extensions import db
 ENTITY_MODELS = {"agreement": Agreement, "mission": Mission}
 #: The field that names an item in headings, messages and the history.
 ITEM_NAME_FIELDS = {"agreement": "title", "mission": "name"}
-SOURCES = ("ui", "api", "import", "seed")
+SOURCES = ("ui", "api", "import", "seed", "reference")
+#: Sources that stand for the shipped reference data, not a person: they leave ``edited`` alone.
+REFERENCE_SOURCES = ("seed", "reference")
 
 
 def find_country(alpha2: str) -> Country | None:
@@ -161,7 +163,7 @@ class ProfileEdit:
             return []
         new_version = self.base_version + 1
         self.country.version = new_version
-        if self.source != "seed":
+        if self.source not in REFERENCE_SOURCES:
             self.country.edited = True
         try:
             db.session.flush()

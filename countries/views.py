@@ -84,13 +84,16 @@ def _sort_headers(country_filter: CountryFilter, extra: dict[str, str]) -> list[
 
 
 def _transfer_links(country_filter: CountryFilter) -> dict[str, str]:
-    """Return the CSV download and upload links when that feature is installed."""
+    """Return the CSV download and upload links (and, for admins, the reference data review)
+    when those features are installed."""
     links = {}
     views = current_app.view_functions
     if "country_transfer.export" in views:
         links["export"] = url_for("country_transfer.export", **country_filter.as_args())
     if "country_transfer.import_upload" in views and current_user.may(Role.STAFF):
         links["import"] = url_for("country_transfer.import_upload")
+    if "country_reference.review" in views and current_user.may(Role.ADMIN):
+        links["reference"] = url_for("country_reference.review")
     return links
 
 

@@ -70,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from lp.web.health import bp as health_bp
     from lp.main.views import bp as main_bp
 
+    from countries.reference_views import bp as country_reference_bp
     from countries.transfer import bp as country_transfer_bp
     from countries.views import bp as countries_bp
     from lp.web import navigation
@@ -83,7 +84,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.url_map.converters["int"] = IdConverter  # before any rule is added
     for blueprint in (health_bp, auth_bp, main_bp, requests_bp, persons_bp, countries_bp,
-                      country_transfer_bp, reminders_bp, insights_bp, calendar_bp, admin_bp, privacy_bp,
+                      country_reference_bp, country_transfer_bp, reminders_bp, insights_bp, calendar_bp, admin_bp, privacy_bp,
                       api_bp):
         app.register_blueprint(blueprint)
     navigation.init_app(app, list(navigation.DEFAULT_ITEMS))

@@ -130,7 +130,8 @@ def _demo_options(command):
 def init_command(with_demo: bool, seed: int, persons: int, password: str | None) -> None:
     """Migrate the database, seed reference data and create the first administrator.
 
-    Safe to run again: it only adds what is missing. Ends with a block naming the
+    Safe to run again: it adds what is missing and brings the shipped agreements up to
+    date, never overwriting a value staff changed by hand (countries.reference). Ends with a block naming the
     login address, the accounts and any password generated now (``make run`` prints
     it just before the server starts).
     """
@@ -139,7 +140,7 @@ def init_command(with_demo: bool, seed: int, persons: int, password: str | None)
     from lp.seed import run_seeders
 
     upgrade(directory=current_app.extensions["migrate"].directory)
-    run_seeders()
+    seeded = run_seeders()
     refresh_statistics(full=True)
     info = StartInfo()
     created = ensure_admin(
@@ -149,10 +150,21 @@ def init_command(with_demo: bool, seed: int, persons: int, password: str | None)
         user, info.admin_password = created
         info.admin_email = user.email
         click.echo(f"Created administrator {user.email}.")
+    _echo_reference(seeded.get("countries", {}))
     click.echo("Database ready.")
     if with_demo:
         _load_demo(info, seed, persons, password)
     click.echo(start_block(info))
+
+
+def _echo_reference(counts: dict[str, int]) -> None:
+    """Say what bringing the agreements up to the shipped data changed, and what awaits review."""
+    if counts.get("updated") or counts.get("agreements"):
+        click.echo(f"Reference data: {counts.get('updated', 0)} value(s) updated, "
+                   f"{counts.get('agreements', 0)} agreement(s) added (recorded with source 'reference').")
+    if counts.get("review"):
+        click.echo(f"Reference data: {counts['review']} value(s) changed by hand differ from the shipped data "
+                   "and were kept; see `flask --app app lp reference review`.")
 
 
 @lp_cli.command("demo")
@@ -169,12 +181,12 @@ def demo_command(seed: int, persons: int, password: str | None) -> None:
 
 def register_commands() -> None:
     """Attach the command groups that the packages own."""
-    from countries.cli import countries_cli
+    from countries.cli import countries_cli, reference_cli
     from lp.auth.cli import tokens_cli, users_cli
     from lp.privacy.cli import backup_command, persons_cli, retention_command
     from lp.reminders.cli import digest_cli, outbox_cli, reminders_cli, scheduler_command
 
-    for group in (users_cli, tokens_cli, countries_cli, reminders_cli, digest_cli, outbox_cli,
+    for group in (users_cli, tokens_cli, countries_cli, reference_cli, reminders_cli, digest_cli, outbox_cli,
                   scheduler_command, retention_command, persons_cli, backup_command):
         lp_cli.add_command(group)
 

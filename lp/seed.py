@@ -1,16 +1,15 @@
-"""Reference data that ``lp init`` loads; each seeder only adds what is missing."""
+"""Reference data that ``lp init`` loads and brings up to date after the migrations."""
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
-def _seeders() -> list[Callable[[], object]]:
+def _seeders() -> dict[str, Callable[[], Any]]:
     from countries.seed import seed_countries
 
-    return [seed_countries]
+    return {"countries": seed_countries}
 
 
-def run_seeders() -> None:
-    """Run every seeder in order."""
-    for seeder in _seeders():
-        seeder()
+def run_seeders() -> dict[str, Any]:
+    """Run every seeder in order; return what each reported, by name."""
+    return {name: seeder() for name, seeder in _seeders().items()}

@@ -137,7 +137,7 @@ def test_adding_editing_and_removing_an_agreement_shows_in_the_history(
         client, edit_url, _agreement_form(reply_time_limit_days="60", version=_version(app))
     )
     assert response.status_code == 302
-    assert any("Antwoordtermijn (kalenderdagen) 30 60" in row for row in _rows(_history(client)))
+    assert any("Antwoordtermijn (dagen) 30 60" in row for row in _rows(_history(client)))
 
     remove_url = f"/countries/GN/agreements/{agreement_id}/remove"
     confirm = client.get(remove_url)

@@ -32,14 +32,15 @@ def test_seeds_public_agreements_with_their_source(app):
         assert "OJ L 124" in agreement.source
         assert _count(Agreement) >= 18
         history = services.history(albania)
-        assert history and all(change.source == "seed" and change.user_id is None for change in history)
+        assert history and all(change.source == "reference" and change.user_id is None for change in history)
+        assert not services.get_country("AL").edited  # the shipped data is no person's edit
 
 
 def test_seeding_twice_adds_nothing(app):
     with app.app_context():
         seed_countries()
         before = (_count(Country), _count(Agreement), _count(ProfileChange))
-        assert seed_countries() == {"countries": 0, "agreements": 0}
+        assert seed_countries() == {"countries": 0, "agreements": 0, "updated": 0, "review": 0}
         assert (_count(Country), _count(Agreement), _count(ProfileChange)) == before
 
 

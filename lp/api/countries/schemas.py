@@ -7,6 +7,7 @@ from typing import Any
 
 from countries.fields import AGREEMENT_FIELDS, AGREEMENT_KINDS, COUNTRY_FIELDS, MISSION_FIELDS, TRI_STATE, spec
 from countries.search import FACT_FILTERS, SORTS, CountryFilter
+from countries.services import SOURCES
 from lp.api.inputs import VERSION_READ
 from lp.api.schemas import Schema, enum_of, fields_schema, object_schema, query_parameter
 from lp.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -53,7 +54,7 @@ PROFILE_CHANGE = Schema("ProfileChange", object_schema({
     "new": {"type": ["string", "null"], "description": "New value in text form."},
     "by": {"type": ["string", "null"], "description": "Display name of who changed it."},
     "at": {"type": "string", "format": "date-time"},
-    "source": {"type": "string", "enum": ["ui", "api", "import", "seed"]},
+    "source": {"type": "string", "enum": list(SOURCES)},
 }))
 COUNTRY_CONFLICT = Schema("CountryConflict", object_schema({
     "error": {"type": "string"},
