@@ -24,9 +24,9 @@ pandas and a DataFrame per curve for a few lines of arithmetic. The test
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import Iterable
 
 #: Two-sided 95% confidence.
 Z95 = NormalDist().inv_cdf(0.975)
@@ -65,6 +65,8 @@ class Estimate:
     finished: int
     censored: int
     longest: int | None
+    #: Of the censored cases, those still running today (the rest stopped without finishing).
+    running: int = 0
 
     def quantile(self, share: float) -> Quantile:
         """Return the day by which ``share`` (0.5 for the median) of the cases finished."""
