@@ -46,6 +46,7 @@ from lp.api.openapi import (
 )
 from lp.auth.roles import Role
 from lp.web.extensions import db
+from lp.requests.answer_times import expected_answer
 from lp.requests.checklist import checklist
 from lp.requests.lifecycle import EVENT_FIELDS, STATUS_LABELS, STATUSES, TRANSITIONS
 from lp.requests.models import LpRequest, RequestEvent
@@ -134,7 +135,19 @@ def request_detail_json(lp: LpRequest) -> dict[str, Any]:
         "actions": available_actions(lp),
         "checklist": [{"level": level, "message": str(message)}
                       for level, message in checklist(lp.country, lp.person, lp.mission)],
+        "expected_answer": expected_answer_json(lp),
     }
+
+
+def expected_answer_json(lp: LpRequest) -> dict[str, Any] | None:
+    """Return when a waiting request can expect its answer (lp.requests.answer_times), or None."""
+    expected = expected_answer(lp, today())
+    if expected is None:
+        return None
+    return {"basis": expected.basis, "requests": expected.requests, "since": _iso(expected.since),
+            "median_days": expected.median_days, "p90_days": expected.p90_days,
+            "median_on": _iso(expected.median_on), "p90_on": _iso(expected.p90_on),
+            "longest_wait_days": expected.longest, "detention_ends_on": _iso(expected.detention_ends_on)}
 
 
 def event_json(event: RequestEvent) -> dict[str, Any]:
@@ -322,6 +335,19 @@ CHECKLIST_ITEM = Schema("ChecklistItem", object_schema({
     "level": {"type": "string", "enum": ["warning", "info"]},
     "message": {"type": "string", "description": "In the caller's language."},
 }))
+_DAYS = {"type": ["integer", "null"], "minimum": 0}
+EXPECTED_ANSWER = Schema("ExpectedAnswer", object_schema({
+    "basis": {"type": "string", "enum": ["mission", "country"],
+              "description": "Whose time to answer (waiting requests counted, Kaplan-Meier) it is read from."},
+    "requests": {"type": "integer", "minimum": 0, "description": "The requests of that history."},
+    "since": {**_DATE, "description": "The first submission date of that history."},
+    "median_days": {**_DAYS, "description": "Half were answered by this day; null: not reached."},
+    "p90_days": {**_DAYS, "description": "Nine in ten were answered by this day; null: not reached."},
+    "median_on": {**_DATE, "description": "Submission + median_days + the days paused so far."},
+    "p90_on": {**_DATE, "description": "Submission + p90_days + the days paused so far."},
+    "longest_wait_days": {**_DAYS, "description": "The longest wait seen: not reached means longer."},
+    "detention_ends_on": {**_DATE, "description": "End of the detention term (6 months), if detained."},
+}))
 LP_REQUEST_DETAIL = Schema("LpRequestDetail", object_schema({
     **_REQUEST_PROPERTIES,
     "status_label": {"type": "string", "description": "The status in the caller's language."},
@@ -335,6 +361,7 @@ LP_REQUEST_DETAIL = Schema("LpRequestDetail", object_schema({
     "actions": {"type": "array", "items": _ACTION, "description": "What the current state allows."},
     "checklist": {"type": "array", "items": CHECKLIST_ITEM,
                   "description": "Warnings and notes from the country profile for this person."},
+    "expected_answer": {"oneOf": [EXPECTED_ANSWER, {"type": "null"}]},
 }))
 LP_REQUEST_LIST = page_schema("LpRequestList", LP_REQUEST)
 NEW_LP_REQUEST = Schema("NewLpRequest", object_schema(
