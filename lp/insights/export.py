@@ -16,6 +16,7 @@ from typing import Any, Iterable, Sequence
 
 from lp.core.csv import DEFAULT_DELIMITER, escape_cell, spreadsheet_writer
 from lp.core.survival import Quantile
+from lp.insights.assessment import Assessment, agreement_text
 from lp.insights.stats import (CLOSURE_CODES, REFUSAL_CODES, TREND_OUTCOMES, Bucket, Figures, Row,
                               TrendPoint)
 
@@ -107,3 +108,42 @@ def distribution_csv(buckets: Iterable[tuple[Bucket, int]], delimiter: str = DEF
     """Return the response-time distribution: one row per group of days (empty to_days: open-ended)."""
     return write_table(["from_days", "to_days", "answered"], ([low, high, n] for (low, high), n in buckets),
                        delimiter)
+
+
+#: The columns of the yearly cooperation assessment (one row per country), each with how to read it.
+ASSESSMENT_COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("country", lambda a: a.alpha2),
+    ("name", lambda a: a.name),
+    ("year", lambda a: a.year),
+    ("requests", lambda a: a.figures.requests),
+    ("answered", lambda a: a.figures.answered),
+    ("answered_within_limit", lambda a: a.figures.within_limit),
+    ("share_within_limit", lambda a: a.figures.share_within_limit),
+    ("counted_for_time_to_answer", lambda a: a.figures.waiting_counted),
+    ("still_waiting", lambda a: a.figures.time_to_answer.running if a.figures.time_to_answer else 0),
+    *((name, lambda a, read=read: read(a.figures)) for name, read in (*_curve_columns("median", 0.5),
+                                                                       *_curve_columns("p90", 0.9))),
+    ("longest_wait_days", lambda a: a.figures.time_to_answer.longest if a.figures.time_to_answer else None),
+    ("median_response_days_answered_only", lambda a: a.figures.median_days),
+    ("issued", lambda a: a.figures.issued),
+    ("handover_agreed_by_answer", lambda a: a.figures.handover_answer),
+    ("handover_agreed_by_silence", lambda a: a.figures.handover_silence),
+    ("refused", lambda a: a.figures.refused),
+    *((f"refused_{code}", lambda a, code=code: a.figures.refused_by_reason.get(code, 0)) for code in REFUSAL_CODES),
+    ("no_reply", lambda a: a.figures.no_reply),
+    ("withdrawn", lambda a: a.figures.withdrawn),
+    ("cooperation_rate", lambda a: a.figures.cooperation_rate),
+    ("presentations_requested", lambda a: a.presentations.requested),
+    ("presentations_held", lambda a: a.presentations.held),
+    ("presentations_no_show", lambda a: a.presentations.no_show),
+    ("identity_required", lambda a: a.identity_required),
+    ("identity_required_share", lambda a: a.identity_share),
+    ("agreements_in_force", lambda a: " | ".join(
+        agreement_text(agreement, {}) for agreement in a.agreements)),  # kinds as stable codes
+)
+
+
+def assessment_csv(assessments: Iterable[Assessment], delimiter: str = DEFAULT_DELIMITER) -> bytes:
+    """Return the yearly cooperation assessment: one row per country."""
+    return write_table([name for name, _read in ASSESSMENT_COLUMNS],
+                       ([read(a) for _name, read in ASSESSMENT_COLUMNS] for a in assessments), delimiter)

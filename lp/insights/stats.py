@@ -108,6 +108,13 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
         "silence, refused, no reply, withdrawn) per calendar quarter of the submission date; requests "
         "still open are not drawn. The quarters add up to the table's totals.")),
     (N_("Distribution"), N_("Answered requests of the period by response time, in groups of days.")),
+    (N_("Cooperation per year"), N_(
+        "The yearly assessment takes the requests submitted from 1 January to 31 December, with the "
+        "definitions above, followed up to today. Presentations requested, held and no-show count the "
+        "presentations scheduled for those requests, those recorded as held, and those recorded as not "
+        "held. \u201cEmbassy required the identity to be established\u201d counts the requests where "
+        "that is recorded, \u00f7 the requests. Agreements in force: those of the country profile in "
+        "force on or before 31 December of the year, or without a recorded start date.")),
     (N_("Missions"), N_("A request counts for the mission it was sent to; requests without a mission "
                         "form their own row.")),
     (N_("Ranking"), N_(
@@ -271,7 +278,8 @@ class Row:
     alpha2: str | None = None
 
 
-def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """Count the rows that meet ``condition`` (0 when none), in a grouped query."""
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
@@ -294,7 +302,7 @@ def _outcome_counts(names: Iterable[str]) -> list[ColumnElement[int]]:
         "no_reply": r.status == "no_reply",
         "withdrawn": r.status == "withdrawn",
     }
-    return [_count(outcomes[name]).label(name) for name in names]
+    return [count_if(outcomes[name]).label(name) for name in names]
 
 
 def _count_columns(period: Period) -> list[ColumnElement[int]]:
@@ -304,12 +312,12 @@ def _count_columns(period: Period) -> list[ColumnElement[int]]:
     columns = [
         func.count().label("requests"),
         *_outcome_counts(("issued", "refused", "handover", "handover_silence", "no_reply", "withdrawn")),
-        _count(answered).label("answered"),
-        _count(and_(answered, r.response_days <= r.allowed_days)).label("within_limit"),
+        count_if(answered).label("answered"),
+        count_if(and_(answered, r.response_days <= r.allowed_days)).label("within_limit"),
     ]
-    columns += [_count(and_(r.status == "refused", r.refusal_reason == code)).label(f"refused_{code}")
+    columns += [count_if(and_(r.status == "refused", r.refusal_reason == code)).label(f"refused_{code}")
                 for code in REFUSAL_CODES]
-    columns += [_count(and_(r.status == "withdrawn", r.closure_reason == code)).label(f"withdrawn_{code}")
+    columns += [count_if(and_(r.status == "withdrawn", r.closure_reason == code)).label(f"withdrawn_{code}")
                 for code in CLOSURE_CODES]
     return columns
 
@@ -318,7 +326,7 @@ def _now_columns(today: date) -> list[ColumnElement[int]]:
     """Return the counts of open requests now: open, and overdue among them."""
     r = LpRequest
     return [func.count().label("open"),
-            _count(and_(r.status.in_(AWAITING_ANSWER), r.reply_due_on < today)).label("overdue")]
+            count_if(and_(r.status.in_(AWAITING_ANSWER), r.reply_due_on < today)).label("overdue")]
 
 
 def _figures_from(values: Mapping[str, Any]) -> Figures:

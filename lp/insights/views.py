@@ -21,7 +21,8 @@ from lp.auth.roles import Role
 from lp.core.clock import today
 from lp.core.csv import DEFAULT_DELIMITER, DELIMITERS
 from lp.core.validation import ValidationFailed
-from lp.insights import calendar, export, stats
+from countries.fields import AGREEMENT_KINDS
+from lp.insights import assessment, calendar, export, stats
 from lp.insights.charts import Chart, bar_chart, column_chart, stacked_chart
 from lp.insights.formatting import curve_days, curve_interval, number, percent, share_of
 from lp.requests.lifecycle import CLOSURE_REASONS, REFUSAL_REASONS
@@ -230,6 +231,66 @@ def export_country(alpha2: str, table: str):
     country = _country_or_404(alpha2)
     period, delimiter = _period(), _delimiter()
     return _csv(COUNTRY_TABLES[table](country, period, delimiter), f"{country.alpha2}-{table}", period)
+
+
+# -- the yearly cooperation assessment ---------------------------------------------------
+
+
+def _year() -> int:
+    try:
+        return assessment.parse_year(request.args, today())
+    except ValidationFailed as failure:
+        raise BadInput(failure.errors)
+
+
+def _years() -> list[int]:
+    return list(range(today().year, today().year - stats.MAX_PERIOD_YEARS, -1))
+
+
+@bp.get("/assessment")
+@requires(Role.VIEWER)
+def assessment_all():
+    """Show every country's cooperation in one calendar year, printable (7 queries)."""
+    year = _year()
+    return render_template("insights/assessment.html", year=year, years=_years(), country=None,
+                           assessments=assessment.all_countries(year, today(), _language()),
+                           agreement_kinds=dict(AGREEMENT_KINDS), agreement_text=assessment.agreement_text,
+                           today_date=today())
+
+
+@bp.get("/countries/<alpha2>/assessment")
+@requires(Role.VIEWER)
+def assessment_country(alpha2: str):
+    """Show one country's cooperation in one calendar year, printable (9 queries)."""
+    country = _country_or_404(alpha2)
+    year = _year()
+    return render_template("insights/assessment.html", year=year, years=_years(), country=country,
+                           assessments=[assessment.one_country(country, year, today(), _language())],
+                           agreement_kinds=dict(AGREEMENT_KINDS), agreement_text=assessment.agreement_text,
+                           today_date=today())
+
+
+def _assessment_csv(assessments: list[assessment.Assessment], name: str, year: int) -> Response:
+    filename = f"lp-assessment-{name}-{year}.csv"
+    return Response(export.assessment_csv(assessments, _delimiter()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/assessment.csv")
+@requires(Role.VIEWER)
+def assessment_all_csv():
+    """Download every country's assessment of one year as CSV (one row per country)."""
+    year = _year()
+    return _assessment_csv(assessment.all_countries(year, today(), _language()), "all", year)
+
+
+@bp.get("/countries/<alpha2>/assessment.csv")
+@requires(Role.VIEWER)
+def assessment_country_csv(alpha2: str):
+    """Download one country's assessment of one year as CSV (one row)."""
+    country = _country_or_404(alpha2)
+    year = _year()
+    return _assessment_csv([assessment.one_country(country, year, today(), _language())], country.alpha2, year)
 
 
 # -- calendar feed -----------------------------------------------------------------------

@@ -73,7 +73,7 @@ def test_too_little_history_gives_no_date(app, frozen, make_country, add_request
 
 
 def _text(html: str, element_id: str) -> str:
-    found = re.search(rf'id="{element_id}"[^>]*>(.*?)</(?:li|p)>', html, re.S)
+    found = re.search(rf'id="{element_id}"[^>]*>(.*?)</(?:li|p)>', html, re.DOTALL)
     assert found, element_id
     return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
 
