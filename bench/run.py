@@ -169,6 +169,12 @@ def measure_all(app, repeat: int) -> list[Measure]:
                                page("/insights/?sort=time_to_answer"), max(5, repeat // 3), engine))
         measures.append(_timed(Measure("outcome mix CSV, all countries"), page("/insights/export/mix.csv"),
                                max(5, repeat // 3), engine))
+    if exists("insights.assessment_all"):
+        # The yearly cooperation assessment: every country, and the busiest one.
+        measures.append(_timed(Measure("cooperation assessment, all countries"), page("/insights/assessment"),
+                               max(5, repeat // 3), engine))
+        measures.append(_timed(Measure("cooperation assessment, one country"),
+                               page(f"/insights/countries/{busiest}/assessment"), repeat, engine))
     measures.append(_timed(Measure("country profile page"), page(f"/countries/{busiest}"), repeat, engine))
     measures.append(_timed(Measure("dashboard"), page("/"), repeat, engine))
     measures.append(_timed(Measure("country CSV export"), page("/countries/csv/export.csv"), max(5, repeat // 3),
