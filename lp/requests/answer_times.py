@@ -83,6 +83,10 @@ def deemed_agreed() -> ColumnElement[bool]:
     return DEEMED_AGREED_ON.is_not(None) if DEEMED_AGREED_ON is not None else false()
 
 
+def _deemed_date() -> list[ColumnElement]:
+    return [DEEMED_AGREED_ON] if DEEMED_AGREED_ON is not None else []
+
+
 def counted() -> ColumnElement[bool]:
     """The request counts in the time to answer: answered, waiting, or closed without an answer."""
     r = LpRequest
@@ -99,7 +103,9 @@ def days(today: date) -> ColumnElement[int]:
     waited = case(
         (answered(), r.response_days),
         (r.status.in_(AWAITING_ANSWER), days_between(now, r.submitted_on) - r.paused_days - paused_now),
-        else_=days_between(r.decided_on, r.submitted_on) - r.paused_days,
+        # Closed without an answer: censored on the closing date (a handover by silence on its
+        # date; a row closed without a date, as old imports have, stays at risk until today).
+        else_=days_between(func.coalesce(r.decided_on, *_deemed_date(), now), r.submitted_on) - r.paused_days,
     )
     return case((waited < 0, 0), else_=waited)
 

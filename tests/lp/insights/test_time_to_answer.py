@@ -174,3 +174,9 @@ def test_a_country_needs_enough_requests_to_be_ranked(app, frozen, make_country,
         rows = stats.country_rows(stats.Period.default(TODAY), TODAY, "nl")
         assert stats.ranking(rows, "time_to_answer") == ([], [])
         assert [r.alpha2 for r in stats.ranking(rows, "median")[0]] == ["AA"]
+
+
+def test_the_definitions_state_the_minimum_the_ranking_uses():
+    ranking = dict(stats.DEFINITIONS)["Ranking"]
+    assert f"at least {stats.MIN_REQUESTS_FOR_RANKING} counted requests" in ranking
+    assert f"at least {stats.MIN_ANSWERED_FOR_RANKING} answered requests" in ranking
