@@ -162,6 +162,19 @@ def measure_all(app, repeat: int) -> list[Measure]:
     if exists("insights.country"):
         measures.append(_timed(Measure("country page with statistics"), page(f"/insights/countries/{busiest}"),
                                repeat, engine))
+    if exists("insights.index"):
+        # Every country's time to answer (Kaplan-Meier, waiting counted), outcome rates and mix.
+        measures.append(_timed(Measure("insights overview, all countries"), page("/insights/"), repeat, engine))
+        measures.append(_timed(Measure("insights overview sorted by time to answer"),
+                               page("/insights/?sort=time_to_answer"), max(5, repeat // 3), engine))
+        measures.append(_timed(Measure("outcome mix CSV, all countries"), page("/insights/export/mix.csv"),
+                               max(5, repeat // 3), engine))
+    if exists("insights.assessment_all"):
+        # The yearly cooperation assessment: every country, and the busiest one.
+        measures.append(_timed(Measure("cooperation assessment, all countries"), page("/insights/assessment"),
+                               max(5, repeat // 3), engine))
+        measures.append(_timed(Measure("cooperation assessment, one country"),
+                               page(f"/insights/countries/{busiest}/assessment"), repeat, engine))
     measures.append(_timed(Measure("country profile page"), page(f"/countries/{busiest}"), repeat, engine))
     measures.append(_timed(Measure("dashboard"), page("/"), repeat, engine))
     measures.append(_timed(Measure("country CSV export"), page("/countries/csv/export.csv"), max(5, repeat // 3),

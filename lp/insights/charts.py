@@ -45,10 +45,10 @@ def _shorten(text: str) -> str:
     return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "\u2026"
 
 
-def _open(chart: Chart, height: int) -> list[str]:
+def _open(chart: Chart, height: int, css: str = "chart") -> list[str]:
     cid = escape(chart.chart_id)
     return [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="{escape(css)}" viewBox="0 0 {WIDTH} {height}" '
         f'width="{WIDTH}" height="{height}" role="img" aria-labelledby="{cid}-title {cid}-desc" id="{cid}">',
         f'<title id="{cid}-title">{escape(chart.title)}</title>',
         f'<desc id="{cid}-desc">{escape(chart.desc)}</desc>',
@@ -82,15 +82,41 @@ def column_chart(chart: Chart, categories: Sequence[str], series: Sequence[str],
             if value and not rotate:
                 parts.append(f'<text class="chart-value" x="{x + bar_w / 2:.1f}" y="{y - 3:.1f}" '
                              f'text-anchor="middle">{value}</text>')
-        cx, cy = left + index * slot + slot / 2, top + plot_h + 16
-        if rotate:
-            parts.append(f'<text class="chart-label" x="{cx:.1f}" y="{cy:.1f}" text-anchor="end" '
-                         f'transform="rotate(-45 {cx:.1f} {cy:.1f})">{escape(category)}</text>')
-        else:
-            parts.append(f'<text class="chart-label" x="{cx:.1f}" y="{cy:.1f}" '
-                         f'text-anchor="middle">{escape(category)}</text>')
+        parts.append(_category_label(category, left + index * slot + slot / 2, top + plot_h + 16, rotate))
     if len(series) > 1:
         parts += _legend(series, left, 14)
+    parts.append("</svg>")
+    return Markup("\n".join(parts))
+
+
+def stacked_chart(chart: Chart, categories: Sequence[str], series: Sequence[str],
+                  values: Sequence[Sequence[int]], axis_label: str) -> Markup:
+    """Draw one vertical bar per category, stacked from its series (``values[category][series]``).
+
+    For a mix: the height of a bar is the category's total, each segment one series.
+    """
+    left, right, top, bottom = 52, 12, 12 + 16 * ((len(series) + 2) // 3), 64
+    height = 300 + top
+    plot_w, plot_h = WIDTH - left - right, height - top - bottom
+    top_value, step = nice_max(max((sum(row) for row in values), default=0))
+    parts = _open(chart, height, "chart chart-mix")
+    parts += _y_axis(left, top, plot_w, plot_h, top_value, step, axis_label)
+    slot = plot_w / max(len(categories), 1)
+    bar_w = slot * 0.6
+    rotate = len(categories) > 10
+    for index, (category, row) in enumerate(zip(categories, values)):
+        x, base = left + index * slot + slot * 0.2, top + plot_h
+        for number, (name, value) in enumerate(zip(series, row)):
+            bar_h = plot_h * value / top_value
+            base -= bar_h
+            if value:
+                parts.append(_bar(x, base, bar_w, bar_h, f"series-{number}", value, f"{category}, {name}: {value}"))
+        if sum(row) and not rotate:
+            parts.append(f'<text class="chart-value" x="{x + bar_w / 2:.1f}" y="{base - 3:.1f}" '
+                         f'text-anchor="middle">{sum(row)}</text>')
+        parts.append(_category_label(category, left + index * slot + slot / 2, top + plot_h + 16, rotate))
+    for line in range(0, len(series), 3):
+        parts += _legend(series[line:line + 3], left, 14 + 16 * (line // 3), first=line)
     parts.append("</svg>")
     return Markup("\n".join(parts))
 
@@ -126,6 +152,14 @@ def bar_chart(chart: Chart, items: Sequence[tuple[str, int | None]], axis_label:
     return Markup("\n".join(parts))
 
 
+def _category_label(category: str, cx: float, cy: float, rotate: bool) -> str:
+    """Write a category under its bar; many categories are turned 45 degrees to fit."""
+    if rotate:
+        return (f'<text class="chart-label" x="{cx:.1f}" y="{cy:.1f}" text-anchor="end" '
+                f'transform="rotate(-45 {cx:.1f} {cy:.1f})">{escape(category)}</text>')
+    return f'<text class="chart-label" x="{cx:.1f}" y="{cy:.1f}" text-anchor="middle">{escape(category)}</text>'
+
+
 def _y_axis(left: int, top: int, plot_w: float, plot_h: float, top_value: int, step: int,
             axis_label: str) -> list[str]:
     parts = []
@@ -139,9 +173,9 @@ def _y_axis(left: int, top: int, plot_w: float, plot_h: float, top_value: int, s
     return parts
 
 
-def _legend(series: Sequence[str], x: int, y: int) -> list[str]:
+def _legend(series: Sequence[str], x: int, y: int, first: int = 0) -> list[str]:
     parts = []
-    for number, name in enumerate(series):
+    for number, name in enumerate(series, start=first):
         parts.append(f'<rect class="chart-key series-{number}" x="{x}" y="{y - 9}" width="10" height="10"/>')
         parts.append(f'<text class="chart-label" x="{x + 14}" y="{y}">{escape(name)}</text>')
         x += 28 + 7 * len(name)

@@ -19,8 +19,10 @@ from sqlalchemy import Integer, and_, case, cast, extract, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from countries.models import Country, Mission
+from lp.core.survival import Estimate
 from lp.core.validation import ValidationFailed
 from lp.web.extensions import db
+from lp.requests import answer_times
 from lp.requests.lifecycle import AWAITING_ANSWER, CLOSURE_REASONS, REFUSAL_REASONS
 from lp.requests.models import LpRequest
 
@@ -39,13 +41,21 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
     (N_("Requests"), N_("Requests submitted in the period.")),
     (N_("Issued"), N_("Requests for which the LP was issued, also when it was later used or expired.")),
     (N_("Refused"), N_("Requests the embassy refused, also counted per reason.")),
-    (N_("Handover agreed"), N_("Requests for which a handover at the border without a document was agreed.")),
+    (N_("Handover agreed"), N_(
+        "Requests for which a handover at the border without a document was agreed: by the embassy's "
+        "answer, or by its silence where the agreement says silence means consent (counted apart as "
+        "\u201cby silence\u201d).")),
     (N_("No reply"), N_("Requests closed as \u201cno reply\u201d.")),
     (N_("Withdrawn"), N_("Requests we withdrew, also counted per reason (an LP issued and then withdrawn "
                          "counts as withdrawn).")),
     (N_("Issuance rate"), N_(
         "Issued \u00f7 (issued + refused + handover agreed + no reply). Withdrawn and open requests "
         "are left out: the embassy did not finish them.")),
+    (N_("Cooperation rate"), N_(
+        "(Issued + handover agreed) \u00f7 (all decided requests except the withdrawn ones: issued + "
+        "refused + handover agreed + no reply). A handover is a success, so it counts for the embassy; "
+        "withdrawn requests are left out because we, not the embassy, ended them. Each share is shown "
+        "with the counts it is made of.")),
     (N_("Answered"), N_(
         "Requests with a recorded answer of the embassy: issued, refused or handover agreed, also "
         "when the LP was later used, expired or withdrawn.")),
@@ -53,8 +63,28 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
         "Calendar days from submission to the embassy's answer (for an issued LP: the date of "
         "issue), minus the days the deadline clock was paused. It is measured when the answer is "
         "recorded.")),
-    (N_("Median and 90th percentile"), N_(
-        "Nearest-rank method over the response times of the answered requests: sort them in "
+    (N_("Time to answer, waiting requests counted"), N_(
+        "The figure to rely on. The Kaplan\u2013Meier estimate of the days from submission to the "
+        "embassy's answer (paused days left out, as for the response time), over every request "
+        "submitted in the period that was answered, is still waiting, or was closed without an answer. "
+        "A request without an answer is \u201ccensored\u201d: it counts as \u201cnot yet answered after "
+        "N days\u201d, N being the days until today (still waiting; a paused clock stops on the day "
+        "it was paused), until the day it was closed as \u201cno reply\u201d or withdrawn, or until "
+        "the day a handover was agreed by silence. So the requests an embassy never answers keep "
+        "counting against it, which the answered-only median cannot do.")),
+    (N_("Median and 90th percentile (waiting counted)"), N_(
+        "The first day by which, on the Kaplan\u2013Meier curve, half (or nine in ten) of the requests were "
+        "answered. \u201cNot reached\u201d when fewer than half (or nine in ten) were answered in the days "
+        "observed: the figure is then longer than the longest wait seen, shown as \u201c> N\u201d.")),
+    (N_("95 percent confidence interval"), N_(
+        "The range of days that contains the true median (or 90th percentile) with 95 percent confidence, "
+        "read off the 95 percent band of the curve (Greenwood's variance on the log(\u2212log) scale, as in "
+        "the lifelines library). An open upper end (\u201c\u2265 N\u201d) means the band never "
+        "reaches the share. Few requests give a wide interval.")),
+    (N_("Median and 90th percentile (answered only)"), N_(
+        "Shown for comparison only: it leaves out every request that was not answered, so an embassy "
+        "that answers few requests looks fast. Nearest-rank method over the response times of the "
+        "answered requests: sort them in "
         "ascending order; the P-th percentile is the value at position \u2308P/100 \u00d7 n\u2309, "
         "n being the number of answered requests. The median is the 50th percentile, so for an "
         "even n it is the lower of the two middle values.")),
@@ -73,11 +103,27 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
         "Issued, refused and no reply per calendar quarter of the submission date: the requests of "
         "the table, with the same definitions, split by the quarter they were submitted in. The "
         "quarters add up to the table's totals.")),
+    (N_("Outcome mix per quarter"), N_(
+        "Every decided request of the period by its outcome (issued, handover agreed by answer or by "
+        "silence, refused, no reply, withdrawn) per calendar quarter of the submission date; requests "
+        "still open are not drawn. The quarters add up to the table's totals.")),
     (N_("Distribution"), N_("Answered requests of the period by response time, in groups of days.")),
+    (N_("Cooperation per year"), N_(
+        "The yearly assessment takes the requests submitted from 1 January to 31 December, with the "
+        "definitions above, followed up to today. Presentations requested, held and no-show count the "
+        "presentations scheduled for those requests, those recorded as held, and those recorded as not "
+        "held. \u201cEmbassy required the identity to be established\u201d counts the requests where "
+        "that is recorded, \u00f7 the requests. Agreements in force: those of the country profile in "
+        "force on or before 31 December of the year, or without a recorded start date.")),
     (N_("Missions"), N_("A request counts for the mission it was sent to; requests without a mission "
                         "form their own row.")),
-    (N_("Ranking"), N_("The rankings on the home page include only countries with at least 3 "
-                       "answered requests in the period.")),
+    (N_("Ranking"), N_(
+        "The home page ranks the countries by the time to answer with waiting requests counted, and "
+        "only countries with at least 10 counted requests in the period (answered, waiting or closed "
+        "without an answer): with fewer, the 95 percent interval of the median spans most of the days "
+        "observed. A country whose median is not reached ranks after every country whose median is "
+        "reached, the one with the largest share still unanswered last. The ranking by share within "
+        "the limit includes countries with at least 3 answered requests.")),
 )
 
 #: Statuses that count as "issued": the LP was issued, whatever happened to it afterwards.
@@ -89,8 +135,13 @@ Bucket = tuple[int, int | None]
 BUCKETS: tuple[Bucket, ...] = (
     (0, 7), (8, 14), (15, 30), (31, 60), (61, 90), (91, 180), (181, 365), (366, None),
 )
-#: Countries need this many answered requests in the period to be ranked.
+#: Countries need this many answered requests in the period to be ranked by share within the limit.
 MIN_ANSWERED_FOR_RANKING = 3
+#: ... and this many counted requests (answered, waiting or closed unanswered) to be ranked by time to
+#: answer (the number is in the "Ranking" definition, which pybabel must see as plain text).
+MIN_REQUESTS_FOR_RANKING = answer_times.MIN_REQUESTS
+#: The outcome mix per quarter, in the order drawn: every decided request by its outcome.
+MIX_OUTCOMES = ("issued", "handover_answer", "handover_silence", "refused", "no_reply", "withdrawn")
 #: The longest period one can choose (the design's horizon: ten years of data).
 MAX_PERIOD_YEARS = 10
 REFUSAL_CODES = tuple(code for code, _label in REFUSAL_REASONS)
@@ -165,6 +216,7 @@ class Figures:
     refused: int = 0
     refused_by_reason: dict[str, int] = field(default_factory=dict)
     handover: int = 0
+    handover_silence: int = 0
     no_reply: int = 0
     withdrawn: int = 0
     withdrawn_by_reason: dict[str, int] = field(default_factory=dict)
@@ -174,6 +226,9 @@ class Figures:
     overdue: int = 0
     median_days: int | None = None
     p90_days: int | None = None
+    #: The Kaplan-Meier curve of the time to answer, waiting requests counted (None: no requests).
+    #: Derived from the same requests as the counts, so it takes no part in comparing figures.
+    time_to_answer: Estimate | None = field(default=None, compare=False)
 
     @property
     def finished(self) -> int:
@@ -183,6 +238,20 @@ class Figures:
     @property
     def issuance_rate(self) -> float | None:
         return self.issued / self.finished if self.finished else None
+
+    @property
+    def cooperation_rate(self) -> float | None:
+        """(Issued + handover) / (decided - withdrawn); ``finished`` is that denominator."""
+        return (self.issued + self.handover) / self.finished if self.finished else None
+
+    @property
+    def handover_answer(self) -> int:
+        return self.handover - self.handover_silence
+
+    @property
+    def waiting_counted(self) -> int:
+        """The requests the time to answer is estimated from."""
+        return self.time_to_answer.cases if self.time_to_answer else 0
 
     @property
     def share_within_limit(self) -> float | None:
@@ -195,7 +264,7 @@ class Figures:
             if isinstance(mine, dict):
                 for key, value in theirs.items():
                     mine[key] = mine.get(key, 0) + value
-            elif f.name not in ("median_days", "p90_days"):
+            elif f.name not in ("median_days", "p90_days", "time_to_answer"):
                 setattr(self, f.name, mine + theirs)
 
 
@@ -209,7 +278,8 @@ class Row:
     alpha2: str | None = None
 
 
-def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """Count the rows that meet ``condition`` (0 when none), in a grouped query."""
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
@@ -227,10 +297,12 @@ def _outcome_counts(names: Iterable[str]) -> list[ColumnElement[int]]:
         "issued": r.status.in_(ISSUED),
         "refused": r.status == "refused",
         "handover": r.status == "handover_agreed",
+        "handover_silence": and_(r.status == "handover_agreed", answer_times.deemed_agreed()),
+        "handover_answer": and_(r.status == "handover_agreed", ~answer_times.deemed_agreed()),
         "no_reply": r.status == "no_reply",
         "withdrawn": r.status == "withdrawn",
     }
-    return [_count(outcomes[name]).label(name) for name in names]
+    return [count_if(outcomes[name]).label(name) for name in names]
 
 
 def _count_columns(period: Period) -> list[ColumnElement[int]]:
@@ -239,13 +311,13 @@ def _count_columns(period: Period) -> list[ColumnElement[int]]:
     answered = r.response_days.is_not(None)
     columns = [
         func.count().label("requests"),
-        *_outcome_counts(("issued", "refused", "handover", "no_reply", "withdrawn")),
-        _count(answered).label("answered"),
-        _count(and_(answered, r.response_days <= r.allowed_days)).label("within_limit"),
+        *_outcome_counts(("issued", "refused", "handover", "handover_silence", "no_reply", "withdrawn")),
+        count_if(answered).label("answered"),
+        count_if(and_(answered, r.response_days <= r.allowed_days)).label("within_limit"),
     ]
-    columns += [_count(and_(r.status == "refused", r.refusal_reason == code)).label(f"refused_{code}")
+    columns += [count_if(and_(r.status == "refused", r.refusal_reason == code)).label(f"refused_{code}")
                 for code in REFUSAL_CODES]
-    columns += [_count(and_(r.status == "withdrawn", r.closure_reason == code)).label(f"withdrawn_{code}")
+    columns += [count_if(and_(r.status == "withdrawn", r.closure_reason == code)).label(f"withdrawn_{code}")
                 for code in CLOSURE_CODES]
     return columns
 
@@ -254,7 +326,7 @@ def _now_columns(today: date) -> list[ColumnElement[int]]:
     """Return the counts of open requests now: open, and overdue among them."""
     r = LpRequest
     return [func.count().label("open"),
-            _count(and_(r.status.in_(AWAITING_ANSWER), r.reply_due_on < today)).label("overdue")]
+            count_if(and_(r.status.in_(AWAITING_ANSWER), r.reply_due_on < today)).label("overdue")]
 
 
 def _figures_from(values: Mapping[str, Any]) -> Figures:
@@ -262,7 +334,7 @@ def _figures_from(values: Mapping[str, Any]) -> Figures:
         return int(values.get(name) or 0)
 
     return Figures(
-        **{name: number(name) for name in ("requests", "issued", "refused", "handover", "no_reply",
+        **{name: number(name) for name in ("requests", "issued", "refused", "handover", "handover_silence", "no_reply",
                                            "withdrawn", "answered", "within_limit", "open", "overdue")},
         refused_by_reason={code: number(f"refused_{code}") for code in REFUSAL_CODES},
         withdrawn_by_reason={code: number(f"withdrawn_{code}") for code in CLOSURE_CODES},
@@ -329,29 +401,39 @@ def _percentiles(key: ColumnElement | None, period: Period,
     return {row[0]: (row[1], row[2]) for row in db.session.execute(query)}
 
 
-def _with_percentiles(rows: list[Row], percentiles: Mapping[Any, tuple[int | None, int | None]]) -> list[Row]:
+def _with_percentiles(rows: list[Row], percentiles: Mapping[Any, tuple[int | None, int | None]],
+                      curves: Mapping[Any, Estimate]) -> list[Row]:
     for row in rows:
         row.figures.median_days, row.figures.p90_days = percentiles.get(row.key, (None, None))
+        row.figures.time_to_answer = curves.get(row.key)
     return rows
 
 
+def _curves(key: ColumnElement | None, period: Period, today: date,
+            where: Iterable[ColumnElement[bool]] = ()) -> dict[Any, Estimate]:
+    """Return the time-to-answer curve (waiting requests counted) per key, for the period (1 query)."""
+    return answer_times.estimates(key, today, [_in_period(period), *where])
+
+
 def country_rows(period: Period, today: date, language: str) -> list[Row]:
-    """Return the figures of every country with requests in the period or open now (3 queries)."""
+    """Return the figures of every country with requests in the period or open now (4 queries)."""
     name = Country.name_en if language == "en" else Country.name_nl
     counted = _counts(LpRequest.country_id, [Country.alpha2, name.label("name")], period, today,
                       joins=[(Country, Country.id == LpRequest.country_id)])
     rows = [Row(r["key"], r["name"], _figures_from(r), alpha2=r["alpha2"]) for r in counted]
-    return _with_percentiles(rows, _percentiles(LpRequest.country_id, period))
+    return _with_percentiles(rows, _percentiles(LpRequest.country_id, period),
+                             _curves(LpRequest.country_id, period, today))
 
 
 def mission_rows(country: Country, period: Period, today: date) -> list[Row]:
-    """Return the figures of each of a country's missions (3 queries); key None = no mission."""
+    """Return the figures of each of a country's missions (4 queries); key None = no mission."""
     where = [LpRequest.country_id == country.id]
     counted = _counts(LpRequest.mission_id, [Mission.name, Mission.city], period, today, where=where,
                       joins=[(Mission, Mission.id == LpRequest.mission_id)])
     rows = [Row(r["key"], _mission_label(r["name"], r["city"]), _figures_from(r)) for r in counted]
     rows.sort(key=lambda row: (row.key is None, row.label.lower()))
-    return _with_percentiles(rows, _percentiles(LpRequest.mission_id, period, where))
+    return _with_percentiles(rows, _percentiles(LpRequest.mission_id, period, where),
+                             _curves(LpRequest.mission_id, period, today, where))
 
 
 def _mission_label(name: str | None, city: str | None) -> str:
@@ -360,12 +442,18 @@ def _mission_label(name: str | None, city: str | None) -> str:
     return f"{name} ({city})" if city else name
 
 
-def total(rows: Iterable[Row], period: Period, where: Iterable[ColumnElement[bool]] = ()) -> Figures:
-    """Return the counts of ``rows`` added up, with the percentiles of them all (1 query)."""
+def total(rows: Iterable[Row], period: Period, where: Iterable[ColumnElement[bool]] = (),
+          today: date | None = None) -> Figures:
+    """Return the counts of ``rows`` added up, with the percentiles of them all (1 query).
+
+    With ``today``, also the time-to-answer curve of them all (1 more query).
+    """
     figures = Figures()
     for row in rows:
         figures.add_counts(row.figures)
     figures.median_days, figures.p90_days = _percentiles(None, period, where)[None]
+    if today is not None:
+        figures.time_to_answer = _curves(None, period, today, where).get(None)
     return figures
 
 
@@ -409,21 +497,23 @@ class TrendPoint:
         return f"{self.year} Q{self.quarter}"
 
 
-def trend(period: Period, where: Iterable[ColumnElement[bool]] = ()) -> list[TrendPoint]:
-    """Return every quarter of the period with its issued / refused / no-reply requests (1 query).
+def trend(period: Period, where: Iterable[ColumnElement[bool]] = (),
+          outcomes: tuple[str, ...] = TREND_OUTCOMES) -> list[TrendPoint]:
+    """Return every quarter of the period with its requests of each of ``outcomes`` (1 query).
 
     The requests and outcomes are those of the tables (``_in_period``, ``_outcome_counts``),
-    split by the quarter of submission: the quarters add up to the tables' totals.
+    split by the quarter of submission: the quarters add up to the tables' totals. The
+    default outcomes make the trend; MIX_OUTCOMES the outcome mix.
     """
     r = LpRequest
     year = cast(extract("year", r.submitted_on), Integer)
     month = cast(extract("month", r.submitted_on), Integer)
-    query = (select(year.label("year"), month.label("month"), *_outcome_counts(TREND_OUTCOMES))
+    query = (select(year.label("year"), month.label("month"), *_outcome_counts(outcomes))
              .where(_in_period(period), *where).group_by(year, month))
-    points = {(y, q): TrendPoint(y, q, dict.fromkeys(TREND_OUTCOMES, 0)) for y, q in period.quarters()}
+    points = {(y, q): TrendPoint(y, q, dict.fromkeys(outcomes, 0)) for y, q in period.quarters()}
     for row in db.session.execute(query):
         point = points[(int(row.year), (int(row.month) - 1) // 3 + 1)]
-        for outcome in TREND_OUTCOMES:
+        for outcome in outcomes:
             point.counts[outcome] += int(getattr(row, outcome))
     return list(points.values())
 
@@ -431,7 +521,18 @@ def trend(period: Period, where: Iterable[ColumnElement[bool]] = ()) -> list[Tre
 # -- rankings ---------------------------------------------------------------------------
 
 
+def _time_to_answer_order(row: Row) -> tuple:
+    """Fastest first: by the median with waiting counted; a median not reached after every
+    reached one, the largest share still unanswered last; no requests at all at the end."""
+    curve = row.figures.time_to_answer
+    if curve is None or not curve.cases:
+        return (2, 0.0, row.label)
+    median = curve.median.day
+    return (0, median, row.label) if median is not None else (1, curve.last_survival, row.label)
+
+
 SORTS = {
+    "time_to_answer": _time_to_answer_order,
     "median": (lambda row: (row.figures.median_days is None, row.figures.median_days or 0, row.label)),
     "within": (lambda row: (row.figures.share_within_limit is None, -(row.figures.share_within_limit or 0),
                             row.label)),
@@ -445,13 +546,19 @@ def sorted_rows(rows: Iterable[Row], sort: str) -> list[Row]:
     return sorted(rows, key=SORTS[sort])
 
 
+def rankable(row: Row, sort: str) -> bool:
+    """Return whether a row has enough requests to be ranked in ``sort`` (see "Ranking")."""
+    if sort == "time_to_answer":
+        return row.figures.waiting_counted >= MIN_REQUESTS_FOR_RANKING
+    return row.figures.answered >= MIN_ANSWERED_FOR_RANKING
+
+
 def ranking(rows: Iterable[Row], sort: str, size: int = 10) -> tuple[list[Row], list[Row]]:
     """Return the best ``size`` and the worst ``size`` ranked rows (no row in both).
 
-    Only rows with at least MIN_ANSWERED_FOR_RANKING answers take part; the worst
-    come worst first.
+    Only rows with enough requests take part (``rankable``); the worst come worst first.
     """
-    ranked = sorted_rows([r for r in rows if r.figures.answered >= MIN_ANSWERED_FOR_RANKING], sort)
+    ranked = sorted_rows([r for r in rows if rankable(r, sort)], sort)
     best = ranked[:size]
     worst = list(reversed(ranked[len(best):]))[:size]
     return best, worst

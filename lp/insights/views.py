@@ -21,9 +21,10 @@ from lp.auth.roles import Role
 from lp.core.clock import today
 from lp.core.csv import DEFAULT_DELIMITER, DELIMITERS
 from lp.core.validation import ValidationFailed
-from lp.insights import calendar, export, stats
-from lp.insights.charts import Chart, bar_chart, column_chart
-from lp.insights.formatting import number, percent
+from countries.fields import AGREEMENT_KINDS
+from lp.insights import assessment, calendar, export, stats
+from lp.insights.charts import Chart, bar_chart, column_chart, stacked_chart
+from lp.insights.formatting import curve_days, curve_interval, number, percent, share_of
 from lp.requests.lifecycle import CLOSURE_REASONS, REFUSAL_REASONS
 
 bp = Blueprint("insights", __name__, url_prefix="/insights")
@@ -32,8 +33,9 @@ bp = Blueprint("insights", __name__, url_prefix="/insights")
 SORT_LABELS = {
     "name": _l("Country"),
     "requests": _l("Requests"),
-    "median": _l("Median response (days)"),
+    "median": _l("Median, answered only (days)"),
     "within": _l("Within the limit"),
+    "time_to_answer": _l("Median, waiting counted (days)"),
 }
 
 
@@ -46,6 +48,12 @@ def _helpers() -> dict[str, Any]:
     return {
         "percent": percent,
         "number": number,
+        "share_of": share_of,
+        "curve_days": curve_days,
+        "curve_interval": curve_interval,
+        "MIX_OUTCOMES": stats.MIX_OUTCOMES,
+        "mix_label": mix_label,
+        "min_requests": stats.MIN_REQUESTS_FOR_RANKING,
         "bucket_label": stats.bucket_label,
         "REFUSAL_REASONS": REFUSAL_REASONS,
         "CLOSURE_REASONS": CLOSURE_REASONS,
@@ -57,6 +65,12 @@ def _helpers() -> dict[str, Any]:
 
 def outcome_label(outcome: str) -> str:
     return {"issued": _("Issued"), "refused": _("Refused"), "no_reply": _("No reply")}[outcome]
+
+
+def mix_label(outcome: str) -> str:
+    return {"issued": _("Issued"), "handover_answer": _("Handover agreed by answer"),
+            "handover_silence": _("Handover agreed by silence"), "refused": _("Refused"),
+            "no_reply": _("No reply"), "withdrawn": _("Withdrawn")}[outcome]
 
 
 class BadInput(Exception):
@@ -108,6 +122,15 @@ def trend_chart(points: list[stats.TrendPoint], period: stats.Period, subject: s
                         [[p.counts[o] for o in stats.TREND_OUTCOMES] for p in points], _("Requests"))
 
 
+def mix_chart(points: list[stats.TrendPoint], period: stats.Period, subject: str) -> Any:
+    chart = Chart("chart-mix", _("Outcome mix per quarter of submission: %(subject)s", subject=subject), _(
+        "Stacked bar chart of the decided requests submitted from %(start)s to %(end)s by outcome, per "
+        "quarter of submission. The table next to it gives the same numbers.",
+        start=period.start.isoformat(), end=period.end.isoformat()))
+    return stacked_chart(chart, [p.label for p in points], [mix_label(o) for o in stats.MIX_OUTCOMES],
+                         [[p.counts[o] for o in stats.MIX_OUTCOMES] for p in points], _("Requests"))
+
+
 def distribution_chart(buckets: list[tuple[stats.Bucket, int]], period: stats.Period, subject: str) -> Any:
     chart = Chart("chart-distribution", _("Response times: %(subject)s", subject=subject), _(
         "Bar chart of the answered requests submitted from %(start)s to %(end)s, by response time in "
@@ -130,36 +153,40 @@ def missions_chart(rows: list[stats.Row], subject: str) -> Any:
 @bp.get("/")
 @requires(Role.VIEWER)
 def index():
-    """Show every country's figures (sortable), the totals and the overall trend (4 queries)."""
+    """Show every country's figures (sortable), the totals, the trend and the outcome mix (8 queries)."""
     period = _period()
     sort = request.args.get("sort", "median")
     if sort not in stats.SORTS:
         raise BadInput({"sort": [_("Unknown sort order.")]})
     rows = stats.sorted_rows(stats.country_rows(period, today(), _language()), sort)
     points = stats.trend(period)
+    mix = stats.trend(period, outcomes=stats.MIX_OUTCOMES)
+    subject = _("all countries")
     return render_template(
-        "insights/index.html", period=period, rows=rows, sort=sort, total=stats.total(rows, period),
-        points=points, trend_svg=trend_chart(points, period, _("all countries")),
-        sort_labels=SORT_LABELS,
+        "insights/index.html", period=period, rows=rows, sort=sort,
+        by_time=stats.sorted_rows(rows, "time_to_answer"), total=stats.total(rows, period, today=today()),
+        points=points, trend_svg=trend_chart(points, period, subject),
+        mix=mix, mix_svg=mix_chart(mix, period, subject), sort_labels=SORT_LABELS,
     )
 
 
 @bp.get("/countries/<alpha2>")
 @requires(Role.VIEWER)
 def country(alpha2: str):
-    """Show one country: its figures, its missions compared, the distribution and the trend (6 queries)."""
+    """Show one country: its figures, its missions compared, the distribution, the trend and the mix (10 queries)."""
     country = _country_or_404(alpha2)
     period = _period()
     where = stats.country_filter(country)
     missions = stats.mission_rows(country, period, today())
     buckets = stats.distribution(period, where)
     points = stats.trend(period, where)
+    mix = stats.trend(period, where, stats.MIX_OUTCOMES)
     name = country.name(_language())
     return render_template(
         "insights/country.html", country=country, name=name, period=period,
-        figures=stats.total(missions, period, where), missions=missions, buckets=buckets, points=points,
+        figures=stats.total(missions, period, where, today()), missions=missions, buckets=buckets, points=points,
         missions_svg=missions_chart(missions, name), distribution_svg=distribution_chart(buckets, period, name),
-        trend_svg=trend_chart(points, period, name),
+        trend_svg=trend_chart(points, period, name), mix=mix, mix_svg=mix_chart(mix, period, name),
     )
 
 
@@ -173,6 +200,8 @@ OVERALL_TABLES: dict[str, Callable[[stats.Period, str], bytes]] = {
     "countries": lambda period, delimiter: export.countries_csv(
         stats.sorted_rows(stats.country_rows(period, today(), _language()), "name"), delimiter),
     "trend": lambda period, delimiter: export.trend_csv(stats.trend(period), delimiter),
+    "mix": lambda period, delimiter: export.trend_csv(
+        stats.trend(period, outcomes=stats.MIX_OUTCOMES), delimiter, stats.MIX_OUTCOMES),
 }
 #: A country's tables.
 COUNTRY_TABLES: dict[str, Callable[[Country, stats.Period, str], bytes]] = {
@@ -182,10 +211,12 @@ COUNTRY_TABLES: dict[str, Callable[[Country, stats.Period, str], bytes]] = {
         stats.trend(period, stats.country_filter(country)), delimiter),
     "distribution": lambda country, period, delimiter: export.distribution_csv(
         stats.distribution(period, stats.country_filter(country)), delimiter),
+    "mix": lambda country, period, delimiter: export.trend_csv(
+        stats.trend(period, stats.country_filter(country), stats.MIX_OUTCOMES), delimiter, stats.MIX_OUTCOMES),
 }
 
 
-@bp.get("/export/<any(countries, trend):table>.csv")
+@bp.get("/export/<any(countries, trend, mix):table>.csv")
 @requires(Role.VIEWER)
 def export_overall(table: str):
     """Download the country table or the overall trend as CSV."""
@@ -193,13 +224,73 @@ def export_overall(table: str):
     return _csv(OVERALL_TABLES[table](period, delimiter), table, period)
 
 
-@bp.get("/countries/<alpha2>/<any(missions, trend, distribution):table>.csv")
+@bp.get("/countries/<alpha2>/<any(missions, trend, distribution, mix):table>.csv")
 @requires(Role.VIEWER)
 def export_country(alpha2: str, table: str):
     """Download one of a country's tables as CSV."""
     country = _country_or_404(alpha2)
     period, delimiter = _period(), _delimiter()
     return _csv(COUNTRY_TABLES[table](country, period, delimiter), f"{country.alpha2}-{table}", period)
+
+
+# -- the yearly cooperation assessment ---------------------------------------------------
+
+
+def _year() -> int:
+    try:
+        return assessment.parse_year(request.args, today())
+    except ValidationFailed as failure:
+        raise BadInput(failure.errors)
+
+
+def _years() -> list[int]:
+    return list(range(today().year, today().year - stats.MAX_PERIOD_YEARS, -1))
+
+
+@bp.get("/assessment")
+@requires(Role.VIEWER)
+def assessment_all():
+    """Show every country's cooperation in one calendar year, printable (7 queries)."""
+    year = _year()
+    return render_template("insights/assessment.html", year=year, years=_years(), country=None,
+                           assessments=assessment.all_countries(year, today(), _language()),
+                           agreement_kinds=dict(AGREEMENT_KINDS), agreement_text=assessment.agreement_text,
+                           today_date=today())
+
+
+@bp.get("/countries/<alpha2>/assessment")
+@requires(Role.VIEWER)
+def assessment_country(alpha2: str):
+    """Show one country's cooperation in one calendar year, printable (9 queries)."""
+    country = _country_or_404(alpha2)
+    year = _year()
+    return render_template("insights/assessment.html", year=year, years=_years(), country=country,
+                           assessments=[assessment.one_country(country, year, today(), _language())],
+                           agreement_kinds=dict(AGREEMENT_KINDS), agreement_text=assessment.agreement_text,
+                           today_date=today())
+
+
+def _assessment_csv(assessments: list[assessment.Assessment], name: str, year: int) -> Response:
+    filename = f"lp-assessment-{name}-{year}.csv"
+    return Response(export.assessment_csv(assessments, _delimiter()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/assessment.csv")
+@requires(Role.VIEWER)
+def assessment_all_csv():
+    """Download every country's assessment of one year as CSV (one row per country)."""
+    year = _year()
+    return _assessment_csv(assessment.all_countries(year, today(), _language()), "all", year)
+
+
+@bp.get("/countries/<alpha2>/assessment.csv")
+@requires(Role.VIEWER)
+def assessment_country_csv(alpha2: str):
+    """Download one country's assessment of one year as CSV (one row)."""
+    country = _country_or_404(alpha2)
+    year = _year()
+    return _assessment_csv([assessment.one_country(country, year, today(), _language())], country.alpha2, year)
 
 
 # -- calendar feed -----------------------------------------------------------------------

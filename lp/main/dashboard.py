@@ -113,7 +113,7 @@ def expiring(user_id: int, scope: str, today: date) -> Listing:
 
 @dataclass
 class Rankings:
-    """The countries ranked by median response time and by share answered within the limit."""
+    """The countries ranked by time to answer (waiting requests counted) and by share within the limit."""
 
     period: stats.Period
     fastest: list[stats.Row]
@@ -127,7 +127,7 @@ _recent: dict[tuple[date, str], tuple[float, Rankings]] = {}
 
 
 def rankings(today: date) -> Rankings:
-    """Rank the countries over the last 12 months (3 queries, or none when computed lately).
+    """Rank the countries over the last 12 months (4 queries, or none when computed lately).
 
     The ranking aggregates a year of requests, so its cost grows with the data; it
     changes slowly, and every page view of the dashboard needs it. It is therefore
@@ -140,7 +140,7 @@ def rankings(today: date) -> Rankings:
         return cached[1]
     period = stats.Period.default(today)
     rows = stats.country_rows(period, today, language)
-    fastest, slowest = stats.ranking(rows, "median")
+    fastest, slowest = stats.ranking(rows, "time_to_answer")
     most, least = stats.ranking(rows, "within")
     result = Rankings(period, fastest, slowest, most, least)
     if keep > 0:

@@ -10,8 +10,8 @@ from lp.web.access import requires
 from lp.auth.roles import Role
 from lp.core.clock import today
 from lp.web.errors import render_error
-from lp.insights.formatting import number, percent
-from lp.insights.stats import MIN_ANSWERED_FOR_RANKING
+from lp.insights.formatting import curve_days, curve_interval, number, percent
+from lp.insights.stats import MIN_ANSWERED_FOR_RANKING, MIN_REQUESTS_FOR_RANKING
 from lp.main import dashboard
 from lp.reminders.services import kind_label
 from lp.core.types import utcnow
@@ -36,6 +36,7 @@ def index():
         rankings=dashboard.rankings(day),
         has_inbox="reminders.index" in current_app.view_functions,
         has_reminder_page="reminders.show" in current_app.view_functions,
-        kind_label=kind_label, percent=percent, number=number,
-        ahead=dashboard.AHEAD_DAYS, min_answered=MIN_ANSWERED_FOR_RANKING,
+        kind_label=kind_label, percent=percent, number=number, curve_days=curve_days,
+        curve_interval=curve_interval, ahead=dashboard.AHEAD_DAYS, min_answered=MIN_ANSWERED_FOR_RANKING,
+        min_requests=MIN_REQUESTS_FOR_RANKING,
     )

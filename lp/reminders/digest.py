@@ -1,6 +1,8 @@
 """The weekly digest: one mail per portfolio holder about their countries.
 
-Overdue requests grouped by mission (with links), presentations this week and LPs
+Overdue requests grouped by mission (with links and the date by which half of the
+mission's or country's requests were answered: ``lp.requests.answer_times``),
+presentations this week and LPs
 expiring soon, in the holder's language, as HTML and plain text. Queued in the
 outbox under the key digest:<user>:<ISO week>, so the database lets it through once
 per person per week however often or wherever the job runs.
@@ -25,6 +27,7 @@ from lp.auth.models import User
 from lp.web.extensions import db
 from lp.web.i18n import locale_for
 from lp.mail import outbox
+from lp.requests.answer_times import ExpectedAnswer, expected_answers
 from lp.requests.lifecycle import AWAITING_ANSWER
 from lp.requests.models import LpRequest
 
@@ -36,6 +39,8 @@ class Digest:
     overdue_by_mission: list[tuple[str, list[LpRequest]]] = field(default_factory=list)
     presentations: list[LpRequest] = field(default_factory=list)
     expiring: list[LpRequest] = field(default_factory=list)
+    #: The expected answer of each overdue request with enough history, by request id.
+    expected: dict[int, ExpectedAnswer] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -72,6 +77,7 @@ def build(user: User, as_of: date) -> Digest:
         base.where(LpRequest.status.in_(AWAITING_ANSWER), LpRequest.reply_due_on < as_of)
         .order_by(LpRequest.mission_id, LpRequest.reply_due_on)
     ).all()
+    digest.expected = expected_answers(overdue, as_of)
     for _mission_id, rows in groupby(overdue, key=lambda r: r.mission_id):
         rows = list(rows)
         mission = rows[0].mission

@@ -43,6 +43,19 @@ CHECKLIST_ITEM = Schema("ChecklistItem", object_schema({
     "level": {"type": "string", "enum": ["warning", "info"]},
     "message": {"type": "string", "description": "In the caller's language."},
 }))
+_DAYS = {"type": ["integer", "null"], "minimum": 0}
+EXPECTED_ANSWER = Schema("ExpectedAnswer", object_schema({
+    "basis": {"type": "string", "enum": ["mission", "country"],
+              "description": "Whose time to answer (waiting requests counted, Kaplan-Meier) it is read from."},
+    "requests": {"type": "integer", "minimum": 0, "description": "The requests of that history."},
+    "since": {**_DATE, "description": "The first submission date of that history."},
+    "median_days": {**_DAYS, "description": "Half were answered by this day; null: not reached."},
+    "p90_days": {**_DAYS, "description": "Nine in ten were answered by this day; null: not reached."},
+    "median_on": {**_DATE, "description": "Submission + median_days + the days paused so far."},
+    "p90_on": {**_DATE, "description": "Submission + p90_days + the days paused so far."},
+    "longest_wait_days": {**_DAYS, "description": "The longest wait seen: not reached means longer."},
+    "detention_ends_on": {**_DATE, "description": "End of the detention term (6 months), if detained."},
+}))
 LP_REQUEST_DETAIL = Schema("LpRequestDetail", object_schema({
     **_REQUEST_PROPERTIES,
     "status_label": {"type": "string", "description": "The status in the caller's language."},
@@ -55,6 +68,7 @@ LP_REQUEST_DETAIL = Schema("LpRequestDetail", object_schema({
     "actions": {"type": "array", "items": _ACTION, "description": "What the current state allows."},
     "checklist": {"type": "array", "items": CHECKLIST_ITEM,
                   "description": "Warnings and notes from the country profile for this person."},
+    "expected_answer": {"oneOf": [EXPECTED_ANSWER, {"type": "null"}]},
 }))
 LP_REQUEST_LIST = page_schema("LpRequestList", LP_REQUEST)
 NEW_LP_REQUEST = Schema("NewLpRequest", object_schema(
@@ -139,4 +153,4 @@ def filter_parameters() -> list[dict[str, Any]]:
 
 #: Every named schema of this resource, for the OpenAPI document's components.
 SCHEMAS = (LP_REQUEST, LP_REQUEST_DETAIL, LP_REQUEST_LIST, NEW_LP_REQUEST, LP_REQUEST_PATCH, REQUEST_CONFLICT,
-           CHECKLIST_ITEM, EVENT, EVENT_LIST, EVENT_RECORDED, EVENT_POST)
+           CHECKLIST_ITEM, EXPECTED_ANSWER, EVENT, EVENT_LIST, EVENT_RECORDED, EVENT_POST)

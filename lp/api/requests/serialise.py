@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from lp.core.clock import today
+from lp.requests.answer_times import expected_answer
 from lp.requests.checklist import checklist
 from lp.requests.lifecycle import EVENT_FIELDS, STATUS_LABELS, available
 from lp.requests.models import LpRequest, RequestEvent
@@ -57,8 +59,20 @@ def request_detail_json(lp: LpRequest) -> dict[str, Any]:
         "actions": [action.name for action in available(lp.status, lp.paused_since is not None)],
         "checklist": [{"level": level, "message": str(message)}
                       for level, message in checklist(lp.country, lp.person, lp.mission)],
+        "expected_answer": expected_answer_json(lp),
     }
 
+
+
+def expected_answer_json(lp: LpRequest) -> dict[str, Any] | None:
+    """Return when a waiting request can expect its answer (lp.requests.answer_times), or None."""
+    expected = expected_answer(lp, today())
+    if expected is None:
+        return None
+    return {"basis": expected.basis, "requests": expected.requests, "since": _iso(expected.since),
+            "median_days": expected.median_days, "p90_days": expected.p90_days,
+            "median_on": _iso(expected.median_on), "p90_on": _iso(expected.p90_on),
+            "longest_wait_days": expected.longest, "detention_ends_on": _iso(expected.detention_ends_on)}
 
 def event_json(event: RequestEvent) -> dict[str, Any]:
     """Return one timeline entry."""

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from lp.insights.charts import Chart, bar_chart, column_chart, nice_max
+from lp.insights.charts import Chart, bar_chart, column_chart, nice_max, stacked_chart
 from tests.lp.insights.conftest import tables
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -44,13 +44,14 @@ def page(client, dataset, login_as):
     return html, svgs(html), tables(html)
 
 
-def test_country_page_has_three_accessible_charts(page):
+def test_country_page_has_four_accessible_charts(page):
     _html, charts, _tables = page
-    assert set(charts) == {"chart-missions", "chart-distribution", "chart-trend"}
+    assert set(charts) == {"chart-missions", "chart-distribution", "chart-trend", "chart-mix"}
     titles = {key: check_accessible(svg)[0] for key, svg in charts.items()}
     assert titles == {"chart-missions": "Mediane reactietijd per vertegenwoordiging: Guinee",
                       "chart-distribution": "Reactietijden: Guinee",
-                      "chart-trend": "Uitkomsten per kwartaal van indiening: Guinee"}
+                      "chart-trend": "Uitkomsten per kwartaal van indiening: Guinee",
+                      "chart-mix": "Verdeling van de uitkomsten per kwartaal van indiening: Guinee"}
     assert "De tabel ernaast geeft dezelfde getallen." in check_accessible(charts["chart-trend"])[1]
 
 
@@ -62,6 +63,10 @@ def test_charts_draw_the_numbers_of_their_tables(page):
     assert bar_values(charts["chart-trend"]) == trend == [2, 2, 0, 0, 0, 0]
     medians = [int(row[2]) for row in found["table-missions"][1:]]
     assert bar_values(charts["chart-missions"]) == medians == [12, 20]
+    # The stacked outcome mix draws a segment for every count that is not 0: GN Q1 issued 2,
+    # handover by answer 1, refused 2, withdrawn 1; Q2 nothing decided.
+    mix = [int(cell) for row in found["table-mix"][1:] for cell in row[1:] if cell != "0"]
+    assert bar_values(charts["chart-mix"]) == mix == [2, 1, 2, 1]
 
 
 def test_chart_labels_are_translated(client, dataset, login_as):
@@ -77,6 +82,7 @@ def test_every_text_is_escaped():
     chart = Chart('x"><script>', "<b>title</b> & co", "desc </desc><script>alert(1)</script>")
     markup = str(bar_chart(chart, [("<img src=x onerror=alert(1)>", 3), ("no answers", None)], "d&ys", "–"))
     markup += str(column_chart(chart, ["<q>"], ["<s>", "t"], [[1, 2]], "<axis>"))
+    markup += str(stacked_chart(chart, ["<q>"], ["<s>", "t"], [[1, 2]], "<axis>"))
     assert "<script" not in markup and "<img" not in markup and "<q>" not in markup and "<b>" not in markup
     assert "&lt;img src=x onerror=alert(1)&gt;" in markup and "d&amp;ys" in markup
     for part in re.findall(r"<svg .*?</svg>", markup, flags=re.S):

@@ -1,0 +1,223 @@
+"""How long embassies take to answer, counting the requests they never answered (Kaplan–Meier).
+
+The one definition of "time to answer" with its censoring, used by the insights (per
+country and mission), the request page, the API and the digest (a request's expected
+answer date). It lives here, beside the requests, and not in ``lp.insights``: the
+request page and the API need it too, and the digest's package (``lp.reminders``) may
+not import the insights (they are one layer); a signal that returns a value would hide
+a plain function call behind a receiver list.
+
+Per submitted request, in days from submission minus the days the deadline clock was
+paused (as ``services._measure_response`` measures an answer):
+
+- answered (issued, refused or handover agreed by the embassy, also when later used,
+  expired or withdrawn): finished at its recorded response time;
+- still waiting: censored today (a clock paused now stops counting on the day it was
+  paused);
+- closed as "no reply", or withdrawn before an answer: censored on its closing date;
+- a handover "agreed by silence" (``deemed_agreed_on``, when the agreement rules record
+  it): censored on that date: the embassy did not answer.
+Other requests (drafts, or an outcome without a recorded response time) do not count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any, ClassVar
+
+from sqlalchemy import Date, Integer, and_, case, false, func, literal, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+from lp.core.survival import Estimate, kaplan_meier
+from lp.requests.lifecycle import AWAITING_ANSWER
+from lp.requests.models import LpRequest
+from lp.web.extensions import db
+
+#: A country or mission needs this many counted requests for its curve to be shown as a
+#: figure to rely on (ranking, expected answer dates). Below it the 95% interval of the
+#: median spans most of the observed days.
+MIN_REQUESTS = 10
+#: The history an expected answer date is read from: requests submitted in these last days.
+HISTORY_DAYS = 2 * 365
+#: The detention term when nothing else is known (DESIGN.md: 6 months, extendable).
+DETENTION_TERM_MONTHS = 6
+
+#: The agreement rules' "handover agreed by silence" date, once that column exists.
+DEEMED_AGREED_ON = getattr(LpRequest, "deemed_agreed_on", None)
+
+
+class days_between(FunctionElement):
+    """Whole days from ``earlier`` to ``later`` (two dates), the same on SQLite and PostgreSQL."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(days_between)
+def _days_between_default(element, compiler, **kw):
+    later, earlier = list(element.clauses)
+    return f"({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)})"
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element, compiler, **kw):
+    later, earlier = list(element.clauses)
+    return (f"CAST(julianday({compiler.process(later, **kw)}) - "
+            f"julianday({compiler.process(earlier, **kw)}) AS INTEGER)")
+
+
+def answered() -> ColumnElement[bool]:
+    """The request has the embassy's own answer (not one deemed given by silence)."""
+    condition = LpRequest.response_days.is_not(None)
+    if DEEMED_AGREED_ON is not None:
+        condition = and_(condition, DEEMED_AGREED_ON.is_(None))
+    return condition
+
+
+def deemed_agreed() -> ColumnElement[bool]:
+    """The handover was agreed by the embassy's silence (false until the rules record it)."""
+    return DEEMED_AGREED_ON.is_not(None) if DEEMED_AGREED_ON is not None else false()
+
+
+def _deemed_date() -> list[ColumnElement]:
+    return [DEEMED_AGREED_ON] if DEEMED_AGREED_ON is not None else []
+
+
+def counted() -> ColumnElement[bool]:
+    """The request counts in the time to answer: answered, waiting, or closed without an answer."""
+    r = LpRequest
+    return and_(r.submitted_on.is_not(None),
+                or_(answered(), r.status.in_(AWAITING_ANSWER), r.status.in_(("no_reply", "withdrawn")),
+                    deemed_agreed()))
+
+
+def days(today: date) -> ColumnElement[int]:
+    """The days until the answer, or until the request stopped waiting (censored), never below 0."""
+    r = LpRequest
+    now = literal(today, Date)
+    paused_now = case((r.paused_since.is_not(None), days_between(now, r.paused_since)), else_=0)
+    waited = case(
+        (answered(), r.response_days),
+        (r.status.in_(AWAITING_ANSWER), days_between(now, r.submitted_on) - r.paused_days - paused_now),
+        # Closed without an answer: censored on the closing date (a handover by silence on its
+        # date; a row closed without a date, as old imports have, stays at risk until today).
+        else_=days_between(func.coalesce(r.decided_on, *_deemed_date(), now), r.submitted_on) - r.paused_days,
+    )
+    return case((waited < 0, 0), else_=waited)
+
+
+def estimates(key: ColumnElement | None, today: date,
+              where: Iterable[ColumnElement[bool]] = ()) -> dict[Any, Estimate]:
+    """Return {key: fitted curve} of the counted requests matching ``where`` (1 query).
+
+    The database groups the requests into a life table (key, day, answered, censored);
+    the curves are fitted from it, so the work in Python grows with the number of
+    different days, not of requests. Without ``key`` every request forms one curve,
+    returned under the key None.
+    """
+    keys = [key.label("key")] if key is not None else [literal(None).label("key")]
+    each = (select(*keys, days(today).label("days"), case((answered(), 1), else_=0).label("done"),
+                   case((LpRequest.status.in_(AWAITING_ANSWER), 1), else_=0).label("waiting"))
+            .where(counted(), *where).subquery())
+    # Grouped in an outer query: PostgreSQL cannot match a CASE with bound values in
+    # SELECT to the same CASE in GROUP BY.
+    query = (select(each.c.key, each.c.days, func.sum(each.c.done).label("done"),
+                    func.sum(each.c.waiting).label("waiting"), func.count().label("n"))
+             .group_by(each.c.key, each.c.days))
+    tables: dict[Any, list[tuple[int, int, int]]] = {}
+    waiting: dict[Any, int] = {}
+    for row in db.session.execute(query):
+        done = int(row.done or 0)
+        tables.setdefault(row.key, []).append((int(row.days), done, int(row.n) - done))
+        waiting[row.key] = waiting.get(row.key, 0) + int(row.waiting or 0)
+    return {k: replace(kaplan_meier(table), running=waiting[k]) for k, table in tables.items()}
+
+
+# -- a waiting request's expected answer -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExpectedAnswer:
+    """When a waiting request can expect its answer, read off its embassy's (or country's) curve."""
+
+    basis: str  # "mission" or "country"
+    requests: int  # the requests the curve is fitted on
+    since: date  # the first submission date of that history
+    median_days: int | None
+    p90_days: int | None
+    median_on: date | None
+    p90_on: date | None
+    detention_ends_on: date | None
+    longest: int | None = None  # the longest wait seen: "not reached" means longer than this
+    detention_months: ClassVar[int] = DETENTION_TERM_MONTHS
+
+    @property
+    def after_detention(self) -> bool | None:
+        """Whether half the requests took longer than the detention has left (None: not in detention)."""
+        if self.detention_ends_on is None:
+            return None
+        return self.median_on is None or self.median_on > self.detention_ends_on
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def detention_ends_on(request: LpRequest) -> date | None:
+    """Return the last day of the person's detention term (DETENTION_TERM_MONTHS), or None."""
+    since = request.person.in_detention_since
+    return _add_months(since, DETENTION_TERM_MONTHS) if since is not None else None
+
+
+def expected_answers(requests: Iterable[LpRequest], today: date) -> dict[int, ExpectedAnswer]:
+    """Return the expected answer of each waiting request, by id (2 queries, however many requests).
+
+    A request's mission curve when the mission has MIN_REQUESTS requests submitted in the
+    last HISTORY_DAYS, else its country's; none with less history. The dates add the days
+    paused so far to the submission date.
+    """
+    waiting = [r for r in requests if r.status in AWAITING_ANSWER and r.submitted_on is not None]
+    if not waiting:
+        return {}
+    since = today - timedelta(days=HISTORY_DAYS)
+    recent = LpRequest.submitted_on >= since
+    missions = {r.mission_id for r in waiting if r.mission_id is not None}
+    by_mission = (estimates(LpRequest.mission_id, today, [recent, LpRequest.mission_id.in_(missions)])
+                  if missions else {})
+    by_country = estimates(LpRequest.country_id, today,
+                           [recent, LpRequest.country_id.in_({r.country_id for r in waiting})])
+    found = {}
+    for request in waiting:
+        for basis, curve in (("mission", by_mission.get(request.mission_id)),
+                             ("country", by_country.get(request.country_id))):
+            if curve is not None and curve.cases >= MIN_REQUESTS:
+                found[request.id] = _expected(request, basis, curve, since, today)
+                break
+    return found
+
+
+def expected_answer(request: LpRequest, today: date) -> ExpectedAnswer | None:
+    """Return the expected answer of one waiting request, or None (not waiting, too little history)."""
+    return expected_answers([request], today).get(request.id)
+
+
+def _expected(request: LpRequest, basis: str, curve: Estimate, since: date, today: date) -> ExpectedAnswer:
+    paused = request.paused_days + ((today - request.paused_since).days if request.paused_since else 0)
+    median, p90 = curve.median.day, curve.p90.day
+
+    def on(day: int | None) -> date | None:
+        return request.submitted_on + timedelta(days=day + paused) if day is not None else None
+
+    return ExpectedAnswer(basis, curve.cases, since, median, p90, on(median), on(p90), detention_ends_on(request),
+                          curve.longest)
