@@ -12,23 +12,22 @@ WCAG 2.0/2.1 A or AA rule fails here, with axe's own description of what and whe
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import dutch_context, log_in_through_form
+from tests.e2e.pages import page_urls, seeded_ids
 
 pytestmark = pytest.mark.e2e
 
 #: The WCAG 2.0 and 2.1 success criteria of levels A and AA (axe-core's tags).
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-#: Pages that are not HTML (downloads, feeds) or that end the session.
-NOT_PAGES = {"static", "auth.logout", "health.healthz", "calendar.feed", "country_transfer.export",
-             "requests.export_csv", "insights.export_country", "insights.export_overall",
-             "privacy.export_person"}
 #: Pages that only answer a link from a mail (a token), checked signed out below.
 SIGNED_OUT = ("/auth/login", "/auth/forgot", "/auth/reset?token=not-a-token", "/toegankelijkheid")
+SIGNED_OUT_PREFIXES = ("/auth/", "/toegankelijkheid")
 LAPTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
@@ -50,47 +49,10 @@ def violations(page) -> list[str]:
     return found
 
 
-def _ids(app) -> dict[str, object]:
-    """Return one existing id per URL argument, from the module's demo data."""
-    from countries.models import Country, Mission
-    from lp.auth.models import User
-    from lp.persons.models import IdentityDocument
-    from lp.reminders.models import Reminder
-    from lp.requests.models import LpRequest
-    from lp.web.extensions import db
-
-    with app.app_context():
-        first = lambda query: db.session.scalars(query.limit(1)).first()  # noqa: E731
-        request = first(select(LpRequest).where(LpRequest.is_open.is_(True), LpRequest.status == "submitted").order_by(LpRequest.id))
-        document = first(select(IdentityDocument).order_by(IdentityDocument.id))
-        mission = first(select(Mission).order_by(Mission.id))
-        country = db.session.get(Country, mission.country_id)
-        agreement = country.agreements[0] if country.agreements else None
-        ids = {
-            "request_id": request.id, "person_id": document.person_id, "document_id": document.id,
-            "alpha2": country.alpha2, "mission_id": mission.id,
-            "reminder_id": first(select(Reminder.id).order_by(Reminder.id)),
-            "user_id": first(select(User.id).where(User.role == "staff").order_by(User.id)),
-            "items": "missions", "item_id": mission.id, "agreement": agreement,
-        }
-        db.session.remove()
-    return ids
-
-
-def page_urls(app) -> list[str]:
-    """Return the path of every HTML page of the URL map, filled with demo ids."""
-    ids = _ids(app)
-    paths = []
-    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        if "GET" not in rule.methods or rule.endpoint in NOT_PAGES or rule.rule.startswith("/api/"):
-            continue
-        if rule.rule.startswith("/auth/") and rule.endpoint != "auth.change_password":
-            continue
-        with app.test_request_context():
-            from flask import url_for
-
-            paths.append(url_for(rule.endpoint, **{name: ids[name] for name in rule.arguments}))
-    return paths
+def signed_in_pages(app) -> list[str]:
+    """Return every HTML page of the app (tests/e2e/pages.py) but the signed-out ones."""
+    return [url for url in page_urls(app, seeded_ids(app))
+            if not url.startswith(SIGNED_OUT_PREFIXES) or url.startswith("/auth/password")]
 
 
 def ids_alpha2(paths: list[str]) -> str:
@@ -115,7 +77,7 @@ def _staff_accounts(app) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def paths(seeded_app) -> list[str]:
-    return page_urls(seeded_app)
+    return signed_in_pages(seeded_app)
 
 
 @pytest.fixture(scope="module", params=["viewer", "staff", "admin"])
@@ -182,3 +144,66 @@ def test_open_menus_action_panels_and_form_errors_have_no_wcag_violation(admin_c
         found += violations(page)
     page.close()
     assert not found, "\n".join(found)
+
+
+#: The focused element's ring: its width and the contrast of its colour with the page behind it.
+FOCUS_RING = """() => {
+  const el = document.activeElement, style = getComputedStyle(el);
+  const rgb = c => c.match(/[0-9.]+/g).slice(0, 3).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+                                       .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  let back = el.parentElement, bg = 'rgba(0, 0, 0, 0)';
+  while (back && (bg = getComputedStyle(back).backgroundColor) === 'rgba(0, 0, 0, 0)') back = back.parentElement;
+  if (bg === 'rgba(0, 0, 0, 0)') bg = 'rgb(255, 255, 255)';
+  const [a, b] = [lum(rgb(style.outlineColor)), lum(rgb(bg))];
+  return {tag: el.tagName, name: el.name || el.id || '', visible: el.matches(':focus-visible'), text: (el.innerText || el.value || '').trim().slice(0, 40), width: parseFloat(style.outlineWidth),
+          style: style.outlineStyle, contrast: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)};
+}"""
+
+
+def tab_to(page, matches, limit: int = 200) -> dict:
+    """Press Tab until the focused element matches; check the focus ring on every stop on the way."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUS_RING)
+        assert focused["style"] != "none" and focused["width"] >= 2, f"no visible focus ring on {focused}"
+        assert focused["contrast"] >= 3, f"focus ring below 3:1 on {focused}"
+        if matches(focused):
+            return focused
+    raise AssertionError("never reached by Tab")
+
+
+def test_a_request_action_opens_fills_and_submits_with_the_keyboard_alone(admin_page, seeded_app):
+    """From the top of a request page: Tab to an action, Enter opens it, type the note, Tab to Record, Enter."""
+    from lp.requests.models import RequestEvent
+    from lp.web.extensions import db
+
+    request_id = seeded_ids(seeded_app)["request_id"]
+    with seeded_app.app_context():
+        events_before = db.session.query(RequestEvent).filter_by(request_id=request_id).count()
+    page = admin_page
+    page.goto(f"/requests/{request_id}")
+    first = tab_to(page, lambda f: True)
+    assert first["text"] in ("Naar de inhoud", "Skip to content")  # the skip link comes first
+    tab_to(page, lambda f: f["tag"] == "SUMMARY" and f["text"] == "Contact met de ambassade vastleggen")
+    page.keyboard.press("Enter")
+    tab_to(page, lambda f: f["tag"] == "SELECT")  # the contact's kind
+    page.keyboard.press("ArrowDown")
+    tab_to(page, lambda f: f["name"] == "contact-occurred_on")
+    day = date.today()
+    # Today, with the arrow keys (from empty). Chromium lays out a date field in its own
+    # interface language (en-US here: month, day, year), not the page's.
+    for presses in (day.month, day.day, 1):
+        for _ in range(presses):
+            page.keyboard.press("ArrowUp")
+        page.keyboard.press("ArrowRight")
+    tab_to(page, lambda f: f["tag"] == "TEXTAREA")
+    page.keyboard.type("Telefonisch herinnerd, alleen met het toetsenbord")
+    tab_to(page, lambda f: f["tag"] == "BUTTON" and f["text"] == "Vastleggen")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    errors = page.locator(".is-invalid").evaluate_all("els => els.map(e => e.name + \"=\" + e.value)")
+    assert not errors, errors
+    assert "Telefonisch herinnerd, alleen met het toetsenbord" in page.content()
+    with seeded_app.app_context():
+        assert db.session.query(RequestEvent).filter_by(request_id=request_id).count() == events_before + 1
