@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lp.web.access import requires
+from lp.web.access import public, requires
 from lp.auth.roles import Role
 from lp.core.clock import today
 from lp.web.errors import render_error
@@ -40,3 +40,10 @@ def index():
         curve_interval=curve_interval, ahead=dashboard.AHEAD_DAYS, min_answered=MIN_ANSWERED_FOR_RANKING,
         min_requests=MIN_REQUESTS_FOR_RANKING,
     )
+
+
+@bp.get("/toegankelijkheid")
+@public
+def accessibility():
+    """The accessibility statement (in the shape digitoegankelijk.nl asks for); no personal data, so public."""
+    return render_template("main/accessibility.html", contact=current_app.config["LP_ACCESSIBILITY_CONTACT"])

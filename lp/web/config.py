@@ -43,6 +43,8 @@ DEFAULTS: dict[str, Any] = {
     "LP_POLICY_REVIEW_DAYS": None,
     "LP_TRUST_PROXY": False,
     "LP_RETENTION_YEARS": 5,
+    # Where users report an accessibility problem (the accessibility statement shows it).
+    "LP_ACCESSIBILITY_CONTACT": "",
 }
 
 #: Settings read from the environment as integers or booleans rather than text.
