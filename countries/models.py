@@ -7,11 +7,11 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lp.web.extensions import IDS_NEVER_REUSED, db
+from lp.web.extensions import IDS_NEVER_REUSED, Model
 from lp.core.types import UTCDateTime, utcnow
 
 
-class Country(db.Model):
+class Country(Model):
     """One ISO 3166-1 country and what we know of how its embassies work."""
 
     __tablename__ = "countries"
@@ -64,7 +64,7 @@ class Country(db.Model):
         return f"<Country {self.alpha2}>"
 
 
-class Agreement(db.Model):
+class Agreement(Model):
     """A readmission agreement, MoU or other arrangement with a country."""
 
     __tablename__ = "agreements"
@@ -82,7 +82,7 @@ class Agreement(db.Model):
     country: Mapped[Country] = relationship(back_populates="agreements")
 
 
-class Mission(db.Model):
+class Mission(Model):
     """An embassy or consulate that handles LP requests for a country."""
 
     __tablename__ = "missions"
@@ -103,7 +103,7 @@ class Mission(db.Model):
     country: Mapped[Country] = relationship(back_populates="missions")
 
 
-class ProfileChange(db.Model):
+class ProfileChange(Model):
     """One field of a profile, agreement or mission changed: append-only history."""
 
     __tablename__ = "profile_changes"

@@ -9,13 +9,13 @@ from sqlalchemy import Boolean, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lp.core.types import UTCDateTime, utcnow
-from lp.web.extensions import IDS_NEVER_REUSED, db
+from lp.web.extensions import IDS_NEVER_REUSED, Model
 
 if TYPE_CHECKING:  # only for the annotation of Person.requests; the mapper resolves it by name
     from lp.requests.models import LpRequest
 
 
-class Person(db.Model):
+class Person(Model):
     """The foreign national an LP is requested for (vreemdeling)."""
 
     __tablename__ = "persons"
@@ -54,7 +54,7 @@ class Person(db.Model):
         return any(document.copy_on_file for document in self.documents)
 
 
-class IdentityDocument(db.Model):
+class IdentityDocument(Model):
     """An identity document the person holds or held (kind, number, copy on file)."""
 
     __tablename__ = "identity_documents"

@@ -11,11 +11,11 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lp.web.extensions import IDS_NEVER_REUSED, db
+from lp.web.extensions import IDS_NEVER_REUSED, Model
 from lp.core.types import UTCDateTime, utcnow
 
 
-class Reminder(db.Model):
+class Reminder(Model):
     __tablename__ = "reminders"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,7 +59,7 @@ class Reminder(db.Model):
 SUPERSEDED = "superseded"
 
 
-class JobRun(db.Model):
+class JobRun(Model):
     """The last time each scheduled job ran to completion (to catch up once after downtime)."""
 
     __tablename__ = "job_runs"

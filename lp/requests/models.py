@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lp.web.extensions import IDS_NEVER_REUSED, db
+from lp.web.extensions import IDS_NEVER_REUSED, Model
 from lp.core.types import UTCDateTime, utcnow
 from lp.persons.models import Person
 
 
-class LpRequest(db.Model):
+class LpRequest(Model):
     """One request for a laissez-passer to one country's mission."""
 
     __tablename__ = "lp_requests"
@@ -83,7 +83,7 @@ class LpRequest(db.Model):
         return self.person.in_detention
 
 
-class RequestEvent(db.Model):
+class RequestEvent(Model):
     """Something that happened to a request: append-only, shown as its timeline."""
 
     __tablename__ = "request_events"
