@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lp.web.extensions import IDS_NEVER_REUSED, Model
 from lp.core.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:  # only for the annotations of the relationships; the mapper resolves them by name
+    from lp.auth.models import User
 
 
 class Country(Model):
@@ -44,7 +48,7 @@ class Country(Model):
     #: Set once a person (not the seeder) changed anything; seeding then leaves it alone.
     edited: Mapped[bool] = mapped_column(default=False)
 
-    portfolio_holder = relationship("User", foreign_keys=[portfolio_holder_id])
+    portfolio_holder: Mapped[User | None] = relationship(foreign_keys=[portfolio_holder_id])
     agreements: Mapped[list[Agreement]] = relationship(
         back_populates="country", order_by="Agreement.id", cascade="all, delete-orphan"
     )
@@ -121,6 +125,6 @@ class ProfileChange(Model):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
 
-    user = relationship("User", foreign_keys=[user_id])
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
 
     __table_args__ = (Index("ix_profile_changes_country_version", "country_id", "version"),)

@@ -11,7 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lp.core.types import UTCDateTime, utcnow
 from lp.web.extensions import IDS_NEVER_REUSED, Model
 
-if TYPE_CHECKING:  # only for the annotation of Person.requests; the mapper resolves it by name
+if TYPE_CHECKING:  # only for the annotations of the relationships; the mapper resolves them by name
+    from countries.models import Country
+    from lp.auth.models import User
     from lp.requests.models import LpRequest
 
 
@@ -34,8 +36,8 @@ class Person(Model):
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
 
-    nationality = relationship("Country")
-    case_officer = relationship("User")
+    nationality: Mapped[Country | None] = relationship()
+    case_officer: Mapped[User | None] = relationship()
     documents: Mapped[list[IdentityDocument]] = relationship(
         back_populates="person", order_by="IdentityDocument.id", cascade="all, delete-orphan"
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lp.web.extensions import IDS_NEVER_REUSED, Model
 from lp.core.types import UTCDateTime, utcnow
 from lp.persons.models import Person
+
+if TYPE_CHECKING:  # only for the annotations of the relationships; the mapper resolves them by name
+    from countries.models import Country, Mission
+    from lp.auth.models import User
 
 
 class LpRequest(Model):
@@ -56,8 +60,8 @@ class LpRequest(Model):
     version: Mapped[int] = mapped_column(default=1)
 
     person: Mapped[Person] = relationship(back_populates="requests")
-    country = relationship("Country")
-    mission = relationship("Mission")
+    country: Mapped[Country] = relationship()
+    mission: Mapped[Mission | None] = relationship()
     events: Mapped[list[RequestEvent]] = relationship(
         back_populates="request", order_by="RequestEvent.id"
     )
@@ -100,6 +104,6 @@ class RequestEvent(Model):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     request: Mapped[LpRequest] = relationship(back_populates="events")
-    user = relationship("User")
+    user: Mapped[User | None] = relationship()
 
     __table_args__ = (Index("ix_request_events_request_id", "request_id", "id"),)
