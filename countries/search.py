@@ -32,7 +32,7 @@ class CountryFilter:
     sort: str = "name"
     desc: bool = False
 
-    def as_args(self, **overrides: Any) -> dict[str, str]:
+    def as_args(self, **overrides: Any) -> dict[str, Any]:
         """Return the non-default values as query arguments (for links and exports)."""
         values = {f.name: getattr(self, f.name) for f in fields(self)} | overrides
         defaults = CountryFilter()

@@ -78,7 +78,7 @@ def _item_or_404(alpha2: str, items: str, item_id: int) -> tuple[Country, str, A
     country = _country_or_404(alpha2)
     entity = ITEM_ENTITIES[items]
     item = db.session.get(services.ENTITY_MODELS[entity], item_id)
-    if item is None or item.country_id != country.id:
+    if not isinstance(item, (Agreement, Mission)) or item.country_id != country.id:
         abort(404)
     return country, entity, item
 
@@ -186,8 +186,8 @@ def change_groups(
     by_email = {user.email: user for user in users}
     names = _item_names(changes, items)
     groups = []
-    for _version, rows in groupby(changes, key=lambda change: change.version):
-        rows = list(rows)
+    for _version, group in groupby(changes, key=lambda change: change.version):
+        rows = list(group)
         first = rows[0]
         lines = []
         for change in rows:
@@ -211,9 +211,9 @@ def change_groups(
 
 def _item_names(
     changes: list[ProfileChange], items: Iterable[tuple[str, Any]]
-) -> dict[tuple[str, int], str]:
+) -> dict[tuple[str, int | None], str]:
     """Name each agreement and mission in the history, including removed ones."""
-    names: dict[tuple[str, int], str] = {}
+    names: dict[tuple[str, int | None], str] = {}
     for change in changes:
         key = (change.entity, change.entity_id)
         if change.field == services.ITEM_NAME_FIELDS.get(change.entity) and key not in names:
@@ -242,7 +242,7 @@ class SortHeader:
     aria_sort: str | None
 
 
-def _sort_headers(country_filter: CountryFilter, extra: dict[str, str]) -> list[SortHeader]:
+def _sort_headers(country_filter: CountryFilter, extra: dict[str, Any]) -> list[SortHeader]:
     """Return the column headers: a link that sorts by the column, or reverses the current sort."""
     headers = []
     for key, label in LIST_COLUMNS:

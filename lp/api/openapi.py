@@ -176,7 +176,7 @@ def _path_parameters(rule: Rule, declared: tuple[Mapping[str, Any], ...]) -> lis
     ]
 
 
-def _responses(op: Operation, access: AccessRule | None, method: str) -> dict[int, Any]:
+def _responses(op: Operation, access: AccessRule | None, method: str) -> dict[str, Any]:
     responses = dict(op.responses)
     needed = access.needed_for(method) if access else None
     if needed is not None:
@@ -239,7 +239,7 @@ def build_document(app: Flask, prefix: str, *, version: str = "1") -> dict[str, 
         op: Operation | None = getattr(app.view_functions[rule.endpoint], "openapi", None)
         if op is None:
             continue  # undocumented: tests/lp/test_openapi.py fails on it
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             paths.setdefault(openapi_path(rule, prefix), {})[method.lower()] = _operation(
                 op, rule, method, rule_for(rule.endpoint)
             )

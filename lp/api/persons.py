@@ -101,7 +101,7 @@ def load_person(person_id: int) -> Person:
 # -- Input --------------------------------------------------------------------------
 
 
-def _wrong_type(value: Any, allowed: tuple[type, ...]) -> bool:
+def _wrong_type(value: Any, allowed: type | tuple[type, ...]) -> bool:
     return value is not None and not isinstance(value, allowed)
 
 

@@ -241,6 +241,7 @@ def read_new_request(body: dict[str, Any]) -> tuple[Person, Country, Mission | N
     details = read_details(body, country, errors)
     if errors:
         raise ValidationFailed(errors)
+    assert person is not None and country is not None, "each None added an error above"
     return person, country, details.pop("mission", None), details
 
 
@@ -252,6 +253,7 @@ def read_patch(body: dict[str, Any], lp: LpRequest) -> tuple[int, dict[str, Any]
     values = read_details(body, lp.country, errors)
     if errors:
         raise ValidationFailed(errors)
+    assert version is not None, "read_version added an error otherwise"
     return version, values
 
 
@@ -286,6 +288,7 @@ def read_event(body: dict[str, Any]) -> tuple[str, dict[str, Any], str, int | No
                 errors[name] = [_l("Send text, true, false or null.")]
     if errors:
         raise ValidationFailed(errors)
+    assert isinstance(action, str) and isinstance(data, dict) and isinstance(confirmed, bool), "else errors above"
     if action == "contact" and note and not data.get("note"):
         data = {**data, "note": note}  # the note of a contact is part of its data
     return action, data, note or "", version, confirmed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -90,7 +91,7 @@ def _assign(person: Person, values: dict[str, Any]) -> None:
             setattr(person, spec.name, value)
 
 
-def create_person(values: dict[str, Any], documents: list[dict[str, Any]] = ()) -> Person:
+def create_person(values: dict[str, Any], documents: Sequence[dict[str, Any]] = ()) -> Person:
     """Register a person from parsed values (see ``parse_person``)."""
     person = Person()
     _assign(person, values)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from werkzeug.local import LocalProxy
 
 reminders_cli = AppGroup("reminders", help="Reminders for requests and profiles.")
 digest_cli = AppGroup("digest", help="The weekly digest mail.")
@@ -94,7 +96,7 @@ def scheduler_command() -> None:
     """Run the scheduler as its own process (production: exactly one, beside the web workers)."""
     from lp.scheduler import build_scheduler, catch_up
 
-    app = current_app._get_current_object()
+    app = cast("LocalProxy[Flask]", current_app)._get_current_object()  # the app itself, for other threads
     ran = catch_up(app)
     if ran:
         click.echo(f"Caught up: {', '.join(ran)}")

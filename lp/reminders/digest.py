@@ -72,8 +72,8 @@ def build(user: User, as_of: date) -> Digest:
         base.where(LpRequest.status.in_(AWAITING_ANSWER), LpRequest.reply_due_on < as_of)
         .order_by(LpRequest.mission_id, LpRequest.reply_due_on)
     ).all()
-    for _mission_id, rows in groupby(overdue, key=lambda r: r.mission_id):
-        rows = list(rows)
+    for _mission_id, group in groupby(overdue, key=lambda r: r.mission_id):
+        rows = list(group)
         mission = rows[0].mission
         name = f"{mission.name} ({rows[0].country.name(user.preferred_language or 'nl')})" if mission else _(
             "No mission recorded")

@@ -111,7 +111,7 @@ def raw_values(form: Form, names: Iterable[str], prefix: str = "") -> dict[str, 
 
 def initial_values(specs: Iterable[FieldSpec], obj: Any | None) -> dict[str, Any]:
     """Return the form data of an object's defined fields (defaults for a new one)."""
-    data = {}
+    data: dict[str, Any] = {}
     for spec in specs:
         value = getattr(obj, spec.name) if obj is not None else spec.default
         if spec.kind == "bool" and not spec.required:

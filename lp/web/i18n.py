@@ -58,7 +58,7 @@ def init_app(app: Flask) -> None:
     # returns it unescaped), so a user's text in a placeholder, e.g. a country's
     # accepted documents in _l("...: %(documents)s"), would reach the page as markup.
     # Our messages hold no HTML: escape them like any other text.
-    LazyString.__html__ = _lazy_text_as_html  # type: ignore[method-assign]
+    LazyString.__html__ = _lazy_text_as_html
 
     @app.context_processor
     def language_context():
