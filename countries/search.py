@@ -15,7 +15,7 @@ from lp.core.validation import ValidationFailed, flag, search_text, whole_number
 
 #: Tri-state profile facts that the list can be filtered on.
 FACT_FILTERS = ("presentation_required", "biometric_registers", "refuses_unwilling", "requires_identity")
-SORTS = ("name", "alpha2", "region", "portfolio_holder", "last_reviewed_on") + FACT_FILTERS
+SORTS = ("name", "alpha2", "region", "portfolio_holder", "last_reviewed_on", *FACT_FILTERS)
 REVIEW_PERIOD = timedelta(days=365)
 
 

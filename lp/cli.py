@@ -106,7 +106,7 @@ def _load_demo(info: StartInfo, seed: int, persons: int, password: str | None) -
         check_password_strength(password)
     except ValidationFailed as failure:
         click.echo(f"Demo password refused: {failure}", err=True)
-        raise SystemExit(1)
+        raise SystemExit(1) from None
     result = demo.load_demo(seed=seed, persons=persons, password=password)
     if result["accounts_created"] and not info.demo_password_given:
         info.demo_password = password

@@ -196,7 +196,7 @@ def _responses(op: Operation, access: AccessRule | None, method: str) -> dict[st
 def _operation(op: Operation, rule: Rule, method: str, access: AccessRule | None) -> dict[str, Any]:
     parts = rule.endpoint.split(".")
     described: dict[str, Any] = {
-        "operationId": "_".join(parts[1:] + [method.lower()]),
+        "operationId": "_".join([*parts[1:], method.lower()]),
         "summary": op.summary,
         "tags": [parts[1] if len(parts) > 2 else "account"],
         "parameters": _path_parameters(rule, op.parameters) + [dict(p) for p in op.parameters],

@@ -45,7 +45,7 @@ def _check_email(email: str) -> str:
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError:
-        raise ValidationFailed.single("email", _l("This is not a valid email address."))
+        raise ValidationFailed.single("email", _l("This is not a valid email address.")) from None
     return email
 
 
@@ -65,7 +65,7 @@ def create_user(
     try:
         role = Role(role)
     except ValueError:
-        raise ValidationFailed.single("role", _l("Unknown role."))
+        raise ValidationFailed.single("role", _l("Unknown role.")) from None
     if language is not None and language not in LANGUAGES:
         raise ValidationFailed.single("preferred_language", _l("Unknown language."))
     display_name = (display_name or "").strip() or email.split("@")[0]

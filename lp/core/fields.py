@@ -108,17 +108,17 @@ class FieldSpec:
             try:
                 return date.fromisoformat(text)
             except ValueError:
-                raise FieldError(_l("Enter a date as YYYY-MM-DD."))
+                raise FieldError(_l("Enter a date as YYYY-MM-DD.")) from None
         if self.kind == "bool":
             try:
                 return yes_or_no(text)
             except ValidationFailed as failed:
-                raise FieldError(failed.errors["_"][0])
+                raise FieldError(failed.errors["_"][0]) from None
         if self.kind == "datetime":
             try:
                 moment = datetime.fromisoformat(text)
             except ValueError:
-                raise FieldError(_l("Enter a date and time as YYYY-MM-DD HH:MM."))
+                raise FieldError(_l("Enter a date and time as YYYY-MM-DD HH:MM.")) from None
             if moment.tzinfo is None:  # people type local time
                 moment = moment.replace(tzinfo=ZoneInfo(current_app.config["LP_TIMEZONE"]))
             return moment.astimezone(UTC)
@@ -127,9 +127,8 @@ class FieldSpec:
             if len(code) != 2 or not code.isalpha():
                 raise FieldError(_l("Enter a two-letter country code."))
             return code
-        if self.kind == "email":
-            if "@" not in text or " " in text:
-                raise FieldError(_l("This is not a valid email address."))
+        if self.kind == "email" and ("@" not in text or " " in text):
+            raise FieldError(_l("This is not a valid email address."))
         if self.kind == "user":
             user_id = resolve_user(text) if resolve_user else None
             if user_id is None:

@@ -114,7 +114,7 @@ def update_person(person: Person, values: dict[str, Any], *, expected_version: i
     except StaleDataError:
         db.session.rollback()
         raise Conflict(_l("Someone else changed this person after you opened the page. "
-                          "Nothing of yours was saved; reload to see their changes."))
+                          "Nothing of yours was saved; reload to see their changes.")) from None
     return person
 
 

@@ -85,7 +85,8 @@ def _first_document(form: VersionedForm) -> list[dict[str, Any]]:
     try:
         return [persons.parse_document(raw)]
     except ValidationFailed as failure:
-        raise ValidationFailed({DOCUMENT_PREFIX + name: messages for name, messages in failure.errors.items()})
+        errors = {DOCUMENT_PREFIX + name: messages for name, messages in failure.errors.items()}
+        raise ValidationFailed(errors) from None
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from typing import cast
 
@@ -23,7 +24,7 @@ def _as_of(value: str | None) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter("use YYYY-MM-DD", param_hint="--as-of")
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="--as-of") from None
 
 
 @reminders_cli.command("sweep")
@@ -52,7 +53,7 @@ def policy_command(alpha2, settings, resets) -> None:
     country = find_country(alpha2)
     if country is None:
         raise click.BadParameter(f"no country {alpha2}", param_hint="ALPHA2")
-    overrides: dict[str, int | None] = {name: None for name in resets}
+    overrides: dict[str, int | None] = dict.fromkeys(resets)
     for setting in settings:
         name, _sep, value = setting.partition("=")
         if not value.isdigit():
@@ -61,7 +62,7 @@ def policy_command(alpha2, settings, resets) -> None:
     try:
         effective = set_country_policy(country, overrides, user_id=None)
     except ValidationFailed as failure:
-        raise click.ClickException(str(failure))
+        raise click.ClickException(str(failure)) from None
     own = country.reminder_policy or {}
     for name, value in effective.items():
         click.echo(f"{name}\t{value}{'  (this country)' if name in own else ''}")
@@ -102,7 +103,5 @@ def scheduler_command() -> None:
         click.echo(f"Caught up: {', '.join(ran)}")
     click.echo("Scheduler running; stop with Ctrl+C.")
     scheduler = build_scheduler(app, blocking=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass

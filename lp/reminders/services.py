@@ -366,7 +366,7 @@ def confirm_letter_sent(mission: Mission, shown: set[tuple[int, int]], *, user_i
                                              user_id=user_id, mission_id=mission.id, letter=letter)
     except Conflict:  # another confirmation or change won the race: its rows are newer
         db.session.rollback()
-        raise _letter_changed()
+        raise _letter_changed() from None
     except ValidationFailed:
         db.session.rollback()
         raise

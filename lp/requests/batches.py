@@ -152,7 +152,7 @@ def undo(event_id: int, recorded: str, undone: str, *, user_id: int, note: str, 
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        raise Conflict(refusals.busy)
+        raise Conflict(refusals.busy) from None
     return len(request_ids)
 
 
@@ -185,7 +185,7 @@ def record_bulk(requests: list[LpRequest], shown: set[tuple[int, int]], raw: dic
         raise
     except Conflict:  # another confirmation or change won the race: its rows are newer
         db.session.rollback()
-        raise _bulk_changed()
+        raise _bulk_changed() from None
     return len(requests)
 
 

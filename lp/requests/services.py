@@ -133,7 +133,7 @@ def _commit() -> None:
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        raise _stale()
+        raise _stale() from None
 
 
 def _check_version(request: LpRequest, expected_version: int | None) -> None:
