@@ -47,7 +47,7 @@ def _trend_sums(html: str) -> dict[str, int]:
 def _table_totals(html: str) -> dict[str, int]:
     footer = re.search(r'<table[^>]*id="table-countries".*?<tfoot>(.*?)</tfoot>', html, re.S).group(1)
     cells = _cells(footer)[3:]  # after requests, median, share within the limit
-    values = dict(zip(FIGURE_CELLS, cells, strict=True))
+    values = dict(zip(FIGURE_CELLS, cells, strict=False))  # the cells after these do not matter here
     return {outcome: int(values[outcome]) for outcome in TREND_OUTCOMES}
 
 
