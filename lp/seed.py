@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-def _seeders() -> list[Callable[[], object]]:
-    from countries.seed import seed_countries
+from countries.seed import seed_countries
 
+def _seeders() -> list[Callable[[], object]]:
     return [seed_countries]
 
 

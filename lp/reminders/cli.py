@@ -11,14 +11,21 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from werkzeug.local import LocalProxy
 
+from countries.services import find_country
+from lp.core.clock import today
+from lp.core.validation import ValidationFailed
+from lp.mail.outbox import deliver_pending
+from lp.reminders.digest import send_digests
+from lp.reminders.policy import set_country_policy
+from lp.reminders.sweep import sweep
+from lp.scheduler import build_scheduler, catch_up
+
 reminders_cli = AppGroup("reminders", help="Reminders for requests and profiles.")
 digest_cli = AppGroup("digest", help="The weekly digest mail.")
 outbox_cli = AppGroup("outbox", help="The mail outbox.")
 
 
 def _as_of(value: str | None) -> date:
-    from lp.core.clock import today
-
     if not value:
         return today()
     try:
@@ -31,8 +38,6 @@ def _as_of(value: str | None) -> date:
 @click.option("--as-of", "as_of", default=None, help="Evaluate the rules as on this day (YYYY-MM-DD).")
 def sweep_command(as_of) -> None:
     """Create the reminders that are due and close those that no longer are."""
-    from lp.reminders.sweep import sweep
-
     day = _as_of(as_of)
     result = sweep(day)
     click.echo(f"Sweep as of {day}: {result.requests_checked} open requests checked, "
@@ -46,10 +51,6 @@ def sweep_command(as_of) -> None:
 @click.option("--reset", "resets", multiple=True, metavar="NAME", help="Remove an override (repeatable).")
 def policy_command(alpha2, settings, resets) -> None:
     """Show a country's reminder policy, or change its overrides."""
-    from countries.services import find_country
-    from lp.reminders.policy import set_country_policy
-    from lp.core.validation import ValidationFailed
-
     country = find_country(alpha2)
     if country is None:
         raise click.BadParameter(f"no country {alpha2}", param_hint="ALPHA2")
@@ -72,9 +73,6 @@ def policy_command(alpha2, settings, resets) -> None:
 @click.option("--as-of", "as_of", default=None, help="Build the digest as on this day (YYYY-MM-DD).")
 def digest_command(as_of) -> None:
     """Queue this week's digest for every portfolio holder and deliver the outbox."""
-    from lp.reminders.digest import send_digests
-    from lp.mail.outbox import deliver_pending
-
     day = _as_of(as_of)
     result = send_digests(day)
     delivery = deliver_pending()
@@ -85,8 +83,6 @@ def digest_command(as_of) -> None:
 @outbox_cli.command("deliver")
 def deliver_command() -> None:
     """Deliver queued mail now."""
-    from lp.mail.outbox import deliver_pending
-
     result = deliver_pending()
     click.echo(f"{result.sent} mails delivered, {result.failed} failed (kept for retry).")
 
@@ -95,8 +91,6 @@ def deliver_command() -> None:
 @with_appcontext
 def scheduler_command() -> None:
     """Run the scheduler as its own process (production: exactly one, beside the web workers)."""
-    from lp.scheduler import build_scheduler, catch_up
-
     app = cast("LocalProxy[Flask]", current_app)._get_current_object()  # the app itself, for other threads
     ran = catch_up(app)
     if ran:

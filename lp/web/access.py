@@ -14,7 +14,9 @@ from flask import Flask, abort, current_app, g, jsonify, redirect, request, url_
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lp.auth import sessions
 from lp.auth.roles import Role
+from lp.auth.services import user_for_token
 from lp.web.extensions import login_manager
 
 log = logging.getLogger(__name__)
@@ -77,8 +79,6 @@ def api_error(status: int, message: str, **extra):
 
 def _authenticate_bearer() -> None:
     """Make the user of a valid bearer token the current user for this request."""
-    from lp.auth.services import user_for_token
-
     header = request.headers.get("Authorization", "")
     scheme, _sep, credential = header.partition(" ")
     user = user_for_token(credential.strip()) if scheme.lower() == "bearer" else None
@@ -113,8 +113,6 @@ def enforce_access():
 
 
 def init_app(app: Flask) -> None:
-    from lp.auth import sessions
-
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "strong"

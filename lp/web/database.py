@@ -8,6 +8,7 @@ from typing import Any, Literal, cast
 import psycopg
 from flask import Flask
 from sqlalchemy import CursorResult, UpdateBase, event, exc, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
 from lp.web.extensions import db
@@ -84,8 +85,6 @@ def insert_unless_present(model, unique_columns: list[str]):
     The database, not the application, then decides that a row is created only once,
     even when two processes insert it at the same moment.
     """
-    from sqlalchemy.dialects import postgresql, sqlite
-
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     return (dialect.insert(model).on_conflict_do_nothing(index_elements=unique_columns)
             .returning(model.id))

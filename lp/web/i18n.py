@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, has_request_context, request, session
+from flask_babel import get_locale
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -62,6 +63,4 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def language_context():
-        from flask_babel import get_locale
-
         return {"LANGUAGES": LANGUAGES, "current_language": get_locale().language}
