@@ -18,7 +18,8 @@ from lp.auth.roles import Role
 from lp.core.validation import ValidationFailed
 from lp.web.extensions import csrf
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+PREFIX = "/api/v1"
+bp = Blueprint("api", __name__, url_prefix=PREFIX)
 RESOURCES = (countries.bp, persons.bp, requests.bp)
 
 # Bearer tokens are not sent by browsers on their own, so cross-site forgery does
@@ -33,7 +34,7 @@ for resource in RESOURCES:
 @bp.before_request
 def check_documented_query():
     """Hold every query to what the operation's OpenAPI description admits (422 otherwise)."""
-    operation = getattr(current_app.view_functions.get(request.endpoint), "openapi", None)
+    operation = getattr(current_app.view_functions.get(request.endpoint or ""), "openapi", None)
     if operation is not None:
         check_query(operation.parameters, request.args)
 
@@ -74,4 +75,4 @@ def me():
 @documented("This OpenAPI document", responses={200: {"type": "object"}})
 def openapi_document():
     """Describe every API route as an OpenAPI 3.1 document."""
-    return jsonify(build_document(current_app, bp.url_prefix))
+    return jsonify(build_document(current_app, PREFIX))

@@ -111,7 +111,7 @@ class LoginResult:
     error: object | None
 
 
-def authenticate(email: str, password: str, address: str) -> LoginResult:
+def authenticate(email: str, password: str, address: str | None) -> LoginResult:
     """Check a login attempt within the failure limits, and record it.
 
     An unknown or deactivated account costs the same password check as a known one,

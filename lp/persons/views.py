@@ -56,7 +56,7 @@ def index():
         query = query.where(Person.v_number.like(f"{text}%"))
     elif text:
         query = query.where(func.lower(Person.name).like(f"%{text.lower()}%"))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     found = db.session.scalars(
         query.options(selectinload(Person.nationality)).order_by(Person.name, Person.id)
         .limit(PER_PAGE).offset((page - 1) * PER_PAGE)
