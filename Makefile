@@ -9,11 +9,12 @@ MO     := translations/nl/LC_MESSAGES/messages.mo translations/en/LC_MESSAGES/me
 
 WORKERS ?= 3
 
-.PHONY: run serve test bench translations extract init clean help
+.PHONY: run serve test lint bench translations extract init clean help
 
 help:
 	@echo "make run         serve the app on 127.0.0.1:$(PORT) (SQLite, seeded; DEMO=1 loads demo data)"
 	@echo "make test        run the whole test suite (also on PostgreSQL when TEST_DATABASE_URL is set)"
+	@echo "make lint        ruff, mypy and the import-linter layer contracts (settings in pyproject.toml); CI runs it first"
 	@echo "make serve       production: gunicorn ($(WORKERS) workers) + one scheduler process, DATABASE_URL required"
 	@echo "make bench       measure pages and jobs at 1,000 and 100,000 requests into bench/RESULTS.md"
 	@echo "make extract     extract new strings and update the nl/en catalogs"
@@ -72,6 +73,12 @@ test: $(STAMP) $(MO)
 	else \
 		echo "== TEST_DATABASE_URL is not set: the suite ran on SQLite only"; \
 	fi
+
+# ruff, mypy and import-linter come with the test extra; each must report nothing.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP) $(MO)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null 2>&1; } || echo "wrk not available: the load run will be skipped"

@@ -92,7 +92,7 @@ def generate(requests: int, *, today: date, seed: int = 7) -> dict[str, int]:
     _flush(Person.__table__, persons)
     person_rows = db.session.execute(select(Person.id, Person.nationality_id, Person.in_detention_since)).all()
 
-    statuses, status_weights = zip(*OUTCOMES)
+    statuses, status_weights = zip(*OUTCOMES, strict=True)
     for n in range(requests):
         request_id = n + 1
         person = person_rows[n % len(person_rows)]

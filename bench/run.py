@@ -9,6 +9,7 @@ size. Timings go through the real app (Flask test client, real database).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import re
@@ -232,10 +233,8 @@ def load_run(url: str, instance: Path, seconds: int) -> str:
 
 def machine() -> str:
     cpu = "unknown CPU"
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+    with contextlib.suppress(OSError, StopIteration), open("/proc/cpuinfo") as cpuinfo:
+        cpu = next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
     return (f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
             f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}")
 

@@ -56,7 +56,7 @@ def import_command(file, dry_run, email) -> None:
             if failure.more:
                 click.echo(f"... and {failure.more} more.", err=True)
             click.echo(f"{failure.total} errors; nothing was imported.", err=True)
-            raise SystemExit(1)
+            raise SystemExit(1) from None
         for preview in plan.previews:
             _echo_preview(preview)
         if dry_run:
@@ -68,12 +68,12 @@ def import_command(file, dry_run, email) -> None:
             changed = csv_import.apply_import(stream, plan.versions, user_id=user_id)
         except Conflict as conflict:
             click.echo(f"{conflict.message} Nothing was imported.", err=True)
-            raise SystemExit(1)
+            raise SystemExit(1) from None
     click.echo(f"Changed {changed} of {len(plan.rows)} countries.")
 
 
 def _spooled(file: IO[bytes]) -> IO[bytes]:
-    copy = tempfile.TemporaryFile()
+    copy = tempfile.TemporaryFile()  # noqa: SIM115  returned open: the caller reads it, and closing removes it
     shutil.copyfileobj(file, copy)
     copy.seek(0)
     return copy

@@ -190,7 +190,7 @@ def read_csv(stream: IO[bytes], errors: ErrorLog) -> tuple[list[str], Iterator[t
     try:
         first_line = next(lines, "")
     except UnicodeDecodeError:
-        raise CsvImportError([CellError(None, None, _NOT_UTF8)])
+        raise CsvImportError([CellError(None, None, _NOT_UTF8)]) from None
     if not first_line.strip():
         raise CsvImportError([CellError(1, None, _l("The file is empty or has no header line."))])
     # The header names contain neither separator, so the first line shows which one is used.
@@ -199,7 +199,7 @@ def read_csv(stream: IO[bytes], errors: ErrorLog) -> tuple[list[str], Iterator[t
     try:
         columns = [name.strip() for name in next(reader)]
     except csv.Error:
-        raise CsvImportError([CellError(1, None, _BAD_QUOTES)])
+        raise CsvImportError([CellError(1, None, _BAD_QUOTES)]) from None
     check_header(columns)
     return columns, _records(reader, lines, columns, errors)
 
@@ -256,7 +256,7 @@ def _records(reader: Any, lines: _RecordLines, columns: list[str],
                 "This row has %(found)d cells; the header has %(expected)d.",
                 found=len(cells), expected=len(columns)), code))
             continue
-        record = dict(zip(columns, cells))
+        record = dict(zip(columns, cells, strict=True))
         if any("'" in line for line in lines.record):  # only then can a cell be escaped
             record = {column: unescape_cell(value) for column, value in record.items()}
         yield row, record
@@ -316,7 +316,7 @@ def check_header(columns: list[str]) -> None:
 
 def item_counts(columns: list[str]) -> dict[str, int]:
     """Return how many agreement and mission groups a checked header has."""
-    counts = {entity: 0 for entity in ITEM_GROUPS}
+    counts = dict.fromkeys(ITEM_GROUPS, 0)
     for name in columns:
         match = _ITEM_COLUMN.match(name)
         if match:
@@ -345,7 +345,7 @@ def group_parser(resolve_user: Callable[[str], int | None]) -> GroupParser:
         result = remembered.get(key)
         if result is None:
             values, problems = {}, []
-            for (spec, column), text in zip(columns, texts):
+            for (spec, column), text in zip(columns, texts, strict=True):
                 try:
                     values[spec.name] = spec.parse(text, resolve_user=resolve_user)
                 except FieldError as error:

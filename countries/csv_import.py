@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from countries import csv_format, services
-from countries.csv_format import CellError, CsvImportError, ImportRow
+from countries.csv_format import CellError, ImportRow
 from countries.fields import FIELDS_BY_ENTITY
 from countries.models import Country
 from lp.auth.models import User
@@ -197,7 +197,7 @@ def _edit_country(edit: services.ProfileEdit, country: Country, row: ImportRow) 
     edit.set_fields("country", country, row.values)
     for entity, wanted in row.items.items():
         existing = list(services.iter_items(country, entity))
-        for obj, values in zip(existing, wanted):
+        for obj, values in zip(existing, wanted, strict=False):  # the rest is added or removed below
             edit.set_fields(entity, obj, values)
         for values in wanted[len(existing):]:
             edit.add(entity, values)

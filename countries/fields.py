@@ -7,6 +7,8 @@ and shown the same everywhere.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 
 from lp.core.fields import FieldSpec

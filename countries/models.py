@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lp.web.extensions import IDS_NEVER_REUSED, db
+from lp.web.extensions import IDS_NEVER_REUSED, Model
 from lp.core.types import UTCDateTime, utcnow
 
+if TYPE_CHECKING:  # only for the annotations of the relationships; the mapper resolves them by name
+    from lp.auth.models import User
 
-class Country(db.Model):
+
+class Country(Model):
     """One ISO 3166-1 country and what we know of how its embassies work."""
 
     __tablename__ = "countries"
@@ -44,7 +48,7 @@ class Country(db.Model):
     #: Set once a person (not the seeder) changed anything; seeding then leaves it alone.
     edited: Mapped[bool] = mapped_column(default=False)
 
-    portfolio_holder = relationship("User", foreign_keys=[portfolio_holder_id])
+    portfolio_holder: Mapped[User | None] = relationship(foreign_keys=[portfolio_holder_id])
     agreements: Mapped[list[Agreement]] = relationship(
         back_populates="country", order_by="Agreement.id", cascade="all, delete-orphan"
     )
@@ -64,7 +68,7 @@ class Country(db.Model):
         return f"<Country {self.alpha2}>"
 
 
-class Agreement(db.Model):
+class Agreement(Model):
     """A readmission agreement, MoU or other arrangement with a country."""
 
     __tablename__ = "agreements"
@@ -87,7 +91,7 @@ class Agreement(db.Model):
     country: Mapped[Country] = relationship(back_populates="agreements")
 
 
-class Mission(db.Model):
+class Mission(Model):
     """An embassy or consulate that handles LP requests for a country."""
 
     __tablename__ = "missions"
@@ -108,7 +112,7 @@ class Mission(db.Model):
     country: Mapped[Country] = relationship(back_populates="missions")
 
 
-class ProfileChange(db.Model):
+class ProfileChange(Model):
     """One field of a profile, agreement or mission changed: append-only history."""
 
     __tablename__ = "profile_changes"
@@ -126,7 +130,7 @@ class ProfileChange(db.Model):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
 
-    user = relationship("User", foreign_keys=[user_id])
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
 
     __table_args__ = (Index("ix_profile_changes_country_version", "country_id", "version"),)
 

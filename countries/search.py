@@ -15,7 +15,7 @@ from lp.core.validation import ValidationFailed, flag, search_text, whole_number
 
 #: Tri-state profile facts that the list can be filtered on.
 FACT_FILTERS = ("presentation_required", "biometric_registers", "refuses_unwilling", "requires_identity")
-SORTS = ("name", "alpha2", "region", "portfolio_holder", "last_reviewed_on") + FACT_FILTERS
+SORTS = ("name", "alpha2", "region", "portfolio_holder", "last_reviewed_on", *FACT_FILTERS)
 REVIEW_PERIOD = timedelta(days=365)
 
 
@@ -32,7 +32,7 @@ class CountryFilter:
     sort: str = "name"
     desc: bool = False
 
-    def as_args(self, **overrides: Any) -> dict[str, str]:
+    def as_args(self, **overrides: Any) -> dict[str, Any]:
         """Return the non-default values as query arguments (for links and exports)."""
         values = {f.name: getattr(self, f.name) for f in fields(self)} | overrides
         defaults = CountryFilter()

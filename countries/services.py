@@ -169,7 +169,7 @@ class ProfileEdit:
             db.session.flush()
         except StaleDataError:
             db.session.rollback()
-            raise _conflict(db.session.get(Country, self.country.id), self.base_version)
+            raise _conflict(db.session.get_one(Country, self.country.id), self.base_version) from None
         records = [
             ProfileChange(
                 country_id=self.country.id,

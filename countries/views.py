@@ -43,7 +43,7 @@ def _item_or_404(alpha2: str, items: str, item_id: int) -> tuple[Country, str, A
     country = _country_or_404(alpha2)
     entity = ITEM_ENTITIES[items]
     item = db.session.get(services.ENTITY_MODELS[entity], item_id)
-    if item is None or item.country_id != country.id:
+    if not isinstance(item, (Agreement, Mission)) or item.country_id != country.id:
         abort(404)
     return country, entity, item
 
@@ -72,7 +72,7 @@ class SortHeader:
     aria_sort: str | None
 
 
-def _sort_headers(country_filter: CountryFilter, extra: dict[str, str]) -> list[SortHeader]:
+def _sort_headers(country_filter: CountryFilter, extra: dict[str, Any]) -> list[SortHeader]:
     """Return the column headers: a link that sorts by the column, or reverses the current sort."""
     headers = []
     for key, label in display.LIST_COLUMNS:

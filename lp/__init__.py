@@ -7,8 +7,13 @@ import os
 from typing import Any, Mapping
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lp.core.paths import PROJECT_ROOT  # re-exported: tools and tests import it from lp
+
+# The factory imports the application's modules inside its functions, on purpose: every
+# `import lp.<module>` (a tool, a migration, one test file) runs this file first, and that
+# must not load the whole application or depend on the order its modules import each other.
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -32,8 +37,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
     if app.config["LP_TRUST_PROXY"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     _init_extensions(app)

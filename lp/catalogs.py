@@ -70,8 +70,9 @@ def fill_source_language() -> int:
         if not message.id:
             continue
         if isinstance(message.id, (list, tuple)):
-            if not all(message.string):
-                message.string = tuple(message.id[:1]) + tuple(message.id[1:2]) * (len(message.string) - 1)
+            forms = message.string if isinstance(message.string, (list, tuple)) else ()
+            if not all(forms):
+                message.string = tuple(message.id[:1]) + tuple(message.id[1:2]) * (len(forms) - 1)
                 filled += 1
         elif not message.string:
             message.string = message.id

@@ -8,8 +8,19 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from flask_migrate import upgrade
+from sqlalchemy import select
 
+from countries.cli import countries_cli, reference_cli
+from lp.auth.cli import tokens_cli, users_cli
+from lp.auth.models import User
+from lp.auth.roles import Role
+from lp.auth.services import check_password_strength, ensure_admin, generate_password
+from lp.core.validation import InUse, ValidationFailed
 from lp.demo import load as demo
+from lp.privacy.cli import backup_command, persons_cli, retention_command
+from lp.reminders.cli import digest_cli, outbox_cli, reminders_cli, scheduler_command
+from lp.seed import run_seeders
+from lp.web.database import failure_kind, refresh_statistics
 from lp.web.extensions import db
 
 #: One line per kind of database failure (see lp.web.database.failure_kind), never its text:
@@ -28,9 +39,6 @@ class LpGroup(AppGroup):
     """The ``lp`` group: a failing database ends any command with one line, not a traceback."""
 
     def invoke(self, ctx: click.Context):
-        from lp.web.database import failure_kind
-        from lp.core.validation import InUse
-
         try:
             return super().invoke(ctx)
         except InUse as error:
@@ -60,11 +68,6 @@ RULE = "=" * 78
 
 def start_block(info: StartInfo) -> str:
     """Return the block printed last before the server starts: login address, accounts, passwords."""
-    from sqlalchemy import select
-
-    from lp.auth.models import User
-    from lp.auth.roles import Role
-
     login_url = current_app.config["LP_BASE_URL"].rstrip("/") + "/auth/login"
     lines = [RULE, f"LP-tracker is ready. Log in at {login_url}", ""]
     admins = [info.admin_email] if info.admin_email else list(db.session.scalars(
@@ -93,9 +96,6 @@ def start_block(info: StartInfo) -> str:
 
 
 def _load_demo(info: StartInfo, seed: int, persons: int, password: str | None) -> None:
-    from lp.auth.services import check_password_strength, generate_password
-    from lp.core.validation import ValidationFailed
-
     if demo.persons_exist():
         click.echo("Demo data already present (persons are registered); nothing loaded.")
         return
@@ -106,7 +106,7 @@ def _load_demo(info: StartInfo, seed: int, persons: int, password: str | None) -
         check_password_strength(password)
     except ValidationFailed as failure:
         click.echo(f"Demo password refused: {failure}", err=True)
-        raise SystemExit(1)
+        raise SystemExit(1) from None
     result = demo.load_demo(seed=seed, persons=persons, password=password)
     if result["accounts_created"] and not info.demo_password_given:
         info.demo_password = password
@@ -135,10 +135,6 @@ def init_command(with_demo: bool, seed: int, persons: int, password: str | None)
     login address, the accounts and any password generated now (``make run`` prints
     it just before the server starts).
     """
-    from lp.auth.services import ensure_admin
-    from lp.web.database import refresh_statistics
-    from lp.seed import run_seeders
-
     upgrade(directory=current_app.extensions["migrate"].directory)
     seeded = run_seeders()
     refresh_statistics(full=True)
@@ -181,11 +177,6 @@ def demo_command(seed: int, persons: int, password: str | None) -> None:
 
 def register_commands() -> None:
     """Attach the command groups that the packages own."""
-    from countries.cli import countries_cli, reference_cli
-    from lp.auth.cli import tokens_cli, users_cli
-    from lp.privacy.cli import backup_command, persons_cli, retention_command
-    from lp.reminders.cli import digest_cli, outbox_cli, reminders_cli, scheduler_command
-
     for group in (users_cli, tokens_cli, countries_cli, reference_cli, reminders_cli, digest_cli, outbox_cli,
                   scheduler_command, retention_command, persons_cli, backup_command):
         lp_cli.add_command(group)

@@ -26,25 +26,26 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from sqlalchemy import text
 
+from lp.core.clock import today
 from lp.core.logsafe import log_exception
-from lp.web.extensions import db
 from lp.core.types import utcnow
+from lp.mail.outbox import deliver_pending
+from lp.reminders.digest import digest_day, send_digests
+from lp.reminders.models import JobRun
+from lp.reminders.sweep import sweep
+from lp.requests import deadlines
+from lp.web.database import refresh_statistics
+from lp.web.extensions import db
 
 log = logging.getLogger(__name__)
 
 
 def _today():
-    from lp.core.clock import today
-
     return today()
 
 
 def sweep_job(planned: date) -> str:
     """Run the reminder sweep planned for a working day (Dutch public holidays skipped)."""
-    from lp.requests import deadlines
-    from lp.web.database import refresh_statistics
-    from lp.reminders.sweep import sweep
-
     if not deadlines.is_working_day(planned):
         return f"skipped: {planned} is not a working day"
     result = sweep(_today())
@@ -58,10 +59,6 @@ def digest_job(planned: date) -> str:
     Runs every working day; the outbox's unique key lets one digest per person per
     week through, so a Monday that failed is made good on Tuesday.
     """
-    from lp.requests import deadlines
-    from lp.reminders.digest import digest_day, send_digests
-    from lp.mail.outbox import deliver_pending
-
     if not deadlines.is_working_day(planned) or planned < digest_day(planned):
         return f"skipped: {planned} is not a digest day"
     result = send_digests(_today())
@@ -71,8 +68,6 @@ def digest_job(planned: date) -> str:
 
 def outbox_job(planned: date) -> str:
     """Deliver queued mail (and retry failed mail whose backoff has passed)."""
-    from lp.mail.outbox import deliver_pending
-
     result = deliver_pending()
     return f"sent {result.sent}, failed {result.failed}"
 
@@ -115,8 +110,6 @@ def run_job(app: Flask, job: Job, planned: datetime | None = None) -> str | None
     ``planned`` is when the run was due (a catch-up passes the missed time); the
     working-day rules look at that day, not at the day the machine came back.
     """
-    from lp.reminders.models import JobRun
-
     zone = ZoneInfo(app.config["LP_TIMEZONE"])
     planned_day = (planned or utcnow()).astimezone(zone).date()
     with app.app_context():
@@ -150,8 +143,6 @@ def last_planned_run(trigger, now: datetime, horizon: timedelta = timedelta(days
 
 def catch_up(app: Flask, now: datetime | None = None) -> list[str]:
     """Run, once each, the daily jobs whose last planned run was missed."""
-    from lp.reminders.models import JobRun
-
     zone = ZoneInfo(app.config["LP_TIMEZONE"])
     now = now or utcnow()
     ran = []

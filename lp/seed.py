@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-def _seeders() -> dict[str, Callable[[], Any]]:
-    from countries.seed import seed_countries
+from countries.seed import seed_countries
 
+
+def _seeders() -> dict[str, Callable[[], Any]]:
     return {"countries": seed_countries}
 
 

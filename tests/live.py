@@ -57,7 +57,7 @@ class Gunicorn:
         self.url = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen | None = None
 
-    def __enter__(self) -> "Gunicorn":
+    def __enter__(self) -> Gunicorn:
         self._process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py",
              "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}", "app:app"],

@@ -49,6 +49,12 @@ def copy_of_the_code(tmp_path: Path) -> Path:
     ("countries/upward.py", "from lp.requests import services", "countries is not allowed to import lp.requests"),
     ("lp/requests/upward.py", "from lp.reminders import sweep", "lp.requests is not allowed to import lp.reminders"),
     ("lp/core/upward.py", "import countries.models", "lp.core is not allowed to import countries"),
+    # Hidden in a function or behind TYPE_CHECKING (as the models' relationship types are), it still counts.
+    ("lp/requests/upward.py", "def later():\n    from lp.reminders import sweep",
+     "lp.requests is not allowed to import lp.reminders"),
+    ("countries/upward.py",
+     "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from lp.requests.models import LpRequest",
+     "countries is not allowed to import lp.requests"),
 ])
 def test_an_upward_import_breaks_a_contract(copy_of_the_code: Path, module: str, upward: str, refusal: str):
     (copy_of_the_code / module).write_text(f'"""An import against the layers."""\n\n{upward}\n')

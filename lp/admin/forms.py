@@ -16,7 +16,7 @@ def _role_choices():
 
 
 def _language_choices():
-    return [("", _l("Browser setting"))] + list(LANGUAGES.items())
+    return [("", _l("Browser setting")), *LANGUAGES.items()]
 
 
 class UserCreateForm(FlaskForm):

@@ -20,7 +20,8 @@ from lp.auth.roles import Role
 from lp.core.validation import ValidationFailed
 from lp.web.extensions import csrf
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+PREFIX = "/api/v1"
+bp = Blueprint("api", __name__, url_prefix=PREFIX)
 RESOURCES = (countries, persons, requests)
 
 # Bearer tokens are not sent by browsers on their own, so cross-site forgery does
@@ -35,7 +36,7 @@ for resource in RESOURCES:
 @bp.before_request
 def check_documented_query():
     """Hold every query to what the operation's OpenAPI description admits (422 otherwise)."""
-    operation = getattr(current_app.view_functions.get(request.endpoint), "openapi", None)
+    operation = getattr(current_app.view_functions.get(request.endpoint or ""), "openapi", None)
     if operation is not None:
         check_query(operation.parameters, request.args)
 
@@ -77,4 +78,4 @@ def me():
 def openapi_document():
     """Describe every API route as an OpenAPI 3.1 document."""
     schemas = [ACCOUNT, *(schema for resource in RESOURCES for schema in resource.SCHEMAS)]
-    return jsonify(build_document(current_app, bp.url_prefix, schemas))
+    return jsonify(build_document(current_app, PREFIX, schemas))

@@ -115,15 +115,16 @@ _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 def _refusal(schema: Mapping[str, Any], value: str) -> Any:
     """Return why ``value`` does not fit a parameter's schema, or None when it does."""
+    typed: str | int = value
     if schema.get("type") == "integer":
         number = whole_number(value) if value.isascii() and value.isdigit() else None
         low, high = schema.get("minimum", 0), schema.get("maximum", MAX_INT)
         if number is None or not low <= number <= high:
             return _l("Enter a whole number from %(low)d to %(high)d.", low=low, high=high)
-        value = number
-    if "enum" in schema and value not in schema["enum"]:
+        typed = number
+    if "enum" in schema and typed not in schema["enum"]:
         return _l("Choose one of: %(choices)s.", choices=", ".join(map(str, schema["enum"])))
-    if isinstance(value, str):
+    if isinstance(typed, str):
         if len(value) > schema.get("maxLength", len(value)):
             return _l("Use at most %(n)d characters.", n=schema["maxLength"])
         if "pattern" in schema and not re.search(schema["pattern"], value):

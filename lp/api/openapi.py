@@ -83,7 +83,7 @@ def _path_parameters(rule: Rule, declared: tuple[Mapping[str, Any], ...]) -> lis
     ]
 
 
-def _responses(op: Operation, access: AccessRule | None, method: str) -> dict[int, Any]:
+def _responses(op: Operation, access: AccessRule | None, method: str) -> dict[str, Any]:
     responses = dict(op.responses)
     needed = access.needed_for(method) if access else None
     if needed is not None:
@@ -103,7 +103,7 @@ def _responses(op: Operation, access: AccessRule | None, method: str) -> dict[in
 def _operation(op: Operation, rule: Rule, method: str, access: AccessRule | None) -> dict[str, Any]:
     parts = rule.endpoint.split(".")
     described: dict[str, Any] = {
-        "operationId": "_".join(parts[1:] + [method.lower()]),
+        "operationId": "_".join([*parts[1:], method.lower()]),
         "summary": op.summary,
         "tags": [parts[1] if len(parts) > 2 else "account"],
         "parameters": _path_parameters(rule, op.parameters) + [dict(p) for p in op.parameters],
@@ -147,7 +147,7 @@ def build_document(app: Flask, prefix: str, schemas: Iterable[Schema] = (), *,
         op: Operation | None = getattr(app.view_functions[rule.endpoint], "openapi", None)
         if op is None:
             continue  # undocumented: tests/lp/test_openapi.py fails on it
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             paths.setdefault(openapi_path(rule, prefix), {})[method.lower()] = _operation(
                 op, rule, method, rule_for(rule.endpoint)
             )

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from lp.auth import services
 from lp.auth.models import ApiToken
+from lp.auth.reset import one_time_password
 from lp.auth.roles import Role
 from lp.core.validation import ValidationFailed
 from lp.web.extensions import db
@@ -56,8 +57,6 @@ def create_user_command(email, role, display_name, language, password) -> None:
 @click.argument("email")
 def reset_password_command(email) -> None:
     """Give an account a one-time password; the next login must choose a new one."""
-    from lp.auth.reset import one_time_password
-
     user = _user_or_exit(email)
     password = one_time_password(user)
     click.echo(f"One-time password for {user.email} (shown once): {password}")

@@ -9,11 +9,11 @@ from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lp.auth.roles import Role
-from lp.web.extensions import IDS_NEVER_REUSED, db
+from lp.web.extensions import IDS_NEVER_REUSED, Model
 from lp.core.types import UTCDateTime, utcnow
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = IDS_NEVER_REUSED
 
@@ -59,7 +59,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id}>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     __tablename__ = "api_tokens"
     __table_args__ = IDS_NEVER_REUSED
 
@@ -74,7 +74,7 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship(back_populates="tokens")
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     """One try to log in; failures within a window lock an account or address."""
 
     __tablename__ = "login_attempts"
@@ -91,7 +91,7 @@ class LoginAttempt(db.Model):
     )
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One signed-in browser; deleting the row ends that session on the server."""
 
     __tablename__ = "user_sessions"
@@ -104,7 +104,7 @@ class UserSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class SessionSearchTerm(db.Model):
+class SessionSearchTerm(Model):
     """A search term (a name, a V-number) kept on the server for one session, never in the cookie."""
 
     __tablename__ = "session_search_terms"
@@ -116,7 +116,7 @@ class SessionSearchTerm(db.Model):
     term: Mapped[str] = mapped_column(String(100))
 
 
-class PasswordReset(db.Model):
+class PasswordReset(Model):
     """A one-time link to choose a new password; only a hash of its token is kept."""
 
     __tablename__ = "password_resets"

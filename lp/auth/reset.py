@@ -43,8 +43,8 @@ def _mail(user: User, token: str) -> tuple[str, str, str]:
 
 
 def _recent_links(user_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(PasswordReset).where(
-        PasswordReset.user_id == user_id, PasswordReset.created_at >= utcnow() - VALID_FOR))
+    return db.session.execute(select(func.count()).select_from(PasswordReset).where(
+        PasswordReset.user_id == user_id, PasswordReset.created_at >= utcnow() - VALID_FOR)).scalar_one()
 
 
 def send_link(user: User, *, started_by: User | None) -> None:
@@ -92,7 +92,7 @@ def use_link(token: str | None, new_password: str) -> User:
     reset = find_open(token)
     if reset is None:
         raise ValidationFailed.single("_", _l("This link is invalid, used or expired. Ask for a new one."))
-    user = db.session.get(User, reset.user_id)
+    user = db.session.get_one(User, reset.user_id)  # find_open checked it is there and active
     set_password(user, new_password, "new_password")
     # This link and every other open link of the account are used up.
     db.session.execute(update(PasswordReset).where(PasswordReset.user_id == user.id,

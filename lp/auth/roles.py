@@ -18,7 +18,7 @@ class Role(StrEnum):
     def rank(self) -> int:
         return list(Role).index(self)
 
-    def allows(self, needed: "Role") -> bool:
+    def allows(self, needed: Role) -> bool:
         """Return whether this role may do what ``needed`` may do."""
         return self.rank >= needed.rank
 

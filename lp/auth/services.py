@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
@@ -44,7 +45,7 @@ def _check_email(email: str) -> str:
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError:
-        raise ValidationFailed.single("email", _l("This is not a valid email address."))
+        raise ValidationFailed.single("email", _l("This is not a valid email address.")) from None
     return email
 
 
@@ -64,7 +65,7 @@ def create_user(
     try:
         role = Role(role)
     except ValueError:
-        raise ValidationFailed.single("role", _l("Unknown role."))
+        raise ValidationFailed.single("role", _l("Unknown role.")) from None
     if language is not None and language not in LANGUAGES:
         raise ValidationFailed.single("preferred_language", _l("Unknown language."))
     display_name = (display_name or "").strip() or email.split("@")[0]
@@ -110,7 +111,7 @@ class LoginResult:
     error: object | None
 
 
-def authenticate(email: str, password: str, address: str) -> LoginResult:
+def authenticate(email: str, password: str, address: str | None) -> LoginResult:
     """Check a login attempt within the failure limits, and record it.
 
     An unknown or deactivated account costs the same password check as a known one,
@@ -122,7 +123,7 @@ def authenticate(email: str, password: str, address: str) -> LoginResult:
         return LoginResult(None, throttle.locked_message())
     user = find_user_by_email(email)
     matches = password_matches(user.password_hash if user else None, password)
-    if not (matches and user.active):
+    if user is None or not (matches and user.active):
         return LoginResult(None, _l("Email address or password is incorrect."))
     throttle.mark_succeeded(attempt_id)
     db.session.commit()
@@ -169,7 +170,7 @@ def update_user(
         raise ValidationFailed.single("role", _l("You cannot take away your own administrator role."))
     wanted = {"display_name": display_name.strip() or user.display_name, "role": role.value,
               "preferred_language": language or None}
-    changes = {name: [getattr(user, name), value] for name, value in wanted.items()
+    changes: dict[str, Any] = {name: [getattr(user, name), value] for name, value in wanted.items()
                if getattr(user, name) != value}
     if not changes:
         return  # saved unchanged: nothing happened, so nothing is recorded

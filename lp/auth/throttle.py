@@ -32,11 +32,11 @@ def _lock(namespace: int, value: str) -> None:
 
 
 def _failures(column, value: str, since) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count())
         .select_from(LoginAttempt)
         .where(column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since)
-    )
+    ).scalar_one()
 
 
 def window() -> timedelta:

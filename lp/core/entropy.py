@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from itertools import pairwise
 
 
 def estimated_bits(text: str) -> float:
@@ -26,7 +27,7 @@ def is_pattern(text: str) -> bool:
     for size in range(1, len(text) // 2 + 1):
         if len(text) % size == 0 and text == text[:size] * (len(text) // size):
             return True
-    steps = [ord(b) - ord(a) for a, b in zip(text, text[1:])]
+    steps = [ord(b) - ord(a) for a, b in pairwise(text)]
     if steps and max(steps.count(1), steps.count(-1)) >= 0.75 * len(steps):
         return True
     lowered = text.lower()

@@ -57,7 +57,8 @@ class FieldSpec:
         return self.attribute or self.name
 
     def choice_label(self, value: str | None) -> Any:
-        return dict(self.choices).get(value, value)
+        labels: dict[str | None, Any] = dict(self.choices)
+        return labels.get(value, value)
 
     def to_text(self, value: Any) -> str:
         """Return a value as stable text (CSV, history, API); users by email."""

@@ -99,7 +99,7 @@ class ValidationFailed(Exception):
         self.errors = errors
 
     @classmethod
-    def single(cls, field: str, message: Any) -> "ValidationFailed":
+    def single(cls, field: str, message: Any) -> ValidationFailed:
         return cls({field: [message]})
 
     def as_json(self) -> dict[str, list[str]]:

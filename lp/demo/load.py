@@ -112,6 +112,7 @@ class Loader:
         }
         documents = [person_services.parse_document(document) for document in plan.documents]
         person = person_services.create_person(person_services.parse_person(raw), documents)
+        assert plan.registered_on is not None, "the planner dates every registration"
         person.created_at = self.moment(plan.registered_on)
         for request in plan.requests:
             self._request(person, request, self.staff[plan.officer])
@@ -187,7 +188,7 @@ def _without_fsync() -> Iterator[None]:
     if db.engine.dialect.name != "sqlite":
         yield
         return
-    previous = db.session.execute(text("PRAGMA synchronous")).scalar()
+    previous = db.session.execute(text("PRAGMA synchronous")).scalar_one()
     db.session.execute(text("PRAGMA synchronous = OFF"))
     try:
         yield

@@ -295,7 +295,7 @@ class Planner:
                       and p.requests[-1].fate.created_on >= recent]
         for person in self.rng.sample(candidates, min(len(candidates), round(DETENTION_SHARE * len(plans)))):
             since = person.requests[-1].fate.created_on - timedelta(days=self.rng.randint(0, 21))
-            person.detention_since = max(since, person.registered_on)
+            person.detention_since = max(since, person.registered_on or since)
 
     # Fates ------------------------------------------------------------------------
 
@@ -331,15 +331,16 @@ class Planner:
             return Fate(self._created(submitted), submitted, outcome="no_reply",
                         decided_on=self.after(submitted, NO_REPLY_AFTER_DAYS, NO_REPLY_AFTER_DAYS + 30))
         submitted = self.days_ago(150, HISTORY_DAYS)
-        fate = Fate(self._created(submitted), submitted, decided_on=self.after(submitted, 20, 90))
+        created, decided = self._created(submitted), self.after(submitted, 20, 90)  # in this order: one random stream
+        fate = Fate(created, submitted, decided_on=decided)
         outcome, _, reason = kind.partition(":")
         fate.outcome = {"used": "issue", "expired": "issue", "refused": "refuse", "withdrawn": "withdraw"}.get(
             outcome, outcome)
         fate.reason = reason
         if outcome == "used":
-            fate.after_issue = ("used", fate.decided_on + timedelta(days=self.rng.randint(3, 20)))
+            fate.after_issue = ("used", decided + timedelta(days=self.rng.randint(3, 20)))
         elif outcome == "expired":
-            fate.after_issue = ("expired", fate.decided_on + timedelta(days=LP_VALIDITY_DAYS + self.rng.randint(1, 7)))
+            fate.after_issue = ("expired", decided + timedelta(days=LP_VALIDITY_DAYS + self.rng.randint(1, 7)))
         return fate
 
     def _natural_fate(self, country: DemoCountry, person: PersonPlan, submitted: date) -> Fate:
@@ -417,6 +418,7 @@ class Planner:
         if person.willingness == "unwilling" and rng.random() < honours:
             fate.outcome, fate.reason = "refuse", "unwilling"
         elif draw < behaviour.issue:
+            assert fate.decided_on is not None, "an answer has its day"
             fate.outcome = "issue"
             fate.after_issue = self._after_issue(fate.decided_on)
         elif draw < behaviour.issue + behaviour.refuse:
@@ -442,13 +444,13 @@ class Planner:
 
     def _pause(self, submitted: date, closed: date | None) -> tuple[date, date | None] | None:
         start = self.after(submitted, 5, 60)
-        end: date | None = start + timedelta(days=self.rng.randint(10, 50))
+        end = start + timedelta(days=self.rng.randint(10, 50))
         if start > self.today or (closed and start >= closed):
             return None
         if closed and end >= closed:
-            end = closed
-        elif end > self.today:
-            end = None  # still paused today
+            return start, closed
+        if end > self.today:
+            return start, None  # still paused today
         return start, end
 
     # Steps ------------------------------------------------------------------------
@@ -465,6 +467,7 @@ class Planner:
     def _steps(self, plan: RequestPlan, person: PersonPlan) -> list[Step]:
         rng, fate, country = self.rng, plan.fate, plan.country
         submitted = fate.submitted_on
+        assert submitted is not None, "only a submitted request has steps"
         steps = [self._submit(plan, person)]
         waiting: list[Step] = []
         seat = SEATS[country.consulate if plan.mission else country.seat]
@@ -496,6 +499,7 @@ class Planner:
 
     def _submit(self, plan: RequestPlan, person: PersonPlan) -> Step:
         rng, country, submitted = self.rng, plan.country, plan.fate.submitted_on
+        assert submitted is not None, "only a submitted request has steps"
         channel = country.channel if rng.random() < 0.6 else rng.choices(
             ["email", "post", "courier", "in_person"], weights=[50, 30, 10, 10])[0]
         enclosed = ["Ingevuld aanvraagformulier", "pasfoto's"]
@@ -534,20 +538,22 @@ class Planner:
     def _outcome(self, fate: Fate) -> list[Step]:
         if fate.outcome is None:
             return []
-        decided = fate.decided_on.isoformat()
+        decided_on = fate.decided_on
+        assert decided_on is not None, "every outcome has its day"
+        decided = decided_on.isoformat()
         if fate.outcome == "refuse":
-            return [Step(fate.decided_on, "transition", {"refusal_reason": fate.reason, "decided_on": decided},
+            return [Step(decided_on, "transition", {"refusal_reason": fate.reason, "decided_on": decided},
                          action="refuse", note=REFUSAL_NOTES[fate.reason])]
         if fate.outcome == "withdraw":
-            return [_withdrawal(fate.decided_on, fate.reason)]
+            return [_withdrawal(decided_on, fate.reason)]
         if fate.outcome == "no_reply":
-            return [Step(fate.decided_on, "transition", {"decided_on": decided}, action="record_no_reply",
+            return [Step(decided_on, "transition", {"decided_on": decided}, action="record_no_reply",
                          note=NO_REPLY_NOTE, by_desk=True)]
         if fate.outcome == "handover":
-            return [Step(fate.decided_on, "transition", {"decided_on": decided}, action="agree_handover",
+            return [Step(decided_on, "transition", {"decided_on": decided}, action="agree_handover",
                          note="Overdracht aan de grens afgesproken, zonder reisdocument.")]
-        valid_until = fate.decided_on + timedelta(days=LP_VALIDITY_DAYS)
-        steps = [Step(fate.decided_on, "transition", {
+        valid_until = decided_on + timedelta(days=LP_VALIDITY_DAYS)
+        steps = [Step(decided_on, "transition", {
             "lp_number": f"{fate.submitted_on:%y}{self.rng.randint(100000, 999999)}", "issued_on": decided,
             "valid_until": valid_until.isoformat(),
         }, action="issue")]

@@ -33,7 +33,7 @@ def nice_max(value: int) -> tuple[int, int]:
     """Return an axis maximum of at least ``value`` and a tick step of 1, 2 or 5 times a power of ten."""
     if value <= 0:
         return 1, 1
-    for magnitude in (10 ** e for e in range(0, 12)):
+    for magnitude in (10 ** e for e in range(12)):
         for factor in (1, 2, 5):
             step = factor * magnitude
             if math.ceil(value / step) <= 5:
@@ -72,9 +72,9 @@ def column_chart(chart: Chart, categories: Sequence[str], series: Sequence[str],
     slot = plot_w / max(len(categories), 1)
     bar_w = slot * 0.8 / max(len(series), 1)
     rotate = len(categories) > 10
-    for index, (category, row) in enumerate(zip(categories, values)):
+    for index, (category, row) in enumerate(zip(categories, values, strict=True)):
         x0 = left + index * slot + slot * 0.1
-        for number, (name, value) in enumerate(zip(series, row)):
+        for number, (name, value) in enumerate(zip(series, row, strict=True)):
             bar_h = plot_h * value / top_value
             x, y = x0 + number * bar_w, top + plot_h - bar_h
             label = f"{category}, {name}: {value}" if len(series) > 1 else f"{category}: {value}"

@@ -37,7 +37,9 @@ def escape_text(value: str) -> str:
 
 def fold(line: str) -> str:
     """Fold a content line into pieces of at most 75 octets, joined by CRLF and a space."""
-    pieces, current, size, limit = [], [], 0, LINE_OCTETS
+    pieces: list[str] = []
+    current: list[str] = []
+    size, limit = 0, LINE_OCTETS
     for char in line:
         octets = len(char.encode("utf-8"))
         if size + octets > limit:

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Any, Iterable, Mapping
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, and_, case, cast, extract, func, select
+from sqlalchemy import Integer, SQLColumnExpression, and_, case, cast, extract, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from countries.models import Country, Mission
@@ -341,7 +341,7 @@ def _figures_from(values: Mapping[str, Any]) -> Figures:
     )
 
 
-def _counts(key: ColumnElement, labels: Iterable[ColumnElement], period: Period, today: date,
+def _counts(key: SQLColumnExpression[Any], labels: Iterable[SQLColumnExpression[Any]], period: Period, today: date,
             where: Iterable[ColumnElement[bool]] = (), joins: Iterable[tuple[Any, Any]] = ()) -> list[dict]:
     """Run the grouped counts: one query over the period, one over what is open now (2 queries).
 
@@ -375,13 +375,13 @@ def _nearest_rank(ranked: Any, percent: int) -> ColumnElement[int]:
     return func.max(case((ranked.c.position == position, ranked.c.days)))
 
 
-def _percentiles(key: ColumnElement | None, period: Period,
+def _percentiles(key: SQLColumnExpression[Any] | None, period: Period,
                  where: Iterable[ColumnElement[bool]] = ()) -> dict[Any, tuple[int | None, int | None]]:
     """Return {key: (median, 90th percentile)} of the response days, nearest rank (one query).
 
     Without a ``key`` all matching requests form one group, returned under the key None.
     """
-    keys = [key.label("key")] if key is not None else []
+    keys: list[SQLColumnExpression[Any]] = [key.label("key")] if key is not None else []
     ranked = (
         select(
             *keys,
@@ -395,8 +395,8 @@ def _percentiles(key: ColumnElement | None, period: Period,
     )
     percentiles = [_nearest_rank(ranked, 50), _nearest_rank(ranked, 90)]
     if key is None:
-        median, p90 = db.session.execute(select(*percentiles)).one()
-        return {None: (median, p90)}
+        row = db.session.execute(select(*percentiles)).one()
+        return {None: (row[0], row[1])}
     query = select(ranked.c.key, *percentiles).group_by(ranked.c.key)
     return {row[0]: (row[1], row[2]) for row in db.session.execute(query)}
 

@@ -84,7 +84,7 @@ def _period() -> stats.Period:
     try:
         return stats.parse_period(request.args, today())
     except ValidationFailed as failure:
-        raise BadInput(failure.errors)
+        raise BadInput(failure.errors) from None
 
 
 def _delimiter() -> str:

@@ -9,7 +9,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lp.web.extensions import db
+from lp.web.extensions import Model
 from lp.core.types import UTCDateTime, utcnow
 
 
@@ -19,7 +19,7 @@ def new_message_id() -> str:
     return make_msgid(idstring="lp", domain=address.rpartition("@")[2] or None)
 
 
-class OutboxMail(db.Model):
+class OutboxMail(Model):
     __tablename__ = "outbox_mails"
 
     id: Mapped[int] = mapped_column(primary_key=True)

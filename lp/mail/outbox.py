@@ -22,7 +22,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import or_, select, update
 
-from lp.web.database import insert_unless_present
+from lp.web.database import insert_unless_present, rows_changed
 from lp.web.extensions import db
 from lp.web.files import make_private_directory, write_private
 from lp.mail.models import OutboxMail, new_message_id
@@ -66,12 +66,12 @@ class DeliveryResult:
 
 def _claim(mail_id: int) -> bool:
     now = utcnow()
-    claimed = db.session.execute(
+    claimed = rows_changed(
         update(OutboxMail)
         .where(OutboxMail.id == mail_id, OutboxMail.sent_at.is_(None),
                or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < now))
         .values(claimed_until=now + LEASE)
-    ).rowcount
+    )
     db.session.commit()
     return claimed == 1
 
@@ -113,7 +113,7 @@ def deliver_pending(limit: int = 200) -> DeliveryResult:
     for mail_id in due:
         if not _claim(mail_id):
             continue  # another run has it
-        mail = db.session.get(OutboxMail, mail_id)
+        mail = db.session.get_one(OutboxMail, mail_id)  # claimed just now, so it is there
         try:
             _send(build_message(mail))
         except (OSError, smtplib.SMTPException) as error:

@@ -9,13 +9,15 @@ from sqlalchemy import Boolean, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lp.core.types import UTCDateTime, utcnow
-from lp.web.extensions import IDS_NEVER_REUSED, db
+from lp.web.extensions import IDS_NEVER_REUSED, Model
 
-if TYPE_CHECKING:  # only for the annotation of Person.requests; the mapper resolves it by name
+if TYPE_CHECKING:  # only for the annotations of the relationships; the mapper resolves them by name
+    from countries.models import Country
+    from lp.auth.models import User
     from lp.requests.models import LpRequest
 
 
-class Person(db.Model):
+class Person(Model):
     """The foreign national an LP is requested for (vreemdeling)."""
 
     __tablename__ = "persons"
@@ -34,8 +36,8 @@ class Person(db.Model):
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
 
-    nationality = relationship("Country")
-    case_officer = relationship("User")
+    nationality: Mapped[Country | None] = relationship()
+    case_officer: Mapped[User | None] = relationship()
     documents: Mapped[list[IdentityDocument]] = relationship(
         back_populates="person", order_by="IdentityDocument.id", cascade="all, delete-orphan"
     )
@@ -54,7 +56,7 @@ class Person(db.Model):
         return any(document.copy_on_file for document in self.documents)
 
 
-class IdentityDocument(db.Model):
+class IdentityDocument(Model):
     """An identity document the person holds or held (kind, number, copy on file)."""
 
     __tablename__ = "identity_documents"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -88,7 +89,7 @@ def _assign(person: Person, values: dict[str, Any]) -> None:
             setattr(person, spec.model_attribute, value)
 
 
-def create_person(values: dict[str, Any], documents: list[dict[str, Any]] = ()) -> Person:
+def create_person(values: dict[str, Any], documents: Sequence[dict[str, Any]] = ()) -> Person:
     """Register a person from parsed values (see ``parse_person``)."""
     person = Person()
     _assign(person, values)
@@ -111,7 +112,7 @@ def update_person(person: Person, values: dict[str, Any], *, expected_version: i
     except StaleDataError:
         db.session.rollback()
         raise Conflict(_l("Someone else changed this person after you opened the page. "
-                          "Nothing of yours was saved; reload to see their changes."))
+                          "Nothing of yours was saved; reload to see their changes.")) from None
     return person
 
 

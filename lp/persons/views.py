@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from lp.web.access import requires
 from lp.auth.roles import Role
-from lp.core.forms import apply_errors
+from lp.core.forms import VersionedForm, apply_errors
 from lp.web.extensions import db
 from lp.requests import display
 from lp.persons import services as persons
@@ -54,7 +56,7 @@ def index():
         query = query.where(Person.v_number.like(f"{text}%"))
     elif text:
         query = query.where(func.lower(Person.name).like(f"%{text.lower()}%"))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     found = db.session.scalars(
         query.options(selectinload(Person.nationality)).order_by(Person.name, Person.id)
         .limit(PER_PAGE).offset((page - 1) * PER_PAGE)
@@ -74,7 +76,8 @@ def search_form():
 # --- register and edit ----------------------------------------------------------------
 
 
-def _first_document(form: NewPersonForm) -> list[dict[str, Any]]:
+def _first_document(form: VersionedForm) -> list[dict[str, Any]]:
+    # NewPersonForm is built at run time (persons/forms.py); VersionedForm is its static base.
     """Return the optional first identity document of the form, parsed ([] when left empty)."""
     raw = raw_values(form, DOCUMENT_NAMES, DOCUMENT_PREFIX)
     if not raw["kind"] and not raw["number"].strip() and raw["copy_on_file"] != "yes":
@@ -82,7 +85,8 @@ def _first_document(form: NewPersonForm) -> list[dict[str, Any]]:
     try:
         return [persons.parse_document(raw)]
     except ValidationFailed as failure:
-        raise ValidationFailed({DOCUMENT_PREFIX + name: messages for name, messages in failure.errors.items()})
+        errors = {DOCUMENT_PREFIX + name: messages for name, messages in failure.errors.items()}
+        raise ValidationFailed(errors) from None
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -135,7 +139,7 @@ def edit(person_id: int):
 # --- person page and documents ----------------------------------------------------------
 
 
-def _render_person(person: Person, document_form: DocumentForm | None = None, general: list[str] = (),
+def _render_person(person: Person, document_form: FlaskForm | None = None, general: Sequence[str] = (),
                    status: int = 200):
     requests = db.session.scalars(
         select(LpRequest).where(LpRequest.person_id == person.id)

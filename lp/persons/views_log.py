@@ -28,6 +28,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from lp.web import audit
+from lp.web.access import is_api_request
+from lp.web.errors import render_error
 from lp.web.audit import AuditEvent
 from lp.web.extensions import db
 from lp.persons.models import Person
@@ -78,8 +80,6 @@ def _how() -> dict[str, Any]:
     """Return how the data was shown: through the API or the web pages (and which path), or the CLI."""
     if not has_request_context():
         return {"via": "cli"}
-    from lp.web.access import is_api_request
-
     # The path holds ids only (a test walks the URL map); the query string may hold search terms.
     return {"via": "api" if is_api_request() else "web", "path": request.path}
 
@@ -126,8 +126,6 @@ def _log_persons_shown(response: Response) -> Response:
     except SQLAlchemyError as error:
         db.session.rollback()
         log.error("person views could not be logged; answer withheld: %s", type(error).__name__)
-        from lp.web.errors import render_error
-
         return make_response(render_error(503))
     return response
 

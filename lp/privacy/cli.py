@@ -28,7 +28,7 @@ def retention_command(dry_run: bool, years: int | None) -> None:
     try:
         plan = retention.plan_retention(years) if dry_run else retention.apply_retention(years)
     except ValueError as error:  # LP_RETENTION_YEARS below one
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from None
     click.echo(f"Retention {plan.years} years: last activity before {plan.cutoff.isoformat()}.")
     verb = "would be anonymised" if dry_run else "anonymised"
     counts = plan.counts()
@@ -61,5 +61,5 @@ def backup_command(file: Path) -> None:
         source = backup.sqlite_path(db.engine.url)
         size = backup.backup_sqlite(source, file)
     except backup.BackupRefused as refusal:
-        raise click.ClickException(str(refusal))
+        raise click.ClickException(str(refusal)) from None
     click.echo(f"Backup of {source} written to {file} ({size} bytes, integrity check ok).")

@@ -190,7 +190,7 @@ def _anonymise(person_ids: list[int], moment: datetime) -> None:
     db.session.execute(
         update(LpRequest).where(LpRequest.person_id.in_(person_ids))
         # A new version makes a form opened before the run refuse to save over it.
-        .values({name: "" for name in REQUEST_TEXT} | {"version": LpRequest.version + 1}),
+        .values(dict.fromkeys(REQUEST_TEXT, "") | {"version": LpRequest.version + 1}),
         execution_options=bulk,
     )
     db.session.execute(update(RequestEvent).where(RequestEvent.request_id.in_(request_ids)).values(note=""),

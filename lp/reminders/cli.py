@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
+from typing import cast
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from werkzeug.local import LocalProxy
+
+from countries.services import find_country
+from lp.core.clock import today
+from lp.core.validation import ValidationFailed
+from lp.mail.outbox import deliver_pending
+from lp.reminders.digest import send_digests
+from lp.reminders.policy import set_country_policy
+from lp.reminders.sweep import sweep
+from lp.scheduler import build_scheduler, catch_up
 
 reminders_cli = AppGroup("reminders", help="Reminders for requests and profiles.")
 digest_cli = AppGroup("digest", help="The weekly digest mail.")
@@ -14,22 +26,18 @@ outbox_cli = AppGroup("outbox", help="The mail outbox.")
 
 
 def _as_of(value: str | None) -> date:
-    from lp.core.clock import today
-
     if not value:
         return today()
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter("use YYYY-MM-DD", param_hint="--as-of")
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="--as-of") from None
 
 
 @reminders_cli.command("sweep")
 @click.option("--as-of", "as_of", default=None, help="Evaluate the rules as on this day (YYYY-MM-DD).")
 def sweep_command(as_of) -> None:
     """Create the reminders that are due and close those that no longer are."""
-    from lp.reminders.sweep import sweep
-
     day = _as_of(as_of)
     result = sweep(day)
     click.echo(f"Sweep as of {day}: {result.requests_checked} open requests checked, "
@@ -43,14 +51,10 @@ def sweep_command(as_of) -> None:
 @click.option("--reset", "resets", multiple=True, metavar="NAME", help="Remove an override (repeatable).")
 def policy_command(alpha2, settings, resets) -> None:
     """Show a country's reminder policy, or change its overrides."""
-    from countries.services import find_country
-    from lp.reminders.policy import set_country_policy
-    from lp.core.validation import ValidationFailed
-
     country = find_country(alpha2)
     if country is None:
         raise click.BadParameter(f"no country {alpha2}", param_hint="ALPHA2")
-    overrides: dict[str, int | None] = {name: None for name in resets}
+    overrides: dict[str, int | None] = dict.fromkeys(resets)
     for setting in settings:
         name, _sep, value = setting.partition("=")
         if not value.isdigit():
@@ -59,7 +63,7 @@ def policy_command(alpha2, settings, resets) -> None:
     try:
         effective = set_country_policy(country, overrides, user_id=None)
     except ValidationFailed as failure:
-        raise click.ClickException(str(failure))
+        raise click.ClickException(str(failure)) from None
     own = country.reminder_policy or {}
     for name, value in effective.items():
         click.echo(f"{name}\t{value}{'  (this country)' if name in own else ''}")
@@ -69,9 +73,6 @@ def policy_command(alpha2, settings, resets) -> None:
 @click.option("--as-of", "as_of", default=None, help="Build the digest as on this day (YYYY-MM-DD).")
 def digest_command(as_of) -> None:
     """Queue this week's digest for every portfolio holder and deliver the outbox."""
-    from lp.reminders.digest import send_digests
-    from lp.mail.outbox import deliver_pending
-
     day = _as_of(as_of)
     result = send_digests(day)
     delivery = deliver_pending()
@@ -82,8 +83,6 @@ def digest_command(as_of) -> None:
 @outbox_cli.command("deliver")
 def deliver_command() -> None:
     """Deliver queued mail now."""
-    from lp.mail.outbox import deliver_pending
-
     result = deliver_pending()
     click.echo(f"{result.sent} mails delivered, {result.failed} failed (kept for retry).")
 
@@ -92,15 +91,11 @@ def deliver_command() -> None:
 @with_appcontext
 def scheduler_command() -> None:
     """Run the scheduler as its own process (production: exactly one, beside the web workers)."""
-    from lp.scheduler import build_scheduler, catch_up
-
-    app = current_app._get_current_object()
+    app = cast("LocalProxy[Flask]", current_app)._get_current_object()  # the app itself, for other threads
     ran = catch_up(app)
     if ran:
         click.echo(f"Caught up: {', '.join(ran)}")
     click.echo("Scheduler running; stop with Ctrl+C.")
     scheduler = build_scheduler(app, blocking=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass

@@ -78,8 +78,8 @@ def build(user: User, as_of: date) -> Digest:
         .order_by(LpRequest.mission_id, LpRequest.reply_due_on)
     ).all()
     digest.expected = expected_answers(overdue, as_of)
-    for _mission_id, rows in groupby(overdue, key=lambda r: r.mission_id):
-        rows = list(rows)
+    for _mission_id, group in groupby(overdue, key=lambda r: r.mission_id):
+        rows = list(group)
         mission = rows[0].mission
         name = f"{mission.name} ({rows[0].country.name(user.preferred_language or 'nl')})" if mission else _(
             "No mission recorded")

@@ -7,15 +7,21 @@ closes the lower one with ``closed_reason = "superseded"`` (kept, never deleted)
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lp.web.extensions import IDS_NEVER_REUSED, db
+from lp.web.extensions import IDS_NEVER_REUSED, Model
 from lp.core.types import UTCDateTime, utcnow
 
+if TYPE_CHECKING:  # only for the annotations of the relationships; the mapper resolves them by name
+    from countries.models import Country, Mission
+    from lp.auth.models import User
+    from lp.requests.models import LpRequest
 
-class Reminder(db.Model):
+
+class Reminder(Model):
     __tablename__ = "reminders"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,10 +43,10 @@ class Reminder(db.Model):
     #: Why the sweep closed it: "superseded" by a higher level, else None (no longer due).
     closed_reason: Mapped[str | None] = mapped_column(String(16))
 
-    request = relationship("LpRequest")
-    country = relationship("Country")
-    mission = relationship("Mission")
-    acknowledged_by = relationship("User")
+    request: Mapped[LpRequest | None] = relationship()
+    country: Mapped[Country] = relationship()
+    mission: Mapped[Mission | None] = relationship()
+    acknowledged_by: Mapped[User | None] = relationship()
 
     __table_args__ = (
         UniqueConstraint("subject", "kind", "level", name="uq_reminders_subject_kind_level"),
@@ -59,7 +65,7 @@ class Reminder(db.Model):
 SUPERSEDED = "superseded"
 
 
-class JobRun(db.Model):
+class JobRun(Model):
     """The last time each scheduled job ran to completion (to catch up once after downtime)."""
 
     __tablename__ = "job_runs"

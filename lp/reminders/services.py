@@ -23,6 +23,7 @@ from lp.core.clock import today
 from lp.core.fields import FieldSpec, parse_fields
 from lp.core.validation import Conflict, ValidationFailed, flag, whole_number
 from lp.requests.deadlines import KINDS
+from lp.web.database import rows_changed
 from lp.web.extensions import db
 from lp.reminders.models import Reminder
 from lp.requests import batches
@@ -81,7 +82,7 @@ class InboxFilter:
     handled: bool = False  # also show acknowledged and snoozed reminders
     page: int = 1
 
-    def as_args(self, **overrides: Any) -> dict[str, str]:
+    def as_args(self, **overrides: Any) -> dict[str, Any]:
         """Return the non-default values as query arguments (for links and redirects)."""
         values = {f.name: getattr(self, f.name) for f in fields(self)} | overrides
         defaults = InboxFilter()
@@ -201,11 +202,11 @@ def acknowledge(reminder: Reminder, raw: Mapping[str, Any], *, user_id: int) -> 
     values = parse_fields(ACKNOWLEDGE_FIELDS, raw)
     note = values["note"] or reminder.note
     # A conditional UPDATE: of two people acknowledging at once, exactly one succeeds.
-    done = db.session.execute(
+    done = rows_changed(
         update(Reminder)
         .where(Reminder.id == reminder.id, Reminder.acknowledged_at.is_(None), Reminder.closed_at.is_(None))
         .values(acknowledged_at=utcnow(), acknowledged_by_id=user_id, note=note)
-    ).rowcount
+    )
     if done != 1:
         db.session.rollback()
         raise _handled_already()
@@ -222,11 +223,11 @@ def snooze(reminder: Reminder, raw: Mapping[str, Any], *, user_id: int) -> None:
         raise ValidationFailed.single("until", _l("Choose a day after today."))
     if until > now + timedelta(days=MAX_SNOOZE_DAYS):
         raise ValidationFailed.single("until", _l("Snooze for at most a year."))
-    done = db.session.execute(
+    done = rows_changed(
         update(Reminder)
         .where(Reminder.id == reminder.id, Reminder.acknowledged_at.is_(None), Reminder.closed_at.is_(None))
         .values(snoozed_until=until, note=values["note"])
-    ).rowcount
+    )
     if done != 1:
         db.session.rollback()
         raise _handled_already()
@@ -365,7 +366,7 @@ def confirm_letter_sent(mission: Mission, shown: set[tuple[int, int]], *, user_i
                                              user_id=user_id, mission_id=mission.id, letter=letter)
     except Conflict:  # another confirmation or change won the race: its rows are newer
         db.session.rollback()
-        raise _letter_changed()
+        raise _letter_changed() from None
     except ValidationFailed:
         db.session.rollback()
         raise

@@ -47,11 +47,11 @@ def parse_shown(values: list[str], damaged: Any) -> set[tuple[int, int]]:
     """Read the posted id:version pairs back; raise ValidationFailed with ``damaged`` for anything else."""
     pairs = set()
     for value in values:
-        request_id, _sep, version = (value or "").partition(":")
-        pair = (whole_number(request_id), whole_number(version))
-        if None in pair:
+        id_text, _sep, version_text = (value or "").partition(":")
+        request_id, version = whole_number(id_text), whole_number(version_text)
+        if request_id is None or version is None:
             raise ValidationFailed.single("_", damaged)
-        pairs.add(pair)
+        pairs.add((request_id, version))
     return pairs
 
 
@@ -83,7 +83,8 @@ def recorded_today(recorded: str, undone: str, subject_id: int | None = None
     events = list(db.session.scalars(
         select(audit.AuditEvent).where(*conditions, audit.AuditEvent.action.in_((recorded, undone)))
         .options(joinedload(audit.AuditEvent.actor)).order_by(audit.AuditEvent.id.desc()).limit(500)))
-    undone_ids = {event.details.get("letter_event") for event in events if event.action == undone}
+    undone_ids = {event.details["letter_event"] for event in events
+                  if event.action == undone and "letter_event" in event.details}
     return [event for event in events if event.action == recorded], undone_ids
 
 
@@ -151,7 +152,7 @@ def undo(event_id: int, recorded: str, undone: str, *, user_id: int, note: str, 
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        raise Conflict(refusals.busy)
+        raise Conflict(refusals.busy) from None
     return len(request_ids)
 
 
@@ -184,7 +185,7 @@ def record_bulk(requests: list[LpRequest], shown: set[tuple[int, int]], raw: dic
         raise
     except Conflict:  # another confirmation or change won the race: its rows are newer
         db.session.rollback()
-        raise _bulk_changed()
+        raise _bulk_changed() from None
     return len(requests)
 
 

@@ -144,8 +144,8 @@ def _entry(event: RequestEvent) -> Entry:
     data = {name: value for name, value in (event.data or {}).items() if name not in INTERNAL_DATA}
     note = event.note
     if event.kind == "status":
-        title = _("Status: %(old)s → %(new)s", old=STATUS_LABELS.get(event.from_status, event.from_status),
-                  new=STATUS_LABELS.get(event.to_status, event.to_status))
+        title = _("Status: %(old)s → %(new)s", old=STATUS_LABELS.get(event.from_status or "", event.from_status),
+                  new=STATUS_LABELS.get(event.to_status or "", event.to_status))
     else:
         title = str(EVENT_TITLES.get(event.kind, event.kind))
     changes = data.pop("changes", {})

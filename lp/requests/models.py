@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lp.web.extensions import IDS_NEVER_REUSED, db
+from lp.web.extensions import IDS_NEVER_REUSED, Model
 from lp.core.types import UTCDateTime, utcnow
 from lp.persons.models import Person
 
+if TYPE_CHECKING:  # only for the annotations of the relationships; the mapper resolves them by name
+    from countries.models import Country, Mission
+    from lp.auth.models import User
 
-class LpRequest(db.Model):
+
+class LpRequest(Model):
     """One request for a laissez-passer to one country's mission."""
 
     __tablename__ = "lp_requests"
@@ -56,8 +60,8 @@ class LpRequest(db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
     person: Mapped[Person] = relationship(back_populates="requests")
-    country = relationship("Country")
-    mission = relationship("Mission")
+    country: Mapped[Country] = relationship()
+    mission: Mapped[Mission | None] = relationship()
     events: Mapped[list[RequestEvent]] = relationship(
         back_populates="request", order_by="RequestEvent.id"
     )
@@ -83,7 +87,7 @@ class LpRequest(db.Model):
         return self.person.in_detention
 
 
-class RequestEvent(db.Model):
+class RequestEvent(Model):
     """Something that happened to a request: append-only, shown as its timeline."""
 
     __tablename__ = "request_events"
@@ -100,6 +104,6 @@ class RequestEvent(db.Model):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     request: Mapped[LpRequest] = relationship(back_populates="events")
-    user = relationship("User")
+    user: Mapped[User | None] = relationship()
 
     __table_args__ = (Index("ix_request_events_request_id", "request_id", "id"),)

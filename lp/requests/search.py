@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any, Mapping
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from countries.models import Country
@@ -47,7 +47,7 @@ class RequestFilter:
     page: int = 1
     per_page: int = 50
 
-    def as_args(self, **overrides: Any) -> dict[str, str]:
+    def as_args(self, **overrides: Any) -> dict[str, Any]:
         """Return the non-default values as query arguments (for links and exports).
 
         The search term itself never goes into a link: only its session key does.
@@ -138,7 +138,7 @@ def filtered(f: RequestFilter, today: date) -> Select:
                 func.lower(Person.name).like(pattern),
                 LpRequest.reference == text.upper(),
                 func.lower(LpRequest.embassy_reference) == text.lower(),
-                Person.v_number.like(f"{text}%") if text.isdigit() else False,
+                Person.v_number.like(f"{text}%") if text.isdigit() else false(),
             ))
     if f.country:
         query = query.join(Country, Country.id == LpRequest.country_id)
@@ -189,7 +189,7 @@ def page(f: RequestFilter, today: date) -> Page:
     Three queries whatever the data size: the count, the page's ids, the page's rows.
     """
     base = filtered(f, today)
-    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    total = db.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
     ids = list(db.session.scalars(ordered(base, f).limit(f.per_page).offset((f.page - 1) * f.per_page)))
     rows = db.session.scalars(
         select(LpRequest)

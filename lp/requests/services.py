@@ -130,7 +130,7 @@ def _commit() -> None:
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        raise _stale()
+        raise _stale() from None
 
 
 def _check_version(request: LpRequest, expected_version: int | None) -> None:
@@ -244,10 +244,12 @@ def _apply(request: LpRequest, transition: Transition, values: dict[str, Any]) -
 
 def _measure_response(request: LpRequest) -> None:
     """Keep how long the embassy took to answer, and how long it was allowed."""
+    decided_on, submitted_on = request.decided_on, request.submitted_on
+    assert decided_on is not None and submitted_on is not None, "an answer has its day, after submission"
     paused = request.paused_days
     if request.paused_since is not None:
-        paused += max(0, (request.decided_on - request.paused_since).days)
-    request.response_days = max(0, (request.decided_on - request.submitted_on).days - paused)
+        paused += max(0, (decided_on - request.paused_since).days)
+    request.response_days = max(0, (decided_on - submitted_on).days - paused)
     request.allowed_days = deadlines.scaled(deadlines.reply_limit_days(request.country),
                                             request.person.in_detention)
 
@@ -329,7 +331,7 @@ def check_note_verbale(requests: list[LpRequest], raw: dict[str, Any], *,
     missions = {request.mission_id for request in requests}
     if None in missions or len(missions) != 1 or (mission_id is not None and missions != {mission_id}):
         raise ValidationFailed.single("requests", _l("All selected requests must belong to the same mission."))
-    closed = [request.reference for request in requests if request.status not in CONTACT_STATES]
+    closed = [request.reference or f"#{request.id}" for request in requests if request.status not in CONTACT_STATES]
     if closed:
         raise IllegalTransition(_l("Contacts can be recorded only after submission and before closure: "
                                    "%(references)s.", references=", ".join(closed)))

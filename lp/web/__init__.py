@@ -1,1 +1,5 @@
-"""The web infrastructure every feature uses: extensions, configuration, database, access, errors, security headers, languages, navigation, health, audit."""
+"""The web infrastructure every feature uses.
+
+Extensions, configuration, database, access, errors, security headers, languages,
+navigation, health, audit.
+"""

@@ -14,7 +14,10 @@ from flask import Flask, abort, current_app, g, jsonify, redirect, request, url_
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lp.auth import sessions
 from lp.auth.roles import Role
+from lp.auth.services import user_for_token
+from lp.web.extensions import login_manager
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable)
@@ -76,14 +79,12 @@ def api_error(status: int, message: str, **extra):
 
 def _authenticate_bearer() -> None:
     """Make the user of a valid bearer token the current user for this request."""
-    from lp.auth.services import user_for_token
-
     header = request.headers.get("Authorization", "")
     scheme, _sep, credential = header.partition(" ")
     user = user_for_token(credential.strip()) if scheme.lower() == "bearer" else None
     # Flask-Login reads the current user from g; setting it here keeps the API
     # stateless (no session cookie is issued or consulted).
-    g._login_user = user if user is not None else current_app.login_manager.anonymous_user()
+    g._login_user = user if user is not None else login_manager.anonymous_user()
 
 
 def enforce_access():
@@ -103,7 +104,7 @@ def enforce_access():
     if not current_user.is_authenticated:
         if api:
             return api_error(401, _("A valid API token is required."))
-        return current_app.login_manager.unauthorized()
+        return login_manager.unauthorized()
     if not current_user.may(needed):
         abort(403)
     if not api and current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
@@ -112,9 +113,6 @@ def enforce_access():
 
 
 def init_app(app: Flask) -> None:
-    from lp.auth import sessions
-    from lp.web.extensions import login_manager
-
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "strong"

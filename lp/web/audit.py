@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_login import current_user
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lp.web.extensions import db
+from lp.web.extensions import Model, db
 from lp.core.types import UTCDateTime, utcnow
 
+if TYPE_CHECKING:  # only for the annotation of AuditEvent.actor; the mapper resolves it by name
+    from lp.auth.models import User
 
-class AuditEvent(db.Model):
+
+class AuditEvent(Model):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -24,7 +27,7 @@ class AuditEvent(db.Model):
     subject_id: Mapped[int | None]
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
-    actor = relationship("User", foreign_keys=[actor_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
 
     # The view log and the right-of-access export look events up per subject.
     __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id", "id"),)

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import Literal
+from typing import Any, Literal, cast
 
 import psycopg
 from flask import Flask
-from sqlalchemy import event, exc, text
+from sqlalchemy import CursorResult, UpdateBase, event, exc, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
 from lp.web.extensions import db
 
 Failure = Literal["refused", "conflict", "concurrent", "unavailable"]
+
+
+def rows_changed(statement: UpdateBase) -> int:
+    """Execute an UPDATE or DELETE and return how many rows it changed.
+
+    A conditional UPDATE tells by this count which of two concurrent writers won.
+    Session.execute is typed to return a plain Result (SQLAlchemy 2.0.44 on), yet for
+    DML without RETURNING it is a CursorResult: the cast SQLAlchemy's changelog advises.
+    """
+    return cast("CursorResult[Any]", db.session.execute(statement)).rowcount
 
 #: Failures that mean the database could not be used (down, restarting, the connection
 #: dropped, every pooled connection busy), also when a driver's own error escapes unwrapped.
@@ -74,8 +85,6 @@ def insert_unless_present(model, unique_columns: list[str]):
     The database, not the application, then decides that a row is created only once,
     even when two processes insert it at the same moment.
     """
-    from sqlalchemy.dialects import postgresql, sqlite
-
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     return (dialect.insert(model).on_conflict_do_nothing(index_elements=unique_columns)
             .returning(model.id))

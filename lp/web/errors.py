@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, g, make_response, render_template
+from flask import Flask, g, make_response, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
@@ -14,7 +14,7 @@ from lp.web.access import api_error, is_api_request
 from lp.core.logsafe import log_exception
 from lp.core.validation import InUse
 from lp.web.database import failure_kind
-from lp.web.extensions import db
+from lp.web.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +65,11 @@ def init_app(app: Flask) -> None:
             return error
         # A failure outside the view (e.g. in an after-request hook) arrives as a 500
         # wrapping the original error.
-        kind = failure_kind(getattr(error, "original_exception", None))
-        if kind is not None:
+        original = getattr(error, "original_exception", None)
+        kind = failure_kind(original)
+        if kind is not None and original is not None:
             _rollback()
-            return database_failure(kind, error.original_exception)
+            return database_failure(kind, original)
         response = make_response(render_error(error.code))
         # Keep what the exception says beside the status, e.g. the methods a 405 allows.
         response.headers.update((k, v) for k, v in error.get_headers() if k.lower() != "content-type")
@@ -101,7 +102,7 @@ def database_failure(kind: str, error: BaseException):
         if "_login_user" not in g:
             # The user could not be loaded either; render the page as for a visitor
             # rather than trying the database again.
-            g._login_user = current_app.login_manager.anonymous_user()
+            g._login_user = login_manager.anonymous_user()
     else:
         log.warning("database error: %s (%s)", name, kind)
     if kind == "concurrent":

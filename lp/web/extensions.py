@@ -1,5 +1,7 @@
 """Flask extensions, created unbound; ``create_app`` binds them."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -29,6 +31,14 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+if TYPE_CHECKING:
+    # mypy cannot take an attribute (db.Model) as a base class; what Flask-SQLAlchemy
+    # builds from Base is a subclass of Base with the same columns and constructor.
+    class Model(Base):
+        __abstract__ = True
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -17,6 +17,8 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 
+from lp.web.extensions import db
+
 #: New files: owner read/write; new directories: owner only.
 UMASK = 0o077
 PRIVATE = 0o600
@@ -60,8 +62,6 @@ def narrow_to_owner(path: Path) -> None:
 
 def init_app(app: Flask) -> None:
     """Keep the files of ``app``'s SQLite database private (see the module's docstring)."""
-    from lp.web.extensions import db
-
     with app.app_context():
         engine = db.engine
     database = engine.url.database

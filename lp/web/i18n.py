@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, has_request_context, request, session
+from flask_babel import get_locale
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -58,10 +59,8 @@ def init_app(app: Flask) -> None:
     # returns it unescaped), so a user's text in a placeholder, e.g. a country's
     # accepted documents in _l("...: %(documents)s"), would reach the page as markup.
     # Our messages hold no HTML: escape them like any other text.
-    LazyString.__html__ = _lazy_text_as_html  # type: ignore[method-assign]
+    LazyString.__html__ = _lazy_text_as_html
 
     @app.context_processor
     def language_context():
-        from flask_babel import get_locale
-
         return {"LANGUAGES": LANGUAGES, "current_language": get_locale().language}

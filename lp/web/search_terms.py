@@ -10,7 +10,7 @@ the session: at logout, or when a password change or deactivation ends it.
 from __future__ import annotations
 
 import secrets
-from typing import Mapping
+from typing import Any, Mapping
 
 from sqlalchemy import delete, select
 from werkzeug.datastructures import MultiDict
@@ -48,7 +48,7 @@ def recall(key: str | None) -> str:
         SessionSearchTerm.session_id == session_id, SessionSearchTerm.key == key)) or ""
 
 
-def query_args(form: Mapping[str, str]) -> dict[str, str]:
+def query_args(form: Mapping[str, str]) -> dict[str, Any]:
     """Turn posted search and filter fields into query arguments, the term replaced by a key."""
     args = {name: value for name, value in form.items() if name != "csrf_token" and value not in ("", None)}
     text = (args.pop("q", "") or "").strip()

@@ -8,7 +8,7 @@ Create Date: 2026-11-28 12:32:08.050219
 from alembic import op
 import sqlalchemy as sa
 
-import lp.core.types  # noqa: F401
+import lp.core.types
 
 
 # revision identifiers, used by Alembic.

@@ -6,7 +6,6 @@ Create Date: 2026-11-28 13:04:44.222650
 
 """
 from alembic import op
-import sqlalchemy as sa
 
 import lp.core.types  # noqa: F401
 

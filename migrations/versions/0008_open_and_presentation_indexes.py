@@ -6,7 +6,6 @@ Create Date: 2026-11-28 13:23:29.814782
 
 """
 from alembic import op
-import sqlalchemy as sa
 
 import lp.core.types  # noqa: F401
 

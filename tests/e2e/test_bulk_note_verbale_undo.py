@@ -1,4 +1,5 @@
-"""The request list's bulk note verbale is recorded only after a confirmation naming the count, and undone the same day."""
+"""The request list's bulk note verbale is recorded only after a confirmation naming the count,
+and undone the same day."""
 
 import re
 from datetime import date, timedelta

@@ -27,7 +27,7 @@ def _download_countries(page, tmp_path) -> tuple[list[str], list[dict[str, str]]
     text = raw.decode("utf-8-sig")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
     header, *rows = list(reader)
-    return header, [dict(zip(header, row)) for row in rows]
+    return header, [dict(zip(header, row, strict=True)) for row in rows]
 
 
 def _write_csv(path, header: list[str], rows: list[dict[str, str]]) -> None:

@@ -45,7 +45,7 @@ def test_overdue_request_gets_a_reminder_that_can_be_acknowledged(page, runner, 
     amadou = rows.filter(has_text="Amadou Diallo")
     expect(amadou).to_contain_text("Antwoord te laat – niveau 1")
     expect(amadou).to_contain_text("Ambassade van Guinee")
-    expect(amadou.get_by_role("link", name=re.compile(r"^LP-\d{4}-0*%d$" % first))).to_be_visible()
+    expect(amadou.get_by_role("link", name=re.compile(rf"^LP-\d{{4}}-0*{first}$"))).to_be_visible()
     expect(_badge(page)).to_have_text("2 open")
 
     amadou.get_by_role("button", name=re.compile("^Afhandelen")).click()

@@ -281,9 +281,9 @@ COVERED = {
     **{f"requests.act:{action}": "tests/e2e/test_walk_actions.py (every action in ACTIONS)"
        for action in ACTIONS},
     # Filters (GET forms and search forms): the filter walks.
-    **{key: "tests/e2e/test_walk_filters.py" for key in (
+    **dict.fromkeys((
         "requests.search_form", "persons.search_form", "countries.index", "reminders.index", "insights.index",
-        "insights.country", "privacy.person_views")},
+        "insights.country", "privacy.person_views"), "tests/e2e/test_walk_filters.py"),
     # Creating: no existing record to open; each is walked from an empty form by its own test.
     "persons.new": "tests/e2e/test_request_flow.py (registers a person through the form)",
     "requests.new": "tests/e2e/test_request_flow.py (the country step and the new request)",
@@ -349,7 +349,7 @@ def test_every_form_is_walked(seeded_app, ids):
             path = urlsplit(unescape(action) or url).path
             found.setdefault(_form_key(seeded_app, path, method), url)
     for template in Path("templates").rglob("*.html"):
-        for endpoint, items in TEMPLATE_FORM.findall(template.read_text(encoding="utf-8")):
+        for endpoint, _items in TEMPLATE_FORM.findall(template.read_text(encoding="utf-8")):
             if endpoint == "requests.act":
                 continue  # one form per action: ACTIONS lists them
             keys = [f"{endpoint}:{kind}" for kind in ("agreements", "missions")] if "item" in endpoint else [endpoint]

@@ -406,7 +406,9 @@ def test_the_list_costs_the_same_queries_for_more_requests(app, api, bearer, gui
     def queries_for_list() -> int:
         statements = []
         with app.app_context():
-            listener = lambda *args: statements.append(args[2])
+            def listener(*args):
+                statements.append(args[2])
+
             sqlalchemy_event.listen(db.engine, "before_cursor_execute", listener)
             try:
                 assert api("GET", "/requests", viewer).status_code == 200

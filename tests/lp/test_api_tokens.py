@@ -35,7 +35,8 @@ def test_bad_missing_and_revoked_tokens_get_401_json(app, client, runner, make_u
     assert client.get("/api/v1/me").status_code == 401
     bad = client.get("/api/v1/me", headers={"Authorization": "Bearer lp_nonsense"})
     assert bad.status_code == 401 and bad.is_json and bad.json["error"]
-    token_id = re.search(r"^(\d+)\t", runner.invoke(args=["lp", "tokens", "list", "api@example.org"]).output, re.M).group(1)
+    listing = runner.invoke(args=["lp", "tokens", "list", "api@example.org"]).output
+    token_id = re.search(r"^(\d+)\t", listing, re.M).group(1)
     assert runner.invoke(args=["lp", "tokens", "revoke", token_id]).exit_code == 0
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 

@@ -106,7 +106,8 @@ def test_change_password(client, auth, login_as):
     done = post_form(
         client,
         "/auth/password",
-        {"current_password": PASSWORD, "new_password": "a new long password", "confirm_password": "a new long password"},
+        {"current_password": PASSWORD, "new_password": "a new long password",
+         "confirm_password": "a new long password"},
     )
     assert done.status_code == 302
     auth.logout()

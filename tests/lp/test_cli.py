@@ -42,7 +42,7 @@ def test_first_admin_gets_a_generated_password(app, auth):
     from lp.auth.services import ensure_admin
 
     with app.app_context():
-        created, generated = ensure_admin(None, None)
+        _created, generated = ensure_admin(None, None)
     assert len(generated) >= 12
     assert auth.login("admin@example.org", generated).status_code == 302
 

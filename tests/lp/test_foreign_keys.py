@@ -12,7 +12,7 @@ And no table that something refers to ever hands out an id twice (SQLite AUTOINC
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -41,7 +41,7 @@ def _value(column) -> Any:
     if kind is int:
         return 1
     if kind is datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     if kind is date:
         return date.today()
     if kind in (dict, list):

@@ -82,8 +82,8 @@ def test_admin_sends_a_reset_link_that_works_once(app, client, auth, login_as, m
     assert auth.login("ann@example.org", NEW_PASSWORD).status_code == 302
 
     assert "ongeldig, al gebruikt of verlopen" in visitor.get(path).get_data(as_text=True)
-    assert ["user.password_reset_started", "user.password_reset_used"] == [
-        action for action in _audit(app) if action.startswith("user.password_reset")]
+    resets = [action for action in _audit(app) if action.startswith("user.password_reset")]
+    assert resets == ["user.password_reset_started", "user.password_reset_used"]
     from lp.auth.models import PasswordReset
 
     with app.app_context():

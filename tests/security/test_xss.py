@@ -149,7 +149,7 @@ def _page_urls(app, ids) -> list[str]:
             options.append(sorted(words) if words else values[name])
         for combination in itertools.product(*options):
             with app.test_request_context():
-                urls.append(rule.build(dict(zip(rule.arguments, combination)), append_unknown=False)[1])
+                urls.append(rule.build(dict(zip(rule.arguments, combination, strict=True)), append_unknown=False)[1])
     return sorted(set(urls))
 
 
@@ -286,7 +286,7 @@ def test_the_digest_mail_escapes_the_payload(app, case):
     with app.test_request_context():
         mail = digest.build(db.session.get(User, case["admin"]), today())
         assert mail.overdue_by_mission and mail.presentations and mail.expiring
-        subject, text, html = digest.render(mail)
+        _subject, text, html = digest.render(mail)
     _assert_inert("digest.html", html)
     assert ESCAPED in html
     assert VALUES["embassy_reference"] + "!" in text  # plain text is not HTML: shown as typed
@@ -302,7 +302,7 @@ def test_the_calendar_feed_escapes_free_text(app, client, case):
     assert response.status_code == 200 and response.mimetype == "text/calendar"
     body = response.get_data(as_text=True)
     assert "\r\nX-INJECTED" not in body  # the line break in the place did not start a property
-    events = [c for c in Calendar.from_ical(response.get_data()).walk("VEVENT")]
+    events = list(Calendar.from_ical(response.get_data()).walk("VEVENT"))
     presentation = next(e for e in events if str(e["UID"]).startswith("presentation-"))
     assert str(presentation["LOCATION"]) == VALUES["place"].replace("\r\n", "\n")
     assert VALUES["mission_name"] in str(presentation["DESCRIPTION"])

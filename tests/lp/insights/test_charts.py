@@ -75,7 +75,8 @@ def test_chart_labels_are_translated(client, dataset, login_as):
     legend = [t.text for t in english["chart-trend"].iter(f"{SVG}text")]
     assert {"Issued", "Refused", "No reply", "Requests"} <= set(legend)
     dutch = svgs(client.get(f"/insights/?{PERIOD}").get_data(as_text=True))
-    assert {"Afgegeven", "Geweigerd", "Geen antwoord", "Aanvragen"} <= {t.text for t in dutch["chart-trend"].iter(f"{SVG}text")}
+    labels = {t.text for t in dutch["chart-trend"].iter(f"{SVG}text")}
+    assert {"Afgegeven", "Geweigerd", "Geen antwoord", "Aanvragen"} <= labels
 
 
 def test_every_text_is_escaped():

@@ -48,7 +48,8 @@ def reference(app, request_id: int) -> str:
 def list_texts(html: str, list_id: str) -> list[str]:
     block = re.search(rf'<ul[^>]*id="{list_id}".*?</ul>', html, flags=re.S)
     assert block, list_id
-    return [" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in re.findall(r"<li.*?</li>", block.group(0), re.S)]
+    items = re.findall(r"<li.*?</li>", block.group(0), re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in items]
 
 
 def test_my_dashboard(app, client, auth, dataset, reminders):
@@ -97,7 +98,8 @@ def test_rankings_link_to_the_countries(client, dataset, login_as):
 def test_a_long_list_shows_its_first_ten_and_the_total(app, client, auth, dataset, add_request):
     for _ in range(11):
         add_request("MA", 0, {}, [("submit", {"submitted_on": "2026-06-01", "channel": "post"}),
-                                  ("issue", {"lp_number": "X", "issued_on": "2026-06-20", "valid_until": "2026-07-05"})])
+                                  ("issue", {"lp_number": "X", "issued_on": "2026-06-20",
+                                             "valid_until": "2026-07-05"})])
     auth.login(ANN)
     html = client.get("/").get_data(as_text=True)
     assert len(list_texts(html, "list-expiring")) == 10

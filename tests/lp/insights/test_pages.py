@@ -51,8 +51,8 @@ def test_country_page_shows_figures_missions_distribution_and_trend(viewer):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     found = tables(html)
-    assert dict((r[0], r[1]) for r in found["table-figures"])["Aanvragen"] == "9"
-    timing = dict((r[0], r[1]) for r in found["table-timing"])
+    assert {r[0]: r[1] for r in found["table-figures"]}["Aanvragen"] == "9"
+    timing = {r[0]: r[1] for r in found["table-timing"]}
     assert timing["Mediaan, alleen beantwoord (dagen)"] == "19"
     assert timing["90e percentiel, alleen beantwoord (dagen)"] == "40"
     assert timing["Binnen de termijn"] == "60% (3/5)" and timing["Achterstallig nu"] == "2"
@@ -97,7 +97,7 @@ def test_country_table_as_csv(viewer):
     rows = _csv(viewer.get(f"/insights/export/countries.csv?{PERIOD}"))
     header = rows[0]
     assert header[:3] == ["country", "name", "requests"]
-    by_code = {row[0]: dict(zip(header, row)) for row in rows[1:]}
+    by_code = {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}
     assert by_code["GN"]["requests"] == "9" and by_code["GN"]["median_response_days"] == "19"
     assert by_code["GN"]["refused_not_recognised"] == "1" and by_code["GN"]["withdrawn_absconded"] == "1"
     assert by_code["MA"]["share_within_limit"] == "0.6667" and by_code["MA"]["issuance_rate"] == "0.3333"
@@ -106,14 +106,16 @@ def test_country_table_as_csv(viewer):
 
 def test_trend_distribution_and_missions_as_csv(viewer):
     assert _csv(viewer.get(f"/insights/export/trend.csv?{PERIOD}&delimiter=,")) == [
-        ["year", "quarter", "issued", "refused", "no_reply"], ["2026", "1", "3", "3", "0"], ["2026", "2", "0", "0", "1"]]
+        ["year", "quarter", "issued", "refused", "no_reply"], ["2026", "1", "3", "3", "0"],
+        ["2026", "2", "0", "0", "1"]]
     assert _csv(viewer.get(f"/insights/countries/GN/trend.csv?{PERIOD}"))[1:] == [
         ["2026", "1", "2", "2", "0"], ["2026", "2", "0", "0", "0"]]
     distribution = _csv(viewer.get(f"/insights/countries/GN/distribution.csv?{PERIOD}"))
     assert distribution[0] == ["from_days", "to_days", "answered"]
     assert distribution[1:3] == [["0", "7", "0"], ["8", "14", "2"]] and distribution[-1] == ["366", "", "0"]
     missions = _csv(viewer.get(f"/insights/countries/GN/missions.csv?{PERIOD}"))
-    assert [row[1] for row in missions[1:]] == ["Ambassade van Guinee (Brussel)", "Consulaat-generaal van Guinee (Parijs)"]
+    assert [row[1] for row in missions[1:]] == ["Ambassade van Guinee (Brussel)",
+                                                 "Consulaat-generaal van Guinee (Parijs)"]
     assert viewer.get(f"/insights/export/trend.csv?{PERIOD}&delimiter=|").status_code == 422
 
 

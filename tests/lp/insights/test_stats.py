@@ -189,7 +189,7 @@ def test_ranking(ctx):
     rows = stats.country_rows(PERIOD, TODAY, "nl")
     fastest, slowest = stats.ranking(rows, "median")
     assert [r.alpha2 for r in fastest] == ["GN", "MA"] and slowest == []  # medians 19 and 30
-    most, least = stats.ranking(rows, "within")
+    most, _least = stats.ranking(rows, "within")
     assert [r.alpha2 for r in most] == ["MA", "GN"]  # 67 % and 60 %
     assert [r.alpha2 for r in stats.ranking(rows, "median", size=1)[1]] == ["MA"]
 

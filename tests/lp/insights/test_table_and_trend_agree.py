@@ -39,7 +39,7 @@ def _trend_sums(html: str) -> dict[str, int]:
     table = re.search(r'<table[^>]*id="table-trend".*?</table>', html, re.S).group(0)
     sums = dict.fromkeys(TREND_OUTCOMES, 0)
     for row in re.findall(r"<tbody>.*?</tbody>", table, re.S)[0].split("</tr>")[:-1]:
-        for outcome, value in zip(TREND_OUTCOMES, re.findall(r'data-value="(\d+)"', row)):
+        for outcome, value in zip(TREND_OUTCOMES, re.findall(r'data-value="(\d+)"', row), strict=True):
             sums[outcome] += int(value)
     return sums
 
@@ -47,7 +47,7 @@ def _trend_sums(html: str) -> dict[str, int]:
 def _table_totals(html: str) -> dict[str, int]:
     footer = re.search(r'<table[^>]*id="table-countries".*?<tfoot>(.*?)</tfoot>', html, re.S).group(1)
     cells = _cells(footer)[3:]  # after requests, median, share within the limit
-    values = dict(zip(FIGURE_CELLS, cells))
+    values = dict(zip(FIGURE_CELLS, cells, strict=False))  # the cells after these do not matter here
     return {outcome: int(values[outcome]) for outcome in TREND_OUTCOMES}
 
 

@@ -157,7 +157,6 @@ def test_every_route_that_shows_a_person_logs_it(app, client, planted, auth, bea
 def test_the_csv_export_logs_an_export_per_person(app, client, planted, auth, make_person):
     """A viewer's CSV download names every person in it; each gets an export entry."""
     from lp.requests.models import LpRequest  # noqa: F401
-    from lp.persons.models import Person
 
     other = make_person(name="Tweede Persoon", v_number="9071234568")
     auth.login("bystander@example.org")

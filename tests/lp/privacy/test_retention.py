@@ -50,7 +50,8 @@ def _snapshot(app):
             "documents": db.session.scalars(select(IdentityDocument.id).order_by(IdentityDocument.id)).all(),
             "requests": [(r.id, r.embassy_reference, r.documents_enclosed, r.version)
                          for r in db.session.scalars(select(LpRequest).order_by(LpRequest.id))],
-            "events": [(e.id, e.note, e.data) for e in db.session.scalars(select(RequestEvent).order_by(RequestEvent.id))],
+            "events": [(e.id, e.note, e.data)
+                       for e in db.session.scalars(select(RequestEvent).order_by(RequestEvent.id))],
             "reminders": [(r.id, r.note) for r in db.session.scalars(select(Reminder).order_by(Reminder.id))],
             "audit": db.session.scalars(select(AuditEvent.id)).all(),
         }

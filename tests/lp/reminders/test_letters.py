@@ -26,8 +26,10 @@ def frozen():
 def world(app, login_as, make_country, make_person, make_request):
     """Senegal (French letters) and Ghana (English): overdue, not yet due and closed requests."""
     login_as("staff")
-    make_country("SN", missions=[{"name": "Ambassade du Sénégal", "city": "Bruxelles", "correspondence_language": "fr"}])
-    make_country("GH", name_en="Ghana", name_nl="Ghana", missions=[{"name": "Embassy of Ghana", "city": "The Hague", "correspondence_language": "en"}])
+    make_country("SN", missions=[{"name": "Ambassade du Sénégal", "city": "Bruxelles",
+                                  "correspondence_language": "fr"}])
+    make_country("GH", name_en="Ghana", name_nl="Ghana",
+                 missions=[{"name": "Embassy of Ghana", "city": "The Hague", "correspondence_language": "en"}])
     person = make_person(name="Awa <script>alert(1)</script> Diop", nationality="SN", date_of_birth="1990-04-02")
     ids = {
         "overdue": make_request("SN", person_id=person, submitted_on="2026-01-05"),  # due 4 Feb

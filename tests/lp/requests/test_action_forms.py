@@ -116,7 +116,7 @@ def test_an_action_changes_only_what_it_names_and_shows_each_change(app, client,
     assert len(events) == events_before + 1
     recorded = events[-1].data.get("changes", {})
     assert set(recorded) == changed & set(services.TRACKED)
-    for name, (old, new) in recorded.items():
+    for old, new in recorded.values():
         assert old != new
     timeline = _page(client, f"/requests/{request_id}")
     assert timeline.count(" → ") >= len(recorded) + (1 if action in services.TRANSITIONS else 0)

@@ -41,12 +41,12 @@ def test_parallel_transitions_on_gunicorn_one_applies_the_others_get_409(live_se
         start = threading.Barrier(PARALLEL)
         answers: list[tuple[int, object]] = []
 
-        def act():
+        def act(start: threading.Barrier, answers: list, request_id: int) -> None:
             start.wait()
             answers.append(live_server.request("POST", f"/api/v1/requests/{request_id}/events",
                                                json_body=_no_reply(), headers=headers))
 
-        threads = [threading.Thread(target=act) for _ in range(PARALLEL)]
+        threads = [threading.Thread(target=act, args=(start, answers, request_id)) for _ in range(PARALLEL)]
         for thread in threads:
             thread.start()
         for thread in threads:

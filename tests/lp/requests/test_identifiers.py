@@ -5,7 +5,6 @@ two persons who look identical. Identifiers are read in their Unicode NFKC form,
 trimmed, in forms, the API and search alike; a V-number is ten ASCII digits.
 """
 
-import pytest
 from sqlalchemy import select
 
 from lp.web.extensions import db
@@ -56,7 +55,8 @@ def test_the_api_stores_ascii_and_refuses_the_duplicate(app, client, bearer, gui
     duplicate = client.post("/api/v1/persons", headers=headers, json={"v_number": ASCII, "name": "Other"})
     assert duplicate.status_code == 422 and "v_number" in duplicate.json["fields"]
     request = client.post("/api/v1/requests", headers=headers,
-                          json={"person_id": created.json["id"], "country": " ｇｎ ", "embassy_reference": "ＥＭＢ／１"})
+                          json={"person_id": created.json["id"], "country": " ｇｎ ",
+                                "embassy_reference": "ＥＭＢ／１"})
     assert request.status_code == 201, request.json
     assert (request.json["country"], request.json["embassy_reference"]) == ("GN", "EMB/1")
 
