@@ -12,15 +12,15 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import insert, select
+from werkzeug.security import generate_password_hash
 
 from countries.models import Country, Mission
 from countries.seed import seed_countries
-from lp.requests import deadlines
 from lp.auth.models import User
-from lp.web.extensions import db
-from lp.requests.models import LpRequest, RequestEvent
 from lp.persons.models import Person
-from werkzeug.security import generate_password_hash
+from lp.requests import deadlines
+from lp.requests.models import LpRequest, RequestEvent
+from lp.web.extensions import db
 
 BATCH = 5000
 OUTCOMES = (  # (status, weight)

@@ -72,9 +72,9 @@ def make_app(url: str, instance: Path):
 
 def prepare(url: str, size: int, instance: Path) -> tuple:
     from bench.generate import generate
-    from lp.web.database import refresh_statistics
     from lp.core.clock import today
     from lp.requests.models import LpRequest
+    from lp.web.database import refresh_statistics
 
     app = make_app(url, instance)
     with app.app_context():
@@ -108,12 +108,12 @@ def _timed(measure: Measure, call, repeat: int, engine) -> Measure:
 
 def measure_all(app, repeat: int) -> list[Measure]:
     from countries.models import Country
-    from lp.core.clock import today
     from lp.auth.models import User
-    from lp.web.database import refresh_statistics
+    from lp.core.clock import today
     from lp.reminders.digest import build, render
     from lp.reminders.sweep import sweep
     from lp.requests.models import LpRequest
+    from lp.web.database import refresh_statistics
 
     client = app.test_client()
     with app.app_context():

@@ -33,8 +33,9 @@ import io
 import itertools
 import operator
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable, Iterable, Iterator
+from typing import IO, Any
 
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l

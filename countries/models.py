@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lp.web.extensions import IDS_NEVER_REUSED, Model
 from lp.core.types import UTCDateTime, utcnow
+from lp.web.extensions import IDS_NEVER_REUSED, Model
 
 if TYPE_CHECKING:  # only for the annotations of the relationships; the mapper resolves them by name
     from lp.auth.models import User
@@ -135,7 +135,7 @@ class ProfileChange(Model):
     __table_args__ = (Index("ix_profile_changes_country_version", "country_id", "version"),)
 
 
-class ReferenceDataVersion(db.Model):
+class ReferenceDataVersion(Model):
     """Which version of a shipped reference data set (e.g. the agreements) a database holds.
 
     ``lp init`` brings the database up to the shipped data and records the version here,

@@ -11,8 +11,8 @@ from flask import Blueprint, render_template
 from flask_babel import format_date
 
 from countries import reference
+from countries.display import SOURCE_LABELS
 from countries.fields import spec
-from countries.views import SOURCE_LABELS
 from lp.auth.roles import Role
 from lp.web.access import requires
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import timedelta
-from typing import Any, Mapping
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select

@@ -3,7 +3,8 @@ edits are refused instead of overwriting each other."""
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select

@@ -18,21 +18,19 @@ import time
 from pathlib import Path
 from typing import IO
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
-                   request, url_for)
-from flask_babel import get_locale
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from countries import csv_format, csv_import
 from countries.csv_format import CsvImportError
 from countries.search import country_query, parse_filters
-from lp.web.access import requires
 from lp.auth.roles import Role
 from lp.core import clock
 from lp.core.csv import DEFAULT_DELIMITER, DELIMITERS
 from lp.core.validation import Conflict, ValidationFailed
+from lp.web.access import requires
 from lp.web.errors import render_error
 from lp.web.extensions import db
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -67,27 +68,27 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from lp.admin.views import bp as admin_bp
-    from lp.api import bp as api_bp
-    from lp.auth.views import bp as auth_bp
-    from lp.web.health import bp as health_bp
-    from lp.main.views import bp as main_bp
-
     from countries.reference_views import bp as country_reference_bp
     from countries.transfer import bp as country_transfer_bp
     from countries.views import bp as countries_bp
-    from lp.web import navigation
+    from lp.admin.views import bp as admin_bp
+    from lp.api import bp as api_bp
+    from lp.auth.views import bp as auth_bp
+    from lp.core.validation import IdConverter
     from lp.insights.calendar import bp as calendar_bp
     from lp.insights.views import bp as insights_bp
-    from lp.reminders.views import bp as reminders_bp
-    from lp.privacy.views import bp as privacy_bp
+    from lp.main.views import bp as main_bp
     from lp.persons.views import bp as persons_bp
+    from lp.privacy.views import bp as privacy_bp
+    from lp.reminders.views import bp as reminders_bp
     from lp.requests.views import bp as requests_bp
-    from lp.core.validation import IdConverter
+    from lp.web import navigation
+    from lp.web.health import bp as health_bp
 
     app.url_map.converters["int"] = IdConverter  # before any rule is added
     for blueprint in (health_bp, auth_bp, main_bp, requests_bp, persons_bp, countries_bp,
-                      country_reference_bp, country_transfer_bp, reminders_bp, insights_bp, calendar_bp, admin_bp, privacy_bp,
+                      country_reference_bp, country_transfer_bp, reminders_bp, insights_bp, calendar_bp, admin_bp,
+                      privacy_bp,
                       api_bp):
         app.register_blueprint(blueprint)
     navigation.init_app(app, list(navigation.DEFAULT_ITEMS))

@@ -239,8 +239,8 @@ def make_request(app, make_person):
     def make(alpha2: str, *, person_id: int | None = None, submitted_on=None, user_id=None,
              channel: str = "email") -> int:
         from countries.services import get_country
-        from lp.requests import services
         from lp.persons.models import Person
+        from lp.requests import services
 
         person_id = person_id or make_person(nationality=alpha2)
         with app.test_request_context():

@@ -7,14 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from lp.web.access import requires
 from lp.admin.forms import ConfirmForm, UserCreateForm, UserEditForm
-from lp.web.audit import AuditEvent
 from lp.auth import reset, services
 from lp.auth.models import User
 from lp.auth.roles import Role
 from lp.core.forms import apply_errors
 from lp.core.validation import ValidationFailed, whole_number
+from lp.web.access import requires
+from lp.web.audit import AuditEvent
 from lp.web.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

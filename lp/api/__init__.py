@@ -11,13 +11,13 @@ from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lp.web.access import api_error, requires
 from lp.api import countries, persons, requests
 from lp.api.inputs import check_query
 from lp.api.openapi import build_document, documented
 from lp.api.schemas import Schema, object_schema
 from lp.auth.roles import Role
 from lp.core.validation import ValidationFailed
+from lp.web.access import api_error, requires
 from lp.web.extensions import csrf
 
 PREFIX = "/api/v1"

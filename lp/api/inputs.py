@@ -12,10 +12,10 @@ from flask import abort, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from lp.web.access import api_error
 from lp.api.schemas import ERROR, query_parameter
 from lp.core.validation import MAX_INT, ValidationFailed, whole_number
 from lp.requests.search import PAGE_SIZES, RequestFilter
+from lp.web.access import api_error
 
 DEFAULT_PER_PAGE = RequestFilter.per_page
 #: The version a client sends back, as ``read_version`` accepts it.

@@ -15,9 +15,10 @@ with the English locale), whatever language the caller prefers.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any, Callable, Iterable, Mapping, TypeVar
+from typing import Any, TypeVar
 
 from flask import Flask
 from flask_babel import LazyString, force_locale

@@ -7,8 +7,9 @@ declares its own schemas with these in ``lp/api/<resource>/schemas.py``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from lp.core.fields import FieldSpec
 

@@ -9,8 +9,8 @@ from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lp.auth.roles import Role
-from lp.web.extensions import IDS_NEVER_REUSED, Model
 from lp.core.types import UTCDateTime, utcnow
+from lp.web.extensions import IDS_NEVER_REUSED, Model
 
 
 class User(UserMixin, Model):

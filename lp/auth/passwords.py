@@ -11,8 +11,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lp.core.validation import ValidationFailed
 from lp.core.entropy import estimated_bits, is_pattern
+from lp.core.validation import ValidationFailed
 
 COMMON_PASSWORDS_FILE = Path(__file__).parent / "data" / "common-passwords.txt"
 #: Fewer distinct characters than this is a pattern, not a password ("aaaaaaaaaaaa", "abababab...").

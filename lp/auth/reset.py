@@ -15,13 +15,13 @@ from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
-from lp.web import audit
 from lp.auth.models import PasswordReset, User
 from lp.auth.services import find_user_by_email, generate_password, set_password
-from lp.core.validation import ValidationFailed
-from lp.web.extensions import db
-from lp.mail import outbox
 from lp.core.types import utcnow
+from lp.core.validation import ValidationFailed
+from lp.mail import outbox
+from lp.web import audit
+from lp.web.extensions import db
 
 VALID_FOR = timedelta(hours=1)
 #: Links asked for one account within VALID_FOR; more are silently not sent (no mail bombing).

@@ -11,15 +11,15 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from lp.web import audit
 from lp.auth import sessions, throttle
 from lp.auth.models import ApiToken, User
 from lp.auth.passwords import check_password_strength, hash_password, password_matches
 from lp.auth.roles import Role
+from lp.core.types import utcnow
 from lp.core.validation import ValidationFailed
+from lp.web import audit
 from lp.web.extensions import db
 from lp.web.i18n import LANGUAGES
-from lp.core.types import utcnow
 
 TOKEN_PREFIX = "lp_"
 

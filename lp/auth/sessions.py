@@ -18,9 +18,9 @@ from flask_login import login_user, logout_user
 from sqlalchemy import delete, select
 
 from lp.auth.models import SessionSearchTerm, User, UserSession
+from lp.core.types import utcnow
 from lp.web.extensions import db
 from lp.web.i18n import SESSION_KEY as LANGUAGE_KEY
-from lp.core.types import utcnow
 
 #: What survives signing in and out: the language a visitor chose.
 KEPT_ON_SIGN_IN = (LANGUAGE_KEY,)

@@ -19,8 +19,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text, update
 
 from lp.auth.models import LoginAttempt
-from lp.web.extensions import db
 from lp.core.types import utcnow
+from lp.web.extensions import db
 
 #: First key of the advisory locks: one namespace per kind of throttled value.
 _LOCK_EMAIL, _LOCK_ADDRESS = 0x4C50_0001, 0x4C50_0002

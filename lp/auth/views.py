@@ -8,12 +8,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lp.web.access import public, requires
 from lp.auth import reset, services, sessions
 from lp.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordForm
 from lp.auth.roles import Role
 from lp.core.forms import apply_errors
 from lp.core.validation import ValidationFailed
+from lp.web.access import public, requires
 from lp.web.extensions import db
 from lp.web.i18n import LANGUAGES, remember_choice
 

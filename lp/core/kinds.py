@@ -238,7 +238,7 @@ class Day(FieldKind):
         try:
             return date.fromisoformat(text)
         except ValueError:
-            raise FieldError(_l("Enter a date as YYYY-MM-DD."))
+            raise FieldError(_l("Enter a date as YYYY-MM-DD.")) from None
 
     def shown_text(self, spec, text):
         return format_date(date.fromisoformat(text), "medium")
@@ -258,7 +258,7 @@ class Moment(FieldKind):
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            raise FieldError(_l("Enter a date and time as YYYY-MM-DD HH:MM."))
+            raise FieldError(_l("Enter a date and time as YYYY-MM-DD HH:MM.")) from None
         if moment.tzinfo is None:  # people type local time
             moment = moment.replace(tzinfo=ZoneInfo(current_app.config["LP_TIMEZONE"]))
         return moment.astimezone(UTC)
@@ -287,7 +287,7 @@ class YesNo(FieldKind):
         try:
             return yes_or_no(text)
         except ValidationFailed as failed:
-            raise FieldError(failed.errors["_"][0])
+            raise FieldError(failed.errors["_"][0]) from None
 
     def shown_text(self, spec, text):
         return yes_no(text == "yes")

@@ -14,10 +14,11 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
-from typing import Any, Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -29,16 +30,16 @@ from countries.services import ProfileEdit, get_country, parse_values
 from lp.auth import services as accounts
 from lp.auth.models import User
 from lp.core.clock import today
+from lp.core.types import utcnow
 from lp.core.validation import Conflict, ValidationFailed
 from lp.demo.data import DESKS, EMAIL_DOMAIN, STAFF, staff_email
 from lp.demo.plan import MIN_PERSONS, PersonPlan, Planner, ProfilePlan, RequestPlan, Step
-from lp.web.extensions import db
 from lp.persons import services as person_services
+from lp.persons.models import Person
 from lp.requests import services
 from lp.requests.lifecycle import STATUSES
 from lp.requests.models import LpRequest, RequestEvent
-from lp.persons.models import Person
-from lp.core.types import utcnow
+from lp.web.extensions import db
 
 __all__ = ["DEFAULT_PERSONS", "DEFAULT_SEED", "MIN_PERSONS", "demo_accounts", "load_demo", "persons_exist",
            "report"]

@@ -11,15 +11,32 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock
-from typing import Callable
 
 from lp.demo.data import (
-    ALTERNATIVES, BEHAVIOUR_NOTES, BEHAVIOURS, CONTACT_NOTES, COUNTRIES, DESKS, DOCUMENT_WORDS, EMAIL_DOMAIN,
-    NAMES, NO_REPLY_NOTE, OFFICERS, PAUSE_REASONS, RECEIPT_NOTE, REFUSAL_NOTES, RESUME_REASONS, SEATS, STAFF,
-    WITHDRAWAL_NOTES, DemoCountry, staff_email,
+    ALTERNATIVES,
+    BEHAVIOUR_NOTES,
+    BEHAVIOURS,
+    CONTACT_NOTES,
+    COUNTRIES,
+    DESKS,
+    DOCUMENT_WORDS,
+    EMAIL_DOMAIN,
+    NAMES,
+    NO_REPLY_NOTE,
+    OFFICERS,
+    PAUSE_REASONS,
+    RECEIPT_NOTE,
+    REFUSAL_NOTES,
+    RESUME_REASONS,
+    SEATS,
+    STAFF,
+    WITHDRAWAL_NOTES,
+    DemoCountry,
+    staff_email,
 )
 from lp.requests.lifecycle import CLOSURE_REASONS, REFUSAL_REASONS
 

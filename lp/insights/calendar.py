@@ -26,15 +26,15 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from countries.models import Country, Mission
-from lp.requests import deadlines
-from lp.web.access import public
 from lp.auth.models import User
+from lp.core.types import utcnow
+from lp.insights.ical import Event, calendar
+from lp.persons.models import Person
+from lp.requests import deadlines
+from lp.requests.models import LpRequest, RequestEvent
+from lp.web.access import public
 from lp.web.extensions import db
 from lp.web.i18n import locale_for
-from lp.insights.ical import Event, calendar
-from lp.requests.models import LpRequest, RequestEvent
-from lp.persons.models import Person
-from lp.core.types import utcnow
 
 bp = Blueprint("calendar", __name__)
 

@@ -10,8 +10,8 @@ Each bar carries ``data-value`` with the number it draws.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from markupsafe import Markup, escape
 
@@ -104,9 +104,9 @@ def stacked_chart(chart: Chart, categories: Sequence[str], series: Sequence[str]
     slot = plot_w / max(len(categories), 1)
     bar_w = slot * 0.6
     rotate = len(categories) > 10
-    for index, (category, row) in enumerate(zip(categories, values)):
+    for index, (category, row) in enumerate(zip(categories, values, strict=True)):
         x, base = left + index * slot + slot * 0.2, top + plot_h
-        for number, (name, value) in enumerate(zip(series, row)):
+        for number, (name, value) in enumerate(zip(series, row, strict=True)):
             bar_h = plot_h * value / top_value
             base -= bar_h
             if value:

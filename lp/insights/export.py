@@ -12,13 +12,13 @@ columns; an empty day there means "not reached": longer than ``longest_wait_days
 from __future__ import annotations
 
 import io
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from lp.core.csv import DEFAULT_DELIMITER, escape_cell, spreadsheet_writer
 from lp.core.survival import Quantile
 from lp.insights.assessment import Assessment, agreement_text
-from lp.insights.stats import (CLOSURE_CODES, REFUSAL_CODES, TREND_OUTCOMES, Bucket, Figures, Row,
-                              TrendPoint)
+from lp.insights.stats import CLOSURE_CODES, REFUSAL_CODES, TREND_OUTCOMES, Bucket, Figures, Row, TrendPoint
 
 
 def _quantile(figures: Figures, share: float) -> Quantile | None:

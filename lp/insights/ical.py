@@ -8,9 +8,9 @@ are folded at 75 octets (never inside a UTF-8 character); TEXT values escape ``\
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Iterable
 
 PRODID = "-//LP-tracker//Calendar feed//EN"
 LINE_OCTETS = 75

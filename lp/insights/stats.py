@@ -10,9 +10,10 @@ OVER PARTITION), so the same SQL runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, SQLColumnExpression, and_, case, cast, extract, func, select
@@ -21,10 +22,10 @@ from sqlalchemy.sql.elements import ColumnElement
 from countries.models import Country, Mission
 from lp.core.survival import Estimate
 from lp.core.validation import ValidationFailed
-from lp.web.extensions import db
 from lp.requests import answer_times
 from lp.requests.lifecycle import AWAITING_ANSWER, CLOSURE_REASONS, REFUSAL_REASONS
 from lp.requests.models import LpRequest
+from lp.web.extensions import db
 
 
 def N_(text: str) -> str:

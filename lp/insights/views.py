@@ -6,7 +6,8 @@ draw the charts and render. Each page runs a fixed number of queries.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -14,18 +15,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from countries.fields import AGREEMENT_KINDS
 from countries.models import Country
 from countries.services import find_country
-from lp.web.access import requires
 from lp.auth.roles import Role
 from lp.core.clock import today
 from lp.core.csv import DEFAULT_DELIMITER, DELIMITERS
 from lp.core.validation import ValidationFailed
-from countries.fields import AGREEMENT_KINDS
 from lp.insights import assessment, calendar, export, stats
 from lp.insights.charts import Chart, bar_chart, column_chart, stacked_chart
 from lp.insights.formatting import curve_days, curve_interval, number, percent, share_of
 from lp.requests.lifecycle import CLOSURE_REASONS, REFUSAL_REASONS
+from lp.web.access import requires
 
 bp = Blueprint("insights", __name__, url_prefix="/insights")
 
@@ -240,7 +241,7 @@ def _year() -> int:
     try:
         return assessment.parse_year(request.args, today())
     except ValidationFailed as failure:
-        raise BadInput(failure.errors)
+        raise BadInput(failure.errors) from None
 
 
 def _years() -> list[int]:

@@ -9,8 +9,8 @@ from flask import current_app, has_app_context
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lp.web.extensions import Model
 from lp.core.types import UTCDateTime, utcnow
+from lp.web.extensions import Model
 
 
 def new_message_id() -> str:

@@ -22,11 +22,11 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import or_, select, update
 
+from lp.core.types import utcnow
+from lp.mail.models import OutboxMail, new_message_id
 from lp.web.database import insert_unless_present, rows_changed
 from lp.web.extensions import db
 from lp.web.files import make_private_directory, write_private
-from lp.mail.models import OutboxMail, new_message_id
-from lp.core.types import utcnow
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)

@@ -10,7 +10,6 @@ queries in all, whatever the amount of data.
 from __future__ import annotations
 
 import time
-
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -21,14 +20,15 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from countries.models import Country, Mission
 from lp.insights import stats
-from lp.web.extensions import db
+
+#: How many rows each list shows; the total is shown too.
+from lp.persons.models import Person
 from lp.reminders.models import Reminder
 from lp.reminders.services import mine as reminder_is_mine
 from lp.reminders.services import open_on
 from lp.requests.models import LpRequest
+from lp.web.extensions import db
 
-#: How many rows each list shows; the total is shown too.
-from lp.persons.models import Person
 LIST_SIZE = 10
 #: How far ahead the home page looks for presentations and expiring LPs.
 AHEAD_DAYS = 14

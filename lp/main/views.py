@@ -6,15 +6,15 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lp.web.access import public, requires
 from lp.auth.roles import Role
 from lp.core.clock import today
-from lp.web.errors import render_error
+from lp.core.types import utcnow
 from lp.insights.formatting import curve_days, curve_interval, number, percent
 from lp.insights.stats import MIN_ANSWERED_FOR_RANKING, MIN_REQUESTS_FOR_RANKING
 from lp.main import dashboard
 from lp.reminders.services import kind_label
-from lp.core.types import utcnow
+from lp.web.access import public, requires
+from lp.web.errors import render_error
 
 bp = Blueprint("main", __name__)
 

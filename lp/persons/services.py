@@ -14,10 +14,10 @@ from countries.services import find_country, staff_user_id
 from lp.core.clock import today
 from lp.core.fields import FieldError, FieldSpec, parse_fields
 from lp.core.validation import Conflict, identifier
-from lp.web.extensions import db
-from lp.requests import plausible
 from lp.persons.models import IdentityDocument, Person
+from lp.requests import plausible
 from lp.requests.services import refresh_deadlines
+from lp.web.extensions import db
 
 #: Ten ASCII digits: ``\d`` alone would also take Arabic-Indic and other digits.
 V_NUMBER = re.compile(r"^[0-9]{10}$")

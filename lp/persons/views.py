@@ -11,18 +11,18 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from lp.web.access import requires
 from lp.auth.roles import Role
 from lp.core.forms import VersionedForm, apply_errors
-from lp.web.extensions import db
-from lp.requests import display
+from lp.core.validation import ValidationFailed, search_text, whole_number
 from lp.persons import services as persons
 from lp.persons.forms import DOCUMENT_PREFIX, DocumentForm, NewPersonForm, PersonForm, PersonSearchForm
-from lp.requests.forms import initial_values, raw_values, save_versioned
-from lp.web import search_terms
-from lp.core.validation import ValidationFailed, search_text, whole_number
-from lp.requests.models import LpRequest
 from lp.persons.models import IdentityDocument, Person
+from lp.requests import display
+from lp.requests.forms import initial_values, raw_values, save_versioned
+from lp.requests.models import LpRequest
+from lp.web import search_terms
+from lp.web.access import requires
+from lp.web.extensions import db
 
 bp = Blueprint("persons", __name__, url_prefix="/persons")
 

@@ -19,7 +19,8 @@ itself holds no personal data beyond what the ids point to.
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from flask import Flask, Response, g, has_app_context, has_request_context, make_response, request
 from flask_login import current_user
@@ -27,13 +28,13 @@ from sqlalchemy import Select, event, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from lp.core.types import utcnow
+from lp.persons.models import Person
 from lp.web import audit
 from lp.web.access import is_api_request
-from lp.web.errors import render_error
 from lp.web.audit import AuditEvent
+from lp.web.errors import render_error
 from lp.web.extensions import db
-from lp.persons.models import Person
-from lp.core.types import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -13,12 +13,12 @@ from typing import Any
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import selectinload
 
-from lp.web.extensions import db
+from lp.core.types import utcnow
+from lp.persons.models import Person
 from lp.persons.views_log import EXPORTED, person_audit_events, record_person_view
 from lp.reminders.models import Reminder
 from lp.requests.models import LpRequest, RequestEvent
-from lp.persons.models import Person
-from lp.core.types import utcnow
+from lp.web.extensions import db
 
 FORMAT = "lp-tracker/person-export/1"
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from lp.web.extensions import db
-from lp.privacy import access_export, backup, retention
 from lp.persons.models import Person
+from lp.privacy import access_export, backup, retention
+from lp.web.extensions import db
 
 persons_cli = AppGroup("persons", help="Persons: the right of access.")
 

@@ -20,23 +20,24 @@ figures (statuses, dates, outcome codes, countries, missions) stay.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import and_, delete, exists, func, or_, select, union_all, update
 
-from lp.web import audit
-from lp.web.audit import AuditEvent
 from lp.core.clock import today
-from lp.web.extensions import db
+from lp.core.types import utcnow
 from lp.mail.models import OutboxMail
+from lp.persons.models import IdentityDocument, Person
 from lp.reminders.models import Reminder
 from lp.requests.lifecycle import EVENT_FIELDS
 from lp.requests.models import LpRequest, RequestEvent
-from lp.persons.models import IdentityDocument, Person
-from lp.core.types import utcnow
+from lp.web import audit
+from lp.web.audit import AuditEvent
+from lp.web.extensions import db
 
 #: The name an anonymised person keeps (stored data, the same in every language).
 ANONYMISED_NAME = "[geanonimiseerd]"

@@ -8,15 +8,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from lp.web.access import requires
-from lp.web.audit import AuditEvent
 from lp.auth.roles import Role
 from lp.core.validation import whole_number
-from lp.web.extensions import db
-from lp.privacy import access_export
 from lp.persons import views_log
-from lp.persons.views_log import EXPORTED, VIEWED, views_query
 from lp.persons.models import Person
+from lp.persons.views_log import EXPORTED, VIEWED, views_query
+from lp.privacy import access_export
+from lp.web.access import requires
+from lp.web.audit import AuditEvent
+from lp.web.extensions import db
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
 PAGE_SIZE = 50

@@ -22,14 +22,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from countries.models import Country
-from lp.requests import deadlines
 from lp.auth.models import User
-from lp.web.extensions import db
-from lp.web.i18n import locale_for
 from lp.mail import outbox
+from lp.requests import deadlines
 from lp.requests.answer_times import ExpectedAnswer, expected_answers
 from lp.requests.lifecycle import AWAITING_ANSWER
 from lp.requests.models import LpRequest
+from lp.web.extensions import db
+from lp.web.i18n import locale_for
 
 
 @dataclass

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lp.web.extensions import IDS_NEVER_REUSED, Model
 from lp.core.types import UTCDateTime, utcnow
+from lp.web.extensions import IDS_NEVER_REUSED, Model
 
 if TYPE_CHECKING:  # only for the annotations of the relationships; the mapper resolves them by name
     from countries.models import Country, Mission

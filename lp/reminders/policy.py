@@ -6,11 +6,11 @@ import json
 
 from countries.models import Country
 from countries.services import ProfileEdit
-from lp.requests import deadlines
 from lp.core.validation import ValidationFailed
-from lp.web.extensions import db
+from lp.requests import deadlines
 from lp.requests.models import LpRequest
 from lp.requests.services import refresh_deadlines
+from lp.web.extensions import db
 
 
 def set_country_policy(country: Country, overrides: dict[str, int | None], *, user_id: int | None) -> dict[str, int]:

@@ -8,9 +8,10 @@ so that a page costs the same at 100,000 requests as at 1,000.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
-from typing import Any, Mapping
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -18,20 +19,20 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from countries.models import Country, Mission
-from lp.web import audit
 from lp.core.clock import today
 from lp.core.fields import FieldSpec, parse_fields
+from lp.core.types import utcnow
 from lp.core.validation import Conflict, ValidationFailed, flag, whole_number
-from lp.requests.deadlines import KINDS
-from lp.web.database import rows_changed
-from lp.web.extensions import db
+from lp.persons.models import Person
 from lp.reminders.models import Reminder
 from lp.requests import batches
 from lp.requests import services as request_services
+from lp.requests.deadlines import KINDS
 from lp.requests.lifecycle import AWAITING_ANSWER
 from lp.requests.models import LpRequest
-from lp.persons.models import Person
-from lp.core.types import utcnow
+from lp.web import audit
+from lp.web.database import rows_changed
+from lp.web.extensions import db
 
 PAGE_SIZE = 50
 #: How far ahead a reminder may be snoozed: further than this is not a snooze but neglect.

@@ -17,13 +17,13 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from countries.models import Country
+from lp.core.types import utcnow
+from lp.persons.models import Person
+from lp.reminders.models import SUPERSEDED, Reminder
 from lp.requests import deadlines
+from lp.requests.models import LpRequest
 from lp.web.database import insert_unless_present
 from lp.web.extensions import db
-from lp.reminders.models import SUPERSEDED, Reminder
-from lp.requests.models import LpRequest
-from lp.persons.models import Person
-from lp.core.types import utcnow
 
 BATCH = 2000
 

@@ -12,17 +12,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from countries.models import Mission
 from countries.services import find_country
-from lp.web import navigation
-from lp.web.access import requires
 from lp.auth.roles import Role
 from lp.core.clock import today
 from lp.core.forms import apply_errors
 from lp.core.validation import Conflict, ValidationFailed
-from lp.web.extensions import db
 from lp.reminders import letters, services, signals
 from lp.reminders.forms import AcknowledgeForm, InboxFilterForm, SnoozeForm
 from lp.reminders.models import Reminder
 from lp.requests.display import can_edit, day, moment
+from lp.web import navigation
+from lp.web.access import requires
+from lp.web.extensions import db
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
 # Registered with the app, not at import: a closing request closes its reminders.

@@ -10,9 +10,10 @@ note verbale and the reminder letters both use these pieces.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Any, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -23,12 +24,12 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from countries.models import Mission
-from lp.web import audit
 from lp.core.clock import today
 from lp.core.validation import Conflict, ValidationFailed, whole_number
-from lp.web.extensions import db
 from lp.requests import services
 from lp.requests.models import LpRequest, RequestEvent
+from lp.web import audit
+from lp.web.extensions import db
 
 #: The audit actions of the request list's bulk note verbale and of its undo.
 BULK_RECORDED = "request.bulk_note_verbale"

@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from countries.models import Country, Mission
-from lp.requests import deadlines
 from lp.persons.models import Person
+from lp.requests import deadlines
 
 Item = tuple[str, object]
 

@@ -23,10 +23,11 @@ settings, then the country's own ``reminder_policy``.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
 import holidays
 from flask import current_app

@@ -21,11 +21,11 @@ from lp.auth.roles import Role
 from lp.core.clock import today
 from lp.core.fields import FieldSpec
 from lp.core.kinds import yes_no
-from lp.web.extensions import db
-from lp.requests.lifecycle import AWAITING_ANSWER, DERIVED_FIELDS, EVENT_FIELDS, STATUS_LABELS
-from lp.requests.models import LpRequest, RequestEvent
 from lp.persons.models import Person
 from lp.persons.services import PERSON_FIELDS
+from lp.requests.lifecycle import AWAITING_ANSWER, DERIVED_FIELDS, EVENT_FIELDS, STATUS_LABELS
+from lp.requests.models import LpRequest, RequestEvent
+from lp.web.extensions import db
 
 #: How the non-workflow details are labelled (their changes are "details" events).
 DETAIL_LABELS = {

@@ -13,18 +13,18 @@ event per person) and committed before it is sent.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterator
 from datetime import date
-from typing import Callable, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from lp.core.csv import escape_cell, spreadsheet_writer
-from lp.web.extensions import db
+from lp.persons.models import Person
 from lp.persons.views_log import EXPORTED, record_persons_shown
 from lp.requests.models import LpRequest
-from lp.persons.models import Person
 from lp.requests.search import RequestFilter, filtered, ordered
+from lp.web.extensions import db
 
 #: Rows loaded per query: bounds memory whatever the number of matching requests.
 CHUNK = 1000

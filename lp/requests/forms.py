@@ -7,13 +7,13 @@ same rules and shows the same messages as the API.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, Form, HiddenField, SearchField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -23,18 +23,16 @@ from countries.models import Country, Mission
 from lp.auth.models import User
 from lp.auth.roles import Role
 from lp.core.fields import FieldSpec
-from lp.core.forms import ANY, VersionedForm, field_for, options
+from lp.core.forms import ANY, VersionedForm, apply_errors, field_for, options
 from lp.core.kinds import NONE_CHOSEN
-from lp.core.forms import apply_errors
 from lp.core.validation import Conflict, ValidationFailed
-from lp.web.extensions import db
 from lp.requests import plausible
 from lp.requests.display import DETAIL_LABELS
 from lp.requests.lifecycle import ACTIONS, EVENT_FIELDS, STATUS_LABELS
 from lp.requests.models import LpRequest, RequestEvent
 from lp.requests.search import PAGE_SIZES
 from lp.requests.services import OUTCOME_COLUMNS
-
+from lp.web.extensions import db
 
 
 def country_choices(blank: tuple[str, Any] = NONE_CHOSEN) -> list[SelectChoice]:

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lp.web.extensions import IDS_NEVER_REUSED, Model
 from lp.core.types import UTCDateTime, utcnow
 from lp.persons.models import Person
+from lp.web.extensions import IDS_NEVER_REUSED, Model
 
 if TYPE_CHECKING:  # only for the annotations of the relationships; the mapper resolves them by name
     from countries.models import Country, Mission

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, false, func, or_, select
@@ -12,10 +13,10 @@ from sqlalchemy.orm import joinedload
 
 from countries.models import Country
 from lp.core.validation import ValidationFailed, flag, identifier, search_text, whole_number
-from lp.web.extensions import db
+from lp.persons.models import Person
 from lp.requests.lifecycle import AWAITING_ANSWER, STATUSES
 from lp.requests.models import LpRequest
-from lp.persons.models import Person
+from lp.web.extensions import db
 
 SORTS = {
     "submitted_on": LpRequest.submitted_on,

@@ -6,8 +6,9 @@ it describes. Illegal transitions and impossible data raise and change nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -17,20 +18,28 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from countries.models import Country, Mission
-from lp.requests import deadlines
 from lp.core import signals
 from lp.core.clock import today
 from lp.core.fields import parse_fields
-from lp.web.extensions import db
-from lp.requests.lifecycle import (
-    ACTIONS, AWAITING_ANSWER, CLOSED, CONTACT_STATES, DERIVED_FIELDS, EVENT_FIELDS, KEEPING_STATUS, STATUS_LABELS,
-    TRANSITIONS, EventAction, Transition,
-)
-from lp.core.validation import Conflict, ValidationFailed
-from lp.requests import plausible
-from lp.requests.models import LpRequest, RequestEvent
-from lp.persons.models import Person
 from lp.core.types import utcnow
+from lp.core.validation import Conflict, ValidationFailed
+from lp.persons.models import Person
+from lp.requests import deadlines, plausible
+from lp.requests.lifecycle import (
+    ACTIONS,
+    AWAITING_ANSWER,
+    CLOSED,
+    CONTACT_STATES,
+    DERIVED_FIELDS,
+    EVENT_FIELDS,
+    KEEPING_STATUS,
+    STATUS_LABELS,
+    TRANSITIONS,
+    EventAction,
+    Transition,
+)
+from lp.requests.models import LpRequest, RequestEvent
+from lp.web.extensions import db
 
 #: Outcomes that are the embassy's answer (their timing is measured for the insights).
 ANSWERS = frozenset({"issued", "refused", "handover_agreed"})

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context,
-                   url_for)
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -16,22 +15,31 @@ from wtforms import Form
 
 from countries.models import Country, Mission
 from countries.services import find_country
-from lp.web.access import requires
 from lp.auth.roles import Role
 from lp.core.clock import today
 from lp.core.csv import DEFAULT_DELIMITER, DELIMITERS
 from lp.core.forms import apply_errors
-from lp.web.errors import render_error
-from lp.web.extensions import db
+from lp.core.validation import Conflict, ValidationFailed, identifier, whole_number
+from lp.persons.models import Person
 from lp.requests import answer_times, batches, display, export, plausible, search, services, signals
 from lp.requests.checklist import checklist
-from lp.requests.forms import (BulkNoteForm, CountryStepForm, DetailsForm, NewRequestForm, action_form,
-                               filter_form, mission_choices, raw_values, save_versioned)
-from lp.web import search_terms
-from lp.core.validation import Conflict, ValidationFailed, identifier, whole_number
+from lp.requests.forms import (
+    BulkNoteForm,
+    CountryStepForm,
+    DetailsForm,
+    NewRequestForm,
+    action_form,
+    filter_form,
+    mission_choices,
+    raw_values,
+    save_versioned,
+)
 from lp.requests.lifecycle import ACTIONS, available
 from lp.requests.models import LpRequest
-from lp.persons.models import Person
+from lp.web import search_terms
+from lp.web.access import requires
+from lp.web.errors import render_error
+from lp.web.extensions import db
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 # Registered with the app, not at import: a country's profile changes move the due dates.

@@ -7,8 +7,9 @@ unprotected; the authorisation tests walk the URL map and check every rule.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from flask import Flask, abort, current_app, g, jsonify, redirect, request, url_for
 from flask_babel import gettext as _

@@ -9,8 +9,8 @@ from flask_login import current_user
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lp.web.extensions import Model, db
 from lp.core.types import UTCDateTime, utcnow
+from lp.web.extensions import Model, db
 
 if TYPE_CHECKING:  # only for the annotation of AuditEvent.actor; the mapper resolves it by name
     from lp.auth.models import User

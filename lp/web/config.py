@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-from lp.core.paths import PROJECT_ROOT
 from lp.core.entropy import estimated_bits, is_pattern
+from lp.core.paths import PROJECT_ROOT
 
 #: Every setting the app knows, with its default. The README documents each one.
 DEFAULTS: dict[str, Any] = {

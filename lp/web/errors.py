@@ -10,9 +10,9 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from lp.web.access import api_error, is_api_request
 from lp.core.logsafe import log_exception
 from lp.core.validation import InUse
+from lp.web.access import api_error, is_api_request
 from lp.web.database import failure_kind
 from lp.web.extensions import db, login_manager
 

@@ -10,7 +10,8 @@ the session: at logout, or when a password change or deactivation ends it.
 from __future__ import annotations
 
 import secrets
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import delete, select
 from werkzeug.datastructures import MultiDict

@@ -5,11 +5,10 @@ Revises:
 Create Date: 2026-11-28 12:22:39.181553
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import lp.core.types
-
 
 # revision identifiers, used by Alembic.
 revision = '0001'

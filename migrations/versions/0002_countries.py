@@ -5,11 +5,10 @@ Revises: 0001
 Create Date: 2026-11-28 12:28:21.050526
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import lp.core.types
-
 
 # revision identifiers, used by Alembic.
 revision = '0002'

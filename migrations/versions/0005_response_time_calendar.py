@@ -5,11 +5,10 @@ Revises: 0004
 Create Date: 2026-11-28 12:40:33.735091
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import lp.core.types  # noqa: F401
-
 
 # revision identifiers, used by Alembic.
 revision = '0005'

@@ -5,11 +5,10 @@ Revises: 0005
 Create Date: 2026-11-28 12:43:22.218545
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import lp.core.types
-
 
 # revision identifiers, used by Alembic.
 revision = '0006'

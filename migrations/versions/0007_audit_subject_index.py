@@ -9,7 +9,6 @@ from alembic import op
 
 import lp.core.types  # noqa: F401
 
-
 # revision identifiers, used by Alembic.
 revision = '0007'
 down_revision = '0006'

@@ -5,11 +5,10 @@ Revises: 0008
 Create Date: 2026-11-29 08:35:15.375105
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import lp.core.types
-
 
 # revision identifiers, used by Alembic.
 revision = '0009_auth'

@@ -13,7 +13,6 @@ from alembic import op
 
 import lp.core.types  # noqa: F401
 
-
 # revision identifiers, used by Alembic.
 revision = '0009_fk'
 down_revision = '0008'

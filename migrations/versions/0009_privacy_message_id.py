@@ -10,9 +10,8 @@ queued before this migration get theirs here.
 """
 from email.utils import make_msgid
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0009_privacy'

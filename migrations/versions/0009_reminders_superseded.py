@@ -7,11 +7,10 @@ the rule: levels 1, 2 and 3 of one request stood open side by side).
 Revision ID: 0009_reminders
 Revises: 0008
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import lp.core.types  # noqa: F401
-
 
 # revision identifiers, used by Alembic.
 revision = '0009_reminders'

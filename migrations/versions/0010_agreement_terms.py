@@ -12,11 +12,10 @@ when an answer is due. Limits entered before this migration were asked for in
 reference_data_versions records which version of the shipped reference data (the
 agreements) ``lp init`` last brought the database up to.
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import lp.core.types
-
 
 # revision identifiers, used by Alembic.
 revision = '0010_agreement_terms'

@@ -140,7 +140,8 @@ def test_all_empty_group_is_no_item_and_numbers_are_parsed(app):
     assert row.alpha2 == "NL"
     assert row.values["lp_validity_days"] == 90
     assert row.items["agreement"] == [{
-        "kind": "mou", "title": "Werkafspraken", "in_force_since": None, "reply_time_limit_days": 30, "reply_time_limit_unit": "unknown", "reply_extension_days": None,
+        "kind": "mou", "title": "Werkafspraken", "in_force_since": None, "reply_time_limit_days": 30,
+        "reply_time_limit_unit": "unknown", "reply_extension_days": None,
         "silence_is_acceptance": "unknown", "source": "",
     }]
     assert row.items["mission"] == []

@@ -27,7 +27,8 @@ SHIPPED = Path(reference.__file__).parent / "data"
 #: The checksum of the agreements file that REFERENCE_VERSION describes.
 CHECKSUM = "1530c333187d55f709082d4dd242a797445b20a8df6890309ca727e9e5ee595b"
 ARTICLE = re.compile(r"\bArt(?:icle|\.)\s*\d+")
-ALBANIA = "Agreement between the European Community and the Republic of Albania on the readmission of persons residing without authorisation"
+ALBANIA = ("Agreement between the European Community and the Republic of Albania on the readmission of persons "
+           "residing without authorisation")
 
 
 def _shipped_rows() -> list[dict[str, str]]:
@@ -136,7 +137,8 @@ def test_a_value_changed_by_hand_stays_and_is_listed_for_review(app, older_relea
     page = client.get("/countries/reference/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     edit_url = f"/countries/AL/agreements/{item.agreement_id}/edit"
     assert re.search(r"<td><a href=\"/countries/AL\">AL</a></td>\s*<td><a href=\"" + edit_url + r"\">Agreement between "
-                     r"the European Community and the Republic of Albania[^<]*</a></td>\s*<td>Reply time limit \(days\)</td>\s*"
+                     r"the European Community and the Republic of Albania[^<]*</a></td>\s*"
+                     r"<td>Reply time limit \(days\)</td>\s*"
                      r"<td>20</td>\s*<td>14</td>\s*<td>web form, ", page), page
     assert "This database received version 2 on" in page
     assert 'href="/countries/reference/"' in client.get("/countries/").get_data(as_text=True)

@@ -302,8 +302,9 @@ def test_the_list_opens_on_the_countries_in_use_and_all_countries_are_one_click_
     page = _list(client)
     # Profiles seeded with a public agreement count too; empty ones do not.
     with app.app_context():
-        from countries.models import Agreement, Country
         from sqlalchemy import select
+
+        from countries.models import Agreement, Country
 
         with_agreements = set(db.session.scalars(select(Country.name_nl).join(Agreement)))
     assert set(_names(page)) == with_agreements | {"Marokko", "Guinee"}

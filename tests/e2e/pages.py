@@ -34,9 +34,9 @@ def seeded_ids(app) -> dict[str, object]:
     """
     from countries.models import Agreement, Country
     from lp.auth.models import User
+    from lp.persons.models import IdentityDocument
     from lp.reminders.models import Reminder
     from lp.requests.models import LpRequest
-    from lp.persons.models import IdentityDocument
 
     with app.app_context():
         request_id, country_id = db.session.execute(

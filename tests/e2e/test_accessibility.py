@@ -1,7 +1,8 @@
 """WCAG 2.1 AA: axe-core finds no violation on any page, for any role, in the states people use.
 
 Every HTML page of the URL map is opened (with ids from the module's demo data) as each
-role at laptop width, and as the administrator (who sees every control) at 390 px; the request page is also checked with each action
+role at laptop width, and as the administrator (who sees every control) at 390 px; the request page
+is also checked with each action
 panel open, forms with their error messages shown, and the navigation menu opened at
 390 px. axe-core (the copy that ships with axe-playwright-python) is injected through
 the test browser's DevTools connection (``page.evaluate``), so the app's Content
@@ -150,13 +151,15 @@ def test_open_menus_action_panels_and_form_errors_have_no_wcag_violation(admin_c
 FOCUS_RING = """() => {
   const el = document.activeElement, style = getComputedStyle(el);
   const rgb = c => c.match(/[0-9.]+/g).slice(0, 3).map(Number);
-  const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+  const lum = ([r, g, b]) => [r, g, b]
+    .map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
                                        .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
   let back = el.parentElement, bg = 'rgba(0, 0, 0, 0)';
   while (back && (bg = getComputedStyle(back).backgroundColor) === 'rgba(0, 0, 0, 0)') back = back.parentElement;
   if (bg === 'rgba(0, 0, 0, 0)') bg = 'rgb(255, 255, 255)';
   const [a, b] = [lum(rgb(style.outlineColor)), lum(rgb(bg))];
-  return {tag: el.tagName, name: el.name || el.id || '', visible: el.matches(':focus-visible'), text: (el.innerText || el.value || '').trim().slice(0, 40), width: parseFloat(style.outlineWidth),
+  return {tag: el.tagName, name: el.name || el.id || '', visible: el.matches(':focus-visible'),
+          text: (el.innerText || el.value || '').trim().slice(0, 40), width: parseFloat(style.outlineWidth),
           style: style.outlineStyle, contrast: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)};
 }"""
 

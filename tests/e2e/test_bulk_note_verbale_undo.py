@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from countries.services import get_country
-from lp.web.extensions import db
 from lp.requests.models import LpRequest
+from lp.web.extensions import db
 from tests.e2e import playwright_expect
 
 pytestmark = pytest.mark.e2e

@@ -20,8 +20,8 @@ def ids(app, runner, make_user, make_country, make_person, make_request) -> dict
     a person with a passport whose request is overdue, so the sweep gives a reminder.
     """
     from countries.models import Mission
-    from lp.reminders.models import Reminder
     from lp.persons.models import IdentityDocument
+    from lp.reminders.models import Reminder
 
     admin = make_user("admin@example.org", role="admin", display_name="Ada Admin")
     colleague = make_user("kim@example.org", role="staff", display_name="Kim Jansen")

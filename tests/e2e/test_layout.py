@@ -61,8 +61,8 @@ def test_reminder_buttons_stay_on_a_phone_screen(admin_page):
 def _request_with_warning(app) -> int:
     """Return an open request whose country's checklist warns (a presentation in person is required)."""
     from countries.models import Country
-    from lp.web.extensions import db
     from lp.requests.models import LpRequest
+    from lp.web.extensions import db
 
     with app.app_context():
         return db.session.scalar(select(LpRequest.id).join(Country, Country.id == LpRequest.country_id)

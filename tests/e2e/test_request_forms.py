@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from lp.web.extensions import db
+from lp.persons.models import Person
 from lp.requests.lifecycle import AWAITING_ANSWER
 from lp.requests.models import LpRequest, RequestEvent
-from lp.persons.models import Person
+from lp.web.extensions import db
 from tests.e2e import playwright_expect
 
 pytestmark = pytest.mark.e2e

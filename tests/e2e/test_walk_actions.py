@@ -10,9 +10,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from lp.web.extensions import db
 from lp.requests.lifecycle import ACTIONS, CLOSED, TRANSITIONS
 from lp.requests.services import OUTCOME_COLUMNS
+from lp.web.extensions import db
 from tests.e2e import playwright_expect
 from tests.e2e.walks import as_text, form_fields, history_rows, messages, set_value
 

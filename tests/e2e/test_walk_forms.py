@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select, text
 
-from lp.web.extensions import db
 from lp.requests.lifecycle import ACTIONS
+from lp.web.extensions import db
 from tests.conftest import PASSWORD, Auth
 from tests.e2e import playwright_expect
 from tests.e2e.conftest import ADMIN_EMAIL, dutch_context

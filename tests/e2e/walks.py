@@ -6,9 +6,10 @@ direct query, as text (``as_text``), and ``history_rows`` counts the rows that r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import text
 

@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import event as sqlalchemy_event
 
-from lp.web.extensions import db
 from lp.requests.lifecycle import STATUSES
+from lp.web.extensions import db
 from tests.lp.test_openapi import _assert_answer_documented
 
 API = "/api/v1"

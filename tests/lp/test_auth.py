@@ -52,8 +52,9 @@ def test_failed_logins_lock_the_account(client, auth, make_user):
 
 
 def test_locked_account_opens_again_after_the_window(client, auth, make_user):
+    from datetime import UTC, datetime, timedelta
+
     import time_machine
-    from datetime import timedelta, datetime, UTC
 
     make_user("ann@example.org")
     start = datetime.now(UTC)

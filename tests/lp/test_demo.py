@@ -11,13 +11,13 @@ from countries.models import ProfileChange
 from countries.services import get_country
 from lp.auth.models import User
 from lp.core.clock import today
+from lp.core.types import utcnow
 from lp.demo.data import EMAIL_DOMAIN, STAFF, staff_email
 from lp.demo.plan import Planner
-from lp.web.extensions import db
+from lp.persons.models import Person
 from lp.requests.lifecycle import CLOSURE_REASONS, REFUSAL_REASONS, STATUSES
 from lp.requests.models import LpRequest, RequestEvent
-from lp.persons.models import Person
-from lp.core.types import utcnow
+from lp.web.extensions import db
 
 PASSWORD = "demo password 2024"
 SMALL = ["lp", "demo", "--persons", "25"]

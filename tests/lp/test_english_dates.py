@@ -12,8 +12,8 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from lp.web.extensions import db
 from lp.reminders.models import Reminder
+from lp.web.extensions import db
 
 AMERICAN = re.compile(r"(?<![\d/.-])\d{1,2}/\d{1,2}/\d{2}(?![\d/])")  # 9/6/26, also inside "9/6/26, 9:00 AM"
 BRITISH = re.compile(r"\b\d{2}/\d{2}/\d{4}\b|\b\d{1,2} (Jan|Feb|Mar|Apr|May|June|July|Aug|Sept|Oct|Nov|Dec) \d{4}\b")

@@ -41,12 +41,12 @@ def production_database(request):
 def _seed(app) -> int:
     """Three portfolio holders, each with a country and four long-overdue requests."""
     from countries.models import Country, Mission
-    from lp.core.clock import today
     from lp.auth import services as accounts
-    from lp.reminders.models import JobRun
-    from lp.persons import services as persons
-    from lp.requests import services
+    from lp.core.clock import today
     from lp.core.types import utcnow
+    from lp.persons import services as persons
+    from lp.reminders.models import JobRun
+    from lp.requests import services
 
     with app.test_request_context():
         for i, code in enumerate(("GN", "MA", "DZ")):

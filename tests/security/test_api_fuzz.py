@@ -289,8 +289,8 @@ def test_the_database_refusing_a_value_is_bad_input_not_an_outage(app, request):
 
 def _body_routes(app) -> list[tuple[str, str]]:
     """Return (method, URL) of every API route that takes a body, with an existing record in its path."""
-    from lp.requests.models import LpRequest
     from lp.persons.models import Person
+    from lp.requests.models import LpRequest
 
     with app.app_context():
         existing = {"alpha2": "GN", "request_id": db.session.scalar(db.select(db.func.min(LpRequest.id))),

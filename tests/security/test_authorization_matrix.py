@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from lp.web.access import READ_METHODS, rule_for
 from lp.auth.roles import Role
+from lp.web.access import READ_METHODS, rule_for
 from tests.conftest import Auth, csrf_token_from
 
 ROLES = ("viewer", "staff", "admin")

@@ -18,9 +18,9 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from countries.models import Mission
+from lp.requests.models import LpRequest
 from lp.web.access import public
 from lp.web.extensions import db
-from lp.requests.models import LpRequest
 from tests.conftest import post_form
 
 

@@ -13,17 +13,17 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import timedelta
-from typing import Callable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import time_machine
 
 from lp import create_app
-from lp.web.extensions import db
 from lp.core.types import utcnow
+from lp.web.extensions import db
 from tests.conftest import PASSWORD, Auth, base_config, csrf_token_from, post_form
 from tests.live import free_port
 from tests.lp.test_health import unreachable_app  # noqa: F401  (a fixture: a closed port or a missing folder)

@@ -108,8 +108,8 @@ def test_redirects_have_the_headers(client):
 
 def test_the_calendar_feed_is_private(app, client, make_user):
     from lp.auth.models import User
-    from lp.web.extensions import db
     from lp.insights.calendar import issue_token
+    from lp.web.extensions import db
 
     user_id = make_user(role="viewer")
     with app.app_context():

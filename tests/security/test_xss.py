@@ -62,11 +62,11 @@ def case(app, client, login_as, make_country, make_person, runner):
     from countries import services as countries
     from countries.services import get_country
     from lp.core.clock import today
+    from lp.persons.models import Person
     from lp.reminders import services as reminders
     from lp.reminders.models import Reminder
     from lp.requests import services
     from lp.requests.models import LpRequest
-    from lp.persons.models import Person
 
     admin_id = login_as("admin", display_name=VALUES["display_name"])
     make_country("GN", name_nl="Guinee", name_en="Guinea")
@@ -279,9 +279,9 @@ def test_the_privacy_export_is_a_json_attachment(client, case):
 
 
 def test_the_digest_mail_escapes_the_payload(app, case):
+    from lp.auth.models import User
     from lp.core.clock import today
     from lp.reminders import digest
-    from lp.auth.models import User
 
     with app.test_request_context():
         mail = digest.build(db.session.get(User, case["admin"]), today())

@@ -68,7 +68,7 @@ LANG_PARAMETER = query_parameter("lang", {"type": "string", "enum": list(LANGUAG
 _FILTER_SCHEMAS: dict[str, tuple[dict[str, Any], str]] = {
     "q": ({"type": "string", "maxLength": 100},
           "Part of the Dutch or English name, or the exact alpha-2 or alpha-3 code."),
-    "agreement_kind": ({"type": "string", "enum": enum_of(AGREEMENT_KINDS) + ["none"]},
+    "agreement_kind": ({"type": "string", "enum": [*enum_of(AGREEMENT_KINDS), "none"]},
                        "Only countries with an agreement of this kind (`none`: without agreements)."),
     "portfolio_holder": ({"type": "string", "pattern": "^(none|[0-9]{1,9})$"},
                          "User id of the portfolio holder, or `none` for countries without one."),

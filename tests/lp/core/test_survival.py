@@ -13,7 +13,7 @@ lifelines = pytest.importorskip("lifelines")
 
 
 def _table(durations: list[int], finished: list[bool]) -> list[tuple[int, int, int]]:
-    return [(day, int(done), int(not done)) for day, done in zip(durations, finished)]
+    return [(day, int(done), int(not done)) for day, done in zip(durations, finished, strict=True)]
 
 
 def _lifelines_day(value: float) -> int | None:

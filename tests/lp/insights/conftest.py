@@ -93,9 +93,9 @@ def add_request(app, make_person):
 
     def add(alpha2: str, mission_index: int, person: dict, steps: list) -> int:
         from countries.services import get_country
+        from lp.persons.models import Person
         from lp.requests import services
         from lp.requests.models import LpRequest
-        from lp.persons.models import Person
 
         person_id = make_person(nationality=alpha2, name=PERSON_NAME, **person)
         with app.test_request_context():

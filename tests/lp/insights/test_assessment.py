@@ -33,7 +33,7 @@ def viewer(app, client, dataset, add_request, login_as):
 def _csv(response) -> list[dict[str, str]]:
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig")), delimiter=";"))
-    return [dict(zip(rows[0], row)) for row in rows[1:]]
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
 
 
 def test_all_countries_in_one_year(viewer):

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 import icalendar
 import pytest
 
-from lp.web.extensions import db
 from lp.insights import ical
+from lp.web.extensions import db
 from tests.conftest import post_form
 from tests.lp.insights.conftest import ANN, PERSON_NAME
 

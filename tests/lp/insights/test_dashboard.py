@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from lp.web.extensions import db
 from lp.core.types import utcnow
+from lp.web.extensions import db
 from tests.lp.insights.conftest import ANN, tables
 
 

@@ -31,9 +31,9 @@ from datetime import date
 
 import pytest
 
-from lp.web.extensions import db
 from lp.insights import stats
 from lp.requests.models import LpRequest
+from lp.web.extensions import db
 
 PERIOD = stats.Period(date(2026, 1, 1), date(2026, 6, 30))
 TODAY = date(2026, 7, 1)

@@ -126,9 +126,10 @@ def test_pages_show_both_medians_labelled_apart(client, dataset, login_as):
     login_as("viewer")
     found = tables(client.get(f"/insights/?{ARGS}").get_data(as_text=True))
     by_time = found["table-time-to-answer"]
-    assert by_time[0][5] == "Mediaan, wachtende meegeteld (dagen)" and by_time[0][9] == "Mediaan, alleen beantwoord (dagen)"
+    assert by_time[0][5] == "Mediaan, wachtende meegeteld (dagen)"
+    assert by_time[0][9] == "Mediaan, alleen beantwoord (dagen)"
     # country, counted, answered, still waiting, closed unanswered, median, interval, p90, interval, answered only
-    assert [r[:6] + [r[7], r[9]] for r in by_time[1:3]] == [
+    assert [[*r[:6], r[7], r[9]] for r in by_time[1:3]] == [
         ["Guinee", "9", "5", "3", "1", "20", "> 91", "19"], ["Marokko", "5", "3", "1", "1", "40", "> 61", "30"]]
     outcomes = {r[0]: r for r in found["table-outcomes"][1:]}
     assert outcomes["Guinee"][1] == "6" and outcomes["Guinee"][-1] == "60% (3/5)"
@@ -164,7 +165,7 @@ def test_silence_no_longer_wins_the_ranking(app, client, frozen, make_country, a
     login_as("viewer")
     ranked = tables(client.get("/").get_data(as_text=True))["rank-fastest"][1:]
     # rank, country, median waiting counted, interval, answered only, answered, counted
-    assert [r[1:3] + [r[4]] for r in ranked] == [["Antwoordland", "60", "60"], ["Stilland", "> 200", "40"]]
+    assert [[*r[1:3], r[4]] for r in ranked] == [["Antwoordland", "60", "60"], ["Stilland", "> 200", "40"]]
 
 
 def test_a_country_needs_enough_requests_to_be_ranked(app, frozen, make_country, add_request):

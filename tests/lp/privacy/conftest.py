@@ -31,10 +31,10 @@ def make_case(app, make_country, make_person):
     Returns the ids: ``{"person": .., "request": .., "reminder": ..}``.
     """
     from countries.services import get_country
+    from lp.persons.models import Person
     from lp.reminders.models import Reminder
     from lp.requests import services
     from lp.requests.models import LpRequest
-    from lp.persons.models import Person
 
     make_country("GN", missions=[{"name": "Ambassade van Guinee", "city": "Brussel"}])
     numbers = iter(range(1, 1000))

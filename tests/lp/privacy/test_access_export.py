@@ -86,9 +86,9 @@ def test_command_line_export_of_an_unknown_person_fails(runner, tmp_path):
 
 
 def test_an_anonymised_person_exports_what_is_left(app, make_case):
+    from lp.persons.models import Person
     from lp.privacy.access_export import person_export
     from lp.privacy.retention import apply_retention
-    from lp.persons.models import Person
 
     ids = make_case(years_ago(7), years_ago(6))
     with app.app_context():

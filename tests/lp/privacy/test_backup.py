@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from lp.web.extensions import db
-from lp.privacy.backup import BackupRefused, sqlite_path
 from lp.persons.models import Person
+from lp.privacy.backup import BackupRefused, sqlite_path
+from lp.web.extensions import db
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from lp.persons.views_log import EXPORTED, PERSON, VIEWED
 from lp.web.audit import AuditEvent
 from lp.web.extensions import db
-from lp.persons.views_log import EXPORTED, PERSON, VIEWED
 from tests.conftest import csrf_token_from
 
 NAME = "Zwaantje Kwartelkoning"
@@ -45,13 +45,13 @@ def planted(app, make_country, make_person, make_user):
     """Plant the person, three requests and their reminders; return the ids the URLs need."""
     from countries.models import Country
     from countries.services import get_country
-    from lp.core.clock import today
     from lp.auth.services import get_user
+    from lp.core.clock import today
     from lp.insights.calendar import issue_token
+    from lp.persons.models import Person
     from lp.reminders.models import Reminder
     from lp.reminders.sweep import sweep
     from lp.requests import services
-    from lp.persons.models import Person
 
     bystander = make_user("bystander@example.org", role="viewer")
     admin = make_user("admin@example.org", role="admin")

@@ -58,9 +58,9 @@ def logs(caplog):
 def test_a_whole_flow_logs_no_personal_data(app, client, runner, logs, make_case, make_user, login_as, auth,
                                             tmp_path):
     from lp.auth import services as auth_services
+    from lp.core.validation import ValidationFailed
     from lp.persons import services as persons
     from lp.scheduler import JOBS, run_job
-    from lp.core.validation import ValidationFailed
 
     _break(app)
 

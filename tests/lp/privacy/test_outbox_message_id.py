@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from sqlalchemy import select, update
 
-from lp.web.extensions import db
 from lp.mail.models import OutboxMail
+from lp.web.extensions import db
 
 START = datetime(2026, 3, 9, 8, 0)
 

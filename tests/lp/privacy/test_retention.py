@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from lp.web.audit import AuditEvent
-from lp.web.extensions import db
+from lp.persons.models import IdentityDocument, Person
 from lp.privacy.retention import ANONYMISED_NAME
 from lp.reminders.models import Reminder
 from lp.requests.models import LpRequest, RequestEvent
-from lp.persons.models import IdentityDocument, Person
+from lp.web.audit import AuditEvent
+from lp.web.extensions import db
 from tests.lp.privacy.conftest import DOCUMENT_NUMBER, EMBASSY_REFERENCE, NAME, NOTE, REASON, on, years_ago
 
 #: What the insights count: kept as it was.

@@ -76,8 +76,8 @@ def _plant_case(app, admin: int, start: date, mark: str, v_number: str, make_per
                 birth: str | None = None, detention: str | None = None) -> int:
     """Register a person and a request submitted on ``start``, with ``mark`` in every text; return the request id."""
     from countries.services import get_country
-    from lp.requests import services
     from lp.persons.models import Person
+    from lp.requests import services
 
     with on(start):
         person_id = make_person(
@@ -127,9 +127,9 @@ def _statistics(app, request_ids) -> list[tuple]:
 
 
 def test_no_copy_of_the_data_survives_retention(app, make_country, make_person, make_user):
-    from lp.reminders.digest import send_digests
-    from lp.privacy.retention import apply_retention
     from lp.persons.views_log import record_person_view
+    from lp.privacy.retention import apply_retention
+    from lp.reminders.digest import send_digests
     from lp.requests import services
     from lp.requests.models import LpRequest
 

@@ -8,10 +8,10 @@ import pytest
 from flask_login import login_user
 from sqlalchemy import select
 
-from lp.web.audit import AuditEvent
 from lp.auth.models import User
-from lp.web.extensions import db
 from lp.persons.views_log import record_person_view
+from lp.web.audit import AuditEvent
+from lp.web.extensions import db
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from lp import scheduler
-from lp.web.extensions import db
 from lp.mail.models import OutboxMail
 from lp.reminders.models import JobRun, Reminder
+from lp.web.extensions import db
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 

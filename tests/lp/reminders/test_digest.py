@@ -5,10 +5,10 @@ from datetime import datetime, timedelta
 import pytest
 import time_machine
 
-from lp.web.extensions import db
 from lp.mail.models import OutboxMail
 from lp.requests import services
 from lp.requests.models import LpRequest
+from lp.web.extensions import db
 from tests.smtp_server import Inbox, smtp_inbox
 
 

@@ -7,9 +7,9 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from lp.web.extensions import db
 from lp.reminders.models import Reminder
 from lp.requests.models import LpRequest
+from lp.web.extensions import db
 from tests.conftest import csrf_token_from
 
 from .conftest import AMSTERDAM

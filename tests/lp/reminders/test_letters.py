@@ -7,9 +7,9 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from lp.web.extensions import db
 from lp.requests import services
 from lp.requests.models import LpRequest, RequestEvent
+from lp.web.extensions import db
 from tests.conftest import csrf_token_from
 
 from .conftest import AMSTERDAM

@@ -3,8 +3,8 @@
 from datetime import date
 
 from countries import services as countries
-from lp.web.extensions import db
 from lp.requests.models import LpRequest
+from lp.web.extensions import db
 
 
 def test_country_override_moves_the_reply_due_day_and_is_recorded(app, runner, make_country, make_request):

@@ -5,10 +5,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from lp.web.extensions import db
 from lp.reminders.models import Reminder
 from lp.requests import services
 from lp.requests.models import LpRequest
+from lp.web.extensions import db
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from lp.web.extensions import db
 from lp.reminders.models import Reminder
+from lp.web.extensions import db
 from tests.conftest import Auth
 
 from .conftest import AMSTERDAM

@@ -12,9 +12,9 @@ import re
 import pytest
 from sqlalchemy import inspect, select
 
-from lp.web.extensions import db
 from lp.requests import services
 from lp.requests.models import LpRequest, RequestEvent
+from lp.web.extensions import db
 from tests.lp.requests.form_html import form_values
 from tests.lp.requests.test_views import _page, guinea  # noqa: F401  (fixture)
 

@@ -14,8 +14,8 @@ import time_machine
 from sqlalchemy import select
 
 from countries.services import get_country
-from lp.web.extensions import db
 from lp.requests.models import RequestEvent
+from lp.web.extensions import db
 from tests.conftest import Auth, csrf_token_from, post_form
 from tests.lp.requests.test_views import _ref, confirm_bulk
 

@@ -4,11 +4,11 @@ from datetime import date
 
 import pytest
 
-from lp.web.extensions import db
-from lp.requests import services
 from lp.persons import services as persons
-from lp.requests.models import LpRequest
 from lp.persons.models import Person
+from lp.requests import services
+from lp.requests.models import LpRequest
+from lp.web.extensions import db
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import update
 
-from lp.web.extensions import db
 from lp.requests.models import LpRequest
+from lp.web.extensions import db
 from tests.conftest import post_form
 
 ROUNDS = 4

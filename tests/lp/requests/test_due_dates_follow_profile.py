@@ -16,8 +16,8 @@ from sqlalchemy import select, update
 from countries import csv_format, csv_import
 from countries.models import Agreement, Country
 from countries.services import get_country
-from lp.web.extensions import db
 from lp.requests.models import LpRequest, RequestEvent
+from lp.web.extensions import db
 from tests.lp.requests.form_html import form_values
 from tests.lp.requests.test_views import _page
 

@@ -5,9 +5,9 @@ import io
 
 import pytest
 
-from lp.web.extensions import db
 from lp.requests import export, services
 from lp.requests.models import LpRequest
+from lp.web.extensions import db
 
 HEADER = ("reference;embassy_reference;v_number;name;date_of_birth;nationality;country;mission;status;"
           "submitted_on;channel;reply_due_on;decided_on;lp_number;issued_on;valid_until;refusal_reason;"

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from countries.services import get_country
 from lp.core.validation import ValidationFailed, yes_or_no
-from lp.web.extensions import db
 from lp.requests.models import RequestEvent
+from lp.web.extensions import db
 from tests.conftest import csrf_token_from, post_form
 from tests.lp.requests.test_views import _page, _ref, _references, confirm_bulk
 

@@ -7,9 +7,9 @@ trimmed, in forms, the API and search alike; a V-number is ten ASCII digits.
 
 from sqlalchemy import select
 
-from lp.web.extensions import db
-from lp.requests.models import LpRequest
 from lp.persons.models import Person
+from lp.requests.models import LpRequest
+from lp.web.extensions import db
 from tests.conftest import post_form
 from tests.lp.requests.test_person_views import VALID, guinea  # noqa: F401  (fixture)
 from tests.lp.requests.test_views import act

@@ -5,10 +5,10 @@ from datetime import date
 import pytest
 
 from lp.core.validation import Conflict, ValidationFailed
-from lp.web.extensions import db
 from lp.requests import services
 from lp.requests.lifecycle import CLOSURE_REASONS, REFUSAL_REASONS, STATUSES, TRANSITIONS
 from lp.requests.models import LpRequest
+from lp.web.extensions import db
 
 SUBMITTED = "2026-01-05"
 #: Valid data for every transition (dates after SUBMITTED and in the past).

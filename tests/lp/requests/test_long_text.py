@@ -4,8 +4,8 @@ import re
 
 from sqlalchemy import select
 
-from lp.web.extensions import db
 from lp.requests.models import RequestEvent
+from lp.web.extensions import db
 from tests.lp.requests.test_views import _page, act, guinea  # noqa: F401  (fixture)
 
 

@@ -7,17 +7,16 @@ the note verbale listing their names, went to the Moroccan consulate.
 
 from __future__ import annotations
 
-import re
-
 import io
+import re
 from datetime import date
 
 import pytest
 from sqlalchemy import select
 
 from countries.models import Mission
-from lp.web.extensions import db
 from lp.requests.models import LpRequest
+from lp.web.extensions import db
 from tests.conftest import csrf_token_from, post_form
 
 CONSULATE = "Consulaat van Suriname te Rotterdam"

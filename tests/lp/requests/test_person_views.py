@@ -5,8 +5,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from lp.web.extensions import db
 from lp.persons.models import IdentityDocument, Person
+from lp.web.extensions import db
 from tests.conftest import post_form
 
 VALID = {

@@ -9,9 +9,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from lp.web.extensions import db
-from lp.requests.models import LpRequest
 from lp.persons.models import Person
+from lp.requests.models import LpRequest
+from lp.web.extensions import db
 from tests.conftest import post_form
 from tests.lp.requests.test_person_views import VALID
 from tests.lp.requests.test_views import _page, act

@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 
 from lp.core.validation import ValidationFailed
-from lp.web.extensions import db
 from lp.requests import search, services
 from lp.requests.models import LpRequest
+from lp.web.extensions import db
 
 TODAY = date(2026, 5, 21)  # the detained case (due 25 May, halved) is not yet overdue
 

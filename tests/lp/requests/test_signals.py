@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from lp.core.signals import request_changed, request_closed
-from lp.web.extensions import db
 from lp.requests import services
 from lp.requests.models import LpRequest
+from lp.web.extensions import db
 
 
 def test_a_refusal_is_announced_as_a_change_and_a_closing(app, make_country, make_request):

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from countries.services import get_country
-from lp.web.extensions import db
 from lp.requests.models import LpRequest, RequestEvent
+from lp.web.extensions import db
 from tests.conftest import csrf_token_from, post_form
 
 
