@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Date, Integer, and_, case, false, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -72,7 +73,7 @@ def _days_between_sqlite(element, compiler, **kw):
 
 def answered() -> ColumnElement[bool]:
     """The request has the embassy's own answer (not one deemed given by silence)."""
-    condition = LpRequest.response_days.is_not(None)
+    condition: ColumnElement[bool] = LpRequest.response_days.is_not(None)
     if DEEMED_AGREED_ON is not None:
         condition = and_(condition, DEEMED_AGREED_ON.is_(None))
     return condition
@@ -110,7 +111,7 @@ def days(today: date) -> ColumnElement[int]:
     return case((waited < 0, 0), else_=waited)
 
 
-def estimates(key: ColumnElement | None, today: date,
+def estimates(key: ColumnElement[Any] | InstrumentedAttribute[Any] | None, today: date,
               where: Iterable[ColumnElement[bool]] = ()) -> dict[Any, Estimate]:
     """Return {key: fitted curve} of the counted requests matching ``where`` (1 query).
 
@@ -216,8 +217,11 @@ def _expected(request: LpRequest, basis: str, curve: Estimate, since: date, toda
     paused = request.paused_days + ((today - request.paused_since).days if request.paused_since else 0)
     median, p90 = curve.median.day, curve.p90.day
 
+    submitted = request.submitted_on
+    assert submitted is not None  # only waiting requests with a submission date come here
+
     def on(day: int | None) -> date | None:
-        return request.submitted_on + timedelta(days=day + paused) if day is not None else None
+        return submitted + timedelta(days=day + paused) if day is not None else None
 
     return ExpectedAnswer(basis, curve.cases, since, median, p90, on(median), on(p90), detention_ends_on(request),
                           curve.longest)

@@ -98,6 +98,7 @@ def read_new_request(body: dict[str, Any]) -> tuple[Person, Country, Mission | N
     details = read_details(body, country, errors)
     if errors:
         raise ValidationFailed(errors)
+    assert person is not None and country is not None, "each None added an error above"
     return person, country, details.pop("mission", None), details
 
 
@@ -109,6 +110,7 @@ def read_patch(body: dict[str, Any], lp: LpRequest) -> tuple[int, dict[str, Any]
     values = read_details(body, lp.country, errors)
     if errors:
         raise ValidationFailed(errors)
+    assert version is not None, "read_version added an error otherwise"
     return version, values
 
 
