@@ -185,6 +185,16 @@ def can_edit() -> bool:
     return current_user.is_authenticated and current_user.may(Role.STAFF)
 
 
+#: How a status badge looks: its tone repeats what the status's own words say (never colour alone).
+STATUS_TONES = {"draft": "neutral", "issued": "good", "used": "good", "handover_agreed": "good",
+                "refused": "bad", "no_reply": "bad", "expired": "neutral", "withdrawn": "neutral"}
+
+
+def status_tone(status: str) -> str:
+    """Return the badge tone of a status: waiting, good, bad or neutral."""
+    return STATUS_TONES.get(status, "waiting")
+
+
 def template_helpers() -> dict[str, Any]:
     """Return the helpers the request and person templates use."""
     return {
@@ -193,5 +203,6 @@ def template_helpers() -> dict[str, Any]:
         "is_overdue": is_overdue,
         "outcome": outcome,
         "STATUS_LABELS": STATUS_LABELS,
+        "status_tone": status_tone,
         "can_edit": can_edit(),
     }
