@@ -108,7 +108,7 @@ def update_person(person: Person, values: dict[str, Any], *, expected_version: i
                           "Nothing of yours was saved; reload to see their changes."))
     _assign(person, values)
     try:
-        refresh_deadlines(person.requests)  # detention halves the reply interval
+        refresh_deadlines(person.requests)  # keeps the cached due dates in step with the person
         db.session.commit()
     except StaleDataError:
         db.session.rollback()

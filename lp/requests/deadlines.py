@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import holidays
 from flask import current_app
@@ -60,29 +60,62 @@ def policy(country_policy: Mapping[str, Any] | None = None) -> dict[str, int]:
 
 
 def scaled(days: int, in_detention: bool) -> int:
-    """Return an interval, halved (rounded up) for a person in detention."""
+    """Return one of our own escalation intervals, halved (rounded up) for a person in detention.
+
+    Only for our intervals: a legal limit (the embassy's reply) or a lead time that protects
+    the person (presentability, LP expiry) is never shortened.
+    """
     return math.ceil(days / 2) if in_detention else days
 
 
-def reply_limit_days(country) -> int:
-    """Return the reply time limit for a country: the shortest its agreements give."""
-    limits = [a.reply_time_limit_days for a in country.agreements if a.reply_time_limit_days]
-    return min(limits) if limits else policy(country.reminder_policy)["reply_days"]
+@dataclass(frozen=True)
+class Terms:
+    """What one agreement says about the reply to a readmission request."""
+
+    in_force_since: date | None
+    limit_days: int | None
+    silence_is_consent: bool
+
+    def in_force_on(self, day: date | None) -> bool:
+        """Return whether the agreement was in force on ``day`` (a signed one without a date never is)."""
+        return self.in_force_since is not None and day is not None and self.in_force_since <= day
+
+
+def terms_of(agreements: Iterable[Any]) -> tuple[Terms, ...]:
+    """Return the reply terms of a country's agreements (``countries.models.Agreement`` rows)."""
+    return tuple(Terms(a.in_force_since, a.reply_time_limit_days, a.silence_is_acceptance == "yes")
+                 for a in agreements)
+
+
+def applicable(terms: Iterable[Terms], submitted_on: date | None) -> list[Terms]:
+    """Return the agreements that apply to a request: those in force on its submission date."""
+    return [t for t in terms if t.in_force_on(submitted_on) and t.limit_days]
+
+
+def limit_from_terms(terms: Iterable[Terms], submitted_on: date | None, fallback_days: int) -> int:
+    """Return the reply limit: the shortest an applicable agreement gives, else ``fallback_days``."""
+    limits = [t.limit_days for t in applicable(terms, submitted_on)]
+    return min(limits) if limits else fallback_days
+
+
+def reply_limit_days(country, submitted_on: date | None) -> int:
+    """Return the reply time limit for a request to ``country`` submitted on ``submitted_on``."""
+    return limit_from_terms(terms_of(country.agreements), submitted_on,
+                            policy(country.reminder_policy)["reply_days"])
 
 
 def compute_reply_due(submitted_on: date | None, status: str, paused_since: date | None, paused_days: int,
-                      limit_days: int, in_detention: bool) -> date | None:
+                      limit_days: int) -> date | None:
     """Return the day the answer is due, or None when not waiting or while paused."""
     if status not in AWAITING_ANSWER or submitted_on is None or paused_since is not None:
         return None
-    return submitted_on + timedelta(days=scaled(limit_days, in_detention) + paused_days)
+    return submitted_on + timedelta(days=limit_days + paused_days)
 
 
 def reply_due_on(request) -> date | None:
     """Return the day by which the embassy should have answered a request, or None."""
     return compute_reply_due(request.submitted_on, request.status, request.paused_since,
-                             request.paused_days, reply_limit_days(request.country),
-                             request.person.in_detention)
+                             request.paused_days, reply_limit_days(request.country, request.submitted_on))
 
 
 @lru_cache(maxsize=64)
@@ -145,7 +178,7 @@ def request_reminders(facts: RequestFacts, today: date) -> list[tuple[str, int, 
                  (3, first + timedelta(days=scaled(p["overdue_level3_days"], detained))))
         found += [("reply_overdue", level, since) for level, since in steps if since <= today]
     if facts.status in AWAITING_ANSWER and facts.submitted_on is not None:
-        since = facts.submitted_on + timedelta(days=scaled(p["no_reply_days"], detained))
+        since = facts.submitted_on + timedelta(days=p["no_reply_days"])
         if since <= today:
             found.append(("no_reply", 1, since))
     # "submitted" means no presentation is scheduled now (also after a no-show).
@@ -154,12 +187,11 @@ def request_reminders(facts: RequestFacts, today: date) -> list[tuple[str, int, 
         if since <= today:
             found.append(("presentation_not_scheduled", 1, since))
     if facts.status == "presentation_scheduled" and facts.next_presentation_on is not None:
-        since = working_days_before(facts.next_presentation_on,
-                                    scaled(p["presentability_working_days"], detained))
+        since = working_days_before(facts.next_presentation_on, p["presentability_working_days"])
         if since <= today <= facts.next_presentation_on:
             found.append(("presentability_check", 1, since))
     if facts.status == "issued" and facts.valid_until is not None:
-        since = facts.valid_until - timedelta(days=scaled(p["lp_expiry_days"], detained))
+        since = facts.valid_until - timedelta(days=p["lp_expiry_days"])
         if since <= today <= facts.valid_until:
             found.append(("lp_expiring", 1, since))
     return found

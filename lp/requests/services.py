@@ -253,8 +253,7 @@ def _measure_response(request: LpRequest) -> None:
     if request.paused_since is not None:
         paused += max(0, (request.decided_on - request.paused_since).days)
     request.response_days = max(0, (request.decided_on - request.submitted_on).days - paused)
-    request.allowed_days = deadlines.scaled(deadlines.reply_limit_days(request.country),
-                                            request.person.in_detention)
+    request.allowed_days = deadlines.reply_limit_days(request.country, request.submitted_on)
 
 
 def available_actions(request: LpRequest) -> list[str]:
