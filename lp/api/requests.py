@@ -47,6 +47,7 @@ from lp.api.openapi import (
 from lp.auth.roles import Role
 from lp.web.extensions import db
 from lp.requests.checklist import checklist
+from lp.requests.deadlines import deemed_agreed_since
 from lp.requests.lifecycle import EVENT_FIELDS, STATUS_LABELS, STATUSES, TRANSITIONS
 from lp.requests.models import LpRequest, RequestEvent
 from lp.persons.models import Person
@@ -129,6 +130,7 @@ def request_detail_json(lp: LpRequest) -> dict[str, Any]:
         **{name: _json_value(getattr(lp, name)) for name in OUTCOME},
         "paused_since": _iso(lp.paused_since),
         "paused_days": lp.paused_days,
+        "deemed_agreed_on": _iso(deemed_agreed_since(lp, today())),
         "next_presentation_at": _iso(lp.next_presentation_at),
         "created_at": lp.created_at.isoformat(),
         "actions": available_actions(lp),
@@ -330,6 +332,9 @@ LP_REQUEST_DETAIL = Schema("LpRequestDetail", object_schema({
        else field_schema(EVENT_FIELDS[name]) for name in OUTCOME},
     "paused_since": {**_DATE, "description": "Set while the deadline clock is paused."},
     "paused_days": {"type": "integer", "minimum": 0, "description": "Days the clock was paused in all."},
+    "deemed_agreed_on": {**_DATE, "description": "Since when the transfer counts as agreed: the reply limit "
+                                                 "passed without an answer where the agreement says silence "
+                                                 "is consent. Null otherwise."},
     "next_presentation_at": {"type": ["string", "null"], "format": "date-time"},
     "created_at": {"type": "string", "format": "date-time"},
     "actions": {"type": "array", "items": _ACTION, "description": "What the current state allows."},

@@ -98,6 +98,39 @@ def limit_from_terms(terms: Iterable[Terms], submitted_on: date | None, fallback
     return min(limits) if limits else fallback_days
 
 
+def compute_deemed_agreed(terms: Iterable[Terms], submitted_on: date | None, status: str,
+                          paused_since: date | None, paused_days: int) -> date | None:
+    """Return the day silence becomes consent: the day after an applicable agreement's limit.
+
+    None when no agreement in force on the submission date says silence is consent, when
+    no longer waiting for an answer, or while the clock is paused.
+    """
+    if status not in AWAITING_ANSWER or submitted_on is None or paused_since is not None:
+        return None
+    limits = [t.limit_days for t in applicable(terms, submitted_on) if t.silence_is_consent]
+    return submitted_on + timedelta(days=min(limits) + paused_days + 1) if limits else None
+
+
+def deemed_agreed_on(request) -> date | None:
+    """Return the day a request counts (or will count) as agreed by silence, or None."""
+    return compute_deemed_agreed(terms_of(request.country.agreements), request.submitted_on, request.status,
+                                 request.paused_since, request.paused_days)
+
+
+def deemed_agreed_since(request, today: date) -> date | None:
+    """Return since when a request is deemed agreed by silence on ``today``, or None if it is not (yet)."""
+    day = deemed_agreed_on(request)
+    return day if day is not None and day <= today else None
+
+
+def silence_agreement(request) -> Any | None:
+    """Return the agreement whose silence clause makes the request agreed (the shortest limit), or None."""
+    candidates = [a for a in request.country.agreements
+                  if a.silence_is_acceptance == "yes" and a.reply_time_limit_days
+                  and Terms(a.in_force_since, a.reply_time_limit_days, True).in_force_on(request.submitted_on)]
+    return min(candidates, key=lambda a: a.reply_time_limit_days, default=None)
+
+
 def reply_limit_days(country, submitted_on: date | None) -> int:
     """Return the reply time limit for a request to ``country`` submitted on ``submitted_on``."""
     return limit_from_terms(terms_of(country.agreements), submitted_on,
@@ -158,10 +191,12 @@ class RequestFacts:
     next_presentation_on: date | None
     valid_until: date | None
     policy: Mapping[str, int]
+    #: The day silence becomes consent under an applicable agreement, else None.
+    deemed_agreed_on: date | None = None
 
 
 #: Reminder kinds, and the level numbers they use.
-KINDS = ("reply_overdue", "no_reply", "presentation_not_scheduled", "presentability_check",
+KINDS = ("reply_overdue", "deemed_agreed", "no_reply", "presentation_not_scheduled", "presentability_check",
          "lp_expiring", "profile_review")
 
 
@@ -171,13 +206,17 @@ def request_reminders(facts: RequestFacts, today: date) -> list[tuple[str, int, 
         return []
     p, detained = facts.policy, facts.in_detention
     found: list[tuple[str, int, date]] = []
-    if facts.status in AWAITING_ANSWER and facts.reply_due_on is not None:
+    if facts.deemed_agreed_on is not None:
+        # Silence is consent: the transfer is agreed, so nothing to chase at the embassy.
+        if facts.deemed_agreed_on <= today:
+            found.append(("deemed_agreed", 1, facts.deemed_agreed_on))
+    elif facts.status in AWAITING_ANSWER and facts.reply_due_on is not None:
         first = facts.reply_due_on + timedelta(days=1)
         steps = ((1, first),
                  (2, first + timedelta(days=scaled(p["overdue_level2_days"], detained))),
                  (3, first + timedelta(days=scaled(p["overdue_level3_days"], detained))))
         found += [("reply_overdue", level, since) for level, since in steps if since <= today]
-    if facts.status in AWAITING_ANSWER and facts.submitted_on is not None:
+    if facts.status in AWAITING_ANSWER and facts.submitted_on is not None and facts.deemed_agreed_on is None:
         since = facts.submitted_on + timedelta(days=p["no_reply_days"])
         if since <= today:
             found.append(("no_reply", 1, since))

@@ -21,6 +21,7 @@ from lp.auth.roles import Role
 from lp.core.clock import today
 from lp.core.fields import FieldSpec
 from lp.web.extensions import db
+from lp.requests import deadlines
 from lp.requests.lifecycle import AWAITING_ANSWER, DERIVED_FIELDS, EVENT_FIELDS, STATUS_LABELS
 from lp.requests.models import LpRequest, RequestEvent
 from lp.persons.models import Person
@@ -117,7 +118,9 @@ def facts(request: LpRequest) -> list[Fact]:
         Fact(DETAIL_LABELS["identity_requested"], yes_no(request.identity_requested)),
         Fact(_l("Reply due"), day(request.reply_due_on)),
     ]
+    deemed = deadlines.deemed_agreed_since(request, today())
     optional = [
+        Fact(_l("Deemed agreed since"), day(deemed)),
         Fact(_l("Clock paused since"), day(request.paused_since)),
         Fact(_l("Days paused"), str(request.paused_days) if request.paused_days else ""),
         Fact(_l("Next presentation"), moment(request.next_presentation_at)),
@@ -217,6 +220,7 @@ def template_helpers() -> dict[str, Any]:
         "moment": moment,
         "is_overdue": is_overdue,
         "outcome": outcome,
+        "deemed_agreed_since": lambda request: deadlines.deemed_agreed_since(request, today()),
         "STATUS_LABELS": STATUS_LABELS,
         "can_edit": can_edit(),
     }

@@ -205,6 +205,8 @@ def _transition(request: LpRequest, action: str, raw: dict[str, Any], *, user_id
     warning = plausible.unusual_validity(request.country, values)
     if warning is not None and not unusual_confirmed:
         raise ValidationFailed.single(plausible.CONFIRM_FIELD, warning)
+    if values.get("basis") == "silence":
+        values["agreement"] = _silence_basis(request, values["decided_on"])
     from_status, before = request.status, _snapshot(request)
     target = _apply(request, transition, values)
     event = _record(request, "status", user_id=user_id, occurred_on=_event_date(values), note=note,
@@ -212,6 +214,17 @@ def _transition(request: LpRequest, action: str, raw: dict[str, Any], *, user_id
     refresh_deadlines([request])
     _note_changes(event, before)
     return event
+
+
+def _silence_basis(request: LpRequest, decided_on: date) -> str:
+    """Return the agreement that makes silence consent for ``request`` by ``decided_on``; or raise."""
+    deemed = deadlines.deemed_agreed_on(request)
+    if deemed is None or decided_on < deemed:
+        raise ValidationFailed.single("basis", _l(
+            "Silence is not consent for this request on that date: no agreement in force on the submission date "
+            "says so, or its time limit had not yet passed."))
+    agreement = deadlines.silence_agreement(request)
+    return f"{agreement.title} ({agreement.source})" if agreement.source else agreement.title
 
 
 def _event_date(values: dict[str, Any]) -> date:
@@ -236,7 +249,7 @@ def _apply(request: LpRequest, transition: Transition, values: dict[str, Any]) -
         request.decided_on = values["issued_on"]
     elif transition.name == "record_expiry":
         request.decided_on = request.valid_until
-    if target in ANSWERS:
+    if target in ANSWERS and values.get("basis") != "silence":  # silence is no answer to time
         _measure_response(request)
     if target in CLOSED:
         signals.request_closed.send(request)
