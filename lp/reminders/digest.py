@@ -26,6 +26,8 @@ from lp.web.extensions import db
 from lp.web.i18n import locale_for
 from lp.mail import outbox
 from lp.requests.lifecycle import AWAITING_ANSWER
+from lp.persons.models import Person
+from lp.requests import pace
 from lp.requests.models import LpRequest
 
 
@@ -36,10 +38,12 @@ class Digest:
     overdue_by_mission: list[tuple[str, list[LpRequest]]] = field(default_factory=list)
     presentations: list[LpRequest] = field(default_factory=list)
     expiring: list[LpRequest] = field(default_factory=list)
+    #: Detained persons whose LP is unlikely to come before their term ends.
+    detention_risks: list[tuple[LpRequest, pace.DetentionRisk]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.overdue_by_mission or self.presentations or self.expiring)
+        return not (self.overdue_by_mission or self.presentations or self.expiring or self.detention_risks)
 
 
 def iso_week(day: date) -> str:
@@ -90,7 +94,26 @@ def build(user: User, as_of: date) -> Digest:
                    LpRequest.valid_until <= as_of + timedelta(days=deadlines.policy()["lp_expiry_days"]))
         .order_by(LpRequest.valid_until)
     ))
+    digest.detention_risks = _detention_risks(base, as_of)
     return digest
+
+
+def _detention_risks(base, as_of: date) -> list[tuple[LpRequest, pace.DetentionRisk]]:
+    """Return the requests of detained persons whose LP is unlikely to come in time, soonest end first."""
+    detained = db.session.scalars(
+        base.join(Person, Person.id == LpRequest.person_id)
+        .where(Person.in_detention_since.is_not(None), LpRequest.status.in_(pace.WAITING_FOR_LP))
+        .order_by(LpRequest.id)
+    ).unique()
+    medians: dict[int, int | None] = {}
+    risks = []
+    for request in detained:
+        if request.country_id not in medians:
+            medians[request.country_id] = pace.median_response_days(request.country_id, as_of)
+        risk = pace.detention_risk(request, as_of, medians[request.country_id]) if medians[request.country_id] else None
+        if risk is not None:
+            risks.append((request, risk))
+    return sorted(risks, key=lambda pair: (pair[1].ends_on, pair[0].id))
 
 
 def render(digest: Digest) -> tuple[str, str, str]:

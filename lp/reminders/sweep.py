@@ -22,6 +22,7 @@ from lp.web.database import insert_unless_present
 from lp.web.extensions import db
 from lp.reminders.models import SUPERSEDED, Reminder
 from lp.requests.models import LpRequest
+from lp.persons import detention
 from lp.persons.models import Person
 from lp.core.types import utcnow
 
@@ -53,7 +54,7 @@ def _wanted_for_requests(as_of: date) -> tuple[dict[Key, dict], int]:
         select(
             LpRequest.id, LpRequest.status, LpRequest.submitted_on, LpRequest.reply_due_on,
             LpRequest.paused_since, LpRequest.paused_days, LpRequest.valid_until, LpRequest.next_presentation_at,
-            LpRequest.country_id, LpRequest.mission_id, Person.in_detention_since,
+            LpRequest.country_id, LpRequest.mission_id, Person.in_detention_since, Person.detention_max_months,
             Country.presentation_required, Country.reminder_policy,
         )
         .join(Person, Person.id == LpRequest.person_id)
@@ -63,6 +64,7 @@ def _wanted_for_requests(as_of: date) -> tuple[dict[Key, dict], int]:
     wanted: dict[Key, dict] = {}
     policies: dict[int, dict] = {}
     terms = _agreement_terms()
+    detention_months = detention.default_months()
     checked = 0
     for row in rows:
         checked += 1
@@ -82,6 +84,8 @@ def _wanted_for_requests(as_of: date) -> tuple[dict[Key, dict], int]:
             policy=policy,
             deemed_agreed_on=deadlines.compute_deemed_agreed(
                 terms.get(row.country_id, ()), row.submitted_on, row.status, row.paused_since, row.paused_days),
+            detention_warning_on=detention.warning_from(
+                detention.term_ends_on(row.in_detention_since, row.detention_max_months, detention_months)),
         )
         subject = f"request:{row.id}"
         for kind, level, since in deadlines.request_reminders(facts, as_of):

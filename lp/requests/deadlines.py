@@ -193,19 +193,24 @@ class RequestFacts:
     policy: Mapping[str, int]
     #: The day silence becomes consent under an applicable agreement, else None.
     deemed_agreed_on: date | None = None
+    #: The day the person's detention term reminder fires (lp.persons.detention), else None.
+    detention_warning_on: date | None = None
 
 
 #: Reminder kinds, and the level numbers they use.
-KINDS = ("reply_overdue", "deemed_agreed", "no_reply", "presentation_not_scheduled", "presentability_check",
+KINDS = ("reply_overdue", "deemed_agreed", "detention_ending", "no_reply", "presentation_not_scheduled", "presentability_check",
          "lp_expiring", "profile_review")
 
 
 def request_reminders(facts: RequestFacts, today: date) -> list[tuple[str, int, date]]:
     """Return (kind, level, due since) for every reminder a request has earned by ``today``."""
-    if facts.paused:
-        return []
-    p, detained = facts.policy, facts.in_detention
     found: list[tuple[str, int, date]] = []
+    # The person's detention runs on whatever the request waits for, a paused clock included.
+    if facts.detention_warning_on is not None and facts.detention_warning_on <= today:
+        found.append(("detention_ending", 1, facts.detention_warning_on))
+    if facts.paused:
+        return found
+    p, detained = facts.policy, facts.in_detention
     if facts.deemed_agreed_on is not None:
         # Silence is consent: the transfer is agreed, so nothing to chase at the embassy.
         if facts.deemed_agreed_on <= today:

@@ -24,6 +24,7 @@ from lp.web.extensions import db
 from lp.requests import deadlines
 from lp.requests.lifecycle import AWAITING_ANSWER, DERIVED_FIELDS, EVENT_FIELDS, STATUS_LABELS
 from lp.requests.models import LpRequest, RequestEvent
+from lp.persons import detention
 from lp.persons.models import Person
 from lp.persons.services import PERSON_FIELDS
 
@@ -132,7 +133,7 @@ def facts(request: LpRequest) -> list[Fact]:
 
 
 def person_facts(person: Person) -> list[Fact]:
-    """Return every defined field of a person as people read it."""
+    """Return every defined field of a person as people read it, and when the detention term ends."""
     rows = []
     for spec in PERSON_FIELDS:
         value = getattr(person, spec.name)
@@ -143,6 +144,8 @@ def person_facts(person: Person) -> list[Fact]:
         else:
             text = shown(spec, value)
         rows.append(Fact(spec.label, text))
+        if spec.name == "detention_max_months" and person.in_detention:
+            rows.append(Fact(_l("Detention term ends on"), day(detention.ends_on(person))))
     return rows
 
 

@@ -23,7 +23,7 @@ from lp.core.csv import DEFAULT_DELIMITER, DELIMITERS
 from lp.core.forms import apply_errors
 from lp.web.errors import render_error
 from lp.web.extensions import db
-from lp.requests import batches, display, export, plausible, search, services, signals
+from lp.requests import batches, display, export, pace, plausible, search, services, signals
 from lp.requests.checklist import checklist
 from lp.requests.forms import (ACTION_FIELDS, NEEDS_CONFIRMATION, BulkNoteForm, CountryStepForm, DetailsForm,
                                NewRequestForm, action_form, filter_form, mission_choices, raw_values,
@@ -355,6 +355,7 @@ def _render_request(lp_request: LpRequest, *, posted: Form | None = None, posted
         general=general or [],
         message=message,
         overdue=display.is_overdue(lp_request),
+        detention_risk=pace.detention_risk(lp_request, today()),
     )
     return page, status
 

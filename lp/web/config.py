@@ -24,6 +24,8 @@ DEFAULTS: dict[str, Any] = {
     "LP_LOGIN_WINDOW_MINUTES": 15,
     "LP_TIMEZONE": "Europe/Amsterdam",
     "LP_DEFAULT_REPLY_DAYS": 30,
+    # The detention term when none is recorded for the person (Return Directive art. 15(5)).
+    "LP_DETENTION_MAX_MONTHS": 6,
     "LP_STATS_CACHE_SECONDS": 300,
     "LP_SCHEDULER": False,
     "LP_BASE_URL": "http://127.0.0.1:5000",
@@ -50,6 +52,7 @@ _INTEGERS = {
     "MAIL_PORT",
     "LP_STATS_CACHE_SECONDS",
     "LP_DEFAULT_REPLY_DAYS",
+    "LP_DETENTION_MAX_MONTHS",
     "LP_PASSWORD_MIN_LENGTH",
     "LP_LOGIN_MAX_FAILURES_PER_ACCOUNT",
     "LP_LOGIN_MAX_FAILURES_PER_ADDRESS",
