@@ -58,6 +58,7 @@ from lp.requests.services import (
     CONTACT_FIELDS,
     DETAIL_FIELDS,
     OUTCOME_COLUMNS,
+    REPEAT_FIELD,
     apply_transition,
     available_actions,
     create_request,
@@ -86,7 +87,7 @@ OUTCOME = tuple(name for name in EVENT_FIELDS if name in OUTCOME_COLUMNS and nam
 WORKFLOW_FIELDS = (frozenset(EVENT_FIELDS) | OUTCOME_COLUMNS | {
     "status", "is_open", "paused_since", "paused_days", "reply_due_on", "next_presentation_at",
 }) - frozenset(EDITABLE)
-NEW_REQUEST_FIELDS = ("person_id", "country", *EDITABLE)
+NEW_REQUEST_FIELDS = ("person_id", "country", *EDITABLE, REPEAT_FIELD)
 EVENT_BODY_FIELDS = ("action", "data", "note", "version", CONFIRM_FIELD)
 
 # -- Output -------------------------------------------------------------------------
@@ -241,6 +242,10 @@ def read_new_request(body: dict[str, Any]) -> tuple[Person, Country, Mission | N
     if country is None:
         errors["country"] = [_l("Unknown country code.")]
     details = read_details(body, country, errors)
+    repeat_reason = body.get(REPEAT_FIELD)
+    if repeat_reason is not None and not isinstance(repeat_reason, str):
+        errors[REPEAT_FIELD] = [_l("Send text or null.")]
+    details[REPEAT_FIELD] = repeat_reason or ""
     if errors:
         raise ValidationFailed(errors)
     return person, country, details.pop("mission", None), details
@@ -343,7 +348,10 @@ LP_REQUEST_DETAIL = Schema("LpRequestDetail", object_schema({
 }))
 LP_REQUEST_LIST = page_schema("LpRequestList", LP_REQUEST)
 NEW_LP_REQUEST = Schema("NewLpRequest", object_schema(
-    {"person_id": {"type": "integer"}, "country": _ALPHA2, **_DETAILS_SCHEMA}, required=["person_id", "country"],
+    {"person_id": {"type": "integer"}, "country": _ALPHA2, **_DETAILS_SCHEMA,
+     REPEAT_FIELD: {"type": ["string", "null"], "maxLength": 500,
+                    "description": "Required while the person has an open request to the country: why another."}},
+    required=["person_id", "country"],
 ))
 LP_REQUEST_PATCH = Schema("LpRequestPatch", object_schema(
     {"version": {**VERSION_READ, "description": "The version you read."}, **_DETAILS_SCHEMA},
@@ -454,7 +462,8 @@ def list_requests():
 def create():
     """Create a draft request for a person to a country."""
     person, country, mission, details = read_new_request(json_object())
-    lp = create_request(person, country, mission, user_id=current_user.id, details=details)
+    lp = create_request(person, country, mission, user_id=current_user.id, details=details,
+                        repeat_reason=details.pop(REPEAT_FIELD, ""))
     return _created(request_detail_json(lp), url_for(".get_request", request_id=lp.id))
 
 

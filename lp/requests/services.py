@@ -48,6 +48,8 @@ MAY_LIE_AHEAD = frozenset({"valid_until"})
 #: The values of a contact with the embassy, and of pausing or resuming the clock.
 CONTACT_FIELDS = ("contact_kind", "occurred_on", "note")
 CLOCK_FIELDS = ("occurred_on", "reason")
+#: The form field and API value that gives the reason for a second open request (see ``create_request``).
+REPEAT_FIELD = "repeat_reason"
 
 
 class IllegalTransition(Conflict):
@@ -141,15 +143,46 @@ def _check_version(request: LpRequest, expected_version: int | None) -> None:
         raise _stale()
 
 
+def earlier_requests(person: Person, country: Country, before_id: int | None = None) -> list[LpRequest]:
+    """Return the person's requests to ``country`` (those before request ``before_id``), oldest first."""
+    query = select(LpRequest).where(LpRequest.person_id == person.id, LpRequest.country_id == country.id)
+    if before_id is not None:
+        query = query.where(LpRequest.id < before_id)
+    return list(db.session.scalars(query.order_by(LpRequest.id)))
+
+
+def _check_repeat(person: Person, country: Country, reason: str) -> dict[str, Any]:
+    """Refuse a second open request for the same person and country unless staff give a reason.
+
+    Return the event data that records the reason (empty when there is no open request).
+    """
+    open_ones = [r for r in earlier_requests(person, country) if r.is_open]
+    if not open_ones:
+        return {}
+    if not reason.strip():
+        raise ValidationFailed.single(REPEAT_FIELD, _l(
+            "This person already has an open request to this country (%(references)s). Give the reason for "
+            "another one, or continue with the open request.",
+            references=", ".join(r.reference or f"#{r.id}" for r in open_ones)))
+    try:
+        return {"reason": parse_event_data(("reason",), {"reason": reason})["reason"]}
+    except ValidationFailed as failure:
+        raise ValidationFailed({REPEAT_FIELD: failure.errors["reason"]})
+
+
 def create_request(person: Person, country: Country, mission: Mission | None, *, user_id: int | None,
-                   details: dict[str, Any] | None = None, submit: dict[str, Any] | None = None) -> LpRequest:
+                   details: dict[str, Any] | None = None, submit: dict[str, Any] | None = None,
+                   repeat_reason: str = "") -> LpRequest:
     """Create a draft request; the reference is assigned from its number.
 
     With ``submit`` (the raw data of the ``submit`` transition) the submission is
     recorded in the same transaction: if that data is refused, nothing is saved.
+    While the person has an open request to the same country, another one needs
+    ``repeat_reason`` (kept on the new request's "created" event).
     """
     if mission is not None and mission.country_id != country.id:
         raise ValidationFailed.single("mission", _l("This mission does not represent the chosen country."))
+    repeat = _check_repeat(person, country, repeat_reason or "")
     request = LpRequest(person=person, country=country, mission=mission, status="draft",
                         created_by_id=user_id, created_at=utcnow())
     for name, value in (details or {}).items():
@@ -158,7 +191,7 @@ def create_request(person: Person, country: Country, mission: Mission | None, *,
     db.session.add(request)
     db.session.flush()
     request.reference = reference_for(request)
-    _record(request, "created", user_id=user_id, to_status="draft")
+    _record(request, "created", user_id=user_id, to_status="draft", data=repeat)
     if submit is not None:
         try:
             _transition(request, "submit", submit, user_id=user_id)

@@ -306,7 +306,7 @@ def new():
             mission = details.pop("mission")
             submit = raw_values(form, ("submitted_on", "channel", *DETAILS)) if form.submitted_already.data else None
             created = services.create_request(person, country, mission, user_id=_user_id(), details=details,
-                                              submit=submit)
+                                              submit=submit, repeat_reason=form.repeat_reason.data or "")
         except ValidationFailed as failure:
             general = apply_errors(form, failure)
         else:
@@ -315,7 +315,8 @@ def new():
     invalid = bool(general) or any(field.errors for field in form)
     chosen_mission = next((m for m in country.missions if str(m.id) == form.mission.data), None)
     page = render_template("requests/new.html", person=person, step=step, country=country, form=form,
-                           general=general, checklist=checklist(country, person, chosen_mission))
+                           general=general, checklist=checklist(country, person, chosen_mission),
+                           earlier=services.earlier_requests(person, country))
     return page, 422 if invalid else 200
 
 
@@ -356,6 +357,7 @@ def _render_request(lp_request: LpRequest, *, posted: Form | None = None, posted
         message=message,
         overdue=display.is_overdue(lp_request),
         detention_risk=pace.detention_risk(lp_request, today()),
+        earlier=services.earlier_requests(lp_request.person, lp_request.country, before_id=lp_request.id),
     )
     return page, status
 
