@@ -46,6 +46,7 @@ KIND_LABELS = {
     ("no_reply", 1): _l("No reply for a long time: record “no reply” and consider withdrawal"),
     ("presentation_not_scheduled", 1): _l("Presentation required but not scheduled"),
     ("presentability_check", 1): _l("Check presentability before the presentation"),
+    ("book_flight", 1): _l("LP issued: book the flight now (fewer days left than the flight lead time)"),
     ("lp_expiring", 1): _l("LP expires soon and no departure is recorded"),
     ("profile_review", 1): _l("Country profile not reviewed for a long time"),
 }
@@ -56,6 +57,7 @@ KIND_CHOICES = (
     ("no_reply", _l("No reply")),
     ("presentation_not_scheduled", _l("Presentation not scheduled")),
     ("presentability_check", _l("Presentability check")),
+    ("book_flight", _l("Book the flight")),
     ("lp_expiring", _l("LP expiring")),
     ("profile_review", _l("Profile review")),
 )

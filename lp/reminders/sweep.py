@@ -55,7 +55,7 @@ def _wanted_for_requests(as_of: date) -> tuple[dict[Key, dict], int]:
             LpRequest.id, LpRequest.status, LpRequest.submitted_on, LpRequest.reply_due_on,
             LpRequest.paused_since, LpRequest.paused_days, LpRequest.valid_until, LpRequest.next_presentation_at,
             LpRequest.country_id, LpRequest.mission_id, Person.in_detention_since, Person.detention_max_months,
-            Country.presentation_required, Country.reminder_policy,
+            Country.presentation_required, Country.reminder_policy, Country.flight_lead_days,
         )
         .join(Person, Person.id == LpRequest.person_id)
         .join(Country, Country.id == LpRequest.country_id)
@@ -86,6 +86,7 @@ def _wanted_for_requests(as_of: date) -> tuple[dict[Key, dict], int]:
                 terms.get(row.country_id, ()), row.submitted_on, row.status, row.paused_since, row.paused_days),
             detention_warning_on=detention.warning_from(
                 detention.term_ends_on(row.in_detention_since, row.detention_max_months, detention_months)),
+            flight_lead_days=deadlines.flight_lead_days(row.flight_lead_days),
         )
         subject = f"request:{row.id}"
         for kind, level, since in deadlines.request_reminders(facts, as_of):

@@ -195,11 +195,13 @@ class RequestFacts:
     deemed_agreed_on: date | None = None
     #: The day the person's detention term reminder fires (lp.persons.detention), else None.
     detention_warning_on: date | None = None
+    #: Days before an issued LP expires by which the flight must be booked (see ``flight_lead_days``).
+    flight_lead_days: int = 14
 
 
 #: Reminder kinds, and the level numbers they use.
-KINDS = ("reply_overdue", "deemed_agreed", "detention_ending", "no_reply", "presentation_not_scheduled", "presentability_check",
-         "lp_expiring", "profile_review")
+KINDS = ("reply_overdue", "deemed_agreed", "detention_ending", "no_reply", "presentation_not_scheduled",
+         "presentability_check", "book_flight", "lp_expiring", "profile_review")
 
 
 def request_reminders(facts: RequestFacts, today: date) -> list[tuple[str, int, date]]:
@@ -235,10 +237,18 @@ def request_reminders(facts: RequestFacts, today: date) -> list[tuple[str, int, 
         if since <= today <= facts.next_presentation_on:
             found.append(("presentability_check", 1, since))
     if facts.status == "issued" and facts.valid_until is not None:
+        since = facts.valid_until - timedelta(days=facts.flight_lead_days)
+        if since <= today <= facts.valid_until:
+            found.append(("book_flight", 1, since))
         since = facts.valid_until - timedelta(days=p["lp_expiry_days"])
         if since <= today <= facts.valid_until:
             found.append(("lp_expiring", 1, since))
     return found
+
+
+def flight_lead_days(country_days: int | None) -> int:
+    """Return the flight lead time: the country's own, else the setting ``LP_FLIGHT_LEAD_DAYS`` (14)."""
+    return country_days if country_days is not None else int(current_app.config.get("LP_FLIGHT_LEAD_DAYS", 14))
 
 
 def profile_review_due(last_reviewed_on: date | None, country_policy: Mapping[str, int], today: date) -> date | None:

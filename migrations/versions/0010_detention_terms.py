@@ -25,9 +25,13 @@ def upgrade():
         batch_op.add_column(sa.Column('detention_legal_basis', sa.String(length=200), nullable=False,
                                       server_default=''))
         batch_op.add_column(sa.Column('detention_max_months', sa.Integer(), nullable=True))
+    with op.batch_alter_table('countries', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('flight_lead_days', sa.Integer(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('countries', schema=None) as batch_op:
+        batch_op.drop_column('flight_lead_days')
     with op.batch_alter_table('persons', schema=None) as batch_op:
         batch_op.drop_column('detention_max_months')
         batch_op.drop_column('detention_legal_basis')
