@@ -2,22 +2,60 @@
 
 Everything time-related in the reminder policy lives here (DESIGN.md, "Reminders and
 digests"), as pure functions over plain facts, so the sweep can evaluate 100,000
-requests quickly and the tests can check each rule day by day.
+requests quickly and the tests can check each rule day by day. Each rule names its source.
 
-- Reply due = submission + the country's agreement time limit in calendar days (the
-  policy's ``reply_days`` when no agreement gives one) + the days the clock was paused.
+Legal limits (never shortened, whoever the person is):
+
+- Applicable agreement: one that was in force on the request's submission date
+  (``Agreement.in_force_since`` set and not after it). A signed agreement without a date
+  of entry into force applies to nothing. Source: the agreement itself (its entry-into-force
+  clause); ``Agreement.source`` records the Official Journal or treaty-database reference.
+- Reply due = submission + the shortest reply time limit of the applicable agreements, in
+  calendar days (the policy's ``reply_days``, 30, when none gives one) + the days the clock
+  was paused. Source: the agreement's article on the time limit for replying to a
+  readmission request, recorded per agreement in ``Agreement.source`` (for example the
+  Benelux-Kazakhstan agreement, art. 7(3): 21 calendar days). The person's detention does
+  not change it.
+- Silence is consent: where an applicable agreement says that no reply within its limit
+  counts as acceptance (``silence_is_acceptance`` = yes; e.g. Benelux-Kazakhstan art. 7(3)),
+  the request is deemed agreed from the day after that limit (``compute_deemed_agreed``;
+  paused days added). It then gets the reminder "deemed agreed: arrange the handover and
+  the flight" instead of any reply-overdue level or the no-reply prompt, and staff may
+  record "handover agreed" with the basis "silence", naming the agreement. Source: that
+  agreement's article.
+
+Our own escalation (internal policy, not law):
+
 - Reply overdue: level 1 from the day after reply due, level 2 ``overdue_level2_days``
   later (note verbale), level 3 ``overdue_level3_days`` later (escalate).
 - No reply ``no_reply_days`` after submission: prompt to record "no reply".
 - Presentation required but none scheduled ``presentation_unscheduled_days`` after
   submission.
+- A person in detention halves (rounded up) only the level 2 and 3 intervals and
+  "presentation not scheduled", and the request gets priority: courts want progress.
+
+Lead times that protect the person or the return (never shortened):
+
 - Presentability check ``presentability_working_days`` working days (Dutch public
   holidays skipped) before a scheduled presentation.
+- Book the flight: an issued LP with fewer days left than the country's flight lead time
+  (``Country.flight_lead_days``, else ``LP_FLIGHT_LEAD_DAYS``, 14: 48 hours' notice to the
+  country plus escort planning), until departure.
 - An issued LP that expires within ``lp_expiry_days`` days with no departure recorded.
+- Detention term ending: four weeks before the last day of the person's detention term
+  (lp.persons.detention: start ``in_detention_since`` + the person's maximum term, else
+  ``LP_DETENTION_MAX_MONTHS``, 6). Source: Return Directive 2008/115/EC (OJ L 348,
+  24.12.2008, p. 98), art. 15(5): at most six months; art. 15(6): extendable by at most
+  twelve months more, among others for delays in obtaining documents from the third country.
+  Fires while the clock is paused too.
+
+Other:
+
 - A country profile (with a portfolio holder) not reviewed for ``review_days`` days.
-A person in detention halves every interval (rounded up). Nothing fires for closed or
-paused requests. Each value comes from the defaults below, then ``LP_POLICY_<NAME>``
-settings, then the country's own ``reminder_policy``.
+
+Nothing fires for closed requests; a paused clock stops all but the detention reminder.
+Each policy value comes from the defaults below, then ``LP_POLICY_<NAME>`` settings, then
+the country's own ``reminder_policy``.
 """
 
 from __future__ import annotations
