@@ -29,7 +29,7 @@ class Person(db.Model):
     in_detention_since: Mapped[date | None] = mapped_column(Date)
     #: The detention term (lp.persons.detention): its legal basis, and its maximum in months
     #: (None: the configured default).
-    detention_legal_basis: Mapped[str] = mapped_column(String(200), default="")
+    detention_legal_basis: Mapped[str] = mapped_column(String(200), default="", server_default="")
     detention_max_months: Mapped[int | None] = mapped_column(Integer)
     willingness: Mapped[str] = mapped_column(String(10), default="unknown")
     case_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
