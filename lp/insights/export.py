@@ -23,6 +23,7 @@ FIGURE_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("refused", lambda f: f.refused),
     *((f"refused_{code}", lambda f, code=code: f.refused_by_reason.get(code, 0)) for code in REFUSAL_CODES),
     ("handover_agreed", lambda f: f.handover),
+    ("deemed_agreed_silence", lambda f: f.deemed_agreed),
     ("no_reply", lambda f: f.no_reply),
     ("withdrawn", lambda f: f.withdrawn),
     *((f"withdrawn_{code}", lambda f, code=code: f.withdrawn_by_reason.get(code, 0)) for code in CLOSURE_CODES),

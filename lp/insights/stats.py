@@ -39,13 +39,17 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
     (N_("Requests"), N_("Requests submitted in the period.")),
     (N_("Issued"), N_("Requests for which the LP was issued, also when it was later used or expired.")),
     (N_("Refused"), N_("Requests the embassy refused, also counted per reason.")),
-    (N_("Handover agreed"), N_("Requests for which a handover at the border without a document was agreed.")),
+    (N_("Handover agreed"), N_("Requests for which the embassy agreed to a handover at the border without a "
+                               "document.")),
+    (N_("Deemed agreed (silence)"), N_(
+        "Requests whose handover was recorded as agreed because the reply time limit passed without "
+        "an answer where the agreement makes silence consent. Not an answer: no response time.")),
     (N_("No reply"), N_("Requests closed as \u201cno reply\u201d.")),
     (N_("Withdrawn"), N_("Requests we withdrew, also counted per reason (an LP issued and then withdrawn "
                          "counts as withdrawn).")),
     (N_("Issuance rate"), N_(
-        "Issued \u00f7 (issued + refused + handover agreed + no reply). Withdrawn and open requests "
-        "are left out: the embassy did not finish them.")),
+        "Issued \u00f7 (issued + refused + handover agreed + deemed agreed + no reply). Withdrawn and "
+        "open requests are left out: the embassy did not finish them.")),
     (N_("Answered"), N_(
         "Requests with a recorded answer of the embassy: issued, refused or handover agreed, also "
         "when the LP was later used, expired or withdrawn.")),
@@ -165,6 +169,7 @@ class Figures:
     refused: int = 0
     refused_by_reason: dict[str, int] = field(default_factory=dict)
     handover: int = 0
+    deemed_agreed: int = 0
     no_reply: int = 0
     withdrawn: int = 0
     withdrawn_by_reason: dict[str, int] = field(default_factory=dict)
@@ -178,7 +183,7 @@ class Figures:
     @property
     def finished(self) -> int:
         """The denominator of the issuance rate."""
-        return self.issued + self.refused + self.handover + self.no_reply
+        return self.issued + self.refused + self.handover + self.deemed_agreed + self.no_reply
 
     @property
     def issuance_rate(self) -> float | None:
@@ -226,7 +231,8 @@ def _outcome_counts(names: Iterable[str]) -> list[ColumnElement[int]]:
     outcomes = {
         "issued": r.status.in_(ISSUED),
         "refused": r.status == "refused",
-        "handover": r.status == "handover_agreed",
+        "handover": and_(r.status == "handover_agreed", r.agreed_by_silence.is_(False)),
+        "deemed_agreed": and_(r.status == "handover_agreed", r.agreed_by_silence.is_(True)),
         "no_reply": r.status == "no_reply",
         "withdrawn": r.status == "withdrawn",
     }
@@ -239,7 +245,7 @@ def _count_columns(period: Period) -> list[ColumnElement[int]]:
     answered = r.response_days.is_not(None)
     columns = [
         func.count().label("requests"),
-        *_outcome_counts(("issued", "refused", "handover", "no_reply", "withdrawn")),
+        *_outcome_counts(("issued", "refused", "handover", "deemed_agreed", "no_reply", "withdrawn")),
         _count(answered).label("answered"),
         _count(and_(answered, r.response_days <= r.allowed_days)).label("within_limit"),
     ]
@@ -262,8 +268,9 @@ def _figures_from(values: Mapping[str, Any]) -> Figures:
         return int(values.get(name) or 0)
 
     return Figures(
-        **{name: number(name) for name in ("requests", "issued", "refused", "handover", "no_reply",
-                                           "withdrawn", "answered", "within_limit", "open", "overdue")},
+        **{name: number(name) for name in ("requests", "issued", "refused", "handover", "deemed_agreed",
+                                           "no_reply", "withdrawn", "answered", "within_limit", "open",
+                                           "overdue")},
         refused_by_reason={code: number(f"refused_{code}") for code in REFUSAL_CODES},
         withdrawn_by_reason={code: number(f"withdrawn_{code}") for code in CLOSURE_CODES},
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lp.web.extensions import IDS_NEVER_REUSED, db
@@ -43,6 +43,8 @@ class LpRequest(db.Model):
     # calendar days from submission, paused days excluded, and the days it was allowed.
     response_days: Mapped[int | None] = mapped_column(Integer)
     allowed_days: Mapped[int | None] = mapped_column(Integer)
+    #: The handover was agreed by the embassy's silence under the agreement (no answer to time).
+    agreed_by_silence: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     # The deadline clock, kept on the row so lists can filter on it with an index.
     paused_since: Mapped[date | None] = mapped_column(Date)

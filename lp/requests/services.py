@@ -282,7 +282,9 @@ def _apply(request: LpRequest, transition: Transition, values: dict[str, Any]) -
         request.decided_on = values["issued_on"]
     elif transition.name == "record_expiry":
         request.decided_on = request.valid_until
-    if target in ANSWERS and values.get("basis") != "silence":  # silence is no answer to time
+    if target == "handover_agreed":
+        request.agreed_by_silence = values.get("basis") == "silence"
+    if target in ANSWERS and not request.agreed_by_silence:  # silence is no answer to time
         _measure_response(request)
     if target in CLOSED:
         signals.request_closed.send(request)

@@ -29,11 +29,12 @@ def test_overview_shows_every_country_with_its_figures_and_links(viewer):
     assert header[:4] == ["Land", "Aanvragen", "Mediane reactietijd (dagen)", "Binnen de termijn"]
     # Sorted by median: GN 19 days, MA 30 days.
     assert [r[0] for r in body] == ["Guinee", "Marokko"]
-    # requests median within p90 rate issued refused handover no-reply withdrawn answered open overdue
-    assert body[0][1:14] == ["9", "19", "80%", "40", "40%", "2", "2", "1", "0", "1", "5", "4", "2"]
-    assert body[1][1:14] == ["5", "30", "67%", "40", "33%", "1", "1", "0", "1", "1", "3", "2", "0"]
+    # requests median within p90 rate issued refused handover deemed-agreed no-reply withdrawn answered open overdue
+    assert body[0][1:15] == ["9", "19", "80%", "40", "40%", "2", "2", "1", "0", "0", "1", "5", "4", "2"]
+    assert body[1][1:15] == ["5", "30", "67%", "40", "33%", "1", "1", "0", "0", "1", "1", "3", "2", "0"]
     # 5/8 = 62.5 % and 3/8 = 37.5 %, rounded half to even
-    assert total[:14] == ["Alle landen", "14", "19", "75%", "40", "38%", "3", "3", "1", "1", "2", "8", "6", "2"]
+    assert total[:15] == ["Alle landen", "14", "19", "75%", "40", "38%", "3", "3", "1", "0", "1", "2", "8", "6",
+                          "2"]
     assert f'href="/insights/countries/GN?{PERIOD}"' in html.replace("&amp;", "&")
     assert 'href="/countries/GN"' in html and 'href="/countries/MA"' in html
     assert "Hoe dit wordt berekend" in html and "inzenddatum" in html

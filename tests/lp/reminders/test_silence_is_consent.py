@@ -86,3 +86,20 @@ def test_staff_record_the_handover_with_basis_silence(app, albania, make_request
         assert event.data["agreement"] == "EU-Albania readmission agreement (OJ L 124, 17.5.2005)"
         assert request.status == "handover_agreed"
         assert request.response_days is None  # silence is no answer: not timed as one
+
+
+def test_the_insights_count_it_as_its_own_outcome(app, albania, make_request):
+    from lp.insights import stats
+
+    by_silence = make_request(albania, submitted_on=SUBMITTED)
+    by_answer = make_request(albania, submitted_on=SUBMITTED)
+    with _on("2026-01-25"), app.test_request_context():
+        services.apply_transition(db.session.get(LpRequest, by_silence), "agree_handover",
+                                  {"decided_on": "2026-01-20", "basis": "silence"}, user_id=None)
+        services.apply_transition(db.session.get(LpRequest, by_answer), "agree_handover",
+                                  {"decided_on": "2026-01-12"}, user_id=None)
+        period = stats.Period(date(2026, 1, 1), date(2026, 1, 31))
+        (row,) = stats.country_rows(period, date(2026, 1, 25), "nl")
+    figures = row.figures
+    assert (figures.handover, figures.deemed_agreed, figures.answered, figures.within_limit) == (1, 1, 1, 1)
+    assert figures.median_days == 7  # the answer's response time only
