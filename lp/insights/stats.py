@@ -92,9 +92,9 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
         "even n it is the lower of the two middle values.")),
     (N_("Within the limit"), N_(
         "Answered requests whose response time was at most the reply time limit that applied, "
-        "\u00f7 answered requests. The limit is the shortest one in the country's agreements, else "
-        "the default (30 days), halved for a person in detention; it is fixed when the answer is "
-        "recorded.")),
+        "\u00f7 answered requests. The limit is the shortest one in the country's agreements in force "
+        "on the submission date, else the default (30 days), for a detained person too; it is fixed "
+        "when the answer is recorded.")),
     (N_("Open now"), N_(
         "Submitted requests that are not closed today, whatever their submission date: waiting for "
         "an answer, or issued and not yet used or expired. The period does not apply.")),
