@@ -111,6 +111,7 @@ def facts(request: LpRequest) -> list[Fact]:
         Fact(_l("Days paused"), str(request.paused_days) if request.paused_days else ""),
         Fact(_l("Next presentation"), moment(request.next_presentation_at)),
         Fact(_l("Decided on"), day(request.decided_on)),
+        Fact(_l("Answered late"), str(_l("yes, after no reply was recorded")) if request.answered_late else ""),
         *(Fact(spec[name].label, shown(spec[name], getattr(request, name)))
           for name in ("lp_number", "issued_on", "valid_until", "departed_on", "refusal_reason", "closure_reason")),
     ]

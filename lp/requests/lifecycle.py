@@ -36,6 +36,8 @@ STATUSES = tuple(STATUS_LABELS)
 #: Waiting for the embassy's answer: the deadline clock runs in these states.
 AWAITING_ANSWER = frozenset({"submitted", "presentation_scheduled", "presented"})
 CLOSED = frozenset({"used", "expired", "refused", "handover_agreed", "no_reply", "withdrawn"})
+#: An embassy may still answer after "no reply" was recorded: the answer is recorded, late.
+LATE_FROM = frozenset({"no_reply"})
 OPEN = frozenset(STATUSES) - CLOSED
 
 CHANNELS = (
@@ -162,9 +164,13 @@ class Transition:
     decided_on_from: str | None = None
     #: Returns why this request cannot take the transition although its status allows it, or None.
     guard: Callable[[Any], Any | None] | None = None
+    #: Closed states from which this transition records a late answer: the embassy answered
+    #: after "no reply" was recorded. The request is flagged ``answered_late`` and reopened
+    #: when the answer leaves it open (an LP issued late still has to be used).
+    late_from: frozenset[str] = frozenset()
 
     def allowed_from(self, status: str) -> bool:
-        return status in self.sources
+        return status in self.sources or status in self.late_from
 
     def allowed(self, status: str, paused: bool) -> bool:
         """Return whether a request in ``status`` (its clock ``paused`` or not) may take this action."""
@@ -228,11 +234,11 @@ TRANSITIONS: dict[str, Transition] = {
                    reached_if="took_place", otherwise="submitted",  # still waiting for a new date
                    clears=("next_presentation_at",)),
         Transition("issue", _l("Record LP issued"), AWAITING_ANSWER, "issued",
-                   ("lp_number", "issued_on", "valid_until"), decided_on_from="issued_on"),
+                   ("lp_number", "issued_on", "valid_until"), decided_on_from="issued_on", late_from=LATE_FROM),
         Transition("refuse", _l("Record refusal"), AWAITING_ANSWER, "refused", ("refusal_reason", "decided_on"),
-                   confirm=True),
+                   confirm=True, late_from=LATE_FROM),
         Transition("agree_handover", _l("Record handover agreed"), AWAITING_ANSWER, "handover_agreed",
-                   ("decided_on", "basis")),
+                   ("decided_on", "basis"), late_from=LATE_FROM),
         Transition("record_no_reply", _l("Record no reply"), AWAITING_ANSWER, "no_reply", ("decided_on",),
                    confirm=True),
         Transition("withdraw", _l("Withdraw the request"), frozenset({"draft", "issued"}) | AWAITING_ANSWER,

@@ -49,6 +49,8 @@ class LpRequest(Model):
     allowed_days: Mapped[int | None] = mapped_column(Integer)
     #: The handover was agreed by the embassy's silence under the agreement (no answer to time).
     agreed_by_silence: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: The embassy's answer came after "no reply" was recorded (the request was closed then).
+    answered_late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     # The deadline clock, kept on the row so lists can filter on it with an index.
     paused_since: Mapped[date | None] = mapped_column(Date)

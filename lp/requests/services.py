@@ -287,6 +287,9 @@ def _apply(request: LpRequest, transition: Transition, values: dict[str, Any]) -
             setattr(request, name, value)
     if transition.decided_on_from is not None:
         request.decided_on = getattr(request, transition.decided_on_from)
+    if request.status in transition.late_from:
+        request.answered_late = True
+        request.is_open = target not in CLOSED
     if target == "handover_agreed":
         request.agreed_by_silence = values.get("basis") == "silence"
     if target in ANSWERS and not request.agreed_by_silence:  # silence is no answer to time

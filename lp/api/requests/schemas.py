@@ -64,6 +64,7 @@ LP_REQUEST_DETAIL = Schema("LpRequestDetail", object_schema({
     **{name: field_schema(EVENT_FIELDS[name], unset_null=True) for name in OUTCOME},
     "paused_since": {**_DATE, "description": "Set while the deadline clock is paused."},
     "paused_days": {"type": "integer", "minimum": 0, "description": "Days the clock was paused in all."},
+    "answered_late": {"type": "boolean", "description": "The embassy answered after no reply was recorded."},
     "deemed_agreed_on": {**_DATE, "description": "Since when the transfer counts as agreed: the reply limit "
                                                  "passed without an answer where the agreement says silence "
                                                  "is consent. Null otherwise."},

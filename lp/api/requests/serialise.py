@@ -55,6 +55,7 @@ def request_detail_json(lp: LpRequest) -> dict[str, Any]:
         **{name: _json_value(getattr(lp, name)) for name in OUTCOME},
         "paused_since": _iso(lp.paused_since),
         "paused_days": lp.paused_days,
+        "answered_late": lp.answered_late,
         "deemed_agreed_on": _iso(deemed_agreed_since(lp, today())),
         "next_presentation_at": _iso(lp.next_presentation_at),
         "created_at": lp.created_at.isoformat(),

@@ -38,8 +38,9 @@ OFFERED = {
     ("issued", False): {"withdraw", "record_departure", "record_expiry", "contact"},
     # Issued while the clock was paused: the pause stays until someone resumes it.
     ("issued", True): {"withdraw", "record_departure", "record_expiry", "contact", "resume"},
-    **{(status, False): set() for status in ("used", "expired", "refused", "handover_agreed", "no_reply",
-                                             "withdrawn")},
+    # An embassy may still answer after "no reply" was recorded: that answer is recorded, late.
+    ("no_reply", False): {"issue", "refuse", "agree_handover"},
+    **{(status, False): set() for status in ("used", "expired", "refused", "handover_agreed", "withdrawn")},
 }
 #: Closing these cannot be undone: their form asks for a ticked confirmation.
 CONFIRMED = {"refuse", "withdraw", "record_no_reply"}
