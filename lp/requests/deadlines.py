@@ -11,7 +11,9 @@ Legal limits (never shortened, whoever the person is):
   of entry into force applies to nothing. Source: the agreement itself (its entry-into-force
   clause); ``Agreement.source`` records the Official Journal or treaty-database reference.
 - Reply due = submission + the shortest reply time limit of the applicable agreements, in
-  calendar days (the policy's ``reply_days``, 30, when none gives one) + the days the clock
+  the agreement's unit: calendar days, or working days counted out without weekends and
+  Dutch public holidays (the policy's ``reply_days``, 30 calendar days, when none gives
+  one) + the days the clock
   was paused. Source: the agreement's article on the time limit for replying to a
   readmission request, recorded per agreement in ``Agreement.source`` (for example the
   Benelux-Kazakhstan agreement, art. 7(3): 21 calendar days). The person's detention does
@@ -114,15 +116,25 @@ class Terms:
     in_force_since: date | None
     limit_days: int | None
     silence_is_consent: bool
+    #: The limit counts working days (Dutch public holidays and weekends left out), not calendar days.
+    working_days: bool = False
 
     def in_force_on(self, day: date | None) -> bool:
         """Return whether the agreement was in force on ``day`` (a signed one without a date never is)."""
         return self.in_force_since is not None and day is not None and self.in_force_since <= day
 
+    def calendar_days(self, submitted_on: date) -> int:
+        """Return the limit in calendar days from ``submitted_on`` (a working-day limit counted out)."""
+        assert self.limit_days, "only applicable agreements, which give a limit, are asked"
+        if not self.working_days:
+            return self.limit_days
+        return (working_days_after(submitted_on, self.limit_days) - submitted_on).days
+
 
 def terms_of(agreements: Iterable[Any]) -> tuple[Terms, ...]:
     """Return the reply terms of a country's agreements (``countries.models.Agreement`` rows)."""
-    return tuple(Terms(a.in_force_since, a.reply_time_limit_days, a.silence_is_acceptance == "yes")
+    return tuple(Terms(a.in_force_since, a.reply_time_limit_days, a.silence_is_acceptance == "yes",
+                       a.reply_time_limit_unit == "working")
                  for a in agreements)
 
 
@@ -133,7 +145,9 @@ def applicable(terms: Iterable[Terms], submitted_on: date | None) -> list[Terms]
 
 def limit_from_terms(terms: Iterable[Terms], submitted_on: date | None, fallback_days: int) -> int:
     """Return the reply limit: the shortest an applicable agreement gives, else ``fallback_days``."""
-    limits = [t.limit_days for t in applicable(terms, submitted_on) if t.limit_days]
+    if submitted_on is None:
+        return fallback_days
+    limits = [t.calendar_days(submitted_on) for t in applicable(terms, submitted_on)]
     return min(limits) if limits else fallback_days
 
 
@@ -146,7 +160,7 @@ def compute_deemed_agreed(terms: Iterable[Terms], submitted_on: date | None, sta
     """
     if status not in AWAITING_ANSWER or submitted_on is None or paused_since is not None:
         return None
-    limits = [t.limit_days for t in applicable(terms, submitted_on) if t.silence_is_consent and t.limit_days]
+    limits = [t.calendar_days(submitted_on) for t in applicable(terms, submitted_on) if t.silence_is_consent]
     return submitted_on + timedelta(days=min(limits) + paused_days + 1) if limits else None
 
 
@@ -205,6 +219,16 @@ def working_days_before(day: date, count: int) -> date:
     current = day
     while count > 0:
         current -= timedelta(days=1)
+        if is_working_day(current):
+            count -= 1
+    return current
+
+
+def working_days_after(day: date, count: int) -> date:
+    """Return the working day that lies ``count`` working days after ``day``."""
+    current = day
+    while count > 0:
+        current += timedelta(days=1)
         if is_working_day(current):
             count -= 1
     return current
