@@ -57,7 +57,7 @@ def test_one_country_page_and_csv(viewer):
     (row,) = _csv(viewer.get("/insights/countries/GN/assessment.csv?year=2026"))
     assert (row["country"], row["year"], row["requests"], row["cooperation_rate"]) == ("GN", "2026", "11", "0.6000")
     assert (row["presentations_requested"], row["presentations_held"], row["presentations_no_show"]) == ("4", "1", "1")
-    assert row["agreements_in_force"] == "eu_readmission, EU-Guinee, 20 d"
+    assert row["agreements_in_force"] == "eu_readmission, EU-Guinee, 2000-01-01, 20 d"
     assert row["handover_agreed_by_answer"] == "1" and row["identity_required"] == "1"
 
 
