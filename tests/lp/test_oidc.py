@@ -11,7 +11,6 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
-from joserfc import jwt
 from joserfc.jwk import RSAKey
 from sqlalchemy import select
 
@@ -20,12 +19,9 @@ from lp.auth.oidc import OidcSettingsError, check_settings
 from lp.web.audit import AuditEvent
 from lp.web.extensions import db
 from tests.conftest import post_form
-from tests.oidc_provider import running_provider
+from tests.oidc_provider import PROVIDER_WARNINGS, running_provider
 
-pytestmark = pytest.mark.filterwarnings(
-    # oidc-provider-mock (the test's provider, not our code) still calls Authlib's deprecated server API.
-    "ignore::DeprecationWarning",
-)
+pytestmark = PROVIDER_WARNINGS
 
 ROLE_MAP = "lp-viewers=viewer,lp-staff=staff,lp-admins=admin"
 
@@ -43,9 +39,31 @@ def provider(monkeypatch, provider_options):
 
 
 @pytest.fixture
-def config_overrides(provider):
+def client_key() -> RSAKey:
+    return RSAKey.generate_key(2048)
+
+
+@pytest.fixture
+def key_file(tmp_path, client_key) -> str:
+    path = tmp_path / "client.pem"
+    path.write_bytes(client_key.as_pem(private=True))
+    return str(path)
+
+
+@pytest.fixture
+def use_client_key() -> bool:
+    """False: the development secret; a test parametrizes True for private_key_jwt."""
+    return False
+
+
+@pytest.fixture
+def config_overrides(provider, use_client_key, key_file, client_key):
+    if use_client_key:
+        provider.client_keys["lp-tracker"] = RSAKey.import_key(client_key.as_pem(private=False))
+    credentials = {"LP_OIDC_CLIENT_KEY_FILE": key_file} if use_client_key else {
+        "LP_OIDC_CLIENT_SECRET": "development-only"}
     return {"LP_ENV": "development", "SESSION_COOKIE_SECURE": False, "LP_OIDC_ISSUER": provider.url,
-            "LP_OIDC_CLIENT_ID": "lp-tracker", "LP_OIDC_CLIENT_SECRET": "development-only",
+            "LP_OIDC_CLIENT_ID": "lp-tracker", **credentials,
             "LP_OIDC_PROVIDER_NAME": "Rijks-SSO", "LP_OIDC_ROLE_MAP": ROLE_MAP, "LP_OIDC_MFA_AMR": "mfa,otp"}
 
 
@@ -245,17 +263,19 @@ def test_with_local_login_off_there_is_no_password_login(client, make_user):
     assert client.get("/auth/forgot").status_code == 404
 
 
-PRODUCTION = {"LP_ENV": "production", "LP_OIDC_ISSUER": "https://idp.example.org", "LP_OIDC_CLIENT_ID": "lp",
-              "LP_OIDC_REDIRECT_URI": "https://lp.example.org/auth/oidc/callback", "LP_OIDC_ROLE_CLAIM": "groups",
+#: Settings that pass the checks outside development (any existing file stands in for the key).
+PRODUCTION = {"LP_ENV": "production", "LP_OIDC_CLIENT_KEY_FILE": __file__, "LP_OIDC_ISSUER": "https://idp.example.org",
+              "LP_OIDC_CLIENT_ID": "lp", "LP_OIDC_REDIRECT_URI": "https://lp.example.org/auth/oidc/callback", "LP_OIDC_ROLE_CLAIM": "groups",
               "LP_OIDC_ROLE_MAP": ROLE_MAP}
 
 
 @pytest.mark.parametrize(("changes", "says"), [
-    ({"LP_OIDC_CLIENT_SECRET": "s3cret"}, "development only"),
+    ({"LP_OIDC_CLIENT_SECRET": "s3cret", "LP_OIDC_CLIENT_KEY_FILE": None}, "development only"),
     ({"LP_OIDC_REDIRECT_URI": "http://lp.example.org/auth/oidc/callback"}, "https://"),
     ({"LP_OIDC_REDIRECT_URI": None}, "LP_OIDC_REDIRECT_URI"),
     ({"LP_OIDC_ISSUER": "http://idp.example.org"}, "LP_OIDC_ISSUER"),
-    ({}, "LP_OIDC_CLIENT_KEY_FILE"),
+    ({"LP_OIDC_CLIENT_KEY_FILE": None}, "LP_OIDC_CLIENT_KEY_FILE"),
+    ({"LP_OIDC_CLIENT_SECRET": "s3cret", "LP_ENV": "development"}, "not both"),
     ({"LP_OIDC_CLIENT_KEY_FILE": "/nonexistent/key.pem"}, "no file"),
     ({"LP_OIDC_ROLE_MAP": ""}, "LP_OIDC_ROLE_MAP"),
     ({"LP_OIDC_ROLE_MAP": "lp-admins=root"}, "LP_OIDC_ROLE_MAP"),
@@ -266,42 +286,26 @@ def test_unsafe_or_incomplete_settings_stop_the_app(changes, says):
         check_settings({**PRODUCTION, **changes})
 
 
-def test_production_settings_with_a_client_key_are_accepted(tmp_path):
-    key_file = tmp_path / "client.pem"
-    key_file.write_bytes(RSAKey.generate_key(2048).as_pem(private=True))
-    check_settings({**PRODUCTION, "LP_OIDC_CLIENT_KEY_FILE": str(key_file)})
+def test_production_settings_with_a_client_key_are_accepted(key_file):
+    check_settings({**PRODUCTION, "LP_OIDC_CLIENT_KEY_FILE": key_file})
 
 
-@pytest.fixture
-def client_key(tmp_path) -> RSAKey:
-    return RSAKey.generate_key(2048)
-
-
-def test_the_client_authenticates_with_a_signed_assertion(provider, database_url, tmp_path, client_key):
-    from lp import create_app
-    from tests.conftest import base_config
-
-    key_file = tmp_path / "client.pem"
-    key_file.write_bytes(client_key.as_pem(private=True))
-    app = create_app({**base_config(database_url, tmp_path / "instance"), "LP_ENV": "development",
-                      "LP_OIDC_ISSUER": provider.url, "LP_OIDC_CLIENT_ID": "lp-tracker",
-                      "LP_OIDC_CLIENT_KEY_FILE": str(key_file), "LP_OIDC_ROLE_MAP": ROLE_MAP})
+@pytest.mark.parametrize("use_client_key", [True])
+def test_the_client_authenticates_with_a_signed_assertion_not_a_secret(app, client, provider):
     provider.set_user("olga", email="olga@example.org", groups=["lp-viewers"])
-    try:
-        client = app.test_client()
-        assert sign_in(client, provider, "olga").status_code == 302
-        sent = provider.token_requests[-1]
-        assert "client_secret" not in sent
-        assert sent["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-        public = RSAKey.import_key(client_key.as_pem(private=False))
-        assertion = jwt.decode(sent["client_assertion"], public)
-        assert assertion.claims["iss"] == assertion.claims["sub"] == "lp-tracker"
-        assert assertion.claims["aud"] == f"{provider.url}/oauth2/token"
-    finally:
-        with app.app_context():
-            from tests.conftest import _empty_all_tables
 
-            db.session.remove()
-            _empty_all_tables()
-            db.session.remove()
-            db.engine.dispose()
+    assert sign_in(client, provider, "olga").status_code == 302, refusals(app)
+
+    sent = provider.token_requests[-1]
+    assert "client_secret" not in sent
+    assert sent["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+    assert provider.check_assertion(sent) == "lp-tracker"
+
+
+@pytest.mark.parametrize("use_client_key", [True])
+def test_an_assertion_signed_with_another_key_is_refused_by_the_provider(app, client, provider):
+    provider.client_keys["lp-tracker"] = RSAKey.generate_key(2048)  # the provider knows another key
+    provider.set_user("piet", email="piet@example.org", groups=["lp-viewers"])
+
+    assert sign_in(client, provider, "piet").status_code == 403
+    assert not signed_in(client)
