@@ -265,8 +265,8 @@ def test_with_local_login_off_there_is_no_password_login(client, make_user):
 
 #: Settings that pass the checks outside development (any existing file stands in for the key).
 PRODUCTION = {"LP_ENV": "production", "LP_OIDC_CLIENT_KEY_FILE": __file__, "LP_OIDC_ISSUER": "https://idp.example.org",
-              "LP_OIDC_CLIENT_ID": "lp", "LP_OIDC_REDIRECT_URI": "https://lp.example.org/auth/oidc/callback", "LP_OIDC_ROLE_CLAIM": "groups",
-              "LP_OIDC_ROLE_MAP": ROLE_MAP}
+              "LP_OIDC_CLIENT_ID": "lp", "LP_OIDC_REDIRECT_URI": "https://lp.example.org/auth/oidc/callback",
+              "LP_OIDC_ROLE_CLAIM": "groups", "LP_OIDC_ROLE_MAP": ROLE_MAP}
 
 
 @pytest.mark.parametrize(("changes", "says"), [
