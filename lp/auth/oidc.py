@@ -252,6 +252,12 @@ def logout_url(id_token: str | None) -> str | None:
                                  id_token_hint=id_token, client_id=current_app.config["LP_OIDC_CLIENT_ID"])["url"]
 
 
+def provider_origin() -> str:
+    """Return the provider's origin (scheme, host, port), which forms may now lead to: logout goes there."""
+    parts = urlsplit(current_app.config["LP_OIDC_ISSUER"])
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def id_token_of_session() -> str | None:
     """Return the ID token this browser signed in with (None after a password login)."""
     return session.get(ID_TOKEN_KEY)

@@ -15,6 +15,7 @@ from lp.auth import oidc, sessions
 from lp.auth.views import _safe_next
 from lp.web.access import public
 from lp.web.extensions import db
+from lp.web.security import CONTENT_SECURITY_POLICY
 
 bp = Blueprint("oidc", __name__, url_prefix="/auth/oidc")
 
@@ -80,3 +81,16 @@ def _close_password_login():
 def _login_options():
     return {"sso_enabled": oidc.enabled(), "local_login": oidc.local_login_enabled(),
             "sso_provider": current_app.config.get("LP_OIDC_PROVIDER_NAME")}
+
+
+@bp.after_app_request
+def _let_logout_reach_the_provider(response):
+    """Allow the logout form's redirect to the provider's end-session page.
+
+    Browsers hold a form's redirects to ``form-action`` too; without the provider's origin
+    the logout would stop here. Runs before lp.web.security, which keeps a policy already set.
+    """
+    if oidc.enabled() and "Content-Security-Policy" not in response.headers:
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+            "form-action 'self'", f"form-action 'self' {oidc.provider_origin()}")
+    return response
