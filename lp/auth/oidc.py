@@ -26,6 +26,7 @@ from sqlalchemy import select
 from lp.auth.models import User
 from lp.auth.roles import Role
 from lp.auth.services import find_user_by_email, normalise_email
+from lp.core.validation import ValidationFailed
 from lp.web import audit
 from lp.web.extensions import db
 
@@ -230,6 +231,22 @@ def account_for(claims: dict[str, Any]) -> User | Refusal:
         audit.record("user.updated", "user", user.id, actor_id=user.id, role=[user.role, role.value], via="oidc")
         user.role = role.value
     return user
+
+
+def link_account(user: User, issuer: str, subject: str) -> None:
+    """Link an existing account to the provider's identity ``issuer`` + ``subject`` (an administrator's act).
+
+    The only way a local account gets single sign-on: the provider's e-mail claim alone never links it.
+    """
+    issuer, subject = issuer.strip().rstrip("/"), subject.strip()
+    if not issuer or not subject:
+        raise ValidationFailed.single("subject", _l("Give the issuer and the subject."))
+    other = db.session.scalar(select(User).where(User.oidc_issuer == issuer, User.oidc_subject == subject))
+    if other is not None and other.id != user.id:
+        raise ValidationFailed.single("subject", _l("Another account signs in with this identity."))
+    user.oidc_issuer, user.oidc_subject = issuer, subject
+    audit.record("user.sso_linked", "user", user.id, issuer=issuer, subject=subject)
+    db.session.commit()
 
 
 def refuse(refusal: Refusal) -> None:

@@ -307,3 +307,29 @@ def test_an_assertion_signed_with_another_key_is_refused_by_the_provider(app, cl
 
     assert sign_in(client, provider, "piet").status_code == 403
     assert not signed_in(client)
+
+
+def test_an_administrator_links_an_existing_account_which_then_signs_in_through_the_provider(
+        app, client, provider, make_user, runner):
+    user_id = make_user(email="quinn@example.org", role="viewer")
+    provider.set_user("q-42", email="quinn@example.org", groups=["lp-staff"])
+
+    result = runner.invoke(args=["lp", "users", "link-sso", "quinn@example.org", "q-42"])
+    assert result.exit_code == 0, result.output
+
+    assert sign_in(client, provider, "q-42").status_code == 302
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert (user.oidc_issuer, user.oidc_subject, user.role) == (provider.url, "q-42", "staff")
+
+
+def test_an_identity_already_linked_to_another_account_is_not_linked_twice(app, provider, make_user, runner):
+    make_user(email="rob@example.org")
+    make_user(email="sam@example.org")
+    assert runner.invoke(args=["lp", "users", "link-sso", "rob@example.org", "x-1"]).exit_code == 0
+
+    result = runner.invoke(args=["lp", "users", "link-sso", "sam@example.org", "x-1"])
+
+    assert result.exit_code == 1
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.email == "sam@example.org")).oidc_subject is None
