@@ -21,6 +21,8 @@ from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from email_validator import EmailNotValidError, validate_email
 from flask import Flask, current_app, session, url_for
 from flask_babel import lazy_gettext as _l
+from joserfc.errors import JoseError
+from joserfc.jwk import ECKey, RSAKey
 from sqlalchemy import select
 
 from lp.auth.models import User
@@ -100,8 +102,10 @@ def check_settings(config: dict[str, Any]) -> None:
     if secret and not development:
         raise OidcSettingsError("LP_OIDC_CLIENT_SECRET is for development only (LP_ENV=development); "
                                 "register the client with private_key_jwt and set LP_OIDC_CLIENT_KEY_FILE")
-    if key_file and not Path(key_file).is_file():
-        raise OidcSettingsError(f"LP_OIDC_CLIENT_KEY_FILE: no file {key_file}")
+    if key_file:
+        if not Path(key_file).is_file():
+            raise OidcSettingsError(f"LP_OIDC_CLIENT_KEY_FILE: no file {key_file}")
+        load_client_key(key_file)
     redirect_uri = config.get("LP_OIDC_REDIRECT_URI")
     if not development:
         if not redirect_uri or urlsplit(redirect_uri).scheme != "https":
@@ -113,6 +117,19 @@ def check_settings(config: dict[str, Any]) -> None:
         raise OidcSettingsError("LP_OIDC_ROLE_CLAIM is empty: without a role claim nobody gets access")
     if not parse_role_map(config.get("LP_OIDC_ROLE_MAP")):
         raise OidcSettingsError("LP_OIDC_ROLE_MAP is empty: map the provider's groups to viewer, staff or admin")
+
+
+def load_client_key(path: str) -> RSAKey | ECKey:
+    """Read the client's private key (RSA or EC, PEM) for ``private_key_jwt``, or raise OidcSettingsError."""
+    pem = Path(path).read_bytes()
+    for kind in (RSAKey, ECKey):
+        try:
+            key = kind.import_key(pem)
+        except (ValueError, TypeError, JoseError):
+            continue
+        if key.is_private:
+            return key
+    raise OidcSettingsError(f"LP_OIDC_CLIENT_KEY_FILE: {path} holds no RSA or EC private key in PEM")
 
 
 def init_app(app: Flask) -> None:
@@ -127,7 +144,7 @@ def init_app(app: Flask) -> None:
     options: dict[str, Any] = {}
     if config.get("LP_OIDC_CLIENT_KEY_FILE"):
         client_kwargs["token_endpoint_auth_method"] = PrivateKeyJWT.name
-        secret = Path(config["LP_OIDC_CLIENT_KEY_FILE"]).read_text(encoding="utf-8")
+        secret = load_client_key(config["LP_OIDC_CLIENT_KEY_FILE"])
         options["client_auth_methods"] = [PrivateKeyJWT(alg=config.get("LP_OIDC_CLIENT_KEY_ALG") or "RS256")]
     else:
         client_kwargs["token_endpoint_auth_method"] = "client_secret_basic"

@@ -11,7 +11,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
-from joserfc.jwk import RSAKey
+from joserfc.jwk import ECKey, RSAKey
 from sqlalchemy import select
 
 from lp.auth.models import User
@@ -261,8 +261,8 @@ def test_with_local_login_off_there_is_no_password_login(client, make_user):
     assert client.get("/auth/forgot").status_code == 404
 
 
-#: Settings that pass the checks outside development (any existing file stands in for the key).
-PRODUCTION = {"LP_ENV": "production", "LP_OIDC_CLIENT_KEY_FILE": __file__, "LP_OIDC_ISSUER": "https://idp.example.org",
+#: Settings that pass the checks outside development, but for the client key (see ``production``).
+PRODUCTION = {"LP_ENV": "production", "LP_OIDC_ISSUER": "https://idp.example.org",
               "LP_OIDC_CLIENT_ID": "lp", "LP_OIDC_REDIRECT_URI": "https://lp.example.org/auth/oidc/callback",
               "LP_OIDC_ROLE_CLAIM": "groups", "LP_OIDC_ROLE_MAP": ROLE_MAP}
 
@@ -279,13 +279,23 @@ PRODUCTION = {"LP_ENV": "production", "LP_OIDC_CLIENT_KEY_FILE": __file__, "LP_O
     ({"LP_OIDC_ROLE_MAP": "lp-admins=root"}, "LP_OIDC_ROLE_MAP"),
     ({"LP_OIDC_ISSUER": None, "LP_LOCAL_LOGIN": False}, "nobody could sign in"),
 ])
-def test_unsafe_or_incomplete_settings_stop_the_app(changes, says):
+def test_unsafe_or_incomplete_settings_stop_the_app(changes, says, key_file):
     with pytest.raises(OidcSettingsError, match=says):
-        check_settings({**PRODUCTION, **changes})
+        check_settings({**PRODUCTION, "LP_OIDC_CLIENT_KEY_FILE": key_file, **changes})
 
 
-def test_production_settings_with_a_client_key_are_accepted(key_file):
-    check_settings({**PRODUCTION, "LP_OIDC_CLIENT_KEY_FILE": key_file})
+def test_a_key_file_without_a_private_key_stops_the_app(tmp_path, client_key):
+    public = tmp_path / "public.pem"
+    public.write_bytes(client_key.as_pem(private=False))
+    with pytest.raises(OidcSettingsError, match="no RSA or EC private key"):
+        check_settings({**PRODUCTION, "LP_OIDC_CLIENT_KEY_FILE": str(public)})
+
+
+@pytest.mark.parametrize("key", [RSAKey.generate_key(2048), ECKey.generate_key("P-256")], ids=["RSA", "EC"])
+def test_production_settings_with_a_client_key_are_accepted(tmp_path, key):
+    path = tmp_path / "client.pem"
+    path.write_bytes(key.as_pem(private=True))
+    check_settings({**PRODUCTION, "LP_OIDC_CLIENT_KEY_FILE": str(path)})
 
 
 @pytest.mark.parametrize("use_client_key", [True])
