@@ -31,7 +31,11 @@ def login():
     if not oidc.enabled():
         abort(404)
     session[NEXT_KEY] = _safe_next(request.args.get("next"))
-    return oidc.client().authorize_redirect(oidc.redirect_uri())
+    try:  # reads the provider's discovery document on the first sign-in of this process
+        return oidc.client().authorize_redirect(oidc.redirect_uri())
+    except RequestException:
+        message = _l("The identity provider cannot be reached. Try again later.")
+        return render_template("auth/sso_refused.html", message=message), 503
 
 
 @bp.get("/callback")

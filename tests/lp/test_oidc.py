@@ -343,3 +343,23 @@ def test_an_identity_already_linked_to_another_account_is_not_linked_twice(app, 
     assert result.exit_code == 1
     with app.app_context():
         assert db.session.scalar(select(User).where(User.email == "sam@example.org")).oidc_subject is None
+
+
+def test_the_providers_answer_replayed_in_another_browser_signs_nobody_in(app, client, provider):
+    provider.set_user("tara", email="tara@example.org", groups=["lp-viewers"])
+    callback = provider.consent(start(client), "tara")
+    assert come_back(client, callback).status_code == 302
+
+    other_browser = app.test_client()
+    assert come_back(other_browser, callback).status_code == 403  # its session holds no such state
+    assert not signed_in(other_browser)
+
+
+@pytest.mark.parametrize("config_overrides", [{
+    "LP_ENV": "development", "LP_OIDC_ISSUER": "http://127.0.0.1:9", "LP_OIDC_CLIENT_ID": "lp",
+    "LP_OIDC_CLIENT_SECRET": "development-only", "LP_OIDC_ROLE_MAP": ROLE_MAP}])
+def test_a_provider_that_cannot_be_reached_gets_a_clear_page(client):
+    response = client.get("/auth/oidc/login")
+
+    assert response.status_code == 503
+    assert "kan niet worden bereikt" in response.get_data(as_text=True)
