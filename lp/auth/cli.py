@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from lp.auth import services
+from lp.auth import oidc, services
 from lp.auth.models import ApiToken
 from lp.auth.reset import one_time_password
 from lp.auth.roles import Role
@@ -61,6 +62,24 @@ def reset_password_command(email) -> None:
     password = one_time_password(user)
     click.echo(f"One-time password for {user.email} (shown once): {password}")
     click.echo("It must be changed at the next login; every session of the account has ended.")
+
+
+@users_cli.command("link-sso")
+@click.argument("email")
+@click.argument("subject")
+@click.option("--issuer", default=None, help="The provider's issuer (default: LP_OIDC_ISSUER).")
+def link_sso_command(email, subject, issuer) -> None:
+    """Let an existing account sign in through single sign-on as the provider's SUBJECT (its ``sub``)."""
+    user = _user_or_exit(email)
+    issuer = issuer or current_app.config.get("LP_OIDC_ISSUER")
+    if not issuer:
+        click.echo("Single sign-on is not configured: set LP_OIDC_ISSUER or give --issuer.", err=True)
+        raise SystemExit(1)
+    try:
+        oidc.link_account(user, issuer, subject)
+    except ValidationFailed as failure:
+        _fail(failure)
+    click.echo(f"{user.email} now signs in through {issuer} as {subject}.")
 
 
 @tokens_cli.command("create")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lp.auth.roles import Role
@@ -15,7 +15,10 @@ from lp.web.extensions import IDS_NEVER_REUSED, Model
 
 class User(UserMixin, Model):
     __tablename__ = "users"
-    __table_args__ = IDS_NEVER_REUSED
+    __table_args__ = (
+        UniqueConstraint("oidc_issuer", "oidc_subject", name="uq_users_oidc_identity"),
+        IDS_NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -30,6 +33,10 @@ class User(UserMixin, Model):
     calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     #: Set by a one-time password from the command line: the next login must choose a new one.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The single sign-on identity (OpenID Connect ``iss`` and ``sub``) this account signs in
+    #: with; None for a local account. Accounts are matched on both, never on e-mail alone.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(255))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lp.auth import reset, services, sessions
+from lp.auth import oidc, reset, services, sessions
 from lp.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordForm
 from lp.auth.roles import Role
 from lp.core.forms import apply_errors
@@ -55,9 +55,11 @@ def login():
 @bp.post("/logout")
 @requires(Role.VIEWER)
 def logout():
+    id_token = oidc.id_token_of_session()  # read before the session is emptied
     sessions.sign_out()
     flash(_("You are logged out."), "info")
-    return redirect(url_for("auth.login"))
+    # After a single sign-on, the session at the provider ends too, then the provider sends the browser back.
+    return redirect(oidc.logout_url(id_token) or url_for("auth.login"))
 
 
 @bp.route("/password", methods=["GET", "POST"])

@@ -51,6 +51,20 @@ DEFAULTS: dict[str, Any] = {
     "LP_RETENTION_YEARS": 5,
     # Where users report an accessibility problem (the accessibility statement shows it).
     "LP_ACCESSIBILITY_CONTACT": "",
+    # Single sign-on through OpenID Connect (lp/auth/oidc.py); off while LP_OIDC_ISSUER is unset.
+    "LP_OIDC_ISSUER": None,
+    "LP_OIDC_CLIENT_ID": None,
+    "LP_OIDC_CLIENT_KEY_FILE": None,
+    "LP_OIDC_CLIENT_KEY_ALG": "RS256",
+    "LP_OIDC_CLIENT_SECRET": None,
+    "LP_OIDC_REDIRECT_URI": None,
+    "LP_OIDC_PROVIDER_NAME": "single sign-on",
+    "LP_OIDC_ROLE_CLAIM": "groups",
+    "LP_OIDC_ROLE_MAP": "",
+    "LP_OIDC_MFA_ACR": "",
+    "LP_OIDC_MFA_AMR": "mfa,otp",
+    # False: only single sign-on; the password login form and password reset are gone.
+    "LP_LOCAL_LOGIN": True,
 }
 
 #: Settings read from the environment as integers or booleans rather than text.
@@ -66,7 +80,7 @@ _INTEGERS = {
     "LP_LOGIN_WINDOW_MINUTES",
     "LP_RETENTION_YEARS",
 }
-_BOOLEANS = {"LP_SCHEDULER", "LP_TRUST_PROXY", "MAIL_USE_TLS"}
+_BOOLEANS = {"LP_SCHEDULER", "LP_TRUST_PROXY", "MAIL_USE_TLS", "LP_LOCAL_LOGIN"}
 
 
 def _parse_env(name: str, raw: str) -> Any:

@@ -8,6 +8,7 @@ from tests.conftest import csrf_token_from
 #: Calendar programs cannot log in: the feed is authenticated by the secret token in its
 #: URL instead (lp/insights/calendar.py), and an unknown token gets 404.
 OPEN_ENDPOINTS = {"health.healthz", "main.accessibility", "auth.login", "auth.forgot_password", "auth.reset_password",
+                  "oidc.login", "oidc.callback",  # single sign-on: the way to log in
                   "static",
                   "calendar.feed"}
 
