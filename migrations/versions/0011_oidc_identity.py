@@ -4,14 +4,14 @@ Accounts that sign in through the OpenID Connect provider are matched on issuer 
 subject together (never on e-mail alone), so the pair is unique.
 
 Revision ID: 0011_oidc_identity
-Revises: 0009_privacy
+Revises: 0010_late_answers
 """
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0011_oidc_identity'
-down_revision = '0009_privacy'
+down_revision = '0010_late_answers'
 branch_labels = None
 depends_on = None
 
