@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Self
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from lp import create_app
 from lp.web.extensions import db
@@ -114,6 +114,40 @@ def app(database_url, _schema, tmp_path, config_overrides):
         _empty_all_tables()
         db.session.remove()
         db.engine.dispose()
+
+
+class QueryCounter:
+    """Count the SQL statements an engine runs inside ``with counter:``; each ``with`` starts at 0.
+
+    Tests of eager loading compare counts (a page must not cost one query per row), so
+    the count is what matters; ``statements`` keeps the SQL for the failure message.
+    """
+
+    def __init__(self, engine):
+        self._engine = engine
+        self.statements: list[str] = []
+
+    def _record(self, _conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+        self.statements.append(statement)
+
+    def __enter__(self) -> Self:
+        self.statements = []
+        event.listen(self._engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        event.remove(self._engine, "before_cursor_execute", self._record)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app) -> QueryCounter:
+    """A ``QueryCounter`` on the test app's engine: ``with count_queries: client.get(url)``."""
+    with app.app_context():
+        return QueryCounter(db.engine)
 
 
 @pytest.fixture

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import event
 
 from lp.web.extensions import db
 from tests.lp.insights.conftest import ANN, tables
@@ -139,42 +137,26 @@ def test_no_inline_styles_or_scripts(viewer):
 # -- a fixed number of queries ---------------------------------------------------------
 
 
-@contextmanager
-def counted(app):
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 PAGES = ("/", "/?scope=all", f"/insights/?{PERIOD}", f"/insights/countries/GN?{PERIOD}",
          f"/insights/export/countries.csv?{PERIOD}", f"/insights/countries/GN/missions.csv?{PERIOD}")
 
 
-def _counts(app, client) -> dict[str, int]:
+def _counts(count_queries, client) -> dict[str, int]:
     found = {}
     for url in PAGES:
-        with counted(app) as statements:
+        with count_queries:
             assert client.get(url).status_code == 200, url
-        found[url] = len(statements)
+        found[url] = count_queries.count
     return found
 
 
 def test_pages_cost_the_same_number_of_queries_whatever_the_data(app, client, auth, dataset, make_country,
-                                                                  add_request):
+                                                                  add_request, count_queries):
     from countries.services import get_country
     from lp.reminders.models import Reminder
 
     auth.login(ANN)  # Ann holds MA and is case officer of R6
-    small = _counts(app, client)
+    small = _counts(count_queries, client)
     # More than three times the data: new countries and missions with answers, presentations, reminders.
     for code in ("SN", "ML", "NG"):
         make_country(code, missions=[{"name": f"Embassy {code}", "city": "Brussel"},
@@ -192,6 +174,6 @@ def test_pages_cost_the_same_number_of_queries_whatever_the_data(app, client, au
         db.session.add_all(Reminder(subject=f"request:{i}", kind="reply_overdue", level=1, request_id=i,
                                     country_id=gn, due_since=date(2026, 6, 1)) for i in extra)
         db.session.commit()
-    large = _counts(app, client)
+    large = _counts(count_queries, client)
     assert large == small
     print("queries per page:", small)
