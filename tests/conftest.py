@@ -150,6 +150,53 @@ def count_queries(app) -> QueryCounter:
         return QueryCounter(db.engine)
 
 
+@pytest.fixture(scope="module")
+def module_database_url(request, database_url, tmp_path_factory) -> Iterator[str]:
+    """A database with the schema for one test module, apart from the one ``app`` empties after each test.
+
+    SQLite: a file of its own. PostgreSQL: a schema of its own in the test database
+    (the connection's search_path points there), dropped afterwards.
+    """
+    if request.config.getoption("--db") != "postgresql":
+        yield f"sqlite:///{tmp_path_factory.mktemp('module-db') / 'module.sqlite3'}"
+        return
+    import uuid
+    from urllib.parse import quote
+
+    from sqlalchemy import create_engine
+
+    from lp.web.config import normalise_database_url
+
+    schema = f"lp_module_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(normalise_database_url(database_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in database_url else "?"
+    yield f"{database_url}{separator}options={quote(f'-csearch_path={schema}')}"
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def module_app(module_database_url, tmp_path_factory):
+    """An app whose database lives as long as the test module: for data sets that tests only read.
+
+    Build the data set once in a module-scoped fixture on ``module_app`` instead of once
+    per test. Only tests that write nothing may use it (they see each other's data); a
+    test that writes takes ``app`` as usual. The configuration is the default test one
+    (``config_overrides`` is per test and does not apply).
+    """
+    app = create_app(base_config(module_database_url, tmp_path_factory.mktemp("module-instance")))
+    with app.app_context():
+        db.create_all()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()
@@ -193,9 +240,8 @@ def auth(client) -> Auth:
     return Auth(client)
 
 
-@pytest.fixture
-def make_user(app):
-    """Create an account; returns its id. ``make_user(role="staff")``."""
+def user_maker(app):
+    """Return ``make_user`` for ``app`` (also for a module's app, see ``module_app``)."""
     from lp.auth import services
 
     counter = iter(range(1, 10_000))
@@ -215,6 +261,12 @@ def make_user(app):
 
 
 @pytest.fixture
+def make_user(app):
+    """Create an account; returns its id. ``make_user(role="staff")``."""
+    return user_maker(app)
+
+
+@pytest.fixture
 def login_as(make_user, auth):
     """Create an account with a role and log the client in as it; returns its id."""
 
@@ -228,9 +280,8 @@ def login_as(make_user, auth):
     return login
 
 
-@pytest.fixture
-def make_country(app):
-    """Create a country profile; returns its alpha-2 code. ``make_country("GN", refuses_unwilling="yes")``."""
+def country_maker(app):
+    """Return ``make_country`` for ``app``."""
     from countries.models import Country
 
     def make(alpha2: str = "GN", *, agreements: list[dict] = (), missions: list[dict] = (), **facts) -> str:
@@ -250,8 +301,13 @@ def make_country(app):
 
 
 @pytest.fixture
-def make_person(app, make_country):
-    """Register a person; returns the id. ``make_person(willingness="unwilling")``."""
+def make_country(app):
+    """Create a country profile; returns its alpha-2 code. ``make_country("GN", refuses_unwilling="yes")``."""
+    return country_maker(app)
+
+
+def person_maker(app):
+    """Return ``make_person`` for ``app``."""
     counter = iter(range(1, 100_000))
 
     def make(**values) -> int:
@@ -264,6 +320,12 @@ def make_person(app, make_country):
             return person.id
 
     return make
+
+
+@pytest.fixture
+def make_person(app, make_country):
+    """Register a person; returns the id. ``make_person(willingness="unwilling")``."""
+    return person_maker(app)
 
 
 @pytest.fixture

@@ -15,12 +15,6 @@ from tests.lp.insights.conftest import ANN, tables
 PERIOD = "from=2026-01-01&to=2026-06-30"
 
 
-@pytest.fixture
-def viewer(client, dataset, login_as):
-    login_as("viewer")
-    return client
-
-
 def test_overview_shows_every_country_with_its_figures_and_links(viewer):
     html = viewer.get(f"/insights/?{PERIOD}").get_data(as_text=True)
     rows = tables(html)["table-countries"]
@@ -115,12 +109,14 @@ def test_trend_distribution_and_missions_as_csv(viewer):
     assert viewer.get(f"/insights/export/trend.csv?{PERIOD}&delimiter=|").status_code == 422
 
 
-def test_csv_cells_that_look_like_formulas_are_neutralised(app, viewer, make_country, add_request):
+def test_csv_cells_that_look_like_formulas_are_neutralised(client, dataset, login_as, make_country, add_request):
+    """Adds a country: this test has its own database, not the shared data set."""
+    login_as("viewer")
     make_country("SN", name_nl="=HYPERLINK(\"x\")", missions=[{"name": "@SUM(A1)", "city": ""}])
     add_request("SN", 0, {}, [("submit", {"submitted_on": "2026-03-01", "channel": "email"})])
-    rows = _csv(viewer.get(f"/insights/export/countries.csv?{PERIOD}"))
+    rows = _csv(client.get(f"/insights/export/countries.csv?{PERIOD}"))
     assert "'=HYPERLINK(\"x\")" in [row[1] for row in rows]
-    missions = _csv(viewer.get(f"/insights/countries/SN/missions.csv?{PERIOD}"))
+    missions = _csv(client.get(f"/insights/countries/SN/missions.csv?{PERIOD}"))
     assert missions[1][1] == "'@SUM(A1)"
 
 
