@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 from collections.abc import Iterator
 from typing import Any, Self
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import Engine, event, text
 
 from lp import create_app
 from lp.web.extensions import db
@@ -21,6 +22,26 @@ from tests.smtp_server import Inbox, smtp_inbox
 
 PASSWORD = "correct horse battery"
 FAST_HASH = "pbkdf2:sha256:1000"  # the real default (scrypt) is slow on purpose
+
+
+@event.listens_for(Engine, "connect")
+def _commit_without_waiting_for_the_disk(dbapi_connection, _record) -> None:
+    """Let every commit in the test process return before the disk has it.
+
+    The app waits for the disk on each commit (SQLite in WAL mode syncs the log,
+    PostgreSQL flushes its WAL), which keeps data through a power cut; no test is
+    about that, and the suite commits thousands of times. What other connections see,
+    and when, is unchanged. The servers the live tests start are separate processes
+    and keep the production setting.
+    """
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous = OFF")
+        return
+    autocommit = dbapi_connection.autocommit  # SET outside a transaction, so a rollback cannot undo it
+    dbapi_connection.autocommit = True
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+    dbapi_connection.autocommit = autocommit
 
 
 def pytest_addoption(parser):
