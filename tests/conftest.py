@@ -91,12 +91,17 @@ def _schema(database_url, tmp_path_factory):
 
 
 def _empty_all_tables() -> None:
-    tables = [t.name for t in db.metadata.sorted_tables]
+    """Delete every row, children first; on PostgreSQL also start every id sequence again.
+
+    DELETE, not TRUNCATE: for the few rows a test leaves, PostgreSQL's TRUNCATE (new
+    files for each of the tables) costs about 65 ms a test, DELETE and setval about 13.
+    """
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(text(f"DELETE FROM {table.name}"))
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    else:
-        for name in reversed(tables):
-            db.session.execute(text(f"DELETE FROM {name}"))
+        sequences = db.session.scalars(text("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()"))
+        for sequence in sequences.all():
+            db.session.execute(text("SELECT setval(:sequence, 1, false)"), {"sequence": sequence})
     db.session.commit()
 
 
