@@ -1,7 +1,9 @@
 """Fixtures shared by the whole suite: app, client, runner, login helper, factories.
 
 Every test gets a clean database. ``pytest`` runs on SQLite; ``pytest --db=postgresql``
-runs the same suite on the PostgreSQL server named by ``TEST_DATABASE_URL``.
+runs the same suite on the PostgreSQL server named by ``TEST_DATABASE_URL``. Tests that
+only read a data set may share one per module instead (``module_app``); ``count_queries``
+counts the statements a request costs.
 """
 
 from __future__ import annotations
