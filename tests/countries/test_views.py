@@ -255,10 +255,10 @@ def test_csv_links_appear_when_the_transfer_feature_is_installed(
 
 
 def test_list_costs_the_same_number_of_queries_for_many_countries(
-    client, login_as, seeded, app, make_user
+    client, login_as, seeded, app, make_user, count_queries
 ):
     """Eager loading: no query per row, whether 1 or 249 countries are shown."""
-    from sqlalchemy import event, update
+    from sqlalchemy import update
 
     from countries.models import Country
 
@@ -272,20 +272,12 @@ def test_list_costs_the_same_number_of_queries_for_many_countries(
                 update(Country).where(Country.alpha2 == code).values(portfolio_holder_id=holder)
             )
         db.session.commit()
-        engine = db.engine
     counts = []
-
-    def count(*_args, **_kw):
-        counts[-1] += 1
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        for query in ("?q=marokko", ""):
-            counts.append(0)
+    for query in ("?q=marokko", ""):
+        with count_queries:
             _list(client, query)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    assert counts[0] == counts[1]
+        counts.append(count_queries.count)
+    assert counts[0] == counts[1], counts
 
 
 def test_the_list_opens_on_the_countries_in_use_and_all_countries_are_one_click_away(

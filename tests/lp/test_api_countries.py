@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import event
 
 from countries.models import Agreement, Country, Mission
 from countries.services import find_country, history
@@ -88,19 +87,13 @@ def test_bad_filters_are_422_with_messages_per_parameter(client, bearer):
     assert "presentation_required" in response.json["error"]
 
 
-def test_the_list_costs_the_same_queries_for_more_countries(app, client, bearer, make_country):
+def test_the_list_costs_the_same_queries_for_more_countries(client, bearer, make_country, count_queries):
     headers = bearer("viewer")
 
     def queries_for_list() -> int:
-        statements = []
-        with app.app_context():
-            listener = lambda *args: statements.append(args[2])  # noqa: E731
-            event.listen(db.engine, "before_cursor_execute", listener)
-            try:
-                assert client.get("/api/v1/countries", headers=headers).status_code == 200
-            finally:
-                event.remove(db.engine, "before_cursor_execute", listener)
-        return len(statements)
+        with count_queries:
+            assert client.get("/api/v1/countries", headers=headers).status_code == 200
+        return count_queries.count
 
     make_country("MA", "MAR", "Marokko", "Morocco", missions=[{"name": "Ambassade"}])
     few = queries_for_list()

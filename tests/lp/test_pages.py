@@ -22,11 +22,27 @@ def test_no_inline_script_and_no_external_assets(client, login_as):
         assert " style=" not in html, path
 
 
+#: Every file the base layout links, with the kind of type the browser needs to use it
+#: (text/javascript or application/javascript, as the system's MIME table says).
+ASSETS = {
+    "/static/vendor/bootstrap/bootstrap.min.css": "text/css",
+    "/static/vendor/bootstrap/bootstrap.bundle.min.js": "javascript",
+    "/static/css/app.css": "text/css",
+    "/static/js/app.js": "javascript",
+    "/static/js/char-count.js": "javascript",
+    "/static/favicon.svg": "image/svg+xml",
+}
+
+
 def test_bootstrap_is_served_by_the_app(client):
-    html = client.get("/auth/login").get_data(as_text=True)
-    for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):
+    response = client.get("/auth/login")
+    assert response.status_code == 200
+    linked = re.findall(r'(?:src|href)="(/static/[^"?]+)', response.get_data(as_text=True))
+    assert sorted(linked) == sorted(ASSETS)  # a file added to or dropped from the layout is listed here
+    for asset, kind in ASSETS.items():
         response = client.get(asset)
-        assert response.status_code == 200, asset
+        assert response.status_code == 200 and kind in response.mimetype, (asset, response.mimetype)
+        assert len(response.get_data()) > 100, asset
         response.close()
 
 

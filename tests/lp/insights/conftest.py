@@ -8,6 +8,10 @@ GN (agreement: reply within 20 days) — mission 0 "Ambassade van Guinee" (Bruss
 mission 1 "Consulaat-generaal van Guinee" (Parijs); no portfolio holder.
 MA (no agreement: the default 30 days) — mission 0 "Ambassade van Marokko" (Den Haag);
 portfolio holder Ann.
+
+Two ways to get it: ``dataset`` builds it in the test's own database (for a test that
+also writes), ``shared_dataset`` (with ``reader`` / ``viewer``) builds it once per test
+module in ``module_app``'s database, for tests that only read it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import pytest
 import time_machine
 
 from lp.web.extensions import db
+from tests.conftest import Auth, country_maker, person_maker, user_maker
 
 NOW = datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
 ANN = "ann@example.org"
@@ -87,9 +92,8 @@ def frozen():
         yield
 
 
-@pytest.fixture
-def add_request(app, make_person):
-    """Create a request for a country's n-th mission and apply steps; returns its id."""
+def request_adder(app, make_person):
+    """Return ``add_request`` for ``app``."""
 
     def add(alpha2: str, mission_index: int, person: dict, steps: list) -> int:
         from countries.services import get_country
@@ -116,8 +120,13 @@ def add_request(app, make_person):
 
 
 @pytest.fixture
-def dataset(frozen, make_user, make_country, add_request) -> dict:
-    """Build the data set; returns {"ann": user id, "R1": request id, ...}."""
+def add_request(app, make_person):
+    """Create a request for a country's n-th mission and apply steps; returns its id."""
+    return request_adder(app, make_person)
+
+
+def build_dataset(make_user, make_country, add_request) -> dict:
+    """Build the data set with these factories (at NOW); returns {"ann": user id, "R1": request id, ...}."""
     ann = make_user(ANN, role="staff", display_name="Ann de Vries")
     make_country("GN", name_nl="Guinee", name_en="Guinea",
                  agreements=[{"kind": "eu_readmission", "title": "EU-Guinee",
@@ -130,6 +139,42 @@ def dataset(frozen, make_user, make_country, add_request) -> dict:
     for name, (alpha2, mission, person, steps) in REQUESTS.items():
         ids[name] = add_request(alpha2, mission, person, steps)
     return ids
+
+
+@pytest.fixture
+def dataset(frozen, make_user, make_country, add_request) -> dict:
+    """Build the data set in the test's own database; returns {"ann": user id, "R1": request id, ...}."""
+    return build_dataset(make_user, make_country, add_request)
+
+
+#: The read-only account of the shared data set (``dataset`` has none: tests make it with login_as).
+VIEWER = "viewer@example.org"
+
+
+@pytest.fixture(scope="module")
+def shared_dataset(module_app) -> dict:
+    """The data set, built once per test module in ``module_app``'s database, plus a viewer account.
+
+    Only for tests that read it and write nothing; returns the ids as ``dataset`` does.
+    """
+    make_user = user_maker(module_app)
+    with time_machine.travel(NOW, tick=False):
+        ids = build_dataset(make_user, country_maker(module_app), request_adder(module_app, person_maker(module_app)))
+        make_user(VIEWER, role="viewer")
+    return ids
+
+
+@pytest.fixture
+def reader(module_app, shared_dataset, frozen):
+    """A test client of ``module_app`` on the shared data set, at NOW; log in with ``Auth(reader).login``."""
+    return module_app.test_client()
+
+
+@pytest.fixture
+def viewer(reader):
+    """A viewer's client on the shared data set: for tests that only read."""
+    assert Auth(reader).login(VIEWER).status_code == 302
+    return reader
 
 
 class _Tables(HTMLParser):

@@ -38,9 +38,10 @@ def check_accessible(svg: ET.Element) -> tuple[str, str]:
 
 
 @pytest.fixture
-def page(client, dataset, login_as):
-    login_as("viewer")
-    html = client.get(f"/insights/countries/GN?{PERIOD}").get_data(as_text=True)
+def page(viewer):
+    response = viewer.get(f"/insights/countries/GN?{PERIOD}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
     return html, svgs(html), tables(html)
 
 
@@ -69,12 +70,11 @@ def test_charts_draw_the_numbers_of_their_tables(page):
     assert bar_values(charts["chart-mix"]) == mix == [2, 1, 2, 1]
 
 
-def test_chart_labels_are_translated(client, dataset, login_as):
-    login_as("viewer")
-    english = svgs(client.get(f"/insights/?{PERIOD}", headers={"Accept-Language": "en"}).get_data(as_text=True))
+def test_chart_labels_are_translated(viewer):
+    english = svgs(viewer.get(f"/insights/?{PERIOD}", headers={"Accept-Language": "en"}).get_data(as_text=True))
     legend = [t.text for t in english["chart-trend"].iter(f"{SVG}text")]
     assert {"Issued", "Refused", "No reply", "Requests"} <= set(legend)
-    dutch = svgs(client.get(f"/insights/?{PERIOD}").get_data(as_text=True))
+    dutch = svgs(viewer.get(f"/insights/?{PERIOD}").get_data(as_text=True))
     labels = {t.text for t in dutch["chart-trend"].iter(f"{SVG}text")}
     assert {"Afgegeven", "Geweigerd", "Geen antwoord", "Aanvragen"} <= labels
 

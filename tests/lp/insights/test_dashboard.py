@@ -6,27 +6,29 @@ import re
 from datetime import date
 
 import pytest
+import time_machine
 
 from lp.core.types import utcnow
 from lp.web.extensions import db
-from tests.lp.insights.conftest import ANN, tables
+from tests.conftest import Auth
+from tests.lp.insights.conftest import ANN, NOW, tables
 
 
-@pytest.fixture
-def reminders(app, dataset):
-    """Reminders: two of Ann's open (one priority), one of someone else's, two no longer open."""
+@pytest.fixture(scope="module")
+def reminders(module_app, shared_dataset):
+    """Reminders on the shared data set: two of Ann's open (one priority), one of someone else's, two no longer open."""
     from lp.reminders.models import Reminder
     from lp.requests.models import LpRequest
 
     def add(name, kind, **values):
-        request = db.session.get(LpRequest, dataset[name])
+        request = db.session.get(LpRequest, shared_dataset[name])
         reminder = Reminder(subject=f"request:{request.id}", kind=kind, level=1, request_id=request.id,
                             country_id=request.country_id, due_since=values.pop("due_since", date(2026, 6, 30)),
                             **values)
         db.session.add(reminder)
         return reminder
 
-    with app.app_context():
+    with time_machine.travel(NOW, tick=False), module_app.app_context():
         ids = {
             "R17": add("R17", "presentability_check"),               # MA: Ann's portfolio
             "R6": add("R6", "presentability_check", priority=True),  # Ann is the case officer
@@ -52,11 +54,17 @@ def list_texts(html: str, list_id: str) -> list[str]:
     return [" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in items]
 
 
-def test_my_dashboard(app, client, auth, dataset, reminders):
-    auth.login(ANN)
-    html = client.get("/").get_data(as_text=True)
+@pytest.fixture
+def ann(reader, reminders):
+    """Ann's client on the shared data set with its reminders (the tests that take it only read)."""
+    assert Auth(reader).login(ANN).status_code == 302
+    return reader
+
+
+def test_my_dashboard(module_app, ann, shared_dataset, reminders):
+    html = ann.get("/").get_data(as_text=True)
     assert "Welkom, Ann de Vries" in html
-    ref = {name: reference(app, dataset[name]) for name in ("R5", "R6", "R12", "R17")}
+    ref = {name: reference(module_app, shared_dataset[name]) for name in ("R5", "R6", "R12", "R17")}
     # Reminders: the priority one first, then by due date; the acknowledged and snoozed ones are gone.
     items = list_texts(html, "list-reminders")
     assert len(items) == 2 and items[0].startswith("Bewaring") and ref["R6"] in items[0] and ref["R17"] in items[1]
@@ -64,26 +72,24 @@ def test_my_dashboard(app, client, auth, dataset, reminders):
     # Presentations: R17 on 8 July, R6 on 15 July 09:30 (within 14 days of 1 July 12:00); R5 is not Ann's.
     presentations = list_texts(html, "list-presentations")
     assert [ref["R17"] in presentations[0], ref["R6"] in presentations[1], len(presentations)] == [True, True, 2]
-    assert f'href="/requests/{dataset["R17"]}"' in html
+    assert f'href="/requests/{shared_dataset["R17"]}"' in html
     # Expiring: R12, valid until 10 July.
     expiring = list_texts(html, "list-expiring")
     assert len(expiring) == 1 and ref["R12"] in expiring[0] and "10 jul 2026" in expiring[0]
     assert ref["R5"] not in html
 
 
-def test_everyones_dashboard(app, client, auth, dataset, reminders):
-    auth.login(ANN)
-    html = client.get("/?scope=all").get_data(as_text=True)
-    ref = {name: reference(app, dataset[name]) for name in ("R5", "R6", "R17")}
+def test_everyones_dashboard(module_app, ann, shared_dataset):
+    html = ann.get("/?scope=all").get_data(as_text=True)
+    ref = {name: reference(module_app, shared_dataset[name]) for name in ("R5", "R6", "R17")}
     items = list_texts(html, "list-reminders")
     assert [ref["R6"] in items[0], ref["R5"] in items[1], ref["R17"] in items[2], len(items)] == [True] * 3 + [3]
     presentations = list_texts(html, "list-presentations")
     assert [ref["R5"] in presentations[0], len(presentations)] == [True, 3]  # R5 on 3 July
 
 
-def test_rankings_link_to_the_countries(client, dataset, login_as):
-    login_as("viewer")
-    html = client.get("/").get_data(as_text=True)
+def test_rankings_link_to_the_countries(viewer):
+    html = viewer.get("/").get_data(as_text=True)
     found = tables(html)
     # Last 12 months: GN has 10 counted requests (R1-R10; R7 waiting since 2025-11-01), MA only 5
     # (fewer than 10: not ranked by time to answer). GN's median with waiting counted is 20 days

@@ -78,9 +78,10 @@ GN_PARIS = figures(requests=3, handover=1, withdrawn=1, withdrawn_by_reason={"ab
 
 
 @pytest.fixture
-def ctx(app, dataset):
-    with app.test_request_context():
-        yield dataset
+def ctx(module_app, shared_dataset, frozen):
+    """A request context on the shared data set (every test here only reads it); yields its ids."""
+    with module_app.test_request_context():
+        yield shared_dataset
 
 
 def test_measured_response_and_limits_are_as_worked_out(ctx):
@@ -205,15 +206,15 @@ def test_too_few_answers_are_not_ranked(ctx):
     ({"from": "2026-06-01", "to": "2026-05-01"}, "from"),
     ({"from": "2010-01-01", "to": "2026-05-01"}, "from"),
 ])
-def test_bad_periods_are_refused(app, args, field):
+def test_bad_periods_are_refused(module_app, args, field):
     from lp.core.validation import ValidationFailed
 
-    with app.test_request_context(), pytest.raises(ValidationFailed) as raised:
+    with module_app.test_request_context(), pytest.raises(ValidationFailed) as raised:
         stats.parse_period(args, TODAY)
     assert list(raised.value.errors) == [field]
 
 
-def test_default_period_is_the_last_twelve_months(app):
+def test_default_period_is_the_last_twelve_months():
     assert stats.parse_period({}, TODAY) == stats.Period(date(2025, 7, 2), date(2026, 7, 1))
     assert stats.Period.default(date(2028, 2, 29)) == stats.Period(date(2027, 3, 1), date(2028, 2, 29))
 
