@@ -10,6 +10,7 @@ from typing import Any
 
 from lp.core.entropy import estimated_bits, is_pattern
 from lp.core.paths import PROJECT_ROOT
+from lp.web import processing_log
 
 #: Every setting the app knows, with its default. The README documents each one.
 DEFAULTS: dict[str, Any] = {
@@ -47,6 +48,9 @@ DEFAULTS: dict[str, Any] = {
     # Where users report an accessibility problem (the accessibility statement shows it).
     "LP_ACCESSIBILITY_CONTACT": "",
 }
+
+# The processing log's settings: the register of processing activities (URIs), the pseudonym key.
+DEFAULTS.update(processing_log.SETTINGS)
 
 #: Settings read from the environment as integers or booleans rather than text.
 _INTEGERS = {
