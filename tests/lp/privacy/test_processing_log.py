@@ -21,7 +21,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import StatusCode
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from lp.persons.models import Person
 from lp.web import processing_log
@@ -279,3 +279,40 @@ def test_with_an_otlp_endpoint_records_are_sent_there(app, client, login_as, mak
     path, span = views[0]
     assert path == "/v1/traces" and span.trace_id.hex() == CALLER_TRACE
     assert not Path(app.instance_path, processing_log.LOG_FILE).exists()  # sent, not written
+
+
+REFUSE_AUDIT_ROWS = {
+    "sqlite": ["CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'refused'); END"],
+    "postgresql": [
+        "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'refused'; END $$",
+        "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse_audit()",
+    ],
+}
+ALLOW_AUDIT_ROWS = {
+    "sqlite": ["DROP TRIGGER refuse_audit"],
+    "postgresql": ["DROP TRIGGER refuse_audit ON audit_events", "DROP FUNCTION refuse_audit()"],
+}
+
+
+def _run(app, statements: dict[str, list[str]]) -> None:
+    with app.app_context():
+        for statement in statements[db.engine.dialect.name]:
+            db.session.execute(text(statement))
+        db.session.commit()
+
+
+def test_a_view_whose_log_cannot_be_saved_is_recorded_as_failed(app, client, login_as, make_person, spans):
+    login_as("viewer")
+    person_id = make_person()
+    spans.clear()
+    _run(app, REFUSE_AUDIT_ROWS)
+    try:
+        response = client.get(f"/persons/{person_id}")
+    finally:
+        _run(app, ALLOW_AUDIT_ROWS)
+
+    assert response.status_code == 503  # the view log withholds the answer
+    [record] = records(spans)
+    assert record.attributes["dpl.core.processing_activity_id"] == URN + "view"
+    assert record.status.status_code == StatusCode.ERROR
