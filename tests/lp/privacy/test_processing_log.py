@@ -197,6 +197,10 @@ def test_right_of_access_export_and_retention(app, client, login_as, make_case, 
     assert anonymised.attributes["dpl.core.processing_activity_id"] == URN + "retention"
     assert anonymised.attributes["dpl.core.data_subject_id"] == exported.attributes["dpl.core.data_subject_id"]
     assert anonymised.attributes["dpl.core.data_subject_id"] == pseudonym(app, v_number)
+    # The audit row of the export keeps its link to the (pseudonymised) record.
+    with app.app_context():
+        row = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "person.exported")).one()
+        assert row.details["trace_id"] == format(exported.context.trace_id, "032x")
 
 
 @pytest.mark.parametrize("config_overrides", [{
