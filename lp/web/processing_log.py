@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
@@ -145,7 +146,8 @@ def _root() -> Span:
     root = g.get(_ROOT)
     if root is None:
         parent = None
-        name = "lp-tracker"
+        command = click.get_current_context(silent=True)
+        name = command.command_path if command else "lp-tracker"
         if has_request_context():
             parent = _propagator.extract(request.headers)  # the caller's traceparent, if any
             name = f"{request.method} {request.url_rule.rule if request.url_rule else request.path}"

@@ -320,3 +320,21 @@ def test_a_view_whose_log_cannot_be_saved_is_recorded_as_failed(app, client, log
     [record] = records(spans)
     assert record.attributes["dpl.core.processing_activity_id"] == URN + "view"
     assert record.status.status_code == StatusCode.ERROR
+
+
+def test_a_command_is_a_trace_of_its_own_linked_to_its_audit_row(app, runner, make_person, spans, tmp_path):
+    person_id = make_person()
+    v_number = v_number_of(app, person_id)
+    spans.clear()
+
+    result = runner.invoke(args=["lp", "persons", "export", str(person_id), str(tmp_path / "person.json")])
+
+    assert result.exit_code == 0, result.output
+    [record] = records(spans)
+    assert record.attributes["dpl.core.processing_activity_id"] == URN + "access-export"
+    assert record.attributes["dpl.core.data_subject_id"] == pseudonym(app, v_number)
+    [command] = [s for s in spans.get_finished_spans() if s.context.span_id == record.parent.span_id]
+    assert command.name.endswith("lp persons export") and command.parent is None
+    with app.app_context():
+        row = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "person.exported")).one()
+        assert row.details == {"via": "cli", "trace_id": format(record.context.trace_id, "032x")}
