@@ -34,6 +34,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
@@ -242,8 +243,32 @@ def _exporter(app: Flask) -> SpanExporter:
     return JsonLinesExporter(path)
 
 
+class InvalidProcessingLogSetting(RuntimeError):
+    """A processing log setting would make records that name no register entry, or weak pseudonyms."""
+
+
+#: A shorter key could be guessed, and with it every V-number behind a pseudonym (there are only 10^10).
+SUBJECT_KEY_MIN_LENGTH = 32
+
+
+def check_settings(config: Any) -> None:
+    """Refuse an activity that is not an absolute URI, and a pseudonym key that is too short."""
+    for setting, _label in ACTIVITIES.values():
+        parts = urlsplit(str(config.get(setting) or ""))
+        if not parts.scheme or not (parts.netloc or parts.path):
+            raise InvalidProcessingLogSetting(
+                f"{setting} must be the absolute URI of the activity in the register of processing "
+                f"activities (for example https://register.example.org/activities/12), not {config.get(setting)!r}")
+    key = config.get("LP_DPL_SUBJECT_KEY")
+    if key and len(str(key)) < SUBJECT_KEY_MIN_LENGTH:
+        raise InvalidProcessingLogSetting(
+            f"LP_DPL_SUBJECT_KEY is shorter than {SUBJECT_KEY_MIN_LENGTH} characters: the pseudonyms could be "
+            'reversed. Make one with python -c "import secrets; print(secrets.token_hex(32))", or leave it unset.')
+
+
 def init_app(app: Flask) -> None:
     """Give ``app`` its processing log: a tracer provider without sampling, and its exporter."""
+    check_settings(app.config)
     tracer_provider = TracerProvider(sampler=ALWAYS_ON, resource=Resource.create({"service.name": "lp-tracker"}),
                                      shutdown_on_exit=False)  # nothing waits: every commit exports its records
     tracer_provider.add_span_processor(PerCommitProcessor(_exporter(app)))

@@ -338,3 +338,16 @@ def test_a_command_is_a_trace_of_its_own_linked_to_its_audit_row(app, runner, ma
     with app.app_context():
         row = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "person.exported")).one()
         assert row.details == {"via": "cli", "trace_id": format(record.context.trace_id, "032x")}
+
+
+@pytest.mark.parametrize(("setting", "value", "message"), [
+    ("LP_DPL_ACTIVITY_VIEW", "view", "LP_DPL_ACTIVITY_VIEW must be the absolute URI"),
+    ("LP_DPL_ACTIVITY_RETENTION", "", "LP_DPL_ACTIVITY_RETENTION must be the absolute URI"),
+    ("LP_DPL_SUBJECT_KEY", "short", "LP_DPL_SUBJECT_KEY is shorter than 32 characters"),
+])
+def test_an_invalid_setting_stops_the_app_with_a_clear_message(database_url, tmp_path, setting, value, message):
+    from lp import create_app
+    from tests.conftest import base_config
+
+    with pytest.raises(processing_log.InvalidProcessingLogSetting, match=message):
+        create_app({**base_config(database_url, tmp_path / "instance"), setting: value})
