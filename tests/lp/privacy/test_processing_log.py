@@ -237,6 +237,9 @@ def test_records_go_to_a_private_json_lines_file_in_the_instance_folder(app, cli
     assert len(views) == 1
     assert views[0]["context"]["trace_id"] == "0x" + CALLER_TRACE
     assert views[0]["attributes"]["dpl.core.data_subject_id"] == pseudonym(app, v_number)
+    assert views[0]["status"]["status_code"] == "OK" and 0 < views[0]["start_time"] <= views[0]["end_time"]
+    [request_span] = [line for line in lines if line["context"]["span_id"] == views[0]["parent_id"]]
+    assert request_span["parent_id"] == "0x" + CALLER_SPAN
     assert v_number not in "".join(json.dumps(line) for line in lines)
 
 
