@@ -26,13 +26,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
-import logging
-import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,15 +36,14 @@ import click
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON
-from opentelemetry.trace import INVALID_SPAN_CONTEXT, Span, Status, StatusCode
+from opentelemetry.trace import Span, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from lp.web.files import PRIVATE, create_private
+from lp.web.processing_export import PerCommitProcessor, exporter_for
 
 #: The processing activities, each with the setting that holds its URI in the register of
 #: processing activities (AVG art. 30) and the name its records get. README lists the defaults.
@@ -69,7 +64,6 @@ SETTINGS: dict[str, Any] = {
     "LP_DPL_SUBJECT_ID_TYPE": "Vreemdelingennummer",
     "OTEL_EXPORTER_OTLP_ENDPOINT": None,
 }
-LOG_FILE = "processing-log.jsonl"
 ACTIVITY_ID = "dpl.core.processing_activity_id"
 SUBJECT_ID = "dpl.core.data_subject_id"
 SUBJECT_ID_TYPE = "dpl.core.data_subject_id_type"
@@ -77,7 +71,6 @@ EXTENSION = "lp_processing_log"
 _QUEUE = "lp_processing_queue"
 _ROOT = "_lp_processing_root"
 _propagator = TraceContextTextMapPropagator()
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -85,43 +78,6 @@ class _Processing:
     activity: str
     subject: str
     start_ns: int
-
-
-class JsonLinesExporter(SpanExporter):
-    """Append each span as one JSON line to a file that only the app's owner can read."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        lines = "".join(json.dumps(_as_dict(span), separators=(",", ":")) + "\n" for span in spans)
-        with self._lock:
-            if not self.path.exists():
-                create_private(self.path)
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(lines)
-                handle.flush()
-        return SpanExportResult.SUCCESS
-
-
-def _as_dict(span: ReadableSpan) -> dict[str, Any]:
-    """Return a span as ``ReadableSpan.to_json`` writes it, on one line, without its slow pretty-printing.
-
-    Times are nanoseconds since the epoch (UTC), as OTLP carries them.
-    """
-    context = span.context or INVALID_SPAN_CONTEXT  # a finished span always has one
-    return {
-        "name": span.name,
-        "context": {"trace_id": f"0x{context.trace_id:032x}", "span_id": f"0x{context.span_id:016x}"},
-        "kind": str(span.kind),
-        "parent_id": f"0x{span.parent.span_id:016x}" if span.parent else None,
-        "start_time": span.start_time,
-        "end_time": span.end_time,
-        "status": {"status_code": span.status.status_code.name, "description": span.status.description},
-        "attributes": dict(span.attributes or {}),
-        "resource": {"attributes": dict(span.resource.attributes)},
-    }
 
 
 def subject_key(config: Any) -> bytes:
@@ -199,7 +155,9 @@ def _after_commit(session: Session) -> None:
         _write(queued, ok=True)
 
 
-def _after_rollback(session: Session) -> None:
+def _after_rollback(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is not None:  # a savepoint: the outer transaction goes on
+        return
     queued = session.info.pop(_QUEUE, None)
     if queued and has_app_context():
         _write(queued, ok=False)
@@ -210,56 +168,6 @@ def _end_root(_exception: BaseException | None = None) -> None:
     if root is not None:
         root.end()
         provider().force_flush()
-
-
-class PerCommitProcessor(SpanProcessor):
-    """Hand the spans of one commit to the exporter in one call, before the committing code goes on.
-
-    One call per commit, not per span (a CSV export of a thousand persons is one OTLP
-    request, not a thousand), and nothing waits in a queue that could overflow and drop
-    records, as a batching processor does under load: no record is left out.
-    """
-
-    def __init__(self, exporter: SpanExporter) -> None:
-        self.exporter = exporter
-        self._local = threading.local()
-
-    def _pending(self) -> list[ReadableSpan]:
-        if not hasattr(self._local, "spans"):
-            self._local.spans = []
-        return self._local.spans
-
-    def on_end(self, span: ReadableSpan) -> None:
-        self._pending().append(span)
-
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        spans = self._pending()
-        if not spans:
-            return True
-        self._local.spans = []
-        if self.exporter.export(spans) is SpanExportResult.SUCCESS:
-            return True
-        log.error("%d processing records could not be exported", len(spans))
-        return False
-
-    def shutdown(self) -> None:
-        self.force_flush()
-        self.exporter.shutdown()
-
-
-def _exporter(app: Flask) -> SpanExporter:
-    """Return where the records go: the OTLP endpoint when one is set, else the JSON-lines file."""
-    if app.config.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # noqa: PLC0415 only when configured
-            OTLPSpanExporter,
-        )
-
-        return OTLPSpanExporter(endpoint=app.config["OTEL_EXPORTER_OTLP_ENDPOINT"].rstrip("/") + "/v1/traces")
-    path = Path(app.instance_path) / LOG_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        path.chmod(PRIVATE)
-    return JsonLinesExporter(path)
 
 
 class InvalidProcessingLogSetting(RuntimeError):
@@ -290,14 +198,9 @@ def init_app(app: Flask) -> None:
     check_settings(app.config)
     tracer_provider = TracerProvider(sampler=ALWAYS_ON, resource=Resource.create({"service.name": "lp-tracker"}),
                                      shutdown_on_exit=False)  # nothing waits: every commit exports its records
-    tracer_provider.add_span_processor(PerCommitProcessor(_exporter(app)))
+    tracer_provider.add_span_processor(PerCommitProcessor(exporter_for(app)))
     app.extensions[EXTENSION] = tracer_provider
     app.teardown_appcontext(_end_root)
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_soft_rollback", _after_rollback_soft)
-
-
-def _after_rollback_soft(session: Session, previous_transaction: Any) -> None:
-    if previous_transaction.parent is None:  # the outermost transaction ended
-        _after_rollback(session)
+        event.listen(Session, "after_soft_rollback", _after_rollback)

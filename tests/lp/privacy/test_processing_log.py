@@ -24,7 +24,7 @@ from opentelemetry.trace import StatusCode
 from sqlalchemy import select, text
 
 from lp.persons.models import Person
-from lp.web import processing_log
+from lp.web import processing_export, processing_log
 from lp.web.audit import AuditEvent
 from lp.web.extensions import db
 from tests.conftest import post_form
@@ -229,7 +229,7 @@ def test_records_go_to_a_private_json_lines_file_in_the_instance_folder(app, cli
 
     client.get(f"/persons/{person_id}", headers={"traceparent": TRACEPARENT})
 
-    path = Path(app.instance_path, processing_log.LOG_FILE)
+    path = Path(app.instance_path, processing_export.LOG_FILE)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     views = [line for line in lines
@@ -285,7 +285,7 @@ def test_with_an_otlp_endpoint_records_are_sent_there(app, client, login_as, mak
     assert len(views) == 1
     path, span = views[0]
     assert path == "/v1/traces" and span.trace_id.hex() == CALLER_TRACE
-    assert not Path(app.instance_path, processing_log.LOG_FILE).exists()  # sent, not written
+    assert not Path(app.instance_path, processing_export.LOG_FILE).exists()  # sent, not written
 
 
 REFUSE_AUDIT_ROWS = {
