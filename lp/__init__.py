@@ -52,7 +52,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from lp import models  # noqa: F401  (all tables)
-    from lp.web import access, database, errors, files, i18n, security
+    from lp.web import access, database, errors, files, i18n, processing_log, security
     from lp.web.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -65,6 +65,7 @@ def _init_extensions(app: Flask) -> None:
     access.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    processing_log.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -13,7 +13,9 @@ tests/lp/privacy/test_every_route_logs_person_data.py walks every route to find 
 that forgets.
 
 The events carry ids only, never the person's name or V-number, so the audit trail
-itself holds no personal data beyond what the ids point to.
+itself holds no personal data beyond what the ids point to. Each view or export is also
+noted in the processing log (``lp.web.processing_log``: one record per person, without
+the user), and the audit event carries the trace id of those records (``details["trace_id"]``).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from lp.core.types import utcnow
 from lp.persons.models import Person
-from lp.web import audit
+from lp.web import audit, processing_log
 from lp.web.access import is_api_request
 from lp.web.audit import AuditEvent
 from lp.web.errors import render_error
@@ -41,33 +43,38 @@ log = logging.getLogger(__name__)
 VIEWED = "person.viewed"
 EXPORTED = "person.exported"
 PERSON = "person"
+#: The processing activity of each action, unless the caller names a narrower one.
+ACTIVITIES = {VIEWED: "view", EXPORTED: "export"}
 #: ``g`` attributes: persons read in this request and not yet logged; persons logged already.
 _SHOWN = "_lp_persons_shown"
 _LOGGED = "_lp_persons_logged"
 
 
 def record_person_view(person_id: int, *, commit: bool = True, action: str = VIEWED,
-                       actor_id: int | None = None) -> AuditEvent:
+                       actor_id: int | None = None, activity: str | None = None) -> AuditEvent:
     """Log that the current user (or ``actor_id``) viewed, or with ``action`` exported, one person.
 
-    Commits unless ``commit`` is False (then the caller's commit saves it along with
-    whatever else the request writes).
+    ``activity`` names the processing activity (default: that of ``action``). Commits
+    unless ``commit`` is False (then the caller's commit saves it along with whatever
+    else the request writes).
     """
-    event_ = audit.record(action, PERSON, person_id, actor_id=actor_id, **_how())
+    trace = _note_processing([person_id], activity or ACTIVITIES[action])
+    event_ = audit.record(action, PERSON, person_id, actor_id=actor_id, **_how(trace))
     _logged().add(person_id)
     if commit:
         db.session.commit()
     return event_
 
 
-def record_persons_shown(person_ids: Iterable[int], *, action: str = VIEWED) -> int:
+def record_persons_shown(person_ids: Iterable[int], *, action: str = VIEWED, activity: str | None = None) -> int:
     """Log one event per person not logged yet in this request; return how many. The caller commits."""
     logged = _logged()
     new = sorted(set(person_ids) - logged)
     if not new:
         return 0
     actor_id = current_user.id if has_request_context() and current_user.is_authenticated else None
-    moment, how = utcnow(), _how()
+    trace = _note_processing(new, activity or ACTIVITIES[action])
+    moment, how = utcnow(), _how(trace)
     db.session.execute(insert(AuditEvent), [
         {"at": moment, "actor_id": actor_id, "action": action, "subject_type": PERSON, "subject_id": person_id,
          "details": how}
@@ -77,12 +84,22 @@ def record_persons_shown(person_ids: Iterable[int], *, action: str = VIEWED) -> 
     return len(new)
 
 
-def _how() -> dict[str, Any]:
-    """Return how the data was shown: through the API or the web pages (and which path), or the CLI."""
+def _note_processing(person_ids: list[int], activity: str) -> str | None:
+    """Note the processing of these persons for the processing log; return its trace id."""
+    v_numbers = db.session.scalars(select(Person.v_number).where(Person.id.in_(person_ids)))
+    return processing_log.note(activity, v_numbers, db.session())
+
+
+def _how(trace_id: str | None = None) -> dict[str, Any]:
+    """Return how the data was shown: through the API or the web pages (and which path), or the CLI.
+
+    With the trace id of the processing records, which link the audit event to them.
+    """
+    linked = {"trace_id": trace_id} if trace_id else {}
     if not has_request_context():
-        return {"via": "cli"}
+        return {"via": "cli", **linked}
     # The path holds ids only (a test walks the URL map); the query string may hold search terms.
-    return {"via": "api" if is_api_request() else "web", "path": request.path}
+    return {"via": "api" if is_api_request() else "web", "path": request.path, **linked}
 
 
 def _logged() -> set[int]:

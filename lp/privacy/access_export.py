@@ -78,5 +78,5 @@ def _json_value(value: Any) -> Any:
 def export_person_json(person: Person, *, actor_id: int | None = None) -> str:
     """Return the export of ``person`` as JSON text and record in the audit trail that it was made."""
     document = json.dumps(person_export(person), default=_json_value, ensure_ascii=False, indent=2)
-    record_person_view(person.id, action=EXPORTED, actor_id=actor_id)
+    record_person_view(person.id, action=EXPORTED, actor_id=actor_id, activity="access_export")
     return document

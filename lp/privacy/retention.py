@@ -46,7 +46,8 @@ FREE_TEXT = tuple(name for name, spec in EVENT_FIELDS.items() if spec.field_kind
 #: The request's own columns that identify the person or his case.
 REQUEST_TEXT = ("embassy_reference", "documents_enclosed", "lp_number")
 #: Audit details that say how, never what about the person: kept; every other text is blanked.
-AUDIT_KEPT = frozenset({"via", "path", "until"})
+#: ``trace_id`` (random, no personal data) keeps the row linked to its pseudonymised processing records.
+AUDIT_KEPT = frozenset({"via", "path", "until", "trace_id"})
 #: Values shorter than this are not looked for in mails (they would match anywhere).
 QUOTE_MIN_LENGTH = 4
 APPLIED = "retention.applied"
@@ -213,7 +214,7 @@ def _anonymise(person_ids: list[int], moment: datetime) -> None:
 
 
 def scrub_audit_details(details: dict[str, Any]) -> dict[str, Any]:
-    """Return audit details with every text blanked but how the event came about (via, path, until)."""
+    """Return audit details with every text blanked but how the event came about (via, path, until, trace_id)."""
     return _blank(details, None)
 
 

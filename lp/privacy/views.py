@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from lp.auth.roles import Role
 from lp.core.validation import whole_number
-from lp.persons import views_log
+from lp.persons import processing, views_log
 from lp.persons.models import Person
 from lp.persons.views_log import EXPORTED, VIEWED, views_query
 from lp.privacy import access_export
@@ -28,6 +28,7 @@ ACTION_LABELS = {VIEWED: _l("viewed"), EXPORTED: _l("exported")}
 @bp.record_once
 def _log_person_views(state) -> None:
     views_log.init_app(state.app)
+    processing.init_app(state.app)
 
 
 def _positive_int(name: str) -> tuple[int | None, bool]:

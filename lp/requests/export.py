@@ -7,7 +7,7 @@ cells, CRLF line ends, and a cell that a spreadsheet could run as a formula gets
 code, countries by alpha-2 code, the case officer by email.
 
 The file names persons: each part is logged as an export of its persons (one audit
-event per person) and committed before it is sent.
+event and one processing record per person) and committed before it is sent.
 """
 
 from __future__ import annotations
@@ -95,6 +95,7 @@ def generate(f: RequestFilter, today: date, delimiter: str) -> Iterator[bytes]:
         for request in chunk:
             writer.writerow([escape_cell(value(request) or "") for _name, value in COLUMNS])
         # Nothing leaves without a trace: the persons of this part are logged before it is sent.
-        if record_persons_shown((request.person_id for request in chunk), action=EXPORTED):
+        if record_persons_shown((request.person_id for request in chunk), action=EXPORTED,
+                                activity="csv_export"):
             db.session.commit()
         yield flush()

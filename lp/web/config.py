@@ -10,6 +10,7 @@ from typing import Any
 
 from lp.core.entropy import estimated_bits, is_pattern
 from lp.core.paths import PROJECT_ROOT
+from lp.web import processing_log
 
 #: Every setting the app knows, with its default. The README documents each one.
 DEFAULTS: dict[str, Any] = {
@@ -66,6 +67,9 @@ DEFAULTS: dict[str, Any] = {
     # False: only single sign-on; the password login form and password reset are gone.
     "LP_LOCAL_LOGIN": True,
 }
+
+# The processing log's settings: the register of processing activities (URIs), the pseudonym key.
+DEFAULTS.update(processing_log.SETTINGS)
 
 #: Settings read from the environment as integers or booleans rather than text.
 _INTEGERS = {

@@ -51,8 +51,11 @@ def test_admin_downloads_everything_held_on_a_person(app, client, login_as, make
     assert [(e["action"], e["actor"]["name"]) for e in export["access_log"]] == [("person.viewed", "Kim de Vries")]
     with app.app_context():
         exported = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "person.exported")).one()
-        assert (exported.subject_id, exported.actor_id, exported.details) == (
+        details = dict(exported.details)
+        trace_id = details.pop("trace_id")  # links the row to the processing records (test_processing_log.py)
+        assert (exported.subject_id, exported.actor_id, details) == (
             ids["person"], admin, {"via": "web", "path": f"/privacy/persons/{ids['person']}/export.json"})
+        assert len(trace_id) == 32 and int(trace_id, 16)
 
 
 def test_unknown_person_is_404(client, login_as):
@@ -75,8 +78,10 @@ def test_command_line_export_writes_utf8_json(app, runner, make_case, make_perso
     assert '"name": "Aïcha Baldé"' in target.read_text(encoding="utf-8")
     with app.app_context():
         logged = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "person.exported")).all()
-        assert [(e.subject_id, e.actor_id, e.details) for e in logged] == [
-            (ids["person"], None, {"via": "cli"}), (other, None, {"via": "cli"})]
+        assert [(e.subject_id, e.actor_id, e.details["via"]) for e in logged] == [
+            (ids["person"], None, "cli"), (other, None, "cli")]
+        # Each command is a processing of its own: its own trace, which its processing records share.
+        assert len({e.details["trace_id"] for e in logged}) == 2
 
 
 def test_command_line_export_of_an_unknown_person_fails(runner, tmp_path):

@@ -36,7 +36,10 @@ def test_a_view_is_logged_with_who_and_no_personal_data(app, make_user, make_per
         event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "person.viewed")).one()
         assert (event.action, event.subject_type, event.subject_id, event.actor_id) == (
             "person.viewed", "person", person_id, kim)
-        assert event.details == {"via": "web", "path": "/persons/1"}
+        details = dict(event.details)
+        trace_id = details.pop("trace_id")  # of the processing records (test_processing_log.py)
+        assert details == {"via": "web", "path": "/persons/1"}
+        assert re.fullmatch("[0-9a-f]{32}", trace_id)
 
 
 def test_the_caller_may_commit_the_view_itself(app, make_person):
