@@ -1,8 +1,9 @@
 """The direction of dependencies is enforced: import-linter's contracts in pyproject.toml hold.
 
-Dependencies point one way (lp.core <- countries <- requests <- reminders, insights,
-privacy <- api, main); a feature that must react to a change below it listens to a
-signal in lp.core.signals.
+Dependencies point one way (lp.core <- lp.web with lp.auth and lp.mail <- countries <-
+lp.persons, lp.requests <- lp.reminders, lp.insights, lp.privacy <- lp.api, lp.main,
+lp.admin, lp.demo); a feature that must react to a change below it listens to a signal in
+lp.core.signals.
 """
 
 from __future__ import annotations
