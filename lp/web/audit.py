@@ -131,19 +131,26 @@ def _add(session: Session, action: str, subject_type: str, subject_id: int | Non
     return event_
 
 
-def record_refusal(action: str, subject_type: str = "route", subject_id: int | None = None, *,
-                   actor_id: int | None = None, **details: Any) -> None:
-    """Record a refused attempt in a transaction of its own (what the refused request wrote is discarded).
+def record_apart(action: str, subject_type: str = "route", subject_id: int | None = None, *,
+                 actor_id: int | None = None, result: str = REFUSED, **details: Any) -> None:
+    """Record a refused or failed attempt in a transaction of its own (what the request wrote is discarded).
 
     A failure to write it is logged, never raised: the refusal itself must still be answered.
     """
     try:
         db.session.rollback()
-        record(action, subject_type, subject_id, actor_id=actor_id, result=REFUSED, **details)
+        record(action, subject_type, subject_id, actor_id=actor_id, result=result, **details)
         db.session.commit()
     except SQLAlchemyError as error:
         db.session.rollback()
-        log.error("refusal %s could not be audited: %s", action, type(error).__name__)
+        log.error("%s could not be audited: %s", action, type(error).__name__)
+
+
+def request_details() -> dict[str, Any]:
+    """Return what a refused request asked for: method, endpoint and path (ids only; never the query string)."""
+    if not has_request_context():
+        return {}
+    return {"method": request.method, "endpoint": request.endpoint, "path": request.path}
 
 
 # --- sealing rows into the chain when their transaction commits -----------------------------
