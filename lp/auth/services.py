@@ -22,8 +22,8 @@ from lp.web.extensions import db
 from lp.web.i18n import LANGUAGES
 
 TOKEN_PREFIX = "lp_"
-#: Audit actions of logins: signed in, refused (wrong address or password, or inactive), refused (too many).
-SIGNED_IN, LOGIN_FAILED, LOGIN_LOCKED = "user.signed_in", "user.login_failed", "user.login_locked"
+#: Audit actions of refused logins: wrong address or password (or inactive), too many attempts.
+LOGIN_FAILED, LOGIN_LOCKED = "user.login_failed", "user.login_locked"
 
 
 def normalise_email(email: str) -> str:
@@ -130,7 +130,6 @@ def authenticate(email: str, password: str, address: str | None) -> LoginResult:
         _refused(LOGIN_FAILED, email)
         return LoginResult(None, _l("Email address or password is incorrect."))
     throttle.mark_succeeded(attempt_id)
-    audit.record(SIGNED_IN, "user", user.id, actor_id=user.id)
     db.session.commit()
     return LoginResult(user, None)
 

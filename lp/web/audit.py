@@ -16,6 +16,7 @@ lock, held since the transaction's first write) and no lock waits behind the hea
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -179,7 +180,7 @@ def _lock_head(session: Session) -> tuple[int, str]:
 
 def _seal(session: Session) -> None:
     """Give this transaction's new rows their place in the chain, just before it commits."""
-    if not session.info.get(_UNSEALED):
+    if not session.info.get(_UNSEALED) and not any(isinstance(obj, AuditEvent) for obj in session.new):
         return
     session.flush()  # everything else first: the head is the last lock this transaction takes
     events = sorted(session.info.pop(_UNSEALED, []), key=lambda e: e.id)
@@ -244,9 +245,7 @@ def verify_chain(session: Session | None = None) -> ChainReport:
     session = session or db.session
     blanked = _blanked_by_retention(session)
     prev, expected, checked = GENESIS, 1, 0
-    rows = session.execute(select(AuditEvent).where(AuditEvent.seq.is_not(None)).order_by(AuditEvent.seq)
-                           .execution_options(yield_per=1000)).scalars()
-    for row in rows:
+    for row in _rows_in_chain_order(session):
         problem = _check(row, prev, expected, blanked)
         if problem:
             return ChainReport(checked, problem, expected, row.id)
@@ -261,6 +260,20 @@ def verify_chain(session: Session | None = None) -> ChainReport:
         return ChainReport(checked, f"audit event id {outside} is outside the chain (added behind its back)",
                            None, outside)
     return ChainReport(checked, None)
+
+
+def _rows_in_chain_order(session: Session, batch: int = 1000) -> Iterator[AuditEvent]:
+    """Yield the chained rows by seq, a batch at a time (no cursor left open when the walk stops early)."""
+    last = 0
+    while True:
+        rows = session.scalars(select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq)
+                               .limit(batch)).all()
+        yield from rows
+        if len(rows) < batch:
+            return
+        last = rows[-1].seq or 0
+        for row in rows:  # a long trail: keep only one batch in memory
+            session.expunge(row)
 
 
 def _check(row: AuditEvent, prev: str, expected: int, blanked: set[int]) -> str | None:
