@@ -128,8 +128,9 @@ def apply_retention(years: int | None = None, *, on: date | None = None,
             blanked += _anonymise(chunk, moment)
         for chunk in _chunks(plan.outbox_mail_ids):
             db.session.execute(delete(OutboxMail).where(OutboxMail.id.in_(chunk)))
-        audit.record(APPLIED, "retention", None, actor_id=actor_id, years=plan.years,
-                     cutoff=plan.cutoff.isoformat(), **plan.counts(), **{audit.BLANKED_EVENTS: sorted(blanked)})
+        details: dict[str, Any] = {"years": plan.years, "cutoff": plan.cutoff.isoformat(), **plan.counts(),
+                                   audit.BLANKED_EVENTS: sorted(blanked)}
+        audit.record(APPLIED, "retention", None, actor_id=actor_id, **details)
         db.session.commit()
     except Exception:
         db.session.rollback()

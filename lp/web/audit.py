@@ -110,7 +110,9 @@ def record(
     The actor is the logged-in user unless ``actor_id`` says otherwise (CLI, jobs).
     Details never hold a secret (password, token, session key): callers pass ids and codes.
     """
-    return _add(db.session, action, subject_type, subject_id, actor_id=actor_id, result=result, details=details)
+    event_ = new_event(action, subject_type, subject_id, actor_id=actor_id, result=result, details=details)
+    db.session.add(event_)
+    return event_
 
 
 def new_event(action: str, subject_type: str, subject_id: int | None, *, actor_id: int | None = None,
@@ -124,12 +126,6 @@ def new_event(action: str, subject_type: str, subject_id: int | None, *, actor_i
     return AuditEvent(at=at or utcnow(), actor_id=actor_id, action=action, subject_type=subject_type,
                       subject_id=subject_id, details=details or {}, result=result, origin_address=address,
                       user_agent=agent)
-
-
-def _add(session: Session, action: str, subject_type: str, subject_id: int | None, **kw: Any) -> AuditEvent:
-    event_ = new_event(action, subject_type, subject_id, **kw)
-    session.add(event_)
-    return event_
 
 
 def record_apart(action: str, subject_type: str = "route", subject_id: int | None = None, *,
@@ -240,40 +236,50 @@ class ChainReport:
     event_id: int | None = None
 
 
-def verify_chain(session: Session | None = None) -> ChainReport:
-    """Recompute the chain from the first row to the head; report the first changed or missing row."""
-    session = session or db.session
-    blanked = _blanked_by_retention(session)
-    prev, expected, checked = GENESIS, 1, 0
-    for row in _rows_in_chain_order(session):
+def verify_chain() -> ChainReport:
+    """Recompute the chain from the first row to the head; report the first changed or missing row.
+
+    The head is read first: rows appended while the walk runs lie beyond it and are left
+    for the next run, so a busy trail is never reported broken.
+    """
+    head = db.session.execute(select(AuditChainHead.seq, AuditChainHead.row_hash)
+                              .where(AuditChainHead.id == 1)).first()
+    last_seq, last_hash = (head.seq, head.row_hash) if head else (0, GENESIS)
+    blanked = _blanked_by_retention()
+    prev, expected = GENESIS, 1
+    for row in _rows_in_chain_order(last_seq):
         problem = _check(row, prev, expected, blanked)
         if problem:
-            return ChainReport(checked, problem, expected, row.id)
-        prev, expected, checked = row.row_hash or "", expected + 1, checked + 1
-    head = session.execute(select(AuditChainHead.seq, AuditChainHead.row_hash).where(AuditChainHead.id == 1)).first()
-    last = (head.seq, head.row_hash) if head else (0, GENESIS)
-    if last != (expected - 1, prev):
-        return ChainReport(checked, f"row {expected} to {last[0]} missing: the chain ends at row {expected - 1} "
-                                    f"but its head says {last[0]}", expected)
-    outside = session.scalar(select(AuditEvent.id).where(AuditEvent.seq.is_(None)).order_by(AuditEvent.id).limit(1))
+            return ChainReport(expected - 1, problem, expected, row.id)
+        prev, expected = row.row_hash or "", expected + 1
+    checked = expected - 1
+    if checked < last_seq:
+        return ChainReport(checked, f"row {expected} to {last_seq} missing: the chain ends at row {checked} "
+                                    f"but its head says {last_seq}", expected)
+    if prev != last_hash:
+        return ChainReport(checked, f"row {checked} does not match the chain's head: one of them was changed",
+                           checked)
+    outside = db.session.scalar(select(AuditEvent.id).where(AuditEvent.seq.is_(None))
+                                .order_by(AuditEvent.id).limit(1))
     if outside is not None:
         return ChainReport(checked, f"audit event id {outside} is outside the chain (added behind its back)",
                            None, outside)
     return ChainReport(checked, None)
 
 
-def _rows_in_chain_order(session: Session, batch: int = 1000) -> Iterator[AuditEvent]:
-    """Yield the chained rows by seq, a batch at a time (no cursor left open when the walk stops early)."""
+def _rows_in_chain_order(up_to: int, batch: int = 1000) -> Iterator[AuditEvent]:
+    """Yield the chained rows up to seq ``up_to`` in order, a batch at a time (no cursor is left
+    open when the walk stops early)."""
     last = 0
     while True:
-        rows = session.scalars(select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq)
-                               .limit(batch)).all()
+        rows = db.session.scalars(select(AuditEvent).where(AuditEvent.seq > last, AuditEvent.seq <= up_to)
+                                  .order_by(AuditEvent.seq).limit(batch)).all()
         yield from rows
         if len(rows) < batch:
             return
         last = rows[-1].seq or 0
         for row in rows:  # a long trail: keep only one batch in memory
-            session.expunge(row)
+            db.session.expunge(row)
 
 
 def _check(row: AuditEvent, prev: str, expected: int, blanked: set[int]) -> str | None:
@@ -293,10 +299,10 @@ def _check(row: AuditEvent, prev: str, expected: int, blanked: set[int]) -> str 
     return None
 
 
-def _blanked_by_retention(session: Session) -> set[int]:
+def _blanked_by_retention() -> set[int]:
     """Return the ids of the rows whose details the retention job blanked (its rows name them)."""
     ids: set[int] = set()
-    for details in session.scalars(select(AuditEvent.details).where(AuditEvent.action == RETENTION_APPLIED)):
+    for details in db.session.scalars(select(AuditEvent.details).where(AuditEvent.action == RETENTION_APPLIED)):
         listed = (details or {}).get(BLANKED_EVENTS) or []
         ids.update(i for i in listed if isinstance(i, int))
     return ids

@@ -184,6 +184,7 @@ def test_verify_passes_on_an_untouched_trail(app, runner):
     ("UPDATE audit_events SET result = 'refused' WHERE seq = 2", "row 2 (audit event id 2) was changed"),
     ("DELETE FROM audit_events WHERE seq = 4", "row 4 missing"),
     ("DELETE FROM audit_events WHERE seq = 5", "row 5 to 5 missing"),
+    ("UPDATE audit_chain_head SET seq = 4", "row 4 does not match the chain's head"),
 ])
 def test_a_change_in_the_database_is_caught_and_named(app, runner, change, caught):
     _write(app, 5)
