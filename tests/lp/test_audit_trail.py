@@ -270,3 +270,22 @@ def test_the_chain_head_is_not_left_locked_by_a_refusal(app, client, login_as):
     _write(app, 1)
     with app.app_context():
         assert verify_chain().problem is None
+
+
+def test_rows_blanked_by_retention_verify_but_any_other_change_to_them_is_caught(app, runner):
+    """Retention blanks the text in old rows and names them in its own row; only that blanking is accepted."""
+    with app.app_context():
+        kept = audit.record("reminder.acknowledged", "reminder", 1, note="belde met de moeder")
+        db.session.commit()
+        kept_id = kept.id
+        audit.record(audit.RETENTION_APPLIED, "retention", None, **{audit.BLANKED_EVENTS: [kept_id]})
+        db.session.execute(text("UPDATE audit_events SET details = :blank WHERE id = :id"),
+                           {"blank": '{"note": ""}', "id": kept_id})
+        db.session.commit()
+    assert _verify(runner) == (0, "Audit trail intact: 2 rows chained.\n")
+    with app.app_context():
+        db.session.execute(text("UPDATE audit_events SET details = :other WHERE id = :id"),
+                           {"other": '{"note": "iets anders"}', "id": kept_id})
+        db.session.commit()
+    code, output = _verify(runner)
+    assert code == 1 and f"row 1 (audit event id {kept_id}) was changed: its details" in output
