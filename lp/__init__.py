@@ -52,12 +52,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from lp import models  # noqa: F401  (all tables)
-    from lp.web import access, database, errors, files, i18n, processing_log, security
+    from lp.web import access, audit, database, errors, files, i18n, processing_log, security
     from lp.web.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
     files.init_app(app)
     database.init_app(app)
+    audit.init_session_events()
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

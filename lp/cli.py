@@ -20,6 +20,7 @@ from lp.demo import load as demo
 from lp.privacy.cli import backup_command, persons_cli, retention_command
 from lp.reminders.cli import digest_cli, outbox_cli, reminders_cli, scheduler_command
 from lp.seed import run_seeders
+from lp.web.audit_cli import audit_cli
 from lp.web.database import failure_kind, refresh_statistics
 from lp.web.extensions import db
 
@@ -178,7 +179,7 @@ def demo_command(seed: int, persons: int, password: str | None) -> None:
 def register_commands() -> None:
     """Attach the command groups that the packages own."""
     for group in (users_cli, tokens_cli, countries_cli, reference_cli, reminders_cli, digest_cli, outbox_cli,
-                  scheduler_command, retention_command, persons_cli, backup_command):
+                  scheduler_command, retention_command, persons_cli, backup_command, audit_cli):
         lp_cli.add_command(group)
 
 

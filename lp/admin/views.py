@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lp.admin.forms import ConfirmForm, UserCreateForm, UserEditForm
-from lp.auth import reset, services
+from lp.auth import reset, review, services
 from lp.auth.models import User
 from lp.auth.roles import Role
 from lp.core.forms import apply_errors
@@ -130,6 +130,27 @@ def activate_user(user_id: int):
         services.set_active(user, True, acting_user=current_user)
         flash(_("Account %(email)s activated.", email=user.email), "success")
     return redirect(url_for("admin.users"))
+
+
+@bp.get("/review")
+@requires(Role.ADMIN)
+def access_review():
+    """The access review (BIO2): accounts, roles, last sign-in, second factor, administrators due."""
+    rows = review.access_review()
+    return render_template("admin/review.html", rows=rows, confirm=ConfirmForm(),
+                           due=sum(row.review_due for row in rows),
+                           factor_known=any(row.second_factor is not None for row in rows),
+                           interval_days=review.REVIEW_INTERVAL.days)
+
+
+@bp.post("/review/<int:user_id>")
+@requires(Role.ADMIN)
+def mark_reviewed(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        review.mark_reviewed(user, actor_id=current_user.id)
+        flash(_("Access of %(email)s recorded as reviewed.", email=user.email), "success")
+    return redirect(url_for("admin.access_review"))
 
 
 @bp.get("/audit")

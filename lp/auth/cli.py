@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from lp.auth import oidc, services
+from lp.auth import oidc, review, services
 from lp.auth.models import ApiToken
 from lp.auth.reset import one_time_password
 from lp.auth.roles import Role
+from lp.core.csv import escape_cell
 from lp.core.validation import ValidationFailed
 from lp.web.extensions import db
 
@@ -80,6 +84,46 @@ def link_sso_command(email, subject, issuer) -> None:
     except ValidationFailed as failure:
         _fail(failure)
     click.echo(f"{user.email} now signs in through {issuer} as {subject}.")
+
+
+@users_cli.command("review")
+@click.option("--csv", "as_csv", is_flag=True, help="Write the review as CSV (for a spreadsheet) instead of a table.")
+@click.option("--reviewed", "reviewed", multiple=True, metavar="EMAIL",
+              help="Record that this account's access was reviewed and is right (repeatable).")
+def review_command(as_csv, reviewed) -> None:
+    """The access review: every account, its role, last sign-in, second factor, and admins due for review.
+
+    Administrators not reviewed for 90 days are marked "due"; --reviewed records a review.
+    """
+    for email in reviewed:
+        user = _user_or_exit(email)
+        review.mark_reviewed(user)
+        click.echo(f"Recorded: access of {user.email} reviewed.")
+    rows = review.access_review()
+    if as_csv:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(REVIEW_COLUMNS)
+        writer.writerows([escape_cell(cell) for cell in _review_cells(row)] for row in rows)
+        click.echo(out.getvalue(), nl=False)
+        return
+    for row in rows:
+        click.echo("  ".join(_review_cells(row)))
+    due = sum(row.review_due for row in rows)
+    click.echo(f"{len(rows)} accounts; {due} administrator(s) not reviewed for 90 days.")
+
+
+REVIEW_COLUMNS = ("email", "name", "role", "active", "last_sign_in", "second_factor", "last_reviewed", "review_due")
+
+
+def _when(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
+
+
+def _review_cells(row: review.AccountReview) -> list[str]:
+    factor = {True: "on", False: "off", None: "unknown"}[row.second_factor]
+    return [row.user.email, row.user.display_name, row.user.role, "yes" if row.user.active else "no",
+            _when(row.last_sign_in), factor, _when(row.last_reviewed), "due" if row.review_due else "ok"]
 
 
 @tokens_cli.command("create")

@@ -22,6 +22,8 @@ from lp.web.extensions import db
 from lp.web.i18n import LANGUAGES
 
 TOKEN_PREFIX = "lp_"
+#: Audit actions of refused logins: wrong address or password (or inactive), too many attempts.
+LOGIN_FAILED, LOGIN_LOCKED = "user.login_failed", "user.login_locked"
 
 
 def normalise_email(email: str) -> str:
@@ -120,14 +122,25 @@ def authenticate(email: str, password: str, address: str | None) -> LoginResult:
     email = normalise_email(email)
     attempt_id = throttle.take_slot(email, address or "unknown")
     if attempt_id is None:
+        _refused(LOGIN_LOCKED, email)
         return LoginResult(None, throttle.locked_message())
     user = find_user_by_email(email)
     matches = password_matches(user.password_hash if user else None, password)
     if user is None or not (matches and user.active):
+        _refused(LOGIN_FAILED, email)
         return LoginResult(None, _l("Email address or password is incorrect."))
     throttle.mark_succeeded(attempt_id)
     db.session.commit()
     return LoginResult(user, None)
+
+
+def _refused(action: str, email: str) -> None:
+    """Audit a refused login: of the account the address names, if any.
+
+    Never what was typed: a password typed into the address field would land in the trail.
+    """
+    user = find_user_by_email(email)
+    audit.record_apart(action, "user", user.id if user else None, known_account=user is not None)
 
 
 def set_password(user: User, new: str, field: str = "password", *, must_change: bool = False) -> None:

@@ -19,11 +19,14 @@ from sqlalchemy import delete, select
 
 from lp.auth.models import SessionSearchTerm, User, UserSession
 from lp.core.types import utcnow
+from lp.web import audit
 from lp.web.extensions import db
 from lp.web.i18n import SESSION_KEY as LANGUAGE_KEY
 
 #: What survives signing in and out: the language a visitor chose.
 KEPT_ON_SIGN_IN = (LANGUAGE_KEY,)
+#: The audit action of a new session (read by the access review, lp.auth.review).
+SIGNED_IN = "user.signed_in"
 
 
 def _digest(key: str) -> str:
@@ -53,6 +56,8 @@ def sign_in(user: User) -> None:
     key = secrets.token_urlsafe(32)
     _delete(UserSession.created_at < _oldest_valid())  # expired ones, of anybody: keeps the table small
     db.session.add(UserSession(user_id=user.id, key_hash=_digest(key), created_at=utcnow()))
+    # Every way in (password, second factor, single sign-on) ends here: the access review reads it.
+    audit.record(SIGNED_IN, "user", user.id, actor_id=user.id)
     db.session.commit()
     user.session_token = f"{user.id}:{key}"
     _fresh_cookie_session()

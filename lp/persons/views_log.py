@@ -26,7 +26,7 @@ from typing import Any
 
 from flask import Flask, Response, g, has_app_context, has_request_context, make_response, request
 from flask_login import current_user
-from sqlalchemy import Select, event, insert, select
+from sqlalchemy import Select, event, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -75,11 +75,9 @@ def record_persons_shown(person_ids: Iterable[int], *, action: str = VIEWED, act
     actor_id = current_user.id if has_request_context() and current_user.is_authenticated else None
     trace = _note_processing(new, activity or ACTIVITIES[action])
     moment, how = utcnow(), _how(trace)
-    db.session.execute(insert(AuditEvent), [
-        {"at": moment, "actor_id": actor_id, "action": action, "subject_type": PERSON, "subject_id": person_id,
-         "details": how}
-        for person_id in new
-    ])
+    # ORM objects, not one bulk INSERT: the commit seals each into the audit chain.
+    db.session.add_all([audit.new_event(action, PERSON, person_id, actor_id=actor_id, details=dict(how), at=moment)
+                        for person_id in new])
     logged.update(new)
     return len(new)
 

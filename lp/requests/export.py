@@ -24,10 +24,14 @@ from lp.persons.models import Person
 from lp.persons.views_log import EXPORTED, record_persons_shown
 from lp.requests.models import LpRequest
 from lp.requests.search import RequestFilter, filtered, ordered
+from lp.web import audit
 from lp.web.extensions import db
 
 #: Rows loaded per query: bounds memory whatever the number of matching requests.
 CHUNK = 1000
+
+#: The audit action of a download of the list (one row per download, with the number of requests).
+LIST_EXPORTED = "requests.exported"
 
 
 def _iso(value: date | None) -> str:
@@ -59,9 +63,13 @@ COLUMNS: tuple[tuple[str, Callable[[LpRequest], str | None]], ...] = (
 )
 
 
-def _chunks(f: RequestFilter, today: date) -> Iterator[list[LpRequest]]:
-    """Yield the matching requests in list order, CHUNK at a time, with what the columns read."""
-    ids = list(db.session.scalars(ordered(filtered(f, today), f)))
+def matching_ids(f: RequestFilter, today: date) -> list[int]:
+    """Return the ids of the requests the filtered list holds, in list order: what an export writes."""
+    return list(db.session.scalars(ordered(filtered(f, today), f)))
+
+
+def _chunks(ids: list[int]) -> Iterator[list[LpRequest]]:
+    """Yield these requests in this order, CHUNK at a time, with what the columns read."""
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
         rows = db.session.scalars(
@@ -78,8 +86,8 @@ def _chunks(f: RequestFilter, today: date) -> Iterator[list[LpRequest]]:
         yield [by_id[i] for i in chunk if i in by_id]
 
 
-def generate(f: RequestFilter, today: date, delimiter: str) -> Iterator[bytes]:
-    """Yield the CSV file of the filtered list as encoded pieces: the header, then per chunk."""
+def generate(ids: list[int], delimiter: str) -> Iterator[bytes]:
+    """Yield the CSV file of these requests (``matching_ids``) as encoded pieces: the header, then per chunk."""
     buffer = io.StringIO()
     writer = spreadsheet_writer(buffer, delimiter)
 
@@ -89,9 +97,13 @@ def generate(f: RequestFilter, today: date, delimiter: str) -> Iterator[bytes]:
         buffer.truncate()
         return text.encode("utf-8")
 
+    # The download as a whole, in the audit trail before a byte leaves (the persons in it are
+    # logged per part as it is sent); never the filters: a search term may be a name.
+    audit.record(LIST_EXPORTED, "request", None, count=len(ids), format="csv")
+    db.session.commit()
     writer.writerow([name for name, _value in COLUMNS])
     yield flush()
-    for chunk in _chunks(f, today):
+    for chunk in _chunks(ids):
         for request in chunk:
             writer.writerow([escape_cell(value(request) or "") for _name, value in COLUMNS])
         # Nothing leaves without a trace: the persons of this part are logged before it is sent.

@@ -152,7 +152,7 @@ def export_csv():
     delimiter = request.args.get("delimiter", DEFAULT_DELIMITER)
     if delimiter not in DELIMITERS:
         return render_error(422, _("Choose ; or , as the separator."))
-    body = stream_with_context(export.generate(f, today(), delimiter))
+    body = stream_with_context(export.generate(export.matching_ids(f, today()), delimiter))
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="lp-requests-{today().isoformat()}.csv"',
     })

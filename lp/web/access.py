@@ -18,6 +18,7 @@ from flask_login import current_user
 from lp.auth import sessions
 from lp.auth.roles import Role
 from lp.auth.services import user_for_token
+from lp.web import audit
 from lp.web.extensions import login_manager
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,8 @@ F = TypeVar("F", bound=Callable)
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: All that a session signed in with a one-time password may do until the password is changed.
 PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "auth.set_language"})
+#: The audit action of an API request whose bearer token was not valid.
+TOKEN_REFUSED = "token.refused"
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,8 @@ def enforce_access():
         return None
     if not current_user.is_authenticated:
         if api:
+            if request.headers.get("Authorization"):  # a credential was offered and refused
+                audit.record_apart(TOKEN_REFUSED, **audit.request_details())
             return api_error(401, _("A valid API token is required."))
         return login_manager.unauthorized()
     if not current_user.may(needed):

@@ -12,11 +12,14 @@ from werkzeug.exceptions import HTTPException
 
 from lp.core.logsafe import log_exception
 from lp.core.validation import InUse
+from lp.web import audit
 from lp.web.access import api_error, is_api_request
 from lp.web.database import failure_kind
 from lp.web.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
+#: Audit actions of refused and failed requests.
+ACCESS_REFUSED, CSRF_REFUSED, REQUEST_FAILED = "access.refused", "csrf.refused", "request.failed"
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -55,6 +58,8 @@ def render_error(status: int, detail: str | None = None):
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
+        # Flask-WTF's description says what was wrong (missing, expired, invalid), never the token.
+        audit.record_apart(CSRF_REFUSED, reason=error.description, **audit.request_details())
         return render_error(
             400, _("The form expired or was not sent from this site. Reload the page and try again.")
         )
@@ -63,6 +68,8 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if error.code == 403:
+            audit.record_apart(ACCESS_REFUSED, **audit.request_details())
         # A failure outside the view (e.g. in an after-request hook) arrives as a 500
         # wrapping the original error.
         original = getattr(error, "original_exception", None)
@@ -87,6 +94,8 @@ def init_app(app: Flask) -> None:
         if kind is not None:
             return database_failure(kind, error)
         log_exception(log, "unhandled error")  # without the message: it may quote personal data
+        audit.record_apart(REQUEST_FAILED, result=audit.ERROR, error=type(error).__name__,
+                           **audit.request_details())
         return render_error(500)
 
 

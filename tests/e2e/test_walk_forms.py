@@ -306,6 +306,7 @@ COVERED = {
     "persons.remove_document": "tests/lp/requests/test_person_views.py (removal after confirmation)",
     "admin.deactivate_user": "tests/lp/test_admin.py (after confirmation)",
     "admin.activate_user": "tests/lp/test_admin.py (one button)",
+    "admin.mark_reviewed": "tests/lp/test_access_review.py (one button: access reviewed now)",
     "requests.bulk_note_verbale": "tests/lp/requests/test_views.py (one note verbale for the selection)",
     "reminders.letter_sent": "tests/lp/reminders/test_letters.py (records the letter as sent)",
     "insights.calendar_revoke": "tests/lp/insights/test_calendar.py (one button)",

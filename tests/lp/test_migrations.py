@@ -119,3 +119,29 @@ def test_migration_0009_closes_the_lower_levels_already_open(empty_database_url,
         ("request:1", "no_reply", 1): (False, None),
         ("request:2", "reply_overdue", 1): (False, None),
     }
+
+
+def test_migration_0011_chains_the_audit_rows_already_there(empty_database_url, tmp_path):
+    """Rows written before the chain existed are chained in id order; new rows follow them."""
+    from lp.web import audit
+
+    app = create_app(base_config(empty_database_url, tmp_path / "instance"))
+    directory = app.extensions["migrate"].directory
+    with app.app_context():
+        upgrade(directory=directory, revision="0009_privacy")
+        with db.engine.begin() as connection:
+            for number in range(3):
+                connection.exec_driver_sql(
+                    "INSERT INTO audit_events (at, action, subject_type, subject_id, details) VALUES "
+                    f"('2026-0{number + 1}-01 10:00:00.123456', 'user.updated', 'user', {number}, "
+                    f"'{{\"role\": \"staff\", \"n\": {number}}}')")
+        upgrade(directory=directory, revision="0011_audit_chain")
+        assert audit.verify_chain() == audit.ChainReport(3, None)
+        audit.record("test.after", "thing", None)
+        db.session.commit()
+        assert audit.verify_chain() == audit.ChainReport(4, None)
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("UPDATE audit_events SET subject_id = 9 WHERE id = 2")
+        assert audit.verify_chain().problem == "row 2 (audit event id 2) was changed"
+        db.session.remove()
+        db.engine.dispose()
