@@ -99,6 +99,10 @@ def enforce_access():
         abort(403)
     if api:
         _authenticate_bearer()
+    elif request.endpoint != "static":
+        # Load the session now, before the view: this checks its time-outs and records
+        # the activity in a transaction of its own, not halfway through the view's.
+        current_user._get_current_object()
     needed = rule.needed_for(request.method)
     if needed is None:
         return None

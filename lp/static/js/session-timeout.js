@@ -1,0 +1,77 @@
+// LP-tracker: warn a minute before the session times out, with "stay signed in".
+// The server ends timed-out sessions on every request whatever this script does;
+// this only spares a person losing what they were typing.
+(() => {
+  "use strict";
+  const WARN_BEFORE_S = 60;
+  let timer = null;
+
+  function schedule(seconds, action) {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(action, Math.max(0, seconds) * 1000);
+  }
+
+  function start(box) {
+    const text = box.querySelector("#session-warning-text");
+    const button = box.querySelector("[data-stay-signed-in]");
+
+    async function ask(method) {
+      const options = {method, credentials: "same-origin", headers: {Accept: "application/json"}};
+      if (method === "POST") {
+        options.headers["X-CSRFToken"] = box.dataset.csrfToken;
+      }
+      const response = await fetch(box.dataset.statusUrl, options);
+      if (!response.ok || !(response.headers.get("Content-Type") || "").includes("json")) {
+        return null; // signed out already (the login page answered)
+      }
+      return response.json();
+    }
+
+    function signedOut() {
+      window.location.assign(box.dataset.loginUrl);
+    }
+
+    // Ask the server (another tab may have kept the session alive) and plan the next step.
+    async function check() {
+      const left = await ask("GET").catch(() => null);
+      if (left === null) {
+        signedOut();
+        return;
+      }
+      const ending = Math.min(left.idle, left.absolute);
+      if (ending <= 0) {
+        signedOut();
+      } else if (ending > WARN_BEFORE_S + 1) {
+        box.hidden = true;
+        schedule(ending - WARN_BEFORE_S, check);
+      } else {
+        const absolute = left.absolute <= left.idle;
+        text.textContent = absolute ? text.dataset.absoluteText : text.dataset.idleText;
+        button.hidden = absolute;
+        box.hidden = false;
+        if (!absolute) {
+          button.focus();
+        }
+        schedule(ending, check);
+      }
+    }
+
+    button.addEventListener("click", async () => {
+      const left = await ask("POST").catch(() => null);
+      if (left === null) {
+        signedOut();
+        return;
+      }
+      box.hidden = true;
+      schedule(Math.min(left.idle, left.absolute) - WARN_BEFORE_S, check);
+    });
+    check();
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const box = document.getElementById("session-warning");
+    if (box) {
+      start(box);
+    }
+  });
+})();
