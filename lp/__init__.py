@@ -73,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from countries.views import bp as countries_bp
     from lp.admin.views import bp as admin_bp
     from lp.api import bp as api_bp
+    from lp.auth.mfa_views import bp as mfa_bp
     from lp.auth.views import bp as auth_bp
     from lp.core.validation import IdConverter
     from lp.insights.calendar import bp as calendar_bp
@@ -86,7 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from lp.web.health import bp as health_bp
 
     app.url_map.converters["int"] = IdConverter  # before any rule is added
-    for blueprint in (health_bp, auth_bp, main_bp, requests_bp, persons_bp, countries_bp,
+    for blueprint in (health_bp, auth_bp, mfa_bp, main_bp, requests_bp, persons_bp, countries_bp,
                       country_reference_bp, country_transfer_bp, reminders_bp, insights_bp, calendar_bp, admin_bp,
                       privacy_bp,
                       api_bp):
