@@ -12,7 +12,7 @@ import lp.core.types
 
 # revision identifiers, used by Alembic.
 revision = '0011_mfa'
-down_revision = '0010_agreement_terms'  # TEMP
+down_revision = '0009_privacy'
 branch_labels = None
 depends_on = None
 
