@@ -46,11 +46,11 @@ def code():
             if used is not None:
                 throttle.mark_succeeded(attempt_id)
                 db.session.commit()
-                next_url = signin.pending_next()
-                if used == "recovery":
+                response = signin.complete(user, signin.pending_next())
+                if used == "recovery":  # after complete(): signing in starts a fresh cookie session
                     flash(_("You used a recovery code; %(left)d are left. Each works only once.",
                             left=mfa.unused_recovery_codes(user)), "warning")
-                return signin.complete(user, next_url)
+                return response
             db.session.rollback()
             error = _("This code is not correct, or was used already.")
     status = 422 if error or form.errors else 200

@@ -34,9 +34,13 @@ def safe_next(target: str | None) -> str:
     return url_for("main.index")
 
 
-def await_second_factor(user: User, next_url: str | None) -> None:
-    """Remember that ``user`` gave the right password; the code step comes next."""
+def await_second_factor(user: User, next_url: str | None) -> str:
+    """Remember that ``user`` gave the right password; return the URL of the step that comes next.
+
+    That is the code step, or the enrolment for an account that has no second factor yet.
+    """
     session[PENDING_KEY] = {"user": user.id, "at": utcnow().isoformat(), "next": next_url or ""}
+    return url_for("mfa.code" if user.has_second_factor else "mfa.setup")
 
 
 def pending_user() -> User | None:

@@ -36,8 +36,7 @@ def login():
         result = services.authenticate(form.email.data, form.password.data, request.remote_addr)
         if result.user is not None:
             if mfa.needed_at_sign_in(result.user):  # not signed in yet: a code (or enrolment) first
-                signin.await_second_factor(result.user, request.args.get("next"))
-                return redirect(url_for("mfa.code"))
+                return redirect(signin.await_second_factor(result.user, request.args.get("next")))
             return signin.complete(result.user, request.args.get("next"))
         error = result.error
     status = 200 if error is None and not form.errors else 422
