@@ -30,6 +30,8 @@ def _back_to_login():
 @public
 def code():
     """Ask for the code of the authenticator app, or a recovery code."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
     user = signin.pending_user()
     if user is None:
         return _back_to_login()

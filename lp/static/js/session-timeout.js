@@ -4,6 +4,7 @@
 (() => {
   "use strict";
   const WARN_BEFORE_S = 60;
+  const RETRY_S = 30; // after a network error: the server may be back in a moment
   let timer = null;
 
   function schedule(seconds, action) {
@@ -33,7 +34,13 @@
 
     // Ask the server (another tab may have kept the session alive) and plan the next step.
     async function check() {
-      const left = await ask("GET").catch(() => null);
+      let left;
+      try {
+        left = await ask("GET");
+      } catch {
+        schedule(RETRY_S, check); // not an answer (offline, or the page is being left)
+        return;
+      }
       if (left === null) {
         signedOut();
         return;
@@ -57,7 +64,12 @@
     }
 
     button.addEventListener("click", async () => {
-      const left = await ask("POST").catch(() => null);
+      let left;
+      try {
+        left = await ask("POST");
+      } catch {
+        return; // offline: the warning stays, the button can be pressed again
+      }
       if (left === null) {
         signedOut();
         return;
