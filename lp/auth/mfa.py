@@ -17,7 +17,7 @@ import pyotp
 import segno
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from lp.auth import sealing, sessions
 from lp.auth.models import RecoveryCode, User
@@ -160,11 +160,13 @@ def verify(user: User, code: str) -> str | None:
             return None  # replayed, or an older code after a newer one
         user.totp_last_step = step
         return "totp"
-    row = db.session.scalar(select(RecoveryCode).where(
-        RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash(code), RecoveryCode.used_at.is_(None)))
-    if row is None:
+    # One UPDATE that only an unused code matches: two sign-ins racing with the same code
+    # cannot both use it.
+    used = db.session.execute(update(RecoveryCode).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash(code), RecoveryCode.used_at.is_(None),
+    ).values(used_at=utcnow()))
+    if used.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
         return None
-    row.used_at = utcnow()
     audit.record("mfa.recovery_code_used", "user", user.id, actor_id=user.id, left=unused_recovery_codes(user) - 1)
     return "recovery"
 
