@@ -24,7 +24,9 @@ log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable)
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: All that a session signed in with a one-time password may do until the password is changed.
-PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "auth.set_language"})
+#: (The time-out warning's two endpoints too: the warning shows on the password page as well.)
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "auth.set_language",
+                                       "auth.session_status", "auth.stay_signed_in"})
 
 
 @dataclass(frozen=True)

@@ -96,3 +96,17 @@ def test_sign_out_everywhere_ends_every_session_of_the_account_and_no_other(app,
     with app.app_context():
         event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "session.ended_everywhere")).one()
         assert (event.actor_id, event.subject_id) == (user_id, user_id)
+
+
+def test_the_warning_works_on_the_password_page_of_a_one_time_password(app, client, runner, make_user, clock):
+    """Only the password page opens then; the warning's requests must not be sent there (a loop)."""
+    import re
+
+    make_user("ann@example.org")
+    one_time = re.search(r"shown once\): (\S+)",
+                         runner.invoke(args=["lp", "users", "reset-password", "ann@example.org"]).output).group(1)
+    assert Auth(client).login("ann@example.org", one_time).headers["Location"].endswith("/auth/password")
+    page = client.get("/auth/password").get_data(as_text=True)
+    assert client.get("/auth/session").get_json()["idle"] == 15 * 60
+    assert client.post("/auth/session", headers={"X-CSRFToken": csrf_token_from(page)}).status_code == 200
+    assert client.get("/requests/").headers["Location"].endswith("/auth/password")  # the rest stays shut
