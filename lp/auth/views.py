@@ -19,9 +19,6 @@ from lp.web.i18n import LANGUAGES, remember_choice
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
-_safe_next = signin.safe_next
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
@@ -29,7 +26,7 @@ def login():
         remember_choice(request.args["lang"])
         return redirect(url_for("auth.login", next=request.args.get("next")))
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(signin.safe_next(request.args.get("next")))
     form = LoginForm()
     error = None
     if form.validate_on_submit():
@@ -113,7 +110,7 @@ def set_language():
         services.set_language(current_user, language)
     except ValidationFailed:
         flash(_("Unknown language."), "danger")
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(signin.safe_next(request.form.get("next")))
 
 
 @bp.get("/account")
