@@ -17,12 +17,15 @@
     const button = box.querySelector("[data-stay-signed-in]");
 
     async function ask(method) {
-      const options = {method, credentials: "same-origin", headers: {Accept: "application/json"}};
+      // A signed-out session is answered with a redirect to the login page: not followed, since
+      // fetching that page would use up the message it shows ("you are logged out").
+      const options = {method, credentials: "same-origin", redirect: "manual", headers: {Accept: "application/json"}};
       if (method === "POST") {
         options.headers["X-CSRFToken"] = box.dataset.csrfToken;
       }
       const response = await fetch(box.dataset.statusUrl, options);
-      if (!response.ok || !(response.headers.get("Content-Type") || "").includes("json")) {
+      if (response.type === "opaqueredirect" || !response.ok
+          || !(response.headers.get("Content-Type") || "").includes("json")) {
         return null; // signed out already (the login page answered)
       }
       return response.json();
