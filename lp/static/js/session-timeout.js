@@ -6,6 +6,9 @@
   const WARN_BEFORE_S = 60;
   const RETRY_S = 30; // after a network error: the server may be back in a moment
   let timer = null;
+  // Set when the person leaves the page (a link, a form, logging out): an answer that comes
+  // in meanwhile must not send the browser elsewhere than where they are going.
+  let leaving = false;
 
   function schedule(seconds, action) {
     window.clearTimeout(timer);
@@ -32,7 +35,9 @@
     }
 
     function signedOut() {
-      window.location.assign(box.dataset.loginUrl);
+      if (!leaving) {
+        window.location.assign(box.dataset.loginUrl);
+      }
     }
 
     // Ask the server (another tab may have kept the session alive) and plan the next step.
@@ -66,7 +71,7 @@
       }
     }
 
-    button.addEventListener("click", async () => {
+    button.onclick = async () => { // a property, not a listener: start() runs again after the back button
       let left;
       try {
         left = await ask("POST");
@@ -79,9 +84,21 @@
       }
       box.hidden = true;
       schedule(Math.min(left.idle, left.absolute) - WARN_BEFORE_S, check);
-    });
+    };
     check();
   }
+
+  window.addEventListener("beforeunload", () => {
+    leaving = true;
+    window.clearTimeout(timer);
+  });
+  window.addEventListener("pageshow", (event) => {
+    leaving = false;
+    const box = document.getElementById("session-warning");
+    if (event.persisted && box) {
+      start(box); // back from the browser's cache: ask the server afresh
+    }
+  });
 
   document.addEventListener("DOMContentLoaded", () => {
     const box = document.getElementById("session-warning");
