@@ -110,3 +110,12 @@ def test_the_warning_works_on_the_password_page_of_a_one_time_password(app, clie
     assert client.get("/auth/session").get_json()["idle"] == 15 * 60
     assert client.post("/auth/session", headers={"X-CSRFToken": csrf_token_from(page)}).status_code == 200
     assert client.get("/requests/").headers["Location"].endswith("/auth/password")  # the rest stays shut
+
+
+@pytest.mark.parametrize(("name", "value"), [("LP_IDLE_TIMEOUT_MINUTES", 1), ("LP_ABSOLUTE_TIMEOUT_HOURS", 0)])
+def test_a_time_out_too_short_for_its_warning_stops_the_app_from_starting(database_url, tmp_path, name, value):
+    from lp import create_app
+    from tests.conftest import base_config
+
+    with pytest.raises(ValueError, match=name):
+        create_app({**base_config(database_url, tmp_path), name: value})
