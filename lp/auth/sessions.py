@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from flask import current_app, flash, g, request, session
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from lp.auth.models import SessionSearchTerm, User, UserSession
 from lp.core.types import utcnow
@@ -119,7 +119,9 @@ def load(cookie_id: str) -> User | None:
         flash(_("You have been signed out because your session timed out. Please log in again."), "info")
         return None
     if request.endpoint != STATUS_ENDPOINT:
-        user_session.last_seen_at = now
+        # A plain UPDATE: if another request ended the session a moment ago, it matches
+        # nothing, where the ORM would fail on the row it expected to update.
+        db.session.execute(update(UserSession).where(UserSession.id == user_session.id).values(last_seen_at=now))
         db.session.commit()
     g.lp_session_id = user_session.id
     g.lp_session = user_session
