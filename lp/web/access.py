@@ -101,13 +101,11 @@ def enforce_access():
         abort(403)
     if api:
         _authenticate_bearer()
-    elif request.endpoint != "static":
-        # Load the session now, before the view: this checks its time-outs and records
-        # the activity in a transaction of its own, not halfway through the view's.
-        current_user._get_current_object()
     needed = rule.needed_for(request.method)
     if needed is None:
         return None
+    # Loading the session here, before the view, checks its time-outs and records the
+    # activity in a transaction of its own (lp.auth.sessions.load), not halfway through the view's.
     if not current_user.is_authenticated:
         if api:
             return api_error(401, _("A valid API token is required."))
