@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from lp.admin.views import bp as admin_bp
     from lp.api import bp as api_bp
     from lp.auth import oidc
+    from lp.auth.mfa_views import bp as mfa_bp
     from lp.auth.oidc_views import bp as oidc_bp
     from lp.auth.views import bp as auth_bp
     from lp.core.validation import IdConverter
@@ -91,7 +92,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.url_map.converters["int"] = IdConverter  # before any rule is added
     oidc.init_app(app)  # refuses unsafe single sign-on settings at start-up
-    for blueprint in (health_bp, auth_bp, oidc_bp, main_bp, requests_bp, persons_bp, countries_bp,
+    for blueprint in (health_bp, auth_bp, oidc_bp, mfa_bp, main_bp, requests_bp, persons_bp, countries_bp,
                       country_reference_bp, country_transfer_bp, reminders_bp, insights_bp, calendar_bp, admin_bp,
                       privacy_bp,
                       api_bp):

@@ -74,6 +74,13 @@ def base_config(database_url: str, instance_path) -> dict[str, Any]:
         "LP_PASSWORD_HASH_METHOD": FAST_HASH,
         "SESSION_COOKIE_SECURE": False,
         "LP_STATS_CACHE_SECONDS": 0,  # every test sees its own data
+        # Off for the suite, whose accounts are often admins signing in by password alone;
+        # tests/lp/test_mfa.py and tests/e2e/test_mfa.py switch it on.
+        "LP_MFA_REQUIRED": "off",
+        # Tests travel days in time within one session; tests/lp/test_session_timeouts.py
+        # checks the time-outs with the defaults (15 minutes, 10 hours).
+        "LP_IDLE_TIMEOUT_MINUTES": 31 * 24 * 60,
+        "LP_ABSOLUTE_TIMEOUT_HOURS": 31 * 24,
     }
 
 

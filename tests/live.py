@@ -43,6 +43,7 @@ def server_env(database_url: str, instance_path: Path, **extra: str) -> dict[str
     """The environment of a production-like process of the app on ``database_url``."""
     return {**os.environ, "DATABASE_URL": database_url, "LP_INSTANCE_PATH": str(instance_path),
             "SECRET_KEY": secrets.token_urlsafe(48), "LP_SCHEDULER": "0", "LP_ENV": "production",
+            "LP_MFA_REQUIRED": "off",  # as in the test config (tests/conftest.py base_config)
             **extra}
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lp.admin.forms import ConfirmForm, UserCreateForm, UserEditForm
-from lp.auth import reset, review, services
+from lp.auth import mfa, reset, review, services
 from lp.auth.models import User
 from lp.auth.roles import Role
 from lp.core.forms import apply_errors
@@ -120,6 +120,27 @@ def reset_password(user_id: int):
         flash(_("A link to choose a new password has been mailed to %(email)s.", email=user.email), "success")
         return redirect(url_for("admin.edit_user", user_id=user.id))
     return render_template("admin/confirm_reset.html", form=form, user=user)
+
+
+@bp.route("/users/<int:user_id>/reset-second-factor", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def reset_second_factor(user_id: int):
+    """Remove a lost second factor so the account enrols anew; another admin's job, never one's own."""
+    user = db.get_or_404(User, user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            mfa.reset(user, acting_user=current_user)
+        except ValidationFailed as failure:
+            db.session.rollback()
+            for messages in failure.errors.values():
+                for message in messages:
+                    flash(str(message), "danger")
+        else:
+            flash(_("The second factor of %(email)s is reset; the account sets up a new one at its next "
+                    "sign-in.", email=user.email), "success")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template("admin/confirm_mfa_reset.html", form=form, user=user)
 
 
 @bp.post("/users/<int:user_id>/activate")

@@ -31,3 +31,12 @@ class ForgotPasswordForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField(_l("Name of the token"), validators=[DataRequired(), Length(max=120)])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false"})
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only needs its CSRF token."""

@@ -37,14 +37,25 @@ class User(UserMixin, Model):
     #: with; None for a local account. Accounts are matched on both, never on e-mail alone.
     oidc_issuer: Mapped[str | None] = mapped_column(String(255))
     oidc_subject: Mapped[str | None] = mapped_column(String(255))
+    #: The TOTP secret, encrypted with a key derived from SECRET_KEY (lp.auth.sealing); None without one.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    #: When the first code confirmed the secret; until then the secret is an enrolment in progress.
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The time step of the last accepted code: a code is never accepted twice.
+    totp_last_step: Mapped[int | None]
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(back_populates="user")
 
     __mapper_args__ = {"version_id_col": version}
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_confirmed_at is not None
 
     @property
     def role_enum(self) -> Role:
@@ -109,6 +120,8 @@ class UserSession(Model):
     #: SHA-256 of the secret the session cookie carries.
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The last request of this session: the idle time-out counts from here.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class SessionSearchTerm(Model):
@@ -136,3 +149,16 @@ class PasswordReset(Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The administrator who started it; None when the user asked for it.
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class RecoveryCode(Model):
+    """A one-time code that stands in for a lost authenticator; only its SHA-256 is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")

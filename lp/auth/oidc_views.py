@@ -12,7 +12,7 @@ from joserfc.errors import JoseError
 from requests import RequestException
 
 from lp.auth import oidc, sessions
-from lp.auth.views import _safe_next
+from lp.auth.signin import safe_next
 from lp.web.access import public
 from lp.web.extensions import db
 from lp.web.security import CONTENT_SECURITY_POLICY
@@ -30,7 +30,7 @@ PASSWORD_PAGES = frozenset({"auth.forgot_password", "auth.reset_password"})
 def login():
     if not oidc.enabled():
         abort(404)
-    session[NEXT_KEY] = _safe_next(request.args.get("next"))
+    session[NEXT_KEY] = safe_next(request.args.get("next"))
     try:  # reads the provider's discovery document on the first sign-in of this process
         return oidc.client().authorize_redirect(oidc.redirect_uri())
     except RequestException:

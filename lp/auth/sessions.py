@@ -4,18 +4,26 @@ The session cookie names the account and a random key (``"<user id>:<key>"``); t
 server keeps only the key's SHA-256 in ``user_sessions``. Each request loads the
 account through that row, so deleting it ends the session at once, whatever the
 cookie says. Logging out deletes the browser's row; a password change or reset, a
-role change and a deactivation delete all rows of the account. The search terms
-kept for a session (``lp.web.search_terms``) go with it.
+role change, a deactivation, a reset of the second factor and "sign out everywhere"
+delete all rows of the account. The search terms kept for a session
+(``lp.web.search_terms``) go with it.
+
+Time-outs are enforced here, on the server, for every request: a session ends
+LP_IDLE_TIMEOUT_MINUTES after its last request and LP_ABSOLUTE_TIMEOUT_HOURS after
+sign-in, whatever the browser's script does. Only the status check of that script
+(``STATUS_ENDPOINT``) does not count as activity.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
-from flask import current_app, g, session
+from flask import current_app, flash, g, request, session
+from flask_babel import gettext as _
 from flask_login import login_user, logout_user
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from lp.auth.models import SessionSearchTerm, User, UserSession
 from lp.core.types import utcnow
@@ -27,14 +35,35 @@ from lp.web.i18n import SESSION_KEY as LANGUAGE_KEY
 KEPT_ON_SIGN_IN = (LANGUAGE_KEY,)
 #: The audit action of a new session (read by the access review, lp.auth.review).
 SIGNED_IN = "user.signed_in"
+#: The endpoint the time-out warning polls; asking how long is left is not activity.
+STATUS_ENDPOINT = "auth.session_status"
 
 
 def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def idle_timeout() -> timedelta:
+    return timedelta(minutes=current_app.config["LP_IDLE_TIMEOUT_MINUTES"])
+
+
+def absolute_timeout() -> timedelta:
+    return timedelta(hours=current_app.config["LP_ABSOLUTE_TIMEOUT_HOURS"])
+
+
 def _oldest_valid():
-    return utcnow() - current_app.permanent_session_lifetime
+    return utcnow() - absolute_timeout()
+
+
+def _timed_out(row: UserSession, now: datetime) -> bool:
+    return row.created_at < now - absolute_timeout() or row.last_seen_at < now - idle_timeout()
+
+
+def seconds_left(row: UserSession) -> dict[str, int]:
+    """Return how many seconds this session has before the idle and the absolute time-out."""
+    now = utcnow()
+    return {"idle": max(0, int((row.last_seen_at + idle_timeout() - now).total_seconds())),
+            "absolute": max(0, int((row.created_at + absolute_timeout() - now).total_seconds()))}
 
 
 def _delete(condition) -> None:
@@ -54,8 +83,10 @@ def _fresh_cookie_session() -> None:
 def sign_in(user: User) -> None:
     """Start a new server-side session for ``user`` in this browser, with a fresh cookie session."""
     key = secrets.token_urlsafe(32)
-    _delete(UserSession.created_at < _oldest_valid())  # expired ones, of anybody: keeps the table small
-    db.session.add(UserSession(user_id=user.id, key_hash=_digest(key), created_at=utcnow()))
+    now = utcnow()
+    # Timed-out ones, of anybody: keeps the table small.
+    _delete((UserSession.created_at < _oldest_valid()) | (UserSession.last_seen_at < now - idle_timeout()))
+    db.session.add(UserSession(user_id=user.id, key_hash=_digest(key), created_at=now, last_seen_at=now))
     # Every way in (password, second factor, single sign-on) ends here: the access review reads it.
     audit.record(SIGNED_IN, "user", user.id, actor_id=user.id)
     db.session.commit()
@@ -70,21 +101,42 @@ def current_session_id() -> int | None:
 
 
 def load(cookie_id: str) -> User | None:
-    """Return the active account whose live session the cookie names, else None."""
+    """Return the active account whose live session the cookie names, else None.
+
+    A session past a time-out is deleted (the browser is told why); any other request
+    than the warning's status check counts as activity.
+    """
     user_id, _sep, key = cookie_id.partition(":")
     if not user_id.isdigit() or not key:
         return None
     row = db.session.execute(
-        select(User, UserSession.id)
+        select(User, UserSession)
         .join(UserSession, UserSession.user_id == User.id)
-        .where(User.id == int(user_id), UserSession.key_hash == _digest(key),
-               UserSession.created_at >= _oldest_valid())
+        .where(User.id == int(user_id), UserSession.key_hash == _digest(key))
     ).first()
     if row is None or not row.User.active:
         return None
-    user, g.lp_session_id = row
+    user, user_session = row
+    now = utcnow()
+    if _timed_out(user_session, now):
+        _delete(UserSession.id == user_session.id)
+        db.session.commit()
+        flash(_("You have been signed out because your session timed out. Please log in again."), "info")
+        return None
+    if request.endpoint != STATUS_ENDPOINT:
+        # A plain UPDATE: if another request ended the session a moment ago, it matches
+        # nothing, where the ORM would fail on the row it expected to update.
+        db.session.execute(update(UserSession).where(UserSession.id == user_session.id).values(last_seen_at=now))
+        db.session.commit()
+    g.lp_session_id = user_session.id
+    g.lp_session = user_session
     user.session_token = cookie_id
     return user
+
+
+def current_session() -> UserSession | None:
+    """Return this browser's server-side session record (None without one)."""
+    return g.get("lp_session")
 
 
 def sign_out() -> None:

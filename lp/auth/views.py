@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lp.auth import oidc, reset, services, sessions
-from lp.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordForm
+from lp.auth import mfa, oidc, reset, services, sessions, signin
+from lp.auth.forms import ChangePasswordForm, ConfirmForm, ForgotPasswordForm, LoginForm, NewPasswordForm
 from lp.auth.roles import Role
 from lp.core.forms import apply_errors
 from lp.core.validation import ValidationFailed
+from lp.web import audit
 from lp.web.access import public, requires
 from lp.web.extensions import db
 from lp.web.i18n import LANGUAGES, remember_choice
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-
-def _safe_next(target: str | None) -> str:
-    """Return ``target`` if it is a path on this site, else the home page."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("main.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -36,17 +26,15 @@ def login():
         remember_choice(request.args["lang"])
         return redirect(url_for("auth.login", next=request.args.get("next")))
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(signin.safe_next(request.args.get("next")))
     form = LoginForm()
     error = None
     if form.validate_on_submit():
         result = services.authenticate(form.email.data, form.password.data, request.remote_addr)
         if result.user is not None:
-            sessions.sign_in(result.user)
-            if result.user.must_change_password:
-                flash(_("You logged in with a one-time password: choose your own password now."), "warning")
-                return redirect(url_for("auth.change_password"))
-            return redirect(_safe_next(request.args.get("next")))
+            if mfa.needed_at_sign_in(result.user):  # not signed in yet: a code (or enrolment) first
+                return redirect(signin.await_second_factor(result.user, request.args.get("next")))
+            return signin.complete(result.user, request.args.get("next"))
         error = result.error
     status = 200 if error is None and not form.errors else 422
     return render_template("auth/login.html", form=form, error=error), status
@@ -124,4 +112,48 @@ def set_language():
         services.set_language(current_user, language)
     except ValidationFailed:
         flash(_("Unknown language."), "danger")
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(signin.safe_next(request.form.get("next")))
+
+
+@bp.get("/account")
+@requires(Role.VIEWER)
+def account():
+    user = current_user._get_current_object()
+    return render_template("auth/account.html", user=user, form=ConfirmForm(),
+                           required=mfa.required_for(user), codes_left=mfa.unused_recovery_codes(user))
+
+
+@bp.post("/sessions/end-all")
+@requires(Role.VIEWER)
+def sign_out_everywhere():
+    """End every session of one's account, this browser's included (a lost or shared device)."""
+    if ConfirmForm().validate_on_submit():
+        user_id = current_user.id
+        sessions.end_all(user_id)
+        audit.record("session.ended_everywhere", "user", user_id, actor_id=user_id)
+        db.session.commit()
+        sessions.sign_out()
+        flash(_("You are signed out on every device and browser."), "info")
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("auth.account"))
+
+
+@bp.get("/session")
+@requires(Role.VIEWER)
+def session_status():
+    """Tell the time-out warning how long this session has left (asking is not activity)."""
+    return _time_left()
+
+
+@bp.post("/session")
+@requires(Role.VIEWER)
+def stay_signed_in():
+    """Count as activity ("stay signed in"): loading the session has moved its idle time-out."""
+    return _time_left()
+
+
+def _time_left():
+    current = sessions.current_session()
+    if current is None:  # signed in by other means than a browser session: nothing times out here
+        abort(404)
+    return jsonify(sessions.seconds_left(current))

@@ -25,7 +25,9 @@ log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable)
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: All that a session signed in with a one-time password may do until the password is changed.
-PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "auth.set_language"})
+#: (The time-out warning's two endpoints too: the warning shows on the password page as well.)
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "auth.set_language",
+                                       "auth.session_status", "auth.stay_signed_in"})
 #: The audit action of an API request whose bearer token was not valid.
 TOKEN_REFUSED = "token.refused"
 
@@ -105,6 +107,8 @@ def enforce_access():
     needed = rule.needed_for(request.method)
     if needed is None:
         return None
+    # Loading the session here, before the view, checks its time-outs and records the
+    # activity in a transaction of its own (lp.auth.sessions.load), not halfway through the view's.
     if not current_user.is_authenticated:
         if api:
             if request.headers.get("Authorization"):  # a credential was offered and refused

@@ -24,6 +24,11 @@ DEFAULTS: dict[str, Any] = {
     "LP_LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
     "LP_LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
     "LP_LOGIN_WINDOW_MINUTES": 15,
+    # Who must sign in with a second factor (TOTP): "admin", "all" or "off" (lp/auth/mfa.py).
+    "LP_MFA_REQUIRED": "admin",
+    # A signed-in session ends after this long without a request, and this long after sign-in.
+    "LP_IDLE_TIMEOUT_MINUTES": 15,
+    "LP_ABSOLUTE_TIMEOUT_HOURS": 10,
     "LP_TIMEZONE": "Europe/Amsterdam",
     "LP_DEFAULT_REPLY_DAYS": 30,
     # The detention term when none is recorded for the person (Return Directive art. 15(5)).
@@ -83,6 +88,8 @@ _INTEGERS = {
     "LP_LOGIN_MAX_FAILURES_PER_ADDRESS",
     "LP_LOGIN_WINDOW_MINUTES",
     "LP_RETENTION_YEARS",
+    "LP_IDLE_TIMEOUT_MINUTES",
+    "LP_ABSOLUTE_TIMEOUT_HOURS",
 }
 _BOOLEANS = {"LP_SCHEDULER", "LP_TRUST_PROXY", "MAIL_USE_TLS", "LP_LOCAL_LOGIN"}
 
@@ -115,6 +122,7 @@ def load_config(
     development = settings["LP_ENV"] == "development"
     if not development and not settings.get("TESTING"):
         check_secret_key(settings["SECRET_KEY"])
+    check_session_settings(settings)
     settings.setdefault("SESSION_COOKIE_SECURE", not development)
     settings.update(
         SESSION_COOKIE_HTTPONLY=True,
@@ -131,6 +139,21 @@ def load_config(
     if test_config and "SESSION_COOKIE_SECURE" in test_config:
         settings["SESSION_COOKIE_SECURE"] = test_config["SESSION_COOKIE_SECURE"]
     return settings
+
+
+#: The values LP_MFA_REQUIRED accepts: who must sign in with a second factor.
+MFA_REQUIRED_CHOICES = ("admin", "all", "off")
+
+
+def check_session_settings(settings: dict[str, Any]) -> None:
+    """Refuse to start with a second-factor rule or session time-out that would not do what it says."""
+    if settings["LP_MFA_REQUIRED"] not in MFA_REQUIRED_CHOICES:
+        raise ValueError(f"LP_MFA_REQUIRED must be one of {', '.join(MFA_REQUIRED_CHOICES)}, "
+                         f"not {settings['LP_MFA_REQUIRED']!r}")
+    # The idle time-out needs room for the warning a minute before it.
+    for name, least in (("LP_IDLE_TIMEOUT_MINUTES", 2), ("LP_ABSOLUTE_TIMEOUT_HOURS", 1)):
+        if int(settings[name]) < least:
+            raise ValueError(f"{name} must be at least {least}")
 
 
 class InsecureSecretKey(RuntimeError):

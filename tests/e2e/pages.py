@@ -7,8 +7,9 @@ from sqlalchemy import select
 
 from lp.web.extensions import db
 
-#: Endpoints that are not pages: the API, feeds, the health check, static files.
-NOT_PAGES = ("api.", "calendar.", "health.", "static")
+#: Endpoints that are not pages: the API, feeds, the health check, static files, the time-out
+#: warning's status (JSON), and the code step (only between password and session: tests/e2e/test_mfa.py).
+NOT_PAGES = ("api.", "calendar.", "health.", "static", "auth.session_status", "mfa.code")
 #: Query arguments a page needs besides those of its URL rule.
 QUERIES = {"requests.new": "?person={person_id}"}
 

@@ -310,6 +310,11 @@ COVERED = {
     "requests.bulk_note_verbale": "tests/lp/requests/test_views.py (one note verbale for the selection)",
     "reminders.letter_sent": "tests/lp/reminders/test_letters.py (records the letter as sent)",
     "insights.calendar_revoke": "tests/lp/insights/test_calendar.py (one button)",
+    # The second factor: a code that is checked, never stored as typed.
+    "mfa.setup": "tests/e2e/test_mfa.py (enrolment with a code from the secret shown)",
+    "mfa.code": "tests/e2e/test_mfa.py (sign-in with a code, then a recovery code once)",
+    "admin.reset_second_factor": "tests/lp/test_mfa.py (another admin, after confirmation; audited)",
+    "auth.sign_out_everywhere": "tests/lp/test_session_timeouts.py (one button, ends every session)",
 }
 #: Forms in templates: the endpoint named in the form's action.
 TEMPLATE_FORM = re.compile(r"<form\b[^>]*\baction=\"\{\{\s*url_for\('([\w.]+)'(?:[^)]*?items=['\"]?(\w+))?")

@@ -10,7 +10,10 @@ from tests.conftest import csrf_token_from
 OPEN_ENDPOINTS = {"health.healthz", "main.accessibility", "auth.login", "auth.forgot_password", "auth.reset_password",
                   "oidc.login", "oidc.callback",  # single sign-on: the way to log in
                   "static",
-                  "calendar.feed"}
+                  "calendar.feed",
+                  # The second sign-in step: after the password, before the session (lp/auth/signin.py);
+                  # each page admits only the account whose password was just checked.
+                  "mfa.code", "mfa.setup"}
 
 
 def _sample_value(converter):

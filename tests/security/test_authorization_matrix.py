@@ -14,9 +14,10 @@ from lp.web.access import READ_METHODS, rule_for
 from tests.conftest import Auth, csrf_token_from
 
 ROLES = ("viewer", "staff", "admin")
-#: The only writes a viewer may make: their own session, language, password and
-#: calendar feed, and posting a search (so that names stay out of URLs).
-VIEWER_WRITES = {"auth.logout", "auth.set_language", "auth.change_password",
+#: The only writes a viewer may make: their own session (log out, stay signed in, sign out
+#: everywhere), language, password and calendar feed, and posting a search (so that names stay out of URLs).
+VIEWER_WRITES = {"auth.logout", "auth.stay_signed_in", "auth.sign_out_everywhere", "auth.set_language",
+                 "auth.change_password",
                  "insights.calendar_create", "insights.calendar_revoke",
                  "requests.search_form", "persons.search_form"}
 #: Endpoints that must stay administrator-only, by blueprint.
@@ -84,8 +85,10 @@ def test_matrix(app, client, sessions, bearer):
     for rule, method, access in _routes(app):
         needed = access.needed_for(method)
         api = rule.endpoint.startswith("api.")
-        if rule.endpoint == "auth.logout":
-            continue  # would end the session the rest of the matrix uses; covered in test_auth
+        if rule.endpoint in ("auth.logout", "auth.sign_out_everywhere"):
+            # They would end the sessions the rest of the matrix uses; covered in test_auth
+            # and tests/lp/test_session_timeouts.py.
+            continue
         # anonymous
         status = _call(client, rule, method)
         if needed is None:
