@@ -9,6 +9,7 @@ from datetime import timedelta
 import time_machine
 from sqlalchemy import select
 
+from lp.auth.models import User
 from lp.core.types import utcnow
 from lp.web.audit import AuditEvent
 from lp.web.extensions import db
@@ -24,17 +25,19 @@ def _review_csv(runner, *args) -> dict[str, dict[str, str]]:
 
 
 def test_the_review_lists_every_account_and_the_admins_due(app, runner, make_user, auth):
-    make_user("boss@example.org", role="admin", display_name="Baas")
+    boss_id = make_user("boss@example.org", role="admin", display_name="Baas")
     make_user("clerk@example.org", role="staff")
     assert auth.login("clerk@example.org").status_code == 302
+    with app.app_context():  # the boss has a confirmed second factor (lp.auth.mfa), the clerk none
+        db.session.get(User, boss_id).totp_confirmed_at = utcnow()
+        db.session.commit()
     rows = _review_csv(runner)
     assert set(rows) == {"boss@example.org", "clerk@example.org"}
     boss, clerk = rows["boss@example.org"], rows["clerk@example.org"]
     assert (boss["role"], boss["last_sign_in"], boss["last_reviewed"], boss["review_due"]) == (
         "admin", "never", "never", "due")
     assert clerk["last_sign_in"].endswith("UTC") and clerk["review_due"] == "ok"  # only admins fall due
-    # No second factor in this installation (yet): the review says so instead of guessing.
-    assert {row["second_factor"] for row in rows.values()} == {"unknown"}
+    assert (boss["second_factor"], clerk["second_factor"]) == ("on", "off")
 
 
 def test_a_recorded_review_lasts_ninety_days(app, runner, make_user):
@@ -63,7 +66,7 @@ def test_an_admin_reviews_accounts_on_the_page(app, client, login_as, make_user)
     page = client.get("/admin/review").get_data(as_text=True)
     assert "Toegangscontrole" in page and "Andere Beheerder" in page
     assert page.count("controle nodig") == 2  # both administrators are due
-    assert "—" in page  # no second factor recorded in this installation
+    assert "<td>uit</td>" in page  # no second factor for either
     response = post_form(client, f"/admin/review/{other}", page="/admin/review")
     assert response.status_code == 302
     page = client.get("/admin/review").get_data(as_text=True)
