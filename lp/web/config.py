@@ -46,6 +46,10 @@ DEFAULTS: dict[str, Any] = {
     "LP_RETENTION_YEARS": 5,
     # Where users report an accessibility problem (the accessibility statement shows it).
     "LP_ACCESSIBILITY_CONTACT": "",
+    # info.contact of the API's OpenAPI document; empty: "LP-tracker", MAIL_FROM's address, LP_BASE_URL.
+    "LP_API_CONTACT_NAME": "",
+    "LP_API_CONTACT_EMAIL": "",
+    "LP_API_CONTACT_URL": "",
 }
 
 #: Settings read from the environment as integers or booleans rather than text.
