@@ -2,16 +2,19 @@
 
 ``API-Version`` (/core/version-header) and the transport security headers of the
 NL API Design Rules (/core/transport/security-headers): an API answer is never
-cached, framed, sniffed or followed by a referrer, and outside development the
-browser is told to use HTTPS only. A request that used an old snake_case query key
-gets a ``Deprecation`` header (RFC 9745): the key works until the next minor version.
+cached, framed, sniffed or followed by a referrer. The rest comes from
+lp.web.security, as for every answer: the Content-Security-Policy (with
+``frame-ancestors 'none'``) and Strict-Transport-Security, which is sent over HTTPS,
+so in production and never in development over plain HTTP (RFC 6797 section 7.2
+forbids it on an insecure connection). A request that used an old snake_case query
+key gets a ``Deprecation`` header (RFC 9745): the key works until the next minor version.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Flask, current_app, g
+from flask import Flask, g
 
 from lp.web.access import is_api_request
 
@@ -21,12 +24,10 @@ API_VERSION = "1.0.0"
 SNAKE_CASE_DEPRECATED = datetime(2026, 11, 29, tzinfo=UTC)
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
-    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
 }
-STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
 
 def add_api_headers(response):
@@ -36,8 +37,6 @@ def add_api_headers(response):
     headers = response.headers
     headers["API-Version"] = API_VERSION
     headers.update(SECURITY_HEADERS)
-    if current_app.config.get("LP_ENV") != "development":
-        headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
     if g.get("lp_deprecated_keys"):
         headers["Deprecation"] = f"@{int(SNAKE_CASE_DEPRECATED.timestamp())}"
     return response

@@ -239,7 +239,7 @@ def test_api_answers_follow_design_rules(client, bearer):
         assert "frame-ancestors 'none'" in headers["Content-Security-Policy"], name
         assert (headers["X-Content-Type-Options"], headers["X-Frame-Options"]) == ("nosniff", "DENY"), name
         assert headers["Referrer-Policy"] == "no-referrer", name
-        assert headers["Strict-Transport-Security"].startswith("max-age="), name  # not development
+        assert "Strict-Transport-Security" not in headers, name  # plain HTTP: RFC 6797 forbids it
         assert "Access-Control-Allow-Origin" not in headers, name
     assert answers["ok"].status_code == 200
     for name, status in (("401", 401), ("404", 404), ("trailing slash", 404), ("405", 405), ("406", 406),
@@ -249,8 +249,9 @@ def test_api_answers_follow_design_rules(client, bearer):
     assert set(refused(answers["400"])) == {"page", "pageSize"}
 
 
-def test_development_sends_no_strict_transport_security(app, client, bearer):
-    app.config["LP_ENV"] = "development"
-    response = client.get(f"{PREFIX}/me", headers=bearer("viewer"))
-    assert response.status_code == 200 and "Strict-Transport-Security" not in response.headers
-    assert response.headers["API-Version"] == "1.0.0"
+def test_over_https_every_api_answer_sends_strict_transport_security(client, bearer):
+    for response in (client.get(f"{PREFIX}/me", headers=bearer("viewer"), base_url="https://lp.example.org"),
+                     client.get(f"{PREFIX}/me", base_url="https://lp.example.org"),
+                     client.get(f"{PREFIX}/nothing", base_url="https://lp.example.org")):
+        assert response.headers["Strict-Transport-Security"].startswith("max-age="), response.status_code
+        assert response.headers["API-Version"] == "1.0.0"
