@@ -89,7 +89,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
 lint-api: $(STAMP) node_modules/.package-lock.json
-	$(BIN)/python -m lp.api.dump $(SPECTRAL_DOC)
+	$(BIN)/python -m lp.openapi_dump $(SPECTRAL_DOC)
 	npx --no-install spectral lint --fail-severity=warn --ruleset .spectral.yml $(SPECTRAL_DOC)
 
 bench: $(STAMP) $(MO)

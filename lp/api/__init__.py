@@ -37,7 +37,7 @@ for resource in RESOURCES:
 
 #: What the API answers in; an Accept header that admits neither is refused (406).
 SERVED = ["application/json", PROBLEM_JSON]
-bp.record_once(lambda state: headers.init_app(state.app))
+bp.after_app_request(headers.add_api_headers)  # app-wide: unknown /api/v1 paths and 405s too
 
 
 def _operation():

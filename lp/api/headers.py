@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Flask, g
+from flask import g
 
 from lp.web.access import is_api_request
 
@@ -41,6 +41,3 @@ def add_api_headers(response):
         headers["Deprecation"] = f"@{int(SNAKE_CASE_DEPRECATED.timestamp())}"
     return response
 
-
-def init_app(app: Flask) -> None:
-    app.after_request(add_api_headers)

@@ -1,6 +1,6 @@
 """Write the OpenAPI document exactly as the app serves it, for the API lint gate (``make lint-api``).
 
-    python -m lp.api.dump OUTPUT.json
+    python -m lp.openapi_dump OUTPUT.json
 
 The document is fetched from ``GET /api/v1/openapi.json`` with the app's test client, so
 the linter judges what clients get, not a copy built another way. The app runs in a
@@ -15,10 +15,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from lp import create_app
+
 
 def dump(output: Path) -> None:
-    from lp import create_app  # noqa: PLC0415 the app factory sits above the API layer
-
     with tempfile.TemporaryDirectory() as instance:
         app = create_app({"TESTING": True, "SECRET_KEY": "openapi-dump", "LP_INSTANCE_PATH": instance,
                           "DATABASE_URL": f"sqlite:///{instance}/dump.sqlite3",
