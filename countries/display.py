@@ -157,8 +157,8 @@ def change_groups(
     by_email = {user.email: user for user in users}
     names = _item_names(changes, items)
     groups = []
-    for _version, rows in groupby(changes, key=lambda change: change.version):
-        rows = list(rows)
+    for _version, group in groupby(changes, key=lambda change: change.version):
+        rows = list(group)
         first = rows[0]
         lines = []
         for change in rows:
@@ -182,9 +182,9 @@ def change_groups(
 
 def _item_names(
     changes: list[ProfileChange], items: Iterable[tuple[str, Any]]
-) -> dict[tuple[str, int], str]:
+) -> dict[tuple[str, int | None], str]:
     """Name each agreement and mission in the history, including removed ones."""
-    names: dict[tuple[str, int], str] = {}
+    names: dict[tuple[str, int | None], str] = {}
     for change in changes:
         key = (change.entity, change.entity_id)
         if change.field == services.ITEM_NAME_FIELDS.get(change.entity) and key not in names:

@@ -50,6 +50,9 @@ COUNTRY_FIELDS: tuple[FieldSpec, ...] = (
     _tri("staff_admitted_to_interview", _l("Agency staff admitted to the interview")),
     FieldSpec("accepted_documents", _l("Accepted supporting documents"), "longtext", max_length=4000),
     FieldSpec("lp_validity_days", _l("Usual LP validity (days)"), "int", extra={"max": 3650}),
+    FieldSpec("flight_lead_days", _l("Flight lead time (days)"), "int", extra={"max": 365},
+              help=_l("Book the flight when an issued LP has fewer days left than this: the country's notice "
+                      "before a return plus escort planning. Empty: the default (14 days).")),
     FieldSpec("forced_return", _l("Forced return possible"), "choice", FORCED_RETURN, default="unknown"),
     FieldSpec("excluded_from_iom", _l("Excluded from IOM return support"), "choice", YES_NO_UNKNOWN,
               default="unknown"),

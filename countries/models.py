@@ -35,6 +35,8 @@ class Country(Model):
     staff_admitted_to_interview: Mapped[str] = mapped_column(String(10), default="unknown")
     accepted_documents: Mapped[str] = mapped_column(Text, default="")
     lp_validity_days: Mapped[int | None] = mapped_column(Integer)
+    #: Days before an issued LP expires by which the flight must be booked (None: LP_FLIGHT_LEAD_DAYS).
+    flight_lead_days: Mapped[int | None] = mapped_column(Integer)
     forced_return: Mapped[str] = mapped_column(String(10), default="unknown")
     excluded_from_iom: Mapped[str] = mapped_column(String(10), default="unknown")
     portfolio_holder_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)

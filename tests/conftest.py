@@ -237,7 +237,7 @@ def make_request(app, make_person):
     """Create a request (draft, or submitted when ``submitted_on`` is given); returns its id."""
 
     def make(alpha2: str, *, person_id: int | None = None, submitted_on=None, user_id=None,
-             channel: str = "email") -> int:
+             channel: str = "email", repeat_reason: str = "") -> int:
         from countries.services import get_country
         from lp.persons.models import Person
         from lp.requests import services
@@ -247,7 +247,7 @@ def make_request(app, make_person):
             country = get_country(alpha2)
             mission = country.missions[0] if country.missions else None
             request = services.create_request(db.session.get(Person, person_id), country, mission,
-                                              user_id=user_id)
+                                              user_id=user_id, repeat_reason=repeat_reason)
             if submitted_on is not None:
                 services.apply_transition(request, "submit", {"submitted_on": submitted_on, "channel": channel},
                                           user_id=user_id)

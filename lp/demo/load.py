@@ -122,8 +122,10 @@ class Loader:
         country = get_country(plan.country.code)
         missions = country.missions
         mission = missions[min(plan.mission, len(missions) - 1)] if missions else None
+        # The plan may give a person a new request while an earlier one is still open.
         request = services.create_request(person, country, mission, user_id=officer,
-                                          details={"identity_requested": plan.identity_requested})
+                                          details={"identity_requested": plan.identity_requested},
+                                          repeat_reason="Demo: a new request beside the open one")
         last = self._date(request.events[0], plan.fate.created_on, None)
         request.created_at = last
         request.reference = services.reference_for(request)

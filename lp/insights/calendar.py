@@ -90,7 +90,7 @@ def feed_events(user: User) -> list[Event]:
     name = Country.name_en if (user.preferred_language or "nl") == "en" else Country.name_nl
     rows = list(db.session.execute(
         select(LpRequest.id, LpRequest.reference, LpRequest.next_presentation_at, name.label("country"),
-               Country.reminder_policy, Person.in_detention_since, Mission.name.label("mission"))
+               Country.reminder_policy, Mission.name.label("mission"))
         .join(Person, Person.id == LpRequest.person_id)
         .join(Country, Country.id == LpRequest.country_id)
         .outerjoin(Mission, Mission.id == LpRequest.mission_id)
@@ -115,8 +115,7 @@ def feed_events(user: User) -> list[Event]:
                           reference=row.reference, where=where),
             url=link,
         ))
-        check = presentability_check(moment.astimezone(zone).date(), row.reminder_policy,
-                                     row.in_detention_since is not None)
+        check = presentability_check(moment.astimezone(zone).date(), row.reminder_policy)
         events.append(Event(
             uid=f"check-{row.id}-{moment:%Y%m%dT%H%M}@{UID_DOMAIN}",
             start=check,
@@ -129,10 +128,10 @@ def feed_events(user: User) -> list[Event]:
     return events
 
 
-def presentability_check(presentation_on: date, country_policy, in_detention: bool) -> date:
-    """Return the day of the presentability check, as the reminder rules compute it."""
+def presentability_check(presentation_on: date, country_policy) -> date:
+    """Return the day of the presentability check, as the reminder rules compute it (never shortened)."""
     days = deadlines.policy(country_policy)["presentability_working_days"]
-    return deadlines.working_days_before(presentation_on, deadlines.scaled(days, in_detention))
+    return deadlines.working_days_before(presentation_on, days)
 
 
 @bp.get("/calendar/<token>.ics")

@@ -105,7 +105,7 @@ def stacked_chart(chart: Chart, categories: Sequence[str], series: Sequence[str]
     bar_w = slot * 0.6
     rotate = len(categories) > 10
     for index, (category, row) in enumerate(zip(categories, values, strict=True)):
-        x, base = left + index * slot + slot * 0.2, top + plot_h
+        x, base = left + index * slot + slot * 0.2, float(top + plot_h)
         for number, (name, value) in enumerate(zip(series, row, strict=True)):
             bar_h = plot_h * value / top_value
             base -= bar_h

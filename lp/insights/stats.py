@@ -17,6 +17,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, SQLColumnExpression, and_, case, cast, extract, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from countries.models import Country, Mission
@@ -91,9 +92,9 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
         "even n it is the lower of the two middle values.")),
     (N_("Within the limit"), N_(
         "Answered requests whose response time was at most the reply time limit that applied, "
-        "\u00f7 answered requests. The limit is the shortest one in the country's agreements, else "
-        "the default (30 days), halved for a person in detention; it is fixed when the answer is "
-        "recorded.")),
+        "\u00f7 answered requests. The limit is the shortest one in the country's agreements in force "
+        "on the submission date, else the default (30 days), for a detained person too; it is fixed "
+        "when the answer is recorded.")),
     (N_("Open now"), N_(
         "Submitted requests that are not closed today, whatever their submission date: waiting for "
         "an answer, or issued and not yet used or expired. The period does not apply.")),
@@ -334,9 +335,11 @@ def _figures_from(values: Mapping[str, Any]) -> Figures:
     def number(name: str) -> int:
         return int(values.get(name) or 0)
 
+    counts: dict[str, Any] = {name: number(name) for name in (
+        "requests", "issued", "refused", "handover", "handover_silence", "no_reply", "withdrawn", "answered",
+        "within_limit", "open", "overdue")}
     return Figures(
-        **{name: number(name) for name in ("requests", "issued", "refused", "handover", "handover_silence", "no_reply",
-                                           "withdrawn", "answered", "within_limit", "open", "overdue")},
+        **counts,
         refused_by_reason={code: number(f"refused_{code}") for code in REFUSAL_CODES},
         withdrawn_by_reason={code: number(f"withdrawn_{code}") for code in CLOSURE_CODES},
     )
@@ -410,7 +413,7 @@ def _with_percentiles(rows: list[Row], percentiles: Mapping[Any, tuple[int | Non
     return rows
 
 
-def _curves(key: ColumnElement | None, period: Period, today: date,
+def _curves(key: ColumnElement[Any] | InstrumentedAttribute[Any] | None, period: Period, today: date,
             where: Iterable[ColumnElement[bool]] = ()) -> dict[Any, Estimate]:
     """Return the time-to-answer curve (waiting requests counted) per key, for the period (1 query)."""
     return answer_times.estimates(key, today, [_in_period(period), *where])

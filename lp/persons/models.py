@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Date, ForeignKey, String
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lp.core.types import UTCDateTime, utcnow
@@ -29,6 +29,10 @@ class Person(Model):
     date_of_birth: Mapped[date | None] = mapped_column(Date)
     nationality_id: Mapped[int | None] = mapped_column(ForeignKey("countries.id"), index=True)
     in_detention_since: Mapped[date | None] = mapped_column(Date)
+    #: The detention term (lp.persons.detention): its legal basis, and its maximum in months
+    #: (None: the configured default).
+    detention_legal_basis: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    detention_max_months: Mapped[int | None] = mapped_column(Integer)
     willingness: Mapped[str] = mapped_column(String(10), default="unknown")
     case_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -14,6 +14,7 @@ from countries.services import find_country, staff_user_id
 from lp.core.clock import today
 from lp.core.fields import FieldError, FieldSpec, parse_fields
 from lp.core.validation import Conflict, identifier
+from lp.persons import detention
 from lp.persons.models import IdentityDocument, Person
 from lp.requests import plausible
 from lp.requests.services import refresh_deadlines
@@ -37,6 +38,11 @@ PERSON_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("date_of_birth", _l("Date of birth"), "date"),
     FieldSpec("nationality", _l("Claimed nationality"), "country", attribute="nationality_id"),
     FieldSpec("in_detention_since", _l("In detention since"), "date"),
+    FieldSpec("detention_legal_basis", _l("Legal basis of the detention"), "text", max_length=200,
+              help=_l("For example: art. 59 Vreemdelingenwet 2000.")),
+    FieldSpec("detention_max_months", _l("Maximum detention term (months)"), "int",
+              extra={"max": detention.EXTENDED_MONTHS},
+              help=_l("Empty: the default term. At most 18 months in all (Return Directive, art. 15(5)-(6)).")),
     FieldSpec("willingness", _l("Willingness to return"), "choice", WILLINGNESS,
               default="unknown"),
     FieldSpec("case_officer", _l("Case officer"), "user", attribute="case_officer_id"),
@@ -70,6 +76,8 @@ def _check_person_value(name: str, value: Any, person_id: int | None) -> Any:
     if name in ("date_of_birth", "in_detention_since") and value:
         for message in plausible.date_errors({name: value}, today()).get(name, []):
             raise FieldError(message)
+    if name == "detention_max_months" and value is not None and value < 1:
+        raise FieldError(_l("A detention term lasts at least one month."))
     if name == "nationality" and value:
         country = find_country(value)
         if country is None:
@@ -107,7 +115,7 @@ def update_person(person: Person, values: dict[str, Any], *, expected_version: i
                           "Nothing of yours was saved; reload to see their changes."))
     _assign(person, values)
     try:
-        refresh_deadlines(person.requests)  # detention halves the reply interval
+        refresh_deadlines(person.requests)  # keeps the cached due dates in step with the person
         db.session.commit()
     except StaleDataError:
         db.session.rollback()

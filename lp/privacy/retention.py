@@ -182,6 +182,7 @@ def _anonymise(person_ids: list[int], moment: datetime) -> None:
         person.v_number = placeholder_v_number(person.id)
         person.date_of_birth = None
         person.in_detention_since = None
+        person.detention_legal_basis = ""
         person.anonymised_at = moment
     db.session.flush()
     request_ids = _request_ids(person_ids)

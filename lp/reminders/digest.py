@@ -24,7 +24,8 @@ from sqlalchemy.orm import joinedload
 from countries.models import Country
 from lp.auth.models import User
 from lp.mail import outbox
-from lp.requests import deadlines
+from lp.persons.models import Person
+from lp.requests import deadlines, pace
 from lp.requests.answer_times import ExpectedAnswer, expected_answers
 from lp.requests.lifecycle import AWAITING_ANSWER
 from lp.requests.models import LpRequest
@@ -41,10 +42,12 @@ class Digest:
     expiring: list[LpRequest] = field(default_factory=list)
     #: The expected answer of each overdue request with enough history, by request id.
     expected: dict[int, ExpectedAnswer] = field(default_factory=dict)
+    #: Detained persons whose LP is unlikely to come before their term ends.
+    detention_risks: list[tuple[LpRequest, pace.DetentionRisk]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.overdue_by_mission or self.presentations or self.expiring)
+        return not (self.overdue_by_mission or self.presentations or self.expiring or self.detention_risks)
 
 
 def iso_week(day: date) -> str:
@@ -96,7 +99,26 @@ def build(user: User, as_of: date) -> Digest:
                    LpRequest.valid_until <= as_of + timedelta(days=deadlines.policy()["lp_expiry_days"]))
         .order_by(LpRequest.valid_until)
     ))
+    digest.detention_risks = _detention_risks(base, as_of)
     return digest
+
+
+def _detention_risks(base, as_of: date) -> list[tuple[LpRequest, pace.DetentionRisk]]:
+    """Return the requests of detained persons whose LP is unlikely to come in time, soonest end first."""
+    detained = db.session.scalars(
+        base.join(Person, Person.id == LpRequest.person_id)
+        .where(Person.in_detention_since.is_not(None), LpRequest.status.in_(pace.WAITING_FOR_LP))
+        .order_by(LpRequest.id)
+    ).unique()
+    medians: dict[int, int | None] = {}
+    risks = []
+    for request in detained:
+        if request.country_id not in medians:
+            medians[request.country_id] = pace.median_response_days(request.country_id, as_of)
+        risk = pace.detention_risk(request, as_of, medians[request.country_id]) if medians[request.country_id] else None
+        if risk is not None:
+            risks.append((request, risk))
+    return sorted(risks, key=lambda pair: (pair[1].ends_on, pair[0].id))
 
 
 def render(digest: Digest) -> tuple[str, str, str]:

@@ -43,17 +43,23 @@ KIND_LABELS = {
     ("reply_overdue", 1): _l("Reply overdue – level 1"),
     ("reply_overdue", 2): _l("Reply overdue – level 2 (note verbale)"),
     ("reply_overdue", 3): _l("Reply overdue – level 3 (escalate to management)"),
+    ("deemed_agreed", 1): _l("Deemed agreed: arrange the handover and the flight"),
+    ("detention_ending", 1): _l("Detention term ends within four weeks: extend it or prepare the release"),
     ("no_reply", 1): _l("No reply for a long time: record “no reply” and consider withdrawal"),
     ("presentation_not_scheduled", 1): _l("Presentation required but not scheduled"),
     ("presentability_check", 1): _l("Check presentability before the presentation"),
+    ("book_flight", 1): _l("LP issued: book the flight now (fewer days left than the flight lead time)"),
     ("lp_expiring", 1): _l("LP expires soon and no departure is recorded"),
     ("profile_review", 1): _l("Country profile not reviewed for a long time"),
 }
 KIND_CHOICES = (
     ("reply_overdue", _l("Reply overdue")),
+    ("deemed_agreed", _l("Deemed agreed (silence)")),
+    ("detention_ending", _l("Detention term ending")),
     ("no_reply", _l("No reply")),
     ("presentation_not_scheduled", _l("Presentation not scheduled")),
     ("presentability_check", _l("Presentability check")),
+    ("book_flight", _l("Book the flight")),
     ("lp_expiring", _l("LP expiring")),
     ("profile_review", _l("Profile review")),
 )

@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select, update
 
-from countries.models import Country
+from countries.models import Agreement, Country
 from lp.core.types import utcnow
+from lp.persons import detention
 from lp.persons.models import Person
 from lp.reminders.models import SUPERSEDED, Reminder
 from lp.requests import deadlines
@@ -39,14 +40,22 @@ class SweepResult:
 Key = tuple[str, str, int]
 
 
+def _agreement_terms() -> dict[int, tuple[deadlines.Terms, ...]]:
+    """Return every country's agreement terms, by country id (one query for the whole sweep)."""
+    by_country: dict[int, list[Agreement]] = {}
+    for agreement in db.session.scalars(select(Agreement).order_by(Agreement.id)):
+        by_country.setdefault(agreement.country_id, []).append(agreement)
+    return {country_id: deadlines.terms_of(rows) for country_id, rows in by_country.items()}
+
+
 def _wanted_for_requests(as_of: date) -> tuple[dict[Key, dict], int]:
     zone = ZoneInfo(current_app.config["LP_TIMEZONE"])
     rows = db.session.execute(
         select(
             LpRequest.id, LpRequest.status, LpRequest.submitted_on, LpRequest.reply_due_on,
-            LpRequest.paused_since, LpRequest.valid_until, LpRequest.next_presentation_at,
-            LpRequest.country_id, LpRequest.mission_id, Person.in_detention_since,
-            Country.presentation_required, Country.reminder_policy,
+            LpRequest.paused_since, LpRequest.paused_days, LpRequest.valid_until, LpRequest.next_presentation_at,
+            LpRequest.country_id, LpRequest.mission_id, Person.in_detention_since, Person.detention_max_months,
+            Country.presentation_required, Country.reminder_policy, Country.flight_lead_days,
         )
         .join(Person, Person.id == LpRequest.person_id)
         .join(Country, Country.id == LpRequest.country_id)
@@ -54,6 +63,8 @@ def _wanted_for_requests(as_of: date) -> tuple[dict[Key, dict], int]:
     )
     wanted: dict[Key, dict] = {}
     policies: dict[int, dict] = {}
+    terms = _agreement_terms()
+    detention_months = detention.default_months()
     checked = 0
     for row in rows:
         checked += 1
@@ -71,6 +82,11 @@ def _wanted_for_requests(as_of: date) -> tuple[dict[Key, dict], int]:
             if row.next_presentation_at else None,
             valid_until=row.valid_until,
             policy=policy,
+            deemed_agreed_on=deadlines.compute_deemed_agreed(
+                terms.get(row.country_id, ()), row.submitted_on, row.status, row.paused_since, row.paused_days),
+            detention_warning_on=detention.warning_from(
+                detention.term_ends_on(row.in_detention_since, row.detention_max_months, detention_months)),
+            flight_lead_days=deadlines.flight_lead_days(row.flight_lead_days),
         )
         subject = f"request:{row.id}"
         for kind, level, since in deadlines.request_reminders(facts, as_of):

@@ -25,14 +25,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any, ClassVar
+from typing import Any
 
-from sqlalchemy import Date, Integer, and_, case, false, func, literal, or_, select
+from sqlalchemy import Date, Integer, and_, case, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from lp.core.survival import Estimate, kaplan_meier
+from lp.persons import detention
 from lp.requests.lifecycle import AWAITING_ANSWER
 from lp.requests.models import LpRequest
 from lp.web.extensions import db
@@ -43,11 +45,7 @@ from lp.web.extensions import db
 MIN_REQUESTS = 10
 #: The history an expected answer date is read from: requests submitted in these last days.
 HISTORY_DAYS = 2 * 365
-#: The detention term when nothing else is known (DESIGN.md: 6 months, extendable).
-DETENTION_TERM_MONTHS = 6
 
-#: The agreement rules' "handover agreed by silence" date, once that column exists.
-DEEMED_AGREED_ON = getattr(LpRequest, "deemed_agreed_on", None)
 
 
 class days_between(FunctionElement):
@@ -72,19 +70,12 @@ def _days_between_sqlite(element, compiler, **kw):
 
 def answered() -> ColumnElement[bool]:
     """The request has the embassy's own answer (not one deemed given by silence)."""
-    condition = LpRequest.response_days.is_not(None)
-    if DEEMED_AGREED_ON is not None:
-        condition = and_(condition, DEEMED_AGREED_ON.is_(None))
-    return condition
+    return and_(LpRequest.response_days.is_not(None), LpRequest.agreed_by_silence.is_(False))
 
 
 def deemed_agreed() -> ColumnElement[bool]:
-    """The handover was agreed by the embassy's silence (false until the rules record it)."""
-    return DEEMED_AGREED_ON.is_not(None) if DEEMED_AGREED_ON is not None else false()
-
-
-def _deemed_date() -> list[ColumnElement]:
-    return [DEEMED_AGREED_ON] if DEEMED_AGREED_ON is not None else []
+    """The handover was agreed by the embassy's silence (recorded with the basis "silence")."""
+    return LpRequest.agreed_by_silence.is_(True)
 
 
 def counted() -> ColumnElement[bool]:
@@ -103,14 +94,15 @@ def days(today: date) -> ColumnElement[int]:
     waited = case(
         (answered(), r.response_days),
         (r.status.in_(AWAITING_ANSWER), days_between(now, r.submitted_on) - r.paused_days - paused_now),
-        # Closed without an answer: censored on the closing date (a handover by silence on its
-        # date; a row closed without a date, as old imports have, stays at risk until today).
-        else_=days_between(func.coalesce(r.decided_on, *_deemed_date(), now), r.submitted_on) - r.paused_days,
+        # Closed without an answer: censored on the closing date (a handover by silence on the
+        # date it was recorded; a row closed without a date, as old imports have, stays at risk
+        # until today).
+        else_=days_between(func.coalesce(r.decided_on, now), r.submitted_on) - r.paused_days,
     )
     return case((waited < 0, 0), else_=waited)
 
 
-def estimates(key: ColumnElement | None, today: date,
+def estimates(key: ColumnElement[Any] | InstrumentedAttribute[Any] | None, today: date,
               where: Iterable[ColumnElement[bool]] = ()) -> dict[Any, Estimate]:
     """Return {key: fitted curve} of the counted requests matching ``where`` (1 query).
 
@@ -153,7 +145,7 @@ class ExpectedAnswer:
     p90_on: date | None
     detention_ends_on: date | None
     longest: int | None = None  # the longest wait seen: "not reached" means longer than this
-    detention_months: ClassVar[int] = DETENTION_TERM_MONTHS
+    detention_months: int = 0  # the length of the person's detention term (0: not detained)
 
     @property
     def after_detention(self) -> bool | None:
@@ -163,21 +155,9 @@ class ExpectedAnswer:
         return self.median_on is None or self.median_on > self.detention_ends_on
 
 
-def _add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError(day)
-
-
 def detention_ends_on(request: LpRequest) -> date | None:
-    """Return the last day of the person's detention term (DETENTION_TERM_MONTHS), or None."""
-    since = request.person.in_detention_since
-    return _add_months(since, DETENTION_TERM_MONTHS) if since is not None else None
+    """Return the last day of the person's detention term (lp.persons.detention), or None."""
+    return detention.ends_on(request.person)
 
 
 def expected_answers(requests: Iterable[LpRequest], today: date) -> dict[int, ExpectedAnswer]:
@@ -216,8 +196,13 @@ def _expected(request: LpRequest, basis: str, curve: Estimate, since: date, toda
     paused = request.paused_days + ((today - request.paused_since).days if request.paused_since else 0)
     median, p90 = curve.median.day, curve.p90.day
 
-    def on(day: int | None) -> date | None:
-        return request.submitted_on + timedelta(days=day + paused) if day is not None else None
+    submitted = request.submitted_on
+    assert submitted is not None  # only waiting requests with a submission date come here
 
+    def on(day: int | None) -> date | None:
+        return submitted + timedelta(days=day + paused) if day is not None else None
+
+    person = request.person
+    months = (person.detention_max_months or detention.default_months()) if person.in_detention else 0
     return ExpectedAnswer(basis, curve.cases, since, median, p90, on(median), on(p90), detention_ends_on(request),
-                          curve.longest)
+                          curve.longest, months)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from countries.models import Country, Mission
+from lp.core.clock import today
 from lp.persons.models import Person
 from lp.requests import deadlines
 
@@ -37,10 +38,11 @@ def checklist(country: Country, person: Person | None, mission: Mission | None =
         items.append(("info", _l("Forced return to this country is not possible.")))
     if country.accepted_documents:
         items.append(("info", _l("Accepted supporting documents: %(documents)s", documents=country.accepted_documents)))
-    if not any(a.reply_time_limit_days for a in country.agreements):
-        items.append(("info", _l("No agreement sets a reply time limit: the default of %(days)d days applies.",
-                                 days=deadlines.reply_limit_days(country))))
+    if not deadlines.applicable(deadlines.terms_of(country.agreements), today()):
+        items.append(("info", _l("No agreement in force sets a reply time limit: the default of %(days)d days "
+                                 "applies.", days=deadlines.reply_limit_days(country, today()))))
     if person is not None and person.in_detention:
-        items.append(("warning", _l("The person is in detention: this request has priority and every "
-                                    "interval is halved.")))
+        items.append(("warning", _l("The person is in detention: this request has priority and our own "
+                                    "escalation intervals are halved; the embassy's time limit stays as the "
+                                    "agreement sets it.")))
     return items

@@ -21,8 +21,10 @@ from lp.auth.roles import Role
 from lp.core.clock import today
 from lp.core.fields import FieldSpec
 from lp.core.kinds import yes_no
+from lp.persons import detention
 from lp.persons.models import Person
 from lp.persons.services import PERSON_FIELDS
+from lp.requests import deadlines
 from lp.requests.lifecycle import AWAITING_ANSWER, DERIVED_FIELDS, EVENT_FIELDS, STATUS_LABELS
 from lp.requests.models import LpRequest, RequestEvent
 from lp.web.extensions import db
@@ -102,7 +104,9 @@ def facts(request: LpRequest) -> list[Fact]:
         Fact(DETAIL_LABELS["identity_requested"], yes_no(request.identity_requested)),
         Fact(_l("Reply due"), day(request.reply_due_on)),
     ]
+    deemed = deadlines.deemed_agreed_since(request, today())
     optional = [
+        Fact(_l("Deemed agreed since"), day(deemed)),
         Fact(_l("Clock paused since"), day(request.paused_since)),
         Fact(_l("Days paused"), str(request.paused_days) if request.paused_days else ""),
         Fact(_l("Next presentation"), moment(request.next_presentation_at)),
@@ -114,8 +118,13 @@ def facts(request: LpRequest) -> list[Fact]:
 
 
 def person_facts(person: Person) -> list[Fact]:
-    """Return every defined field of a person as people read it."""
-    return [Fact(spec.label, shown(spec, getattr(person, spec.name))) for spec in PERSON_FIELDS]
+    """Return every defined field of a person as people read it, and when the detention term ends."""
+    rows = []
+    for spec in PERSON_FIELDS:
+        rows.append(Fact(spec.label, shown(spec, getattr(person, spec.name))))
+        if spec.name == "detention_max_months" and person.in_detention:
+            rows.append(Fact(_l("Detention term ends on"), day(detention.ends_on(person))))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -185,6 +194,16 @@ def can_edit() -> bool:
     return current_user.is_authenticated and current_user.may(Role.STAFF)
 
 
+#: How a status badge looks: its tone repeats what the status's own words say (never colour alone).
+STATUS_TONES = {"draft": "neutral", "issued": "good", "used": "good", "handover_agreed": "good",
+                "refused": "bad", "no_reply": "bad", "expired": "neutral", "withdrawn": "neutral"}
+
+
+def status_tone(status: str) -> str:
+    """Return the badge tone of a status: waiting, good, bad or neutral."""
+    return STATUS_TONES.get(status, "waiting")
+
+
 def template_helpers() -> dict[str, Any]:
     """Return the helpers the request and person templates use."""
     return {
@@ -192,6 +211,8 @@ def template_helpers() -> dict[str, Any]:
         "moment": moment,
         "is_overdue": is_overdue,
         "outcome": outcome,
+        "deemed_agreed_since": lambda request: deadlines.deemed_agreed_since(request, today()),
         "STATUS_LABELS": STATUS_LABELS,
+        "status_tone": status_tone,
         "can_edit": can_edit(),
     }

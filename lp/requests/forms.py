@@ -149,6 +149,9 @@ class NewRequestForm(DetailsForm):
     submitted_already = BooleanField(_l("Already submitted to the embassy"))
     submitted_on = spec_field(EVENT_FIELDS["submitted_on"])
     channel = spec_field(EVENT_FIELDS["channel"])
+    #: Shown while the person has an open request to the country (services.create_request).
+    repeat_reason = StringField(_l("Reason for another request to this country"),
+                                render_kw={"maxlength": EVENT_FIELDS["reason"].max_length})
 
 
 @cache

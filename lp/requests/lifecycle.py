@@ -58,6 +58,12 @@ CLOSURE_REASONS = (
     ("deceased", _l("Deceased")),
     ("other", _l("Other reason")),
 )
+#: Why a handover is agreed: the embassy said so, or it stayed silent where the agreement makes
+#: silence consent (lp.requests.deadlines.deemed_agreed_on).
+HANDOVER_BASES = (
+    ("answer", _l("The embassy's answer")),
+    ("silence", _l("Silence: deemed agreed under the agreement")),
+)
 CONTACT_KINDS = (
     ("call", _l("Phone call")),
     ("email", _l("Email")),
@@ -84,6 +90,9 @@ EVENT_FIELDS = {
         FieldSpec("refusal_reason", _l("Reason for refusal"), "choice", REFUSAL_REASONS, required=True),
         FieldSpec("closure_reason", _l("Reason for withdrawal"), "choice", CLOSURE_REASONS, required=True),
         FieldSpec("decided_on", _l("Date"), "date", required=True),
+        FieldSpec("basis", _l("Basis"), "choice", HANDOVER_BASES, default="answer"),
+        # Recorded with a handover on the basis of silence (not entered): the agreement relied on.
+        FieldSpec("agreement", _l("Agreement"), "longtext", max_length=8000),
         FieldSpec("departed_on", _l("Departed on"), "date", required=True),
         FieldSpec("occurred_on", _l("Date"), "date", required=True),
         FieldSpec("contact_kind", _l("Kind of contact"), "choice", CONTACT_KINDS, required=True),
@@ -223,7 +232,7 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("refuse", _l("Record refusal"), AWAITING_ANSWER, "refused", ("refusal_reason", "decided_on"),
                    confirm=True),
         Transition("agree_handover", _l("Record handover agreed"), AWAITING_ANSWER, "handover_agreed",
-                   ("decided_on",)),
+                   ("decided_on", "basis")),
         Transition("record_no_reply", _l("Record no reply"), AWAITING_ANSWER, "no_reply", ("decided_on",),
                    confirm=True),
         Transition("withdraw", _l("Withdraw the request"), frozenset({"draft", "issued"}) | AWAITING_ANSWER,

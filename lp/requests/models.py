@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lp.core.types import UTCDateTime, utcnow
@@ -47,6 +47,8 @@ class LpRequest(Model):
     # calendar days from submission, paused days excluded, and the days it was allowed.
     response_days: Mapped[int | None] = mapped_column(Integer)
     allowed_days: Mapped[int | None] = mapped_column(Integer)
+    #: The handover was agreed by the embassy's silence under the agreement (no answer to time).
+    agreed_by_silence: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     # The deadline clock, kept on the row so lists can filter on it with an index.
     paused_since: Mapped[date | None] = mapped_column(Date)

@@ -1,7 +1,7 @@
 """What input is impossible (refused) and what is only unusual (saved once confirmed).
 
 Dates before 1900 or years ahead are typing slips (0001-01-01, 2100 for 2010); an LP
-valid far longer than the country usually issues may be right, so it is asked about.
+valid longer than the country usually issues may be right, so it is asked about.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from countries.models import Country
 EARLIEST = date(1900, 1, 1)
 #: How many years ahead a date may lie, for the values that lie ahead at all.
 YEARS_AHEAD = {"presentation_at": 2, "valid_until": 10}
-#: An LP valid longer than this many times the country's usual validity needs a confirmation.
-UNUSUAL_VALIDITY_FACTOR = 2
+#: An LP valid longer than this many times the country's usual validity needs a confirmation:
+#: any day beyond the profile's usual validity is asked about (issue 14).
+UNUSUAL_VALIDITY_FACTOR = 1
 #: The form field and API flag that confirms an unusual value, and the actions that take it.
 CONFIRM_FIELD = "confirm_unusual"
 CONFIRMS_UNUSUAL = frozenset({"issue"})

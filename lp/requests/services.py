@@ -54,6 +54,8 @@ TRACKED = {**{name: spec for name, spec in EVENT_FIELDS.items() if name in OUTCO
 DETAIL_FIELDS = ("mission", "embassy_reference", "documents_enclosed", "identity_requested")
 #: Dates that are naturally in the future (an LP issued today is valid for weeks).
 MAY_LIE_AHEAD = frozenset({"valid_until"})
+#: The form field and API value that gives the reason for a second open request (see ``create_request``).
+REPEAT_FIELD = "repeat_reason"
 
 
 class IllegalTransition(Conflict):
@@ -147,15 +149,46 @@ def _check_version(request: LpRequest, expected_version: int | None) -> None:
         raise _stale()
 
 
+def earlier_requests(person: Person, country: Country, before_id: int | None = None) -> list[LpRequest]:
+    """Return the person's requests to ``country`` (those before request ``before_id``), oldest first."""
+    query = select(LpRequest).where(LpRequest.person_id == person.id, LpRequest.country_id == country.id)
+    if before_id is not None:
+        query = query.where(LpRequest.id < before_id)
+    return list(db.session.scalars(query.order_by(LpRequest.id)))
+
+
+def _check_repeat(person: Person, country: Country, reason: str) -> dict[str, Any]:
+    """Refuse a second open request for the same person and country unless staff give a reason.
+
+    Return the event data that records the reason (empty when there is no open request).
+    """
+    open_ones = [r for r in earlier_requests(person, country) if r.is_open]
+    if not open_ones:
+        return {}
+    if not reason.strip():
+        raise ValidationFailed.single(REPEAT_FIELD, _l(
+            "This person already has an open request to this country (%(references)s). Give the reason for "
+            "another one, or continue with the open request.",
+            references=", ".join(r.reference or f"#{r.id}" for r in open_ones)))
+    try:
+        return {"reason": parse_event_data(("reason",), {"reason": reason})["reason"]}
+    except ValidationFailed as failure:
+        raise ValidationFailed({REPEAT_FIELD: failure.errors["reason"]}) from None
+
+
 def create_request(person: Person, country: Country, mission: Mission | None, *, user_id: int | None,
-                   details: dict[str, Any] | None = None, submit: dict[str, Any] | None = None) -> LpRequest:
+                   details: dict[str, Any] | None = None, submit: dict[str, Any] | None = None,
+                   repeat_reason: str = "") -> LpRequest:
     """Create a draft request; the reference is assigned from its number.
 
     With ``submit`` (the raw data of the ``submit`` transition) the submission is
     recorded in the same transaction: if that data is refused, nothing is saved.
+    While the person has an open request to the same country, another one needs
+    ``repeat_reason`` (kept on the new request's "created" event).
     """
     if mission is not None and mission.country_id != country.id:
         raise ValidationFailed.single("mission", _l("This mission does not represent the chosen country."))
+    repeat = _check_repeat(person, country, repeat_reason or "")
     request = LpRequest(person=person, country=country, mission=mission, status="draft",
                         created_by_id=user_id, created_at=utcnow())
     for name, value in (details or {}).items():
@@ -164,7 +197,7 @@ def create_request(person: Person, country: Country, mission: Mission | None, *,
     db.session.add(request)
     db.session.flush()
     request.reference = reference_for(request)
-    _record(request, "created", user_id=user_id, to_status="draft")
+    _record(request, "created", user_id=user_id, to_status="draft", data=repeat)
     if submit is not None:
         try:
             _transition(request, "submit", submit, user_id=user_id)
@@ -212,6 +245,8 @@ def _transition(request: LpRequest, action: str, raw: dict[str, Any], *, user_id
     warning = plausible.unusual_validity(request.country, values)
     if warning is not None and not unusual_confirmed:
         raise ValidationFailed.single(plausible.CONFIRM_FIELD, warning)
+    if values.get("basis") == "silence":
+        values["agreement"] = _silence_basis(request, values["decided_on"])
     from_status, before = request.status, _snapshot(request)
     target = _apply(request, transition, values)
     event = _record(request, "status", user_id=user_id, occurred_on=_event_date(values), note=note,
@@ -219,6 +254,18 @@ def _transition(request: LpRequest, action: str, raw: dict[str, Any], *, user_id
     refresh_deadlines([request])
     _note_changes(event, before)
     return event
+
+
+def _silence_basis(request: LpRequest, decided_on: date) -> str:
+    """Return the agreement that makes silence consent for ``request`` by ``decided_on``; or raise."""
+    deemed = deadlines.deemed_agreed_on(request)
+    if deemed is None or decided_on < deemed:
+        raise ValidationFailed.single("basis", _l(
+            "Silence is not consent for this request on that date: no agreement in force on the submission date "
+            "says so, or its time limit had not yet passed."))
+    agreement = deadlines.silence_agreement(request)
+    assert agreement is not None, "a deemed-agreed date comes from such an agreement"
+    return f"{agreement.title} ({agreement.source})" if agreement.source else agreement.title
 
 
 def _event_date(values: dict[str, Any]) -> date:
@@ -240,7 +287,9 @@ def _apply(request: LpRequest, transition: Transition, values: dict[str, Any]) -
             setattr(request, name, value)
     if transition.decided_on_from is not None:
         request.decided_on = getattr(request, transition.decided_on_from)
-    if target in ANSWERS:
+    if target == "handover_agreed":
+        request.agreed_by_silence = values.get("basis") == "silence"
+    if target in ANSWERS and not request.agreed_by_silence:  # silence is no answer to time
         _measure_response(request)
     if target in CLOSED:
         signals.request_closed.send(request)
@@ -259,8 +308,7 @@ def _measure_response(request: LpRequest) -> None:
     if request.paused_since is not None:
         paused += max(0, (decided_on - request.paused_since).days)
     request.response_days = max(0, (decided_on - submitted_on).days - paused)
-    request.allowed_days = deadlines.scaled(deadlines.reply_limit_days(request.country),
-                                            request.person.in_detention)
+    request.allowed_days = deadlines.reply_limit_days(request.country, submitted_on)
 
 
 def perform(request: LpRequest, name: str, raw: dict[str, Any], *, user_id: int | None, note: str | None = None,

@@ -21,7 +21,7 @@ from lp.core.csv import DEFAULT_DELIMITER, DELIMITERS
 from lp.core.forms import apply_errors
 from lp.core.validation import Conflict, ValidationFailed, identifier, whole_number
 from lp.persons.models import Person
-from lp.requests import answer_times, batches, display, export, plausible, search, services, signals
+from lp.requests import answer_times, batches, display, export, pace, plausible, search, services, signals
 from lp.requests.checklist import checklist
 from lp.requests.forms import (
     BulkNoteForm,
@@ -307,7 +307,7 @@ def new():
             mission = details.pop("mission")
             submit = raw_values(form, ("submitted_on", "channel", *DETAILS)) if form.submitted_already.data else None
             created = services.create_request(person, country, mission, user_id=_user_id(), details=details,
-                                              submit=submit)
+                                              submit=submit, repeat_reason=form.repeat_reason.data or "")
         except ValidationFailed as failure:
             general = apply_errors(form, failure)
         else:
@@ -316,7 +316,8 @@ def new():
     invalid = bool(general) or any(field.errors for field in form)
     chosen_mission = next((m for m in country.missions if str(m.id) == form.mission.data), None)
     page = render_template("requests/new.html", person=person, step=step, country=country, form=form,
-                           general=general, checklist=checklist(country, person, chosen_mission))
+                           general=general, checklist=checklist(country, person, chosen_mission),
+                           earlier=services.earlier_requests(person, country))
     return page, 422 if invalid else 200
 
 
@@ -357,6 +358,8 @@ def _render_request(lp_request: LpRequest, *, posted: Form | None = None, posted
         message=message,
         overdue=display.is_overdue(lp_request),
         expected=answer_times.expected_answer(lp_request, today()),
+        detention_risk=pace.detention_risk(lp_request, today()),
+        earlier=services.earlier_requests(lp_request.person, lp_request.country, before_id=lp_request.id),
     )
     return page, status
 

@@ -26,7 +26,8 @@ def ids(app, runner, make_user, make_country, make_person, make_request) -> dict
     admin = make_user("admin@example.org", role="admin", display_name="Ada Admin")
     colleague = make_user("kim@example.org", role="staff", display_name="Kim Jansen")
     make_country("GN", name_nl="Guinee", name_en="Guinea", portfolio_holder_id=admin,
-                 agreements=[{"kind": "mou", "title": "MoU terugkeer", "reply_time_limit_days": 30}],
+                 agreements=[{"kind": "mou", "title": "MoU terugkeer", "in_force_since": date(2000, 1, 1),
+                                  "reply_time_limit_days": 30}],
                  missions=[{"name": "Ambassade van Guinee", "city": "Den Haag"}])
     person = make_person(name="Amadou Diallo", nationality="GN", case_officer="admin@example.org",
                          documents=[{"kind": "passport", "number": "P123", "copy_on_file": True}])

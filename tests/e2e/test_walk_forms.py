@@ -93,7 +93,9 @@ def test_person_form(admin_page, seeded_app, api, ids):
     def state() -> dict[str, str]:
         return _texts(api(f"/persons/{person_id}"), names)
 
-    walk = FormWalk("persons.edit", f"/persons/{person_id}/edit", state, values={"v_number": "0000054321"})
+    # A detention term lasts at most 18 months (Return Directive art. 15(6)): the walk's usual 45 is refused.
+    walk = FormWalk("persons.edit", f"/persons/{person_id}/edit", state,
+                    values={"v_number": "0000054321", "detention_max_months": "12"})
     walk_form(admin_page, seeded_app, walk, date.today())
 
 

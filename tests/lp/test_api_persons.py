@@ -108,7 +108,7 @@ def test_bad_paging_is_400(client, bearer):
 def test_a_person_shows_their_requests(client, bearer, make_person, make_request, guinea):
     person_id = make_person(nationality="GN")
     first = make_request("GN", person_id=person_id, submitted_on=(date.today() - timedelta(days=3)).isoformat())
-    second = make_request("GN", person_id=person_id)
+    second = make_request("GN", person_id=person_id, repeat_reason="new embassy contact")
     person = client.get(f"/api/v1/persons/{person_id}", headers=bearer("viewer")).json
     assert [(r["id"], r["status"], r["country"]) for r in person["requests"]] == [
         (second, "draft", "GN"), (first, "submitted", "GN")]

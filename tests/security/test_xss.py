@@ -108,7 +108,7 @@ def case(app, client, login_as, make_country, make_person, runner):
         services.update_details(overdue, {"embassy_reference": VALUES["embassy_reference"] + "!"},
                                 user_id=admin_id, expected_version=overdue.version)
         # An LP about to expire.
-        issued = services.create_request(person, country, mission, user_id=admin_id, submit={
+        issued = services.create_request(person, country, mission, user_id=admin_id, repeat_reason=PAYLOAD, submit={
             "submitted_on": (now - timedelta(days=40)).isoformat(), "channel": "post"})
         services.apply_transition(issued, "issue", {
             "lp_number": VALUES["lp_number"], "issued_on": (now - timedelta(days=1)).isoformat(),

@@ -53,4 +53,5 @@ def read_patch(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     values = gather(errors, parse_values, "country", raw, partial=True)
     if errors:
         raise ValidationFailed(errors)
+    assert version is not None, "read_version added an error otherwise"
     return version, values

@@ -14,7 +14,7 @@ PERSON_NAMES = frozenset(spec.name for spec in PERSON_FIELDS)
 DOCUMENT_NAMES = frozenset(spec.name for spec in DOCUMENT_FIELDS)
 
 
-def _wrong_type(value: Any, allowed: tuple[type, ...]) -> bool:
+def _wrong_type(value: Any, allowed: type | tuple[type, ...]) -> bool:
     return value is not None and not isinstance(value, allowed)
 
 

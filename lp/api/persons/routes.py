@@ -69,7 +69,7 @@ def list_persons():
     if errors:
         raise ValidationFailed(errors)
     query = _search(search_text(query_args().get("q")))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     found = db.session.scalars(
         query.options(joinedload(Person.nationality), joinedload(Person.case_officer))
         .order_by(Person.name, Person.id).limit(per_page).offset((page - 1) * per_page)

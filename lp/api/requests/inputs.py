@@ -19,7 +19,7 @@ from lp.persons.models import Person
 from lp.requests.lifecycle import ACTIONS, EVENT_FIELDS
 from lp.requests.models import LpRequest
 from lp.requests.plausible import CONFIRM_FIELD
-from lp.requests.services import DETAIL_FIELDS, OUTCOME_COLUMNS
+from lp.requests.services import DETAIL_FIELDS, OUTCOME_COLUMNS, REPEAT_FIELD
 from lp.web.extensions import db
 
 #: The details a PATCH may change, by their API names (the mission by its id).
@@ -29,7 +29,7 @@ TEXT_DETAILS = tuple(name for name in EDITABLE if name in EVENT_FIELDS)
 WORKFLOW_FIELDS = (frozenset(EVENT_FIELDS) | OUTCOME_COLUMNS | {
     "status", "is_open", "paused_since", "paused_days", "reply_due_on", "next_presentation_at",
 }) - frozenset(EDITABLE)
-NEW_REQUEST_FIELDS = ("person_id", "country", *EDITABLE)
+NEW_REQUEST_FIELDS = ("person_id", "country", *EDITABLE, REPEAT_FIELD)
 EVENT_BODY_FIELDS = ("action", "data", "note", "version", CONFIRM_FIELD)
 
 
@@ -96,8 +96,13 @@ def read_new_request(body: dict[str, Any]) -> tuple[Person, Country, Mission | N
     if country is None:
         errors["country"] = [_l("Unknown country code.")]
     details = read_details(body, country, errors)
+    repeat_reason = body.get(REPEAT_FIELD)
+    if repeat_reason is not None and not isinstance(repeat_reason, str):
+        errors[REPEAT_FIELD] = [_l("Send text or null.")]
+    details[REPEAT_FIELD] = repeat_reason or ""
     if errors:
         raise ValidationFailed(errors)
+    assert person is not None and country is not None, "each None added an error above"
     return person, country, details.pop("mission", None), details
 
 
@@ -109,6 +114,7 @@ def read_patch(body: dict[str, Any], lp: LpRequest) -> tuple[int, dict[str, Any]
     values = read_details(body, lp.country, errors)
     if errors:
         raise ValidationFailed(errors)
+    assert version is not None, "read_version added an error otherwise"
     return version, values
 
 

@@ -32,7 +32,7 @@ from lp.core.clock import today
 from lp.core.validation import Conflict, ValidationFailed
 from lp.requests.models import LpRequest, RequestEvent
 from lp.requests.search import page, parse_filters
-from lp.requests.services import create_request, perform, update_details
+from lp.requests.services import REPEAT_FIELD, create_request, perform, update_details
 from lp.web.access import api_error, requires
 from lp.web.extensions import db
 
@@ -89,7 +89,8 @@ def list_requests():
 def create():
     """Create a draft request for a person to a country."""
     person, country, mission, details = read_new_request(json_object())
-    lp = create_request(person, country, mission, user_id=current_user.id, details=details)
+    lp = create_request(person, country, mission, user_id=current_user.id, details=details,
+                        repeat_reason=details.pop(REPEAT_FIELD, ""))
     return _created(request_detail_json(lp), url_for(".get_request", request_id=lp.id))
 
 

@@ -21,6 +21,7 @@ from lp.core.validation import MAX_INT
 from lp.requests.lifecycle import ACTIONS, EVENT_FIELDS, STATUSES
 from lp.requests.plausible import CONFIRM_FIELD, CONFIRMS_UNUSUAL
 from lp.requests.search import SORTS, RequestFilter
+from lp.requests.services import REPEAT_FIELD
 
 _ALPHA2 = {"type": "string", "pattern": "^[A-Z]{2}$"}
 _DATE = {"type": ["string", "null"], "format": "date"}
@@ -71,6 +72,9 @@ LP_REQUEST_DETAIL = Schema("LpRequestDetail", object_schema({
     **{name: field_schema(EVENT_FIELDS[name], unset_null=True) for name in OUTCOME},
     "paused_since": {**_DATE, "description": "Set while the deadline clock is paused."},
     "paused_days": {"type": "integer", "minimum": 0, "description": "Days the clock was paused in all."},
+    "deemed_agreed_on": {**_DATE, "description": "Since when the transfer counts as agreed: the reply limit "
+                                                 "passed without an answer where the agreement says silence "
+                                                 "is consent. Null otherwise."},
     "next_presentation_at": {"type": ["string", "null"], "format": "date-time"},
     "created_at": {"type": "string", "format": "date-time"},
     "actions": {"type": "array", "items": _ACTION, "description": "What the current state allows."},
@@ -80,7 +84,10 @@ LP_REQUEST_DETAIL = Schema("LpRequestDetail", object_schema({
 }))
 LP_REQUEST_LIST = page_schema("LpRequestList", LP_REQUEST)
 NEW_LP_REQUEST = Schema("NewLpRequest", object_schema(
-    {"person_id": {"type": "integer"}, "country": _ALPHA2, **_DETAILS_SCHEMA}, required=["person_id", "country"],
+    {"person_id": {"type": "integer"}, "country": _ALPHA2, **_DETAILS_SCHEMA,
+     REPEAT_FIELD: {"type": ["string", "null"], "maxLength": 500,
+                    "description": "Required while the person has an open request to the country: why another."}},
+    required=["person_id", "country"],
 ))
 LP_REQUEST_PATCH = Schema("LpRequestPatch", object_schema(
     {"version": {**VERSION_READ, "description": "The version you read."}, **_DETAILS_SCHEMA},

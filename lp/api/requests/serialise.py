@@ -8,6 +8,7 @@ from typing import Any
 from lp.core.clock import today
 from lp.requests.answer_times import expected_answer
 from lp.requests.checklist import checklist
+from lp.requests.deadlines import deemed_agreed_since
 from lp.requests.lifecycle import EVENT_FIELDS, STATUS_LABELS, available
 from lp.requests.models import LpRequest, RequestEvent
 from lp.requests.services import DETAIL_FIELDS, OUTCOME_COLUMNS
@@ -54,6 +55,7 @@ def request_detail_json(lp: LpRequest) -> dict[str, Any]:
         **{name: _json_value(getattr(lp, name)) for name in OUTCOME},
         "paused_since": _iso(lp.paused_since),
         "paused_days": lp.paused_days,
+        "deemed_agreed_on": _iso(deemed_agreed_since(lp, today())),
         "next_presentation_at": _iso(lp.next_presentation_at),
         "created_at": lp.created_at.isoformat(),
         "actions": [action.name for action in available(lp.status, lp.paused_since is not None)],

@@ -12,7 +12,7 @@ portfolio holder Ann.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 
 import pytest
@@ -120,7 +120,8 @@ def dataset(frozen, make_user, make_country, add_request) -> dict:
     """Build the data set; returns {"ann": user id, "R1": request id, ...}."""
     ann = make_user(ANN, role="staff", display_name="Ann de Vries")
     make_country("GN", name_nl="Guinee", name_en="Guinea",
-                 agreements=[{"kind": "eu_readmission", "title": "EU-Guinee", "reply_time_limit_days": 20}],
+                 agreements=[{"kind": "eu_readmission", "title": "EU-Guinee",
+                                  "in_force_since": date(2000, 1, 1), "reply_time_limit_days": 20}],
                  missions=[{"name": "Ambassade van Guinee", "city": "Brussel"},
                            {"name": "Consulaat-generaal van Guinee", "city": "Parijs"}])
     make_country("MA", name_nl="Marokko", name_en="Morocco", portfolio_holder_id=ann,

@@ -1,7 +1,7 @@
 """Every figure of lp.insights.stats on the hand-built data set (conftest.py), worked out by hand.
 
 Today is 2026-07-01; the period is 2026-01-01 .. 2026-06-30 (by submission date).
-Limits: GN 20 days (agreement), halved to 10 for R4 (detention); MA 30 days (default).
+Limits: GN 20 days (agreement, for R4 in detention too); MA 30 days (default).
 
 Per request (response = answer date - submission - paused days; "in" = in the period):
 
@@ -9,7 +9,7 @@ Per request (response = answer date - submission - paused days; "in" = in the pe
   R1  in   used (issued 01-15)      response 10 (01-05 -> 01-15)         limit 20 -> within
   R2  in   expired (issued 02-14)   response 35 - 16 paused = 19          limit 20 -> within
   R3  in   refused not_recognised   response 40 (02-01 -> 03-13)         limit 20 -> late
-  R4  in   refused nat. not est.    response 12 (03-01 -> 03-13)         limit 10 -> late (detention)
+  R4  in   refused nat. not est.    response 12 (03-01 -> 03-13)         limit 20 -> within (detained: same limit)
   R5  in   presentation scheduled   due 04-21 -> overdue now
   R6  in   presentation scheduled   due 07-10 -> not overdue
   R7  out  submitted 2025-11-01     due 2025-11-21 -> open and overdue now, not in the period
@@ -51,12 +51,12 @@ def figures(**values) -> stats.Figures:
 # Handover R8 = 1. No reply 0 (R11 was submitted before the period). Withdrawn R9 = 1.
 # Answered R1 10, R2 19, R3 40, R4 12, R8 20 = 5; sorted 10 12 19 20 40:
 # median position ceil(0.5 * 5) = 3 -> 19; 90th ceil(0.9 * 5) = ceil(4.5) = 5 -> 40.
-# Within: R1, R2, R8 = 3 (3/5 = 60 %). Issuance 2 / (2 + 2 + 1 + 0) = 40 %.
+# Within: R1, R2, R4, R8 = 4 (4/5 = 80 %). Issuance 2 / (2 + 2 + 1 + 0) = 40 %.
 # Open now: R5, R6, R7, R10 = 4. Overdue now: R5, R7 = 2.
 GN = figures(requests=9, issued=2, refused=2,
              refused_by_reason={"not_recognised": 1, "nationality_not_established": 1},
              handover=1, no_reply=0, withdrawn=1, withdrawn_by_reason={"absconded": 1},
-             answered=5, within_limit=3, open=4, overdue=2, median_days=19, p90_days=40)
+             answered=5, within_limit=4, open=4, overdue=2, median_days=19, p90_days=40)
 # MA: in the period R12-R15, R17 = 5 (R16 is a draft). Issued R12 = 1 (R13 was withdrawn).
 # Refused R14 = 1 (unwilling). No reply R15 = 1. Withdrawn R13 = 1 (departed independently).
 # Answered R12 40, R13 10, R14 30 = 3; sorted 10 30 40: median ceil(1.5) = 2 -> 30;
@@ -66,11 +66,11 @@ MA = figures(requests=5, issued=1, refused=1, refused_by_reason={"unwilling": 1}
              withdrawn=1, withdrawn_by_reason={"departed_independently": 1},
              answered=3, within_limit=2, open=2, overdue=0, median_days=30, p90_days=40)
 # GN mission 0: R1-R6 in the period = 6; issued 2, refused 2; answered 10 19 40 12 ->
-# sorted 10 12 19 40: median ceil(2) = 2 -> 12; 90th ceil(3.6) = 4 -> 40; within R1, R2 = 2.
+# sorted 10 12 19 40: median ceil(2) = 2 -> 12; 90th ceil(3.6) = 4 -> 40; within R1, R2, R4 = 3.
 # Open R5, R6, R7 = 3; overdue R5, R7 = 2.
 GN_BRUSSELS = figures(requests=6, issued=2, refused=2,
                       refused_by_reason={"not_recognised": 1, "nationality_not_established": 1},
-                      answered=4, within_limit=2, open=3, overdue=2, median_days=12, p90_days=40)
+                      answered=4, within_limit=3, open=3, overdue=2, median_days=12, p90_days=40)
 # GN mission 1: R8, R9, R10 = 3; handover 1, withdrawn 1; answered R8 20 -> median = 90th = 20,
 # within 1. Open R10 = 1, overdue 0.
 GN_PARIS = figures(requests=3, handover=1, withdrawn=1, withdrawn_by_reason={"absconded": 1},
@@ -84,7 +84,7 @@ def ctx(app, dataset):
 
 
 def test_measured_response_and_limits_are_as_worked_out(ctx):
-    expected = {"R1": (10, 20), "R2": (19, 20), "R3": (40, 20), "R4": (12, 10), "R8": (20, 20),
+    expected = {"R1": (10, 20), "R2": (19, 20), "R3": (40, 20), "R4": (12, 20), "R8": (20, 20),
                 "R12": (40, 30), "R13": (10, 30), "R14": (30, 30)}
     for name, (response, allowed) in expected.items():
         request = db.session.get(LpRequest, ctx[name])
@@ -103,7 +103,7 @@ def test_country_figures(ctx):
 def test_rates(ctx):
     rows = {row.alpha2: row.figures for row in stats.country_rows(PERIOD, TODAY, "en")}
     assert rows["GN"].issuance_rate == pytest.approx(2 / 5)
-    assert rows["GN"].share_within_limit == pytest.approx(3 / 5)
+    assert rows["GN"].share_within_limit == pytest.approx(4 / 5)
     assert rows["MA"].issuance_rate == pytest.approx(1 / 3)
     assert rows["MA"].share_within_limit == pytest.approx(2 / 3)
 
@@ -128,7 +128,7 @@ def test_total_of_all_countries(ctx):
         requests=14, issued=3, refused=3,
         refused_by_reason={"not_recognised": 1, "nationality_not_established": 1, "unwilling": 1},
         handover=1, no_reply=1, withdrawn=2, withdrawn_by_reason={"absconded": 1, "departed_independently": 1},
-        answered=8, within_limit=5, open=6, overdue=2, median_days=19, p90_days=40)
+        answered=8, within_limit=6, open=6, overdue=2, median_days=19, p90_days=40)
     assert total.issuance_rate == pytest.approx(3 / 8)
 
 
@@ -190,7 +190,7 @@ def test_ranking(ctx):
     fastest, slowest = stats.ranking(rows, "median")
     assert [r.alpha2 for r in fastest] == ["GN", "MA"] and slowest == []  # medians 19 and 30
     most, _least = stats.ranking(rows, "within")
-    assert [r.alpha2 for r in most] == ["MA", "GN"]  # 67 % and 60 %
+    assert [r.alpha2 for r in most] == ["GN", "MA"]  # 80 % and 67 %
     assert [r.alpha2 for r in stats.ranking(rows, "median", size=1)[1]] == ["MA"]
 
 

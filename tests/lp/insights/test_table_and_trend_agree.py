@@ -16,7 +16,7 @@ from lp.demo.data import STAFF, staff_email
 from lp.insights.stats import TREND_OUTCOMES
 
 #: The figures table's outcome cells, in the order of templates/insights/_macros.html figure_cells.
-FIGURE_CELLS = ("p90", "rate", "issued", "refused", "handover", "no_reply", "withdrawn")
+FIGURE_CELLS = ("p90", "rate", "issued", "refused", "handover", "deemed_agreed", "no_reply", "withdrawn")
 
 
 @pytest.fixture(scope="module")

@@ -70,7 +70,8 @@ def planted(app, make_country, make_person, make_user):
         def new(submitted_days_ago: int):
             submitted = (day - timedelta(days=submitted_days_ago)).isoformat()
             return services.create_request(person, country, mission, user_id=admin,
-                                           submit={"submitted_on": submitted, "channel": "email"})
+                                           submit={"submitted_on": submitted, "channel": "email"},
+                                           repeat_reason="one case, several requests")
 
         overdue = new(200)
         coming = new(20)

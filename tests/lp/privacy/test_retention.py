@@ -38,7 +38,8 @@ def _add_open_request(app, person_id):
     from lp.requests import services
 
     with app.test_request_context():
-        services.create_request(db.session.get(Person, person_id), get_country("GN"), None, user_id=None)
+        services.create_request(db.session.get(Person, person_id), get_country("GN"), None, user_id=None,
+                                repeat_reason="a new request beside an open one")
 
 
 def _snapshot(app):

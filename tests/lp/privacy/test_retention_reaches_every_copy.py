@@ -24,7 +24,7 @@ LATE_MARK, LATE_V_NUMBER = "Qz8Laat", "9876543211"
 KEPT_MARK = "Qz9Blijft"
 #: The text, JSON and date columns of case data, each planted with a marker or not personal (and why).
 PLANTED = {
-    "persons": {"name", "v_number", "date_of_birth", "in_detention_since"},
+    "persons": {"name", "v_number", "date_of_birth", "in_detention_since", "detention_legal_basis"},
     "identity_documents": {"number"},
     "lp_requests": {"embassy_reference", "documents_enclosed", "lp_number"},
     "request_events": {"note", "data"},
@@ -82,7 +82,7 @@ def _plant_case(app, admin: int, start: date, mark: str, v_number: str, make_per
     with on(start):
         person_id = make_person(
             name=f"{mark} naam", v_number=v_number, nationality="GN", date_of_birth=birth,
-            in_detention_since=detention,
+            in_detention_since=detention, detention_legal_basis=f"{mark} bewaring" if detention else "",
             documents=[{"kind": "passport", "number": f"{mark}-doc", "copy_on_file": True}])
         with app.test_request_context():
             country = get_country("GN")

@@ -30,9 +30,10 @@ def clock():
 def world(app, login_as, make_user, make_country, make_person, make_request, sweep_on):
     """Me (staff, logged in) holding GN; a colleague holding MA, where one person is my case.
 
-    Swept on 5 February 2026: each request has "reply overdue, level 1"; the GN
-    request of a detained person has level 2 instead (detention halves the intervals;
-    level 2 supersedes level 1).
+    Swept on 5 February 2026: each request has "reply overdue, level 1" (since 31 January for
+    MA); the GN request of a detained person (submitted 20 December, due 19 January like
+    anyone's) has level 2 instead, since 4 February: detention halves our own escalation
+    interval, and level 2 supersedes level 1.
     """
     me = login_as("staff", email="me@example.org", display_name="Mia Mine")
     other = make_user("other@example.org", role="staff")
@@ -45,9 +46,9 @@ def world(app, login_as, make_user, make_country, make_person, make_request, swe
     my_case = make_person(name="Mo Mine", nationality="MA", case_officer="me@example.org")
     theirs = make_person(name="Tom Theirs", nationality="MA")
     ids = {
-        "gn": make_request("GN", person_id=detained, submitted_on="2026-01-05"),
-        "my_case": make_request("MA", person_id=my_case, submitted_on="2026-01-05"),
-        "theirs": make_request("MA", person_id=theirs, submitted_on="2026-01-05"),
+        "gn": make_request("GN", person_id=detained, submitted_on="2025-12-20"),
+        "my_case": make_request("MA", person_id=my_case, submitted_on="2025-12-31"),
+        "theirs": make_request("MA", person_id=theirs, submitted_on="2025-12-31"),
     }
     sweep_on("2026-02-05")
     with app.app_context():

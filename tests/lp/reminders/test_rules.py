@@ -34,21 +34,22 @@ def test_reply_overdue_levels_fire_on_their_days(make_request, country, sweep_on
 
 
 def test_agreement_time_limit_sets_the_due_day(make_country, make_request, sweep_on):
-    make_country("AL", agreements=[{"kind": "eu_readmission", "title": "EU-Albania", "reply_time_limit_days": 14}])
+    make_country("AL", agreements=[{"kind": "eu_readmission", "title": "EU-Albania", "reply_time_limit_days": 14,
+                                    "in_force_since": date(2006, 5, 1)}])
     make_request("AL", submitted_on="2026-01-05")
     assert ("reply_overdue", 1) not in sweep_on("2026-01-19")
     assert ("reply_overdue", 1) in sweep_on("2026-01-20")
 
 
-def test_detention_halves_every_interval(make_person, make_request, country, sweep_on):
+def test_detention_shortens_only_our_own_escalation(make_person, make_request, country, sweep_on):
     person = make_person(nationality=country, in_detention_since="2025-12-01")
-    make_request(country, person_id=person, submitted_on="2026-01-05")  # due 20 Jan (15 days)
-    assert ("reply_overdue", 1) not in sweep_on("2026-01-20")
-    assert ("reply_overdue", 1) in sweep_on("2026-01-21")
-    assert ("reply_overdue", 2) not in sweep_on("2026-02-04")
-    assert ("reply_overdue", 2) in sweep_on("2026-02-05")  # +15 after level 1
+    make_request(country, person_id=person, submitted_on="2026-01-05")  # due 4 Feb (30 days, as for anyone)
+    assert ("reply_overdue", 1) not in sweep_on("2026-02-04")
+    assert ("reply_overdue", 1) in sweep_on("2026-02-05")
+    assert ("reply_overdue", 2) not in sweep_on("2026-02-19")
+    assert ("reply_overdue", 2) in sweep_on("2026-02-20")  # +15 after level 1 (30 halved)
     assert ("presentation_not_scheduled", 1) not in sweep_on("2026-02-03")
-    assert ("presentation_not_scheduled", 1) in sweep_on("2026-02-04")  # 30 days
+    assert ("presentation_not_scheduled", 1) in sweep_on("2026-02-04")  # 30 days (60 halved)
 
 
 def test_no_reply_after_twelve_months(make_request, country, sweep_on):

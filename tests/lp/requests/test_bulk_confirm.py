@@ -35,7 +35,8 @@ def guinean(app, login_as, make_country, make_person, make_request):
     make_country("GN", missions=[{"name": "Ambassade van Guinee"}])
     make_country("MA", missions=[{"name": "Ambassade van Marokko"}])
     person = make_person(name="Amadou Diallo", nationality="GN")
-    ids = [make_request("GN", person_id=person, submitted_on="2026-10-01") for _ in range(3)]
+    ids = [make_request("GN", person_id=person, submitted_on="2026-10-01", repeat_reason="three files")
+           for _ in range(3)]
     moroccan = make_request("MA", submitted_on="2026-10-01")
     with app.app_context():
         mission = get_country("GN").missions[0].id

@@ -14,7 +14,7 @@ from lp.web.extensions import db
 @pytest.fixture
 def country(make_country):
     return make_country("PK", agreements=[{"kind": "eu_readmission", "title": "EU-Pakistan",
-                                           "reply_time_limit_days": 30}])
+                                           "in_force_since": date(2000, 1, 1), "reply_time_limit_days": 30}])
 
 
 def _request(app, request_id):
@@ -58,14 +58,29 @@ def test_pause_twice_or_resume_unpaused_is_refused(app, make_request, country):
             services.pause_clock(request, {"reason": "y", "occurred_on": "2026-01-07"}, user_id=None)
 
 
-def test_detention_halves_the_interval(app, make_request, make_person, country):
-    person_id = make_person(nationality=country, in_detention_since="2025-12-20")
-    request_id = make_request(country, person_id=person_id, submitted_on="2026-01-05")
+def test_detention_leaves_the_legal_reply_limit_alone(app, make_request, make_person, country):
+    detained = make_person(nationality=country, in_detention_since="2025-12-20")
+    detained_request = make_request(country, person_id=detained, submitted_on="2026-01-05")
+    free_request = make_request(country, submitted_on="2026-01-05")
     with app.test_request_context():
-        assert _request(app, request_id).reply_due_on == date(2026, 1, 20)
-        person = db.session.get(Person, person_id)
+        assert _request(app, detained_request).reply_due_on == date(2026, 2, 4)
+        assert _request(app, free_request).reply_due_on == date(2026, 2, 4)
+        person = db.session.get(Person, detained)
         persons.update_person(person, {"in_detention_since": None}, expected_version=person.version)
-        assert _request(app, request_id).reply_due_on == date(2026, 2, 4)
+        assert _request(app, detained_request).reply_due_on == date(2026, 2, 4)
+
+
+def test_an_agreement_applies_only_once_in_force_on_the_submission_date(app, make_request, make_country):
+    benelux = {"kind": "benelux_readmission", "title": "Benelux-Kazakhstan", "reply_time_limit_days": 21}
+    make_country("KZ", agreements=[benelux])  # signed, never in force: no date
+    make_country("XK", agreements=[{**benelux, "title": "Later", "in_force_since": date(2026, 3, 1)}])
+    signed_only = make_request("KZ", submitted_on="2026-01-05")
+    before = make_request("XK", submitted_on="2026-02-28")
+    on_the_day = make_request("XK", submitted_on="2026-03-01")
+    with app.app_context():
+        assert _request(app, signed_only).reply_due_on == date(2026, 2, 4)  # the default 30 days
+        assert _request(app, before).reply_due_on == date(2026, 3, 30)  # 30 days: not yet in force
+        assert _request(app, on_the_day).reply_due_on == date(2026, 3, 22)  # 21 days
 
 
 def test_contacts_are_recorded_on_the_timeline(app, make_request, make_user, country):

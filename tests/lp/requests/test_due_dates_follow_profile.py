@@ -28,9 +28,10 @@ SUBMITTED = "2026-11-01"
 def cases(app, make_country, make_request):
     """Guinea with a 30-day agreement: a submitted, a draft and a refused request; Mali's one."""
     make_country("GN", name_nl="Guinee", agreements=[{"kind": "mou", "title": "Werkafspraken",
-                                                      "reply_time_limit_days": 30}],
+                                                      "in_force_since": date(2000, 1, 1), "reply_time_limit_days": 30}],
                  missions=[{"name": "Ambassade van Guinee"}])
-    make_country("ML", name_nl="Mali", agreements=[{"kind": "mou", "title": "Afspraken", "reply_time_limit_days": 30}])
+    make_country("ML", name_nl="Mali", agreements=[{"kind": "mou", "title": "Afspraken",
+                                                     "in_force_since": date(2000, 1, 1), "reply_time_limit_days": 30}])
     ids = {"open": make_request("GN", submitted_on=SUBMITTED), "draft": make_request("GN"),
            "refused": make_request("GN", submitted_on=SUBMITTED), "other": make_request("ML", submitted_on=SUBMITTED)}
     from lp.requests import services
@@ -74,7 +75,7 @@ def test_adding_a_shorter_agreement_brings_the_date_forward(app, client, login_a
     url = "/countries/GN/agreements/new"
     shown, _boxes = form_values(_page(client, url), "")
     response = client.post(url, data={**shown, "kind": "eu_readmission", "title": "EU-overeenkomst",
-                                      "reply_time_limit_days": "15"})
+                                      "in_force_since": "2020-01-01", "reply_time_limit_days": "15"})
     assert response.status_code == 302
     assert _due(app, cases)["open"] == date(2026, 11, 16)
 
