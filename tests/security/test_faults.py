@@ -171,7 +171,7 @@ def test_database_outage_gives_503_everywhere_and_the_app_recovers(outage):
         assert page.status_code == 503
         assert "Tijdelijk niet beschikbaar" in page.get_data(as_text=True)
         api = client.get("/api/v1/me", headers=token)
-        assert api.status_code == 503 and api.mimetype == "application/json"
+        assert api.status_code == 503 and api.mimetype == "application/problem+json"
         assert "database" in api.json["detail"]
         write = client.post("/api/v1/persons", headers=token, json=new_person)
         assert write.status_code == 503 and write.is_json
