@@ -9,12 +9,13 @@ MO     := translations/nl/LC_MESSAGES/messages.mo translations/en/LC_MESSAGES/me
 
 WORKERS ?= 3
 
-.PHONY: run serve test lint bench translations extract init clean help
+.PHONY: run serve test lint lint-api bench translations extract init clean help
 
 help:
 	@echo "make run         serve the app on 127.0.0.1:$(PORT) (SQLite, seeded; DEMO=1 loads demo data)"
 	@echo "make test        run the whole test suite (also on PostgreSQL when TEST_DATABASE_URL is set)"
 	@echo "make lint        ruff, mypy and the import-linter layer contracts (settings in pyproject.toml); CI runs it first"
+	@echo "make lint-api    Spectral with .spectral.yml (NL API Design Rules) over the served OpenAPI document (needs npm)"
 	@echo "make serve       production: gunicorn ($(WORKERS) workers) + one scheduler process, DATABASE_URL required"
 	@echo "make bench       measure pages and jobs at 1,000 and 100,000 requests into bench/RESULTS.md"
 	@echo "make extract     extract new strings and update the nl/en catalogs"
@@ -58,7 +59,7 @@ serve: $(STAMP) $(MO)
 
 CHROMIUM_PATH ?= /usr/bin/chromium
 
-test: $(STAMP) $(MO)
+test: $(STAMP) $(MO) lint-api
 	@if [ ! -x "$(CHROMIUM_PATH)" ]; then \
 		echo "== end-to-end browser tests: skipped (no chromium at $(CHROMIUM_PATH))"; \
 	elif ! $(BIN)/python -c "import playwright" 2>/dev/null; then \
@@ -79,6 +80,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# The API lint gate: Spectral (pinned in package.json/package-lock.json, installed with npm ci)
+# runs our NL API Design Rules ruleset over the document the app serves; any error or warning fails.
+SPECTRAL_DOC := $(or $(TMPDIR),/tmp)/lp-tracker-openapi.json
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "make lint-api needs Node.js and npm (apt-get install nodejs npm)"; exit 2; }
+	npm ci --no-audit --no-fund --loglevel=error
+
+lint-api: $(STAMP) node_modules/.package-lock.json
+	$(BIN)/python -m lp.openapi_dump $(SPECTRAL_DOC)
+	npx --no-install spectral lint --fail-severity=warn --ruleset .spectral.yml $(SPECTRAL_DOC)
 
 bench: $(STAMP) $(MO)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null 2>&1; } || echo "wrk not available: the load run will be skipped"

@@ -7,17 +7,19 @@ input parsing and schemas; its blueprint is nested under ``bp``, every view decl
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from email.utils import parseaddr
+
+from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lp.api import countries, persons, requests
-from lp.api.inputs import check_query
+from lp.api import countries, headers, persons, requests
+from lp.api.inputs import api_query, check_query, internal_query
 from lp.api.openapi import build_document, documented
-from lp.api.schemas import Schema, object_schema
+from lp.api.schemas import Schema, api_name, object_schema
 from lp.auth.roles import Role
 from lp.core.validation import ValidationFailed
-from lp.web.access import api_error, requires
+from lp.web.access import PROBLEM_JSON, api_error, public, requires
 from lp.web.extensions import csrf
 
 PREFIX = "/api/v1"
@@ -33,19 +35,44 @@ for resource in RESOURCES:
     bp.register_blueprint(resource.bp)
 
 
+#: What the API answers in; an Accept header that admits neither is refused (406).
+SERVED = ["application/json", PROBLEM_JSON]
+bp.after_app_request(headers.add_api_headers)  # app-wide: unknown /api/v1 paths and 405s too
+
+
+def _operation():
+    return getattr(current_app.view_functions.get(request.endpoint or ""), "openapi", None)
+
+
 @bp.before_request
-def check_documented_query():
-    """Hold every query to what the operation's OpenAPI description admits (422 otherwise)."""
-    operation = getattr(current_app.view_functions.get(request.endpoint or ""), "openapi", None)
+def check_request():
+    """Refuse an Accept the API cannot serve (406); read the query under its documented keys and hold it to
+    what the operation's OpenAPI description admits (400 otherwise)."""
+    if request.accept_mimetypes and request.accept_mimetypes.best_match(SERVED) is None:
+        return api_error(406, _("This API answers in application/json (errors in application/problem+json)."))
+    operation = _operation()
     if operation is not None:
-        check_query(operation.parameters, request.args)
+        args, g.lp_deprecated_keys = api_query(operation.parameters, request.args)
+        g.lp_api_query, g.lp_query = args, internal_query(args)
+        check_query(operation.parameters, args)
+    return None
+
+
+def _api_names(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Name refused query parameters as the document does (``per_page`` → ``pageSize``); body fields stay."""
+    operation = _operation()
+    documented = {p["name"] for p in operation.parameters if p.get("in") == "query"} if operation else set()
+    return {api_name(name) if api_name(name) in documented else name: messages for name, messages in errors.items()}
 
 
 @bp.errorhandler(ValidationFailed)
 def validation_failed(failed: ValidationFailed):
-    """Answer refused input with 422 and the translated messages per field."""
+    """Answer invalid input with 400 (/core/error-handling/invalid-input) and every refusal at once, as
+    ``invalidParams`` (/core/error-handling/all-errors), the messages in the caller's language."""
+    errors = _api_names(failed.as_json())
     return api_error(
-        422, _("Not accepted: %(fields)s.", fields=", ".join(failed.errors)), fields=failed.as_json()
+        400, _("Not accepted: %(fields)s.", fields=", ".join(errors)),
+        invalidParams=[{"name": name, "reason": reason} for name, reasons in errors.items() for reason in reasons],
     )
 
 
@@ -73,9 +100,26 @@ def me():
 
 
 @bp.get("/openapi.json")
-@requires(Role.VIEWER)
+@public
 @documented("This OpenAPI document", responses={200: {"type": "object"}})
 def openapi_document():
-    """Describe every API route as an OpenAPI 3.1 document."""
+    """Describe every API route as an OpenAPI 3.1 document.
+
+    Public and readable from any origin (/core/publish-openapi): tools such as Swagger UI
+    fetch it from the browser without a token. No other API answer allows another origin.
+    """
     schemas = [ACCOUNT, *(schema for resource in RESOURCES for schema in resource.SCHEMAS)]
-    return jsonify(build_document(current_app, PREFIX, schemas))
+    response = jsonify(build_document(current_app, PREFIX, schemas, version=headers.API_VERSION,
+                                      contact=contact()))
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def contact() -> dict[str, str]:
+    """Return info.contact (/core/doc-openapi-contact): who runs this installation, from its settings."""
+    config = current_app.config
+    return {
+        "name": config.get("LP_API_CONTACT_NAME") or "LP-tracker",
+        "email": config.get("LP_API_CONTACT_EMAIL") or parseaddr(config["MAIL_FROM"])[1],
+        "url": config.get("LP_API_CONTACT_URL") or config["LP_BASE_URL"],
+    }

@@ -8,11 +8,11 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from flask import abort, request
+from flask import abort, g, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from lp.api.schemas import ERROR, query_parameter
+from lp.api.schemas import api_name, internal_name, query_parameter
 from lp.core.validation import MAX_INT, ValidationFailed, whole_number
 from lp.requests.search import PAGE_SIZES, RequestFilter
 from lp.web.access import api_error
@@ -41,16 +41,14 @@ def gather(errors: dict[str, list[Any]], parse: Callable[..., Any], *args, **kw)
 #: deepest nesting; anything beyond is refused before it reaches a parser or a validator.
 MAX_BODY_BYTES = 1024 * 1024
 MAX_BODY_DEPTH = 32
-#: How every operation with a JSON body documents the 400 answer of ``json_object``.
-BODY_REFUSED = ("The body is not a JSON object sent as application/json, is larger than 1 MB, "
-                "or is nested deeper than 32 levels.", ERROR)
 
 
 def json_object() -> dict[str, Any]:
-    """Return the request body as a JSON object, or answer 400 (not JSON, too large, too deep) or 422."""
+    """Return the request body as a JSON object; answer 415 when it is not sent as JSON, else 400
+    (not JSON, too large, too deep, not an object)."""
     message = _l("Send a JSON object as the body, with Content-Type: application/json.")
     if not request.is_json:
-        abort(api_error(400, str(message)))
+        abort(api_error(415, str(message)))
     if (request.content_length or 0) > MAX_BODY_BYTES or len(request.get_data(cache=True)) > MAX_BODY_BYTES:
         abort(api_error(400, str(_l("The body is larger than %(megabytes)d MB.",
                                     megabytes=MAX_BODY_BYTES // 2**20))))
@@ -91,8 +89,36 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+def api_query(parameters: Iterable[Mapping[str, Any]], args: MultiDict[str, str]) -> tuple[MultiDict[str, str],
+                                                                                    list[str]]:
+    """Return the query under the documented (lowerCamelCase) keys, and the old snake_case keys that were used.
+
+    API 1.0.0 renamed the query keys (/core/query-keys-camel-case); the old ones keep
+    working for one minor version, with a Deprecation header (CHANGELOG.md).
+    """
+    documented = {parameter["name"] for parameter in parameters if parameter.get("in") == "query"}
+    renamed: MultiDict[str, str] = MultiDict()
+    deprecated = []
+    for key, value in args.items(multi=True):
+        if key not in documented and api_name(key) in documented:
+            deprecated.append(key)
+            key = api_name(key)
+        renamed.add(key, value)
+    return renamed, sorted(set(deprecated))
+
+
+def internal_query(args: MultiDict[str, str]) -> MultiDict[str, str]:
+    """Return the query under the names the app's filters and parsers use (``pageSize`` → ``per_page``)."""
+    return MultiDict([(internal_name(key), value) for key, value in args.items(multi=True)])
+
+
+def query_args() -> MultiDict[str, str]:
+    """Return this API request's query under the app's internal names (see ``api_query``)."""
+    return g.get("lp_query", request.args)
+
+
 def check_query(parameters: Iterable[Mapping[str, Any]], args: MultiDict[str, str]) -> None:
-    """Refuse (422, every parameter at once) query arguments that the operation's document does not admit.
+    """Refuse (400, every parameter at once) query arguments that the operation's document does not admit.
 
     The document is the contract: what it describes is checked here, in one place,
     so that the two cannot disagree. Booleans are left to the shared boolean parser.

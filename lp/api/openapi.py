@@ -24,9 +24,10 @@ from flask import Flask
 from flask_babel import LazyString, force_locale
 from werkzeug.routing import Rule
 
-from lp.api.schemas import ERROR, Schema
+from lp.api.paging import LINK_HEADER
+from lp.api.schemas import INVALID_INPUT, PROBLEM, Schema
 from lp.auth.roles import Role
-from lp.web.access import AccessRule, rule_for
+from lp.web.access import PROBLEM_JSON, AccessRule, rule_for
 
 F = TypeVar("F", bound=Callable)
 OPENAPI_VERSION = "3.1.0"
@@ -46,15 +47,17 @@ class Operation:
     parameters: tuple[Mapping[str, Any], ...] = ()
     request_body: Any = None
     description: str = ""
+    #: A paginated list: its 200 answer carries a Link header (lp.api.paging).
+    paged: bool = False
 
 
 def documented(summary: str, *, responses: Mapping[int, Any], parameters=(), request_body=None,
-               description: str = "") -> Callable[[F], F]:
+               description: str = "", paged: bool = False) -> Callable[[F], F]:
     """Describe an API view for the OpenAPI document."""
 
     def decorate(view: F) -> F:
         view.openapi = Operation(  # type: ignore[attr-defined]
-            summary, responses, tuple(parameters), request_body, description
+            summary, responses, tuple(parameters), request_body, description, paged
         )
         return view
 
@@ -62,8 +65,15 @@ def documented(summary: str, *, responses: Mapping[int, Any], parameters=(), req
 
 
 #: Answers every protected operation can give; added from the view's access rule.
-UNAUTHORISED = ("No valid API token was sent.", ERROR)
-FORBIDDEN = ("The token's account does not have the role this operation needs.", ERROR)
+UNAUTHORISED = ("No valid API token was sent.", PROBLEM)
+FORBIDDEN = ("The token's account does not have the role this operation needs.", PROBLEM)
+#: Answers derived from what the operation takes (/core/error-handling/invalid-input, /core/transport/security-headers).
+INVALID = ("Invalid input: a path or query parameter, or the body, is refused; every refusal is listed.",
+           INVALID_INPUT)
+BODY_INVALID = ("Invalid input: the body is not JSON, is larger than 1 MB, is nested deeper than 32 levels, or "
+                "has refused values; every refusal is listed.", INVALID_INPUT)
+NOT_ACCEPTABLE = ("The Accept header admits neither application/json nor application/problem+json.", PROBLEM)
+UNSUPPORTED = ("The body was not sent as application/json.", PROBLEM)
 #: Answered by the HTTP server (gunicorn) itself, before the app, as plain text.
 URI_TOO_LONG = ("The URL (path and query) is longer than the server takes: 4,094 bytes for the "
                 "request line, gunicorn's limit.", None)
@@ -84,31 +94,47 @@ def _path_parameters(rule: Rule, declared: tuple[Mapping[str, Any], ...]) -> lis
     ]
 
 
-def _responses(op: Operation, access: AccessRule | None, method: str) -> dict[str, Any]:
+#: Sent with every answer of the API (lp.api.headers), errors included: /core/version-header.
+VERSION_HEADER = {"$ref": "#/components/headers/API-Version"}
+
+
+def _responses(op: Operation, access: AccessRule | None, method: str, takes_input: bool) -> dict[str, Any]:
     responses = dict(op.responses)
     needed = access.needed_for(method) if access else None
     if needed is not None:
         responses.setdefault(401, UNAUTHORISED)
         if needed is not Role.VIEWER:
             responses.setdefault(403, FORBIDDEN)
+    if op.request_body is not None:
+        responses.setdefault(400, BODY_INVALID)
+        responses.setdefault(415, UNSUPPORTED)
+    elif takes_input:
+        responses.setdefault(400, INVALID)
+    responses.setdefault(406, NOT_ACCEPTABLE)
     responses.setdefault(414, URI_TOO_LONG)
     described = {}
     for status, answer in sorted(responses.items()):
         description, schema = answer if isinstance(answer, tuple) else (HTTPStatus(status).phrase, answer)
-        described[str(status)] = {"description": description}
-        if schema is not None:
-            described[str(status)]["content"] = {"application/json": {"schema": schema}}
+        response: dict[str, Any] = {"description": description}
+        if schema is not None:  # else answered before the app: neither the version nor a problem
+            response["headers"] = {"API-Version": VERSION_HEADER}
+            if status == 200 and op.paged:
+                response["headers"]["Link"] = LINK_HEADER
+            media_type = PROBLEM_JSON if status >= 400 else "application/json"
+            response["content"] = {media_type: {"schema": schema}}
+        described[str(status)] = response
     return described
 
 
 def _operation(op: Operation, rule: Rule, method: str, access: AccessRule | None) -> dict[str, Any]:
     parts = rule.endpoint.split(".")
+    parameters = _path_parameters(rule, op.parameters) + [dict(p) for p in op.parameters]
     described: dict[str, Any] = {
         "operationId": "_".join([*parts[1:], method.lower()]),
         "summary": op.summary,
         "tags": [parts[1] if len(parts) > 2 else "account"],
-        "parameters": _path_parameters(rule, op.parameters) + [dict(p) for p in op.parameters],
-        "responses": _responses(op, access, method),
+        "parameters": parameters,
+        "responses": _responses(op, access, method, bool(parameters)),
     }
     if op.description:
         described["description"] = op.description
@@ -138,8 +164,8 @@ def _resolve(node: Any, schemas: dict[str, Any]) -> Any:
     return node
 
 
-def build_document(app: Flask, prefix: str, schemas: Iterable[Schema] = (), *,
-                   version: str = "1") -> dict[str, Any]:
+def build_document(app: Flask, prefix: str, schemas: Iterable[Schema] = (), *, version: str,
+                   contact: Mapping[str, str]) -> dict[str, Any]:
     """Return the OpenAPI document of every documented route under ``prefix``, with ``schemas`` among its components."""
     paths: dict[str, dict[str, Any]] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
@@ -161,17 +187,26 @@ def build_document(app: Flask, prefix: str, schemas: Iterable[Schema] = (), *,
         "info": {
             "title": "LP-tracker API",
             "version": version,
+            "contact": dict(contact),
             "description": (
                 "Country profiles, persons and LP requests of LP-tracker. "
                 "Send an API token (`flask --app app lp tokens create EMAIL`) as "
                 "`Authorization: Bearer <token>`. Messages come in the token user's "
-                "language, else the Accept-Language header's, else Dutch."
+                "language, else the Accept-Language header's, else Dutch. Errors are RFC 9457 "
+                "problems (application/problem+json). Follows the NL API Design Rules; changes are "
+                "listed in CHANGELOG.md."
             ),
         },
         "servers": [{"url": prefix}],
         "security": [{SECURITY_SCHEME: []}],
         "paths": paths,
         "components": {
+            "headers": {
+                "API-Version": {
+                    "description": "The full version of the API (info.version), on every answer.",
+                    "schema": {"type": "string", "example": version},
+                },
+            },
             "securitySchemes": {
                 SECURITY_SCHEME: {
                     "type": "http", "scheme": "bearer", "description": "An LP-tracker API token."

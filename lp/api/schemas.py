@@ -7,6 +7,7 @@ declares its own schemas with these in ``lp/api/<resource>/schemas.py``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -31,9 +32,24 @@ class Schema:
         return {"$ref": f"#/components/schemas/{self.name}"}
 
 
+#: Query keys whose API name is not simply the lowerCamelCase of the name the app uses inside.
+RENAMED_QUERY_KEYS = {"per_page": "pageSize"}
+_RENAMED_BACK = {api: internal for internal, api in RENAMED_QUERY_KEYS.items()}
+
+
+def api_name(internal: str) -> str:
+    """Return a query key's lowerCamelCase API name (/core/query-keys-camel-case): ``per_page`` → ``pageSize``."""
+    return RENAMED_QUERY_KEYS.get(internal) or re.sub(r"_([a-z0-9])", lambda m: m[1].upper(), internal)
+
+
+def internal_name(api: str) -> str:
+    """Return the name the app's filters and parsers use for a query key's API name (the inverse of api_name)."""
+    return _RENAMED_BACK.get(api) or re.sub(r"[A-Z]", lambda m: "_" + m[0].lower(), api)
+
+
 def query_parameter(name: str, schema: Mapping[str, Any], description: Any = "") -> dict[str, Any]:
-    """Describe an optional query parameter."""
-    parameter = {"name": name, "in": "query", "required": False, "schema": dict(schema)}
+    """Describe an optional query parameter, ``name`` as the app's filters call it (documented by its API name)."""
+    parameter = {"name": api_name(name), "in": "query", "required": False, "schema": dict(schema)}
     if description:
         parameter["description"] = description
     return parameter
@@ -81,19 +97,37 @@ def object_schema(properties: Mapping[str, Any], *, required: list[str] | None =
     }
 
 
-ERROR = Schema("Error", object_schema(
-    {"error": {"type": "string", "description": "What went wrong, in the caller's language."}},
-))
-VALIDATION_ERROR = Schema("ValidationError", object_schema(
-    {
-        "error": {"type": "string", "description": "Names the fields that were refused."},
-        "fields": {
-            "type": "object",
-            "description": "Messages per refused field or parameter, in the caller's language.",
-            "additionalProperties": {"type": "array", "items": {"type": "string"}},
-        },
-    },
-))
+#: The members of every RFC 9457 problem the API answers with (lp.web.access.api_error).
+PROBLEM_MEMBERS = {
+    "type": {"type": "string", "format": "uri-reference",
+             "description": "about:blank: the status code says what kind of problem it is."},
+    "title": {"type": "string", "description": "The HTTP status phrase."},
+    "status": {"type": "integer", "minimum": 400, "maximum": 599},
+    "detail": {"type": "string", "description": "What went wrong here, in the caller's language."},
+}
+
+
+def problem_schema(name: str, extensions: Mapping[str, Any] | None = None, *,
+                   required: tuple[str, ...] | None = None) -> Schema:
+    """Describe an RFC 9457 problem with extension members (all present unless ``required`` lists them)."""
+    extra = dict(extensions or {})
+    return Schema(name, object_schema(
+        {**PROBLEM_MEMBERS, **extra},
+        required=[*PROBLEM_MEMBERS, *(extra if required is None else required)],
+    ))
+
+
+PROBLEM = problem_schema("Problem")
+INVALID_PARAM = Schema("InvalidParam", object_schema({
+    "name": {"type": "string", "description": "The refused body field or query parameter."},
+    "reason": {"type": "string", "description": "Why, in the caller's language."},
+}))
+#: Invalid input (/core/error-handling/invalid-input): every refusal at once (/core/error-handling/all-errors).
+INVALID_INPUT = problem_schema("InvalidInputProblem", {
+    "invalidParams": {"type": "array", "items": INVALID_PARAM,
+                      "description": "Every refused field or parameter with the reason (absent when the "
+                                     "body itself could not be read)."},
+}, required=())
 
 
 def page_schema(name: str, item: Schema) -> Schema:

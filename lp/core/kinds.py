@@ -226,7 +226,9 @@ class WholeNumber(FieldKind):
         return None if value is None or isinstance(value, str) else _l("Enter a whole number of 0 or more.")
 
     def json_schema(self, spec):
-        return {"type": ["integer", "null"], "minimum": 0, "maximum": spec.extra.get("max", DEFAULT_MAX)}
+        # "min": a lower bound the field's own rule enforces (its message says why), e.g. a term of months.
+        return {"type": ["integer", "null"], "minimum": spec.extra.get("min", 0),
+                "maximum": spec.extra.get("max", DEFAULT_MAX)}
 
 
 @register

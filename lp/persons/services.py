@@ -41,7 +41,7 @@ PERSON_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("detention_legal_basis", _l("Legal basis of the detention"), "text", max_length=200,
               help=_l("For example: art. 59 Vreemdelingenwet 2000.")),
     FieldSpec("detention_max_months", _l("Maximum detention term (months)"), "int",
-              extra={"max": detention.EXTENDED_MONTHS},
+              extra={"min": 1, "max": detention.EXTENDED_MONTHS},  # min: documented; _check_person_value refuses 0
               help=_l("Empty: the default term. At most 18 months in all (Return Directive, art. 15(5)-(6)).")),
     FieldSpec("willingness", _l("Willingness to return"), "choice", WILLINGNESS,
               default="unknown"),

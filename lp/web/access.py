@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import TypeVar
 
 from flask import Flask, abort, current_app, g, jsonify, redirect, request, url_for
@@ -77,8 +78,22 @@ def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
 
+#: RFC 9457's media type, which the NL API Design Rules (/core/error-handling/problem-details) require.
+PROBLEM_JSON = "application/problem+json"
+
+
 def api_error(status: int, message: str, **extra):
-    response = jsonify({"error": message, **extra})
+    """Answer an API request with an RFC 9457 problem: type, title, status and detail, plus extension members.
+
+    ``type`` is ``about:blank``, so by RFC 9457 the title is the status' phrase;
+    ``detail`` says what went wrong here, in the caller's language.
+    """
+    try:
+        title = HTTPStatus(status).phrase
+    except ValueError:
+        title = "Error"
+    response = jsonify({"type": "about:blank", "title": title, "status": status, "detail": message, **extra})
+    response.mimetype = PROBLEM_JSON
     response.status_code = status
     return response
 

@@ -71,6 +71,10 @@ DEFAULTS: dict[str, Any] = {
     "LP_OIDC_MFA_AMR": "mfa,otp",
     # False: only single sign-on; the password login form and password reset are gone.
     "LP_LOCAL_LOGIN": True,
+    # info.contact of the API's OpenAPI document; empty: "LP-tracker", MAIL_FROM's address, LP_BASE_URL.
+    "LP_API_CONTACT_NAME": "",
+    "LP_API_CONTACT_EMAIL": "",
+    "LP_API_CONTACT_URL": "",
 }
 
 # The processing log's settings: the register of processing activities (URIs), the pseudonym key.

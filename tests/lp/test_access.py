@@ -1,4 +1,4 @@
-"""Every route needs a login (but health, login and static files) and enforces roles."""
+"""Every route needs a login (but health, login, static files and the API's description) and enforces roles."""
 
 import pytest
 
@@ -6,11 +6,12 @@ from lp.web.access import PUBLIC_RULE, rule_for
 from tests.conftest import csrf_token_from
 
 #: Calendar programs cannot log in: the feed is authenticated by the secret token in its
-#: URL instead (lp/insights/calendar.py), and an unknown token gets 404.
+#: URL instead (lp/insights/calendar.py), and an unknown token gets 404. The API's OpenAPI
+#: document must be readable without a token (NL API Design Rules, /core/publish-openapi).
 OPEN_ENDPOINTS = {"health.healthz", "main.accessibility", "auth.login", "auth.forgot_password", "auth.reset_password",
                   "oidc.login", "oidc.callback",  # single sign-on: the way to log in
                   "static",
-                  "calendar.feed",
+                  "calendar.feed", "api.openapi_document",
                   # The second sign-in step: after the password, before the session (lp/auth/signin.py);
                   # each page admits only the account whose password was just checked.
                   "mfa.code", "mfa.setup"}
@@ -39,7 +40,7 @@ def test_every_endpoint_declares_an_access_rule(app):
     assert missing == []
 
 
-def test_only_health_login_password_reset_and_static_are_public(app):
+def test_only_health_login_password_reset_static_and_the_api_description_are_public(app):
     with app.test_request_context():
         public = {r.endpoint for r in app.url_map.iter_rules() if rule_for(r.endpoint) == PUBLIC_RULE}
     assert public == OPEN_ENDPOINTS
@@ -53,7 +54,7 @@ def test_anonymous_visitors_are_sent_to_login(app, client):
         response = client.open(_concrete_url(rule), method=method)
         if rule.endpoint.startswith("api."):
             assert response.status_code == 401, rule
-            assert response.json["error"]
+            assert response.json["detail"]
         elif method == "GET":
             assert response.status_code == 302, rule
             assert "/auth/login" in response.headers["Location"], rule

@@ -9,6 +9,7 @@ import pytest
 from countries.models import Agreement, Country, Mission
 from countries.services import find_country, history
 from lp.web.extensions import db
+from tests.problems import is_problem, refused
 
 
 @pytest.fixture
@@ -42,14 +43,14 @@ def two_countries(make_country):
 
 def test_list_filters_like_the_country_list(client, bearer, two_countries):
     headers = bearer("viewer")
-    response = client.get("/api/v1/countries?presentation_required=yes", headers=headers)
+    response = client.get("/api/v1/countries?presentationRequired=yes", headers=headers)
     assert response.status_code == 200
     assert response.json["count"] == 1
     [morocco] = response.json["items"]
     assert morocco["alpha2"] == "MA" and morocco["presentation_required"] == "yes"
-    with_mou = client.get("/api/v1/countries?agreement_kind=mou", headers=headers).json
+    with_mou = client.get("/api/v1/countries?agreementKind=mou", headers=headers).json
     assert [c["alpha2"] for c in with_mou["items"]] == ["MA"]
-    without = client.get("/api/v1/countries?agreement_kind=none", headers=headers).json
+    without = client.get("/api/v1/countries?agreementKind=none", headers=headers).json
     assert [c["alpha2"] for c in without["items"]] == ["DZ"]
 
 
@@ -78,13 +79,13 @@ def test_search_and_names_in_either_language(client, bearer, two_countries):
     assert english[0]["name_nl"] == "Algerije" and english[0]["name_en"] == "Algeria"
 
 
-def test_bad_filters_are_422_with_messages_per_parameter(client, bearer):
-    response = client.get("/api/v1/countries?presentation_required=maybe&lang=de", headers=bearer("viewer"))
-    assert response.status_code == 422
+def test_bad_filters_are_400_with_messages_per_parameter(client, bearer):
+    response = client.get("/api/v1/countries?presentationRequired=maybe&lang=de", headers=bearer("viewer"))
+    assert response.status_code == 400
     # The codes the API takes, as its OpenAPI document lists them.
-    assert response.json["fields"]["presentation_required"] == ["Kies een van: yes, no, sometimes, unknown."]
-    assert response.json["fields"]["lang"] == ["Kies een van: nl, en."]
-    assert "presentation_required" in response.json["error"]
+    assert refused(response)["presentationRequired"] == ["Kies een van: yes, no, sometimes, unknown."]
+    assert refused(response)["lang"] == ["Kies een van: nl, en."]
+    assert "presentationRequired" in response.json["detail"]
 
 
 def test_the_list_costs_the_same_queries_for_more_countries(client, bearer, make_country, count_queries):
@@ -120,7 +121,7 @@ def test_unknown_country_is_404_json(client, bearer):
     headers = bearer("staff")
     response = client.get("/api/v1/countries/XX", headers=headers)
     assert response.status_code == 404
-    assert response.json["error"] == "Er is geen land met code XX."
+    assert response.json["detail"] == "Er is geen land met code XX."
     patch = client.patch("/api/v1/countries/XX", json={"version": 1, "notes": "x"}, headers=headers)
     assert patch.status_code == 404
 
@@ -169,7 +170,7 @@ def test_stale_version_is_409_with_the_other_change_and_saves_nothing(app, clien
     assert response.status_code == 409
     body = response.json
     assert body["current_version"] == 2
-    assert "Iemand anders" in body["error"]
+    assert "Iemand anders" in body["detail"]
     [change] = body["changes"]
     assert change["field"] == "refuses_unwilling" and change["entity"] == "country"
     assert (change["old"], change["new"]) == ("unknown", "yes")
@@ -179,13 +180,13 @@ def test_stale_version_is_409_with_the_other_change_and_saves_nothing(app, clien
     assert current["version"] == 2 and current["refuses_unwilling"] == "yes" and current["notes"] == ""
 
 
-def test_bad_value_is_422_in_dutch_by_default(client, bearer, two_countries):
+def test_bad_value_is_400_in_dutch_by_default(client, bearer, two_countries):
     response = client.patch("/api/v1/countries/MA",
                             json={"version": 1, "lp_validity_days": "veel", "forced_return": "maybe",
                                   "notes": "wordt niet opgeslagen"},
                             headers=bearer("staff"))
-    assert response.status_code == 422
-    fields = response.json["fields"]
+    assert response.status_code == 400
+    fields = refused(response)
     assert fields["lp_validity_days"] == ["Vul een geheel getal van 0 of meer in."]
     assert fields["forced_return"] == ["Geen van de toegestane waarden: yes, limited, no, unknown."]
     assert "notes" not in fields
@@ -197,52 +198,55 @@ def test_bad_value_in_english_for_accept_language_or_the_users_choice(client, be
     body = {"version": 1, "lp_validity_days": -3, "portfolio_holder": "nobody@example.org"}
     by_header = client.patch("/api/v1/countries/MA", json=body,
                              headers={**bearer("staff"), "Accept-Language": "en"})
-    assert by_header.status_code == 422
-    assert by_header.json["fields"]["lp_validity_days"] == ["Enter a whole number of 0 or more."]
-    assert by_header.json["fields"]["portfolio_holder"] == ["No staff account with this email address."]
+    assert by_header.status_code == 400
+    assert refused(by_header)["lp_validity_days"] == ["Enter a whole number of 0 or more."]
+    assert refused(by_header)["portfolio_holder"] == ["No staff account with this email address."]
     by_choice = client.patch("/api/v1/countries/MA", json=body,
                              headers=bearer("admin", language="en"))
-    assert by_choice.json["fields"]["lp_validity_days"] == ["Enter a whole number of 0 or more."]
+    assert refused(by_choice)["lp_validity_days"] == ["Enter a whole number of 0 or more."]
 
 
-def test_unknown_and_read_only_fields_are_422_naming_them(client, bearer, two_countries):
+def test_unknown_and_read_only_fields_are_400_naming_them(client, bearer, two_countries):
     response = client.patch("/api/v1/countries/MA",
                             json={"version": 1, "colour": "red", "alpha2": "XX", "notes": "x"},
                             headers=bearer("staff"))
-    assert response.status_code == 422
-    assert set(response.json["fields"]) == {"colour", "alpha2"}
-    assert "colour" in response.json["error"] and "alpha2" in response.json["error"]
-    assert response.json["fields"]["colour"] == ["Dit veld bestaat niet of kan niet worden gewijzigd."]
+    assert response.status_code == 400
+    assert set(refused(response)) == {"colour", "alpha2"}
+    assert "colour" in response.json["detail"] and "alpha2" in response.json["detail"]
+    assert refused(response)["colour"] == ["Dit veld bestaat niet of kan niet worden gewijzigd."]
 
 
 @pytest.mark.parametrize("version", [None, "1", True, 1.5])
 def test_version_must_be_a_whole_number(client, bearer, two_countries, version):
     body = {"notes": "x"} if version is None else {"version": version, "notes": "x"}
     response = client.patch("/api/v1/countries/MA", json=body, headers=bearer("staff"))
-    assert response.status_code == 422
-    assert list(response.json["fields"]) == ["version"]
+    assert response.status_code == 400
+    assert list(refused(response)) == ["version"]
 
 
 def test_values_of_the_wrong_json_type_are_refused(client, bearer, two_countries):
     response = client.patch("/api/v1/countries/MA", headers=bearer("staff"),
                             json={"version": 1, "notes": ["a"], "lp_validity_days": 2.5})
-    assert response.status_code == 422
-    assert response.json["fields"]["notes"] == ["Stuur tekst of null."]
-    assert response.json["fields"]["lp_validity_days"] == ["Vul een geheel getal van 0 of meer in."]
+    assert response.status_code == 400
+    assert refused(response)["notes"] == ["Stuur tekst of null."]
+    assert refused(response)["lp_validity_days"] == ["Vul een geheel getal van 0 of meer in."]
 
 
 def test_body_must_be_a_json_object(client, bearer, two_countries):
     headers = bearer("staff")
     not_json = client.patch("/api/v1/countries/MA", data="version=1", headers=headers)
-    assert not_json.status_code == 400 and not_json.is_json and not_json.json["error"]
+    assert is_problem(not_json, 415)
+    broken = client.patch("/api/v1/countries/MA", data="{version: 1", headers=headers,
+                          content_type="application/json")
+    assert is_problem(broken, 400) and "invalidParams" not in broken.json
     a_list = client.patch("/api/v1/countries/MA", json=[1, 2], headers=headers)
-    assert a_list.status_code == 422 and list(a_list.json["fields"]) == ["body"]
+    assert a_list.status_code == 400 and list(refused(a_list)) == ["body"]
 
 
 def test_viewer_may_read_but_not_patch(client, bearer, two_countries):
     headers = bearer("viewer")
     response = client.patch("/api/v1/countries/MA", json={"version": 1, "notes": "x"}, headers=headers)
-    assert response.status_code == 403 and response.is_json and response.json["error"]
+    assert response.status_code == 403 and response.is_json and response.json["detail"]
     assert client.get("/api/v1/countries/MA", headers=headers).json["notes"] == ""
 
 
@@ -250,4 +254,4 @@ def test_viewer_may_read_but_not_patch(client, bearer, two_countries):
                                          ("PATCH", "/api/v1/countries/MA")])
 def test_no_token_is_401(client, two_countries, method, url):
     response = client.open(url, method=method, json={"version": 1, "notes": "x"})
-    assert response.status_code == 401 and response.json["error"]
+    assert response.status_code == 401 and response.json["detail"]

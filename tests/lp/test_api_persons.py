@@ -6,6 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from tests.problems import refused
+
 EN = {"Accept-Language": "en"}
 
 
@@ -44,7 +46,7 @@ def test_only_v_number_and_name_are_needed(client, bearer):
     assert response.json["case_officer"] is None and response.json["documents"] == []
 
 
-def test_refused_values_are_422_per_field_and_save_nothing(client, bearer, make_person):
+def test_refused_values_are_400_per_field_and_save_nothing(client, bearer, make_person):
     make_person(v_number="1111111111")
     tomorrow = (date.today() + timedelta(days=2)).isoformat()
     response = client.post("/api/v1/persons", headers={**bearer("staff"), **EN}, json={
@@ -52,8 +54,8 @@ def test_refused_values_are_422_per_field_and_save_nothing(client, bearer, make_
         "case_officer": "nobody@example.org", "date_of_birth": tomorrow, "colour": "red",
         "documents": [{"kind": "passport"}, {"kind": "scroll", "copy_on_file": "perhaps"}],
     })
-    assert response.status_code == 422
-    fields = response.json["fields"]
+    assert response.status_code == 400
+    fields = refused(response)
     assert fields["v_number"] == ["A person with this V-number is already registered."]
     assert fields["name"] == ["This field is required."]
     assert fields["nationality"] == ["Unknown country code."]
@@ -76,8 +78,8 @@ def test_refused_values_are_422_per_field_and_save_nothing(client, bearer, make_
 ])
 def test_each_refusal_names_its_field(client, bearer, body, field, message):
     response = client.post("/api/v1/persons", headers={**bearer("staff"), **EN}, json=body)
-    assert response.status_code == 422
-    assert response.json["fields"] == {field: [message]}
+    assert response.status_code == 400
+    assert refused(response) == {field: [message]}
 
 
 def test_find_by_v_number_or_name_with_pages(client, bearer, make_person):
@@ -91,16 +93,16 @@ def test_find_by_v_number_or_name_with_pages(client, bearer, make_person):
     assert [p["v_number"] for p in by_name["items"]] == ["9999999999"]
     # A V-number is matched exactly, not by its start.
     assert client.get("/api/v1/persons?q=000000001", headers=headers).json["total"] == 0
-    second = client.get("/api/v1/persons?q=persoon&per_page=25&page=2", headers=headers).json
+    second = client.get("/api/v1/persons?q=persoon&pageSize=25&page=2", headers=headers).json
     assert (second["total"], second["page"], second["pages"]) == (30, 2, 2)
     assert [p["name"] for p in second["items"]] == [f"Persoon {n}" for n in range(26, 31)]
 
 
-def test_bad_paging_is_422(client, bearer):
-    response = client.get("/api/v1/persons?page=zero&per_page=7", headers={**bearer("viewer"), **EN})
-    assert response.status_code == 422
-    assert response.json["fields"] == {"page": ["Enter a whole number from 1 to 2147483647."],
-                                       "per_page": ["Choose one of: 25, 50, 100."]}
+def test_bad_paging_is_400(client, bearer):
+    response = client.get("/api/v1/persons?page=zero&pageSize=7", headers={**bearer("viewer"), **EN})
+    assert response.status_code == 400
+    assert refused(response) == {"page": ["Enter a whole number from 1 to 2147483647."],
+                                 "pageSize": ["Choose one of: 25, 50, 100."]}
 
 
 def test_a_person_shows_their_requests(client, bearer, make_person, make_request, guinea):
@@ -116,11 +118,11 @@ def test_a_person_shows_their_requests(client, bearer, make_person, make_request
 def test_unknown_person_is_404_json(client, bearer):
     response = client.get("/api/v1/persons/4711", headers=bearer("viewer"))
     assert response.status_code == 404
-    assert response.json["error"] == "Er is geen persoon met nummer 4711."
+    assert response.json["detail"] == "Er is geen persoon met nummer 4711."
 
 
 def test_viewer_may_find_but_not_register(client, bearer):
     headers = bearer("viewer")
     response = client.post("/api/v1/persons", headers=headers, json={"v_number": "1234567890", "name": "X"})
-    assert response.status_code == 403 and response.json["error"]
+    assert response.status_code == 403 and response.json["detail"]
     assert client.get("/api/v1/persons", headers=headers).json["total"] == 0

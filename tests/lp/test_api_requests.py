@@ -8,6 +8,7 @@ import pytest
 
 from lp.requests.lifecycle import STATUSES
 from tests.lp.test_openapi import _assert_answer_documented
+from tests.problems import is_problem, refused
 
 API = "/api/v1"
 EN = {"Accept-Language": "en"}
@@ -137,7 +138,7 @@ def test_an_illegal_transition_is_409_and_changes_nothing(api, staff, new_reques
     legal = {"issue": data["issue"], "refuse": {"refusal_reason": "other", "decided_on": days_ago(1)}}
     response = post_action(api, staff, request_id, action, legal.get(action, data.get(action)))
     assert response.status_code == 409
-    assert "niet mogelijk" in response.json["error"]
+    assert "niet mogelijk" in response.json["detail"]
     assert (response.json["current_status"], response.json["current_version"]) == (
         before[0]["status"], before[0]["version"])
     assert snapshot(api, staff, request_id) == before
@@ -158,16 +159,16 @@ def test_an_illegal_transition_is_409_and_changes_nothing(api, staff, new_reques
      "This action does not take this value."),
     ("submit", {"submitted_on": days_ago(1), "channel": ["post"]}, "channel", "Send text, true, false or null."),
 ])
-def test_impossible_data_is_422_per_field_and_changes_nothing(api, staff, new_request, action, data, field,
+def test_impossible_data_is_400_per_field_and_changes_nothing(api, staff, new_request, action, data, field,
                                                                 message):
     request_id = new_request()["id"]
     if action != "submit":
         assert post_action(api, staff, request_id, *STEPS[0]).status_code == 201
     before = snapshot(api, staff, request_id)
     response = post_action(api, {**staff, **EN}, request_id, action, data)
-    assert response.status_code == 422
-    assert response.json["fields"][field] == [message]
-    assert field in response.json["error"]
+    assert response.status_code == 400
+    assert refused(response)[field] == [message]
+    assert field in response.json["detail"]
     assert snapshot(api, staff, request_id) == before
 
 
@@ -175,13 +176,13 @@ def test_the_body_of_an_action_is_checked(api, staff, new_request):
     request_id = new_request()["id"]
     response = api("POST", f"/requests/{request_id}/events", {**staff, **EN},
                    {"action": "fly", "data": [], "note": 5, "version": "1", "colour": "red"})
-    assert response.status_code == 422
-    assert response.json["fields"] == {
+    assert response.status_code == 400
+    assert refused(response) == {
         "action": ["Unknown action."], "data": ["Send the action's values as a JSON object."],
         "note": ["Send text or null."], "version": ["Send the version you read, as a whole number."],
         "colour": ["There is no such field, or it cannot be changed."]}
     not_json = api("POST", f"/requests/{request_id}/events", {**staff, "Content-Type": "text/plain"})
-    assert not_json.status_code == 400 and not_json.json["error"]
+    assert is_problem(not_json, 415)
 
 
 def test_a_stale_version_on_an_action_is_409(api, staff, new_request):
@@ -190,7 +191,7 @@ def test_a_stale_version_on_an_action_is_409(api, staff, new_request):
     before = snapshot(api, staff, request["id"])
     response = post_action(api, staff, request["id"], "withdraw",
                            {"closure_reason": "absconded", "decided_on": days_ago(1)}, version=request["version"])
-    assert response.status_code == 409 and "Iemand anders" in response.json["error"]
+    assert response.status_code == 409 and "Iemand anders" in response.json["detail"]
     assert snapshot(api, staff, request["id"]) == before
 
 
@@ -238,8 +239,8 @@ def test_patch_changes_details_and_records_them(api, staff, new_request, make_co
     moroccan = api("GET", "/countries/MA", staff).json["missions"][0]["id"]
     wrong = api("PATCH", f"/requests/{request['id']}", {**staff, **EN},
                 {"version": body["version"], "mission_id": moroccan})
-    assert wrong.status_code == 422
-    assert wrong.json["fields"] == {"mission_id": ["This mission does not represent the chosen country."]}
+    assert wrong.status_code == 400
+    assert refused(wrong) == {"mission_id": ["This mission does not represent the chosen country."]}
 
 
 def test_patch_with_a_stale_version_is_409_and_saves_nothing(api, staff, bearer, new_request):
@@ -263,21 +264,21 @@ def test_patch_refuses_workflow_fields_and_unknown_ones(api, staff, new_request)
     response = api("PATCH", f"/requests/{request['id']}", {**staff, **EN},
                    {"version": request["version"], "status": "issued", "lp_number": "X", "submitted_on": days_ago(1),
                     "person_id": 3, "embassy_reference": "would be fine"})
-    assert response.status_code == 422
-    fields = response.json["fields"]
+    assert response.status_code == 400
+    fields = refused(response)
     workflow = ["This changes only with the lifecycle: use the events endpoint."]
     assert fields == {"status": workflow, "lp_number": workflow, "submitted_on": workflow,
                       "person_id": ["There is no such field, or it cannot be changed."]}
     assert snapshot(api, staff, request["id"]) == before
     no_version = api("PATCH", f"/requests/{request['id']}", staff, {"identity_requested": "ja"})
-    assert set(no_version.json["fields"]) == {"version", "identity_requested"}
+    assert set(refused(no_version)) == {"version", "identity_requested"}
 
 
 def test_create_refuses_unknown_person_country_and_mission(api, staff, guinea):
     response = api("POST", "/requests", {**staff, **EN},
                    {"person_id": 999, "country": "XX", "mission_id": 12345, "identity_requested": 1})
-    assert response.status_code == 422
-    assert response.json["fields"] == {
+    assert response.status_code == 400
+    assert refused(response) == {
         "person_id": ["There is no person with this number."], "country": ["Unknown country code."],
         "mission_id": ["Unknown mission."], "identity_requested": ["Send true or false."]}
     assert api("GET", "/requests", staff).json["total"] == 0
@@ -304,7 +305,7 @@ def test_viewer_may_read_but_not_write(api, bearer, new_request, guinea, make_pe
     ]
     for method, path, body in writes:
         response = api(method, path, viewer, body)
-        assert response.status_code == 403 and response.json["error"], path
+        assert response.status_code == 403 and response.json["detail"], path
     for path in ("/requests", f"/requests/{request['id']}", f"/requests/{request['id']}/events"):
         assert api("GET", path, viewer).status_code == 200, path
     assert api("GET", f"/requests/{request['id']}", viewer).json["status"] == "draft"
@@ -316,7 +317,7 @@ def test_unknown_request_is_404_json(api, staff):
                          ("PATCH", "/requests/4711"), ("POST", "/requests/4711/events")):
         response = api(method, path, staff, {"version": 1, "action": "submit"})
         assert response.status_code == 404, path
-        assert response.json["error"] == "Er is geen LP-aanvraag met nummer 4711."
+        assert response.json["detail"] == "Er is geen LP-aanvraag met nummer 4711."
 
 
 def test_list_filters_like_the_request_list(api, bearer, make_country, make_person, make_request):
@@ -341,8 +342,8 @@ def test_list_filters_like_the_request_list(api, bearer, make_country, make_pers
     assert ids("detention=1") == [draft]
     assert ids("q=5555555555") == [draft] and ids("q=barry") == [overdue]
     assert ids("state=open&sort=submitted_on&desc=0") == [overdue, recent, draft]
-    assert ids(f"submitted_from={days_ago(10)}") == [recent]
-    listing = api("GET", "/requests?per_page=25&page=1&country=GN", viewer).json
+    assert ids(f"submittedFrom={days_ago(10)}") == [recent]
+    listing = api("GET", "/requests?pageSize=25&page=1&country=GN", viewer).json
     assert (listing["total"], listing["page"], listing["pages"]) == (2, 1, 1)
     item = listing["items"][1]
     assert (item["country"], item["person"]["name"], item["submitted_on"], item["priority"]) == (
@@ -350,14 +351,43 @@ def test_list_filters_like_the_request_list(api, bearer, make_country, make_pers
     assert api("GET", "/requests?country=MA", viewer).json["items"][0]["priority"] is True
 
 
-def test_bad_filters_are_422_naming_each(api, bearer):
-    response = api("GET", "/requests?status=lost&state=ajar&submitted_from=gisteren&per_page=7",
+def test_bad_filters_are_400_naming_each(api, bearer):
+    response = api("GET", "/requests?status=lost&state=ajar&submittedFrom=gisteren&pageSize=7",
                    {**bearer("viewer"), **EN})
-    assert response.status_code == 422
-    assert response.json["fields"] == {"status": [f"Choose one of: {', '.join(STATUSES)}."],
-                                       "state": ["Choose one of: open, closed."],
-                                       "submitted_from": ["Enter a date as YYYY-MM-DD."],
-                                       "per_page": ["Choose one of: 25, 50, 100."]}
+    assert response.status_code == 400
+    assert refused(response) == {"status": [f"Choose one of: {', '.join(STATUSES)}."],
+                                 "state": ["Choose one of: open, closed."],
+                                 "submittedFrom": ["Enter a date as YYYY-MM-DD."],
+                                 "pageSize": ["Choose one of: 25, 50, 100."]}
+    assert "Deprecation" not in response.headers
+
+
+def test_old_snake_case_query_keys_still_work_with_a_deprecation_header(api, bearer, guinea, make_request):
+    """API 1.0.0 renamed the query keys to lowerCamelCase; the old ones keep working for a minor version."""
+    viewer = {**bearer("viewer"), **EN}
+    make_request("GN", submitted_on=date.today() - timedelta(days=3))
+    new = api("GET", f"/requests?submittedFrom={date.today() - timedelta(days=5)}&pageSize=25", viewer)
+    old = api("GET", f"/requests?submitted_from={date.today() - timedelta(days=5)}&per_page=25", viewer)
+    assert new.status_code == old.status_code == 200 and new.json == old.json and new.json["total"] == 1
+    assert "Deprecation" not in new.headers
+    assert old.headers["Deprecation"].startswith("@")
+    refused_old = api("GET", "/requests?per_page=7", viewer)
+    assert refused(refused_old) == {"pageSize": ["Choose one of: 25, 50, 100."]}
+    assert "Deprecation" in refused_old.headers
+
+
+def test_a_list_links_its_first_previous_next_and_last_page(api, bearer, guinea, make_request):
+    viewer = bearer("viewer")
+    for _ in range(51):
+        make_request("GN")
+    middle = api("GET", "/requests?country=GN&pageSize=25&page=2", viewer)
+    links = dict(reversed(part.split("; ")) for part in middle.headers["Link"].split(", "))
+    base = "http://localhost/api/v1/requests?country=GN&pageSize=25&page="
+    assert links == {'rel="first"': f"<{base}1>", 'rel="prev"': f"<{base}1>",
+                     'rel="next"': f"<{base}3>", 'rel="last"': f"<{base}3>"}
+    last = api("GET", "/requests?pageSize=50&page=2", viewer).headers["Link"]
+    assert 'rel="next"' not in last and 'rel="prev"' in last
+    assert api("GET", "/requests/99999/events", viewer).headers.get("Link") is None
 
 
 def test_answers_match_the_openapi_document(api, staff, bearer, new_request, make_person):
@@ -388,14 +418,14 @@ def test_answers_match_the_openapi_document(api, staff, bearer, new_request, mak
         ("/persons", "post", api("POST", "/persons", bearer("viewer"), {})),
     ]
     assert [response.status_code for _path, _method, response in answers] == [
-        200, 422, 201, 422, 200, 200, 409, 201, 409, 422, 201, 200, 404, 200, 201, 422, 200, 403]
+        200, 400, 201, 400, 200, 200, 409, 201, 409, 400, 201, 200, 404, 200, 201, 400, 200, 403]
     for path, method, response in answers:
         _assert_answer_documented(document, path, method, response)
     schemas = document["components"]["schemas"]
     assert schemas["LpRequestDetail"]["properties"]["actions"]["items"]["enum"][-3:] == ["contact", "pause",
                                                                                         "resume"]
     listing = {p["name"] for p in document["paths"]["/requests"]["get"]["parameters"]}
-    assert {"q", "country", "status", "overdue", "case_officer", "submitted_to", "page", "per_page"} <= listing
+    assert {"q", "country", "status", "overdue", "caseOfficer", "submittedTo", "page", "pageSize"} <= listing
 
 
 def test_the_list_costs_the_same_queries_for_more_requests(api, bearer, guinea, make_request, count_queries):

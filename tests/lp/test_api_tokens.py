@@ -34,7 +34,7 @@ def test_bad_missing_and_revoked_tokens_get_401_json(app, client, runner, make_u
     token = _create_token(runner, "api@example.org")
     assert client.get("/api/v1/me").status_code == 401
     bad = client.get("/api/v1/me", headers={"Authorization": "Bearer lp_nonsense"})
-    assert bad.status_code == 401 and bad.is_json and bad.json["error"]
+    assert bad.status_code == 401 and bad.is_json and bad.json["detail"]
     listing = runner.invoke(args=["lp", "tokens", "list", "api@example.org"]).output
     token_id = re.search(r"^(\d+)\t", listing, re.M).group(1)
     assert runner.invoke(args=["lp", "tokens", "revoke", token_id]).exit_code == 0

@@ -171,8 +171,8 @@ def test_database_outage_gives_503_everywhere_and_the_app_recovers(outage):
         assert page.status_code == 503
         assert "Tijdelijk niet beschikbaar" in page.get_data(as_text=True)
         api = client.get("/api/v1/me", headers=token)
-        assert api.status_code == 503 and api.mimetype == "application/json"
-        assert "database" in api.json["error"]
+        assert api.status_code == 503 and api.mimetype == "application/problem+json"
+        assert "database" in api.json["detail"]
         write = client.post("/api/v1/persons", headers=token, json=new_person)
         assert write.status_code == 503 and write.is_json
         health = client.get("/healthz")
@@ -338,7 +338,7 @@ def test_an_api_call_that_fails_halfway_answers_500_json_and_saves_nothing(app, 
     headers = bearer("staff")
     monkeypatch.setattr("lp.requests.services._record", _fail_after_flush)  # after the request's INSERT
     response = client.post("/api/v1/requests", headers=headers, json={"person_id": person, "country": "GN"})
-    assert response.status_code == 500 and response.is_json and response.json["error"]
+    assert response.status_code == 500 and response.is_json and response.json["detail"]
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(LpRequest.id))) == 0
         assert db.session.scalar(db.select(db.func.count(RequestEvent.id))) == 0

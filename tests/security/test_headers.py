@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 #: Content types that can carry personal data: never stored by a browser or proxy.
-PERSONAL = {"text/html", "application/json", "text/csv"}
+PERSONAL = {"text/html", "application/json", "application/problem+json", "text/csv"}
 HSTS = "Strict-Transport-Security"
 
 
@@ -82,8 +82,10 @@ def test_api_answers_have_the_headers(client, bearer):
                              (client.get("/api/v1/persons/999", headers=bearer("viewer")), 404),
                              (client.post("/api/v1/persons", headers=bearer("viewer"), json={}), 403)):
         assert response.status_code == status
-        assert response.mimetype == "application/json"
+        assert response.mimetype == ("application/json" if status == 200 else "application/problem+json")
         assert_secure_headers(response, f"API {status}")
+        # What the NL API Design Rules add for an API (/core/transport/security-headers, /core/version-header).
+        assert response.headers["Referrer-Policy"] == "no-referrer" and response.headers["API-Version"]
 
 
 def test_exports_static_files_and_health_have_the_headers(app, client, login_as, make_country, make_person):
@@ -152,6 +154,7 @@ class TestBehindATrustedProxy:
         https = {"X-Forwarded-Proto": "https"}
         for response in (client.get("/healthz", headers=https), client.get("/no-such-page", headers=https),
                          client.get("/api/v1/me", headers={**https, **bearer("viewer")}),
+                         client.get("/api/v1/me", headers=https),
                          client.get("/static/css/app.css", headers=https)):
             assert HSTS in response.headers
             assert_secure_headers(response, "proxied")

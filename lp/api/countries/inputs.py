@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
 from flask_babel import lazy_gettext as _l
 
 from countries.fields import COUNTRY_FIELDS
 from countries.search import CountryFilter, parse_filters
 from countries.services import parse_values
-from lp.api.inputs import gather, read_version
+from lp.api.inputs import gather, query_args, read_version
 from lp.core.fields import FieldSpec
 from lp.core.validation import ValidationFailed
 from lp.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -20,7 +19,7 @@ EDITABLE: dict[str, FieldSpec] = {field.name: field for field in COUNTRY_FIELDS}
 
 def requested_language() -> str:
     """Return the language asked for with ``lang`` (names only; messages follow the user)."""
-    language = request.args.get("lang") or DEFAULT_LANGUAGE
+    language = query_args().get("lang") or DEFAULT_LANGUAGE
     if language not in LANGUAGES:
         raise ValidationFailed.single("lang", _l("Choose nl or en."))
     return language
@@ -30,7 +29,7 @@ def list_arguments() -> tuple[CountryFilter, str]:
     """Read the filters and the language, reporting every bad argument at once."""
     errors: dict[str, list[Any]] = {}
     language = gather(errors, requested_language)
-    filters = gather(errors, parse_filters, request.args)
+    filters = gather(errors, parse_filters, query_args())
     if errors:
         raise ValidationFailed(errors)
     return filters, language

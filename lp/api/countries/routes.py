@@ -21,9 +21,9 @@ from lp.api.countries.schemas import (
     filter_parameters,
 )
 from lp.api.countries.serialise import change_json, country_detail_json, country_json
-from lp.api.inputs import BODY_REFUSED, json_object
+from lp.api.inputs import json_object
 from lp.api.openapi import documented
-from lp.api.schemas import ERROR, VALIDATION_ERROR
+from lp.api.schemas import INVALID_INPUT, PROBLEM
 from lp.auth.roles import Role
 from lp.core.clock import today
 from lp.core.validation import Conflict
@@ -43,7 +43,7 @@ def _unknown_country(alpha2: str):
     "List country profiles",
     description="The same search and filters as the country list in the application.",
     parameters=[*filter_parameters(), LANG_PARAMETER],
-    responses={200: COUNTRY_LIST, 422: VALIDATION_ERROR},
+    responses={200: COUNTRY_LIST, 400: INVALID_INPUT},
 )
 def list_countries():
     """List the countries matching the filters, with their profile fields."""
@@ -69,7 +69,7 @@ def list_countries():
 @documented(
     "Read one country profile with its agreements and missions",
     parameters=[LANG_PARAMETER],
-    responses={200: COUNTRY_DETAIL, 404: ERROR, 422: VALIDATION_ERROR},
+    responses={200: COUNTRY_DETAIL, 404: PROBLEM, 400: INVALID_INPUT},
 )
 def get_country(alpha2: str):
     """Show one country with all its fields, agreements and missions."""
@@ -93,10 +93,9 @@ def get_country(alpha2: str):
     request_body=COUNTRY_PATCH,
     responses={
         200: ("The profile as saved, with its new version.", COUNTRY_DETAIL),
-        400: BODY_REFUSED,
-        404: ERROR,
+        404: PROBLEM,
         409: ("Someone changed the profile since the version sent; nothing was saved.", COUNTRY_CONFLICT),
-        422: ("Refused values, unknown fields, or a JSON body that is not an object.", VALIDATION_ERROR),
+        400: ("Refused values, unknown fields, or a JSON body that is not an object.", INVALID_INPUT),
     },
 )
 def update_country(alpha2: str):

@@ -9,7 +9,7 @@ from countries.fields import AGREEMENT_FIELDS, AGREEMENT_KINDS, COUNTRY_FIELDS, 
 from countries.search import FACT_FILTERS, SORTS, CountryFilter
 from countries.services import SOURCES
 from lp.api.inputs import VERSION_READ
-from lp.api.schemas import Schema, enum_of, fields_schema, object_schema, query_parameter
+from lp.api.schemas import Schema, enum_of, fields_schema, object_schema, problem_schema, query_parameter
 from lp.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 _ALPHA2 = {"type": "string", "pattern": "^[A-Z]{2}$"}
@@ -56,12 +56,11 @@ PROFILE_CHANGE = Schema("ProfileChange", object_schema({
     "at": {"type": "string", "format": "date-time"},
     "source": {"type": "string", "enum": list(SOURCES)},
 }))
-COUNTRY_CONFLICT = Schema("CountryConflict", object_schema({
-    "error": {"type": "string"},
+COUNTRY_CONFLICT = problem_schema("CountryConflict", {
     "current_version": {"type": "integer"},
     "changes": {"type": "array", "items": PROFILE_CHANGE,
                 "description": "What others changed since the version you sent."},
-}))
+})
 
 LANG_PARAMETER = query_parameter("lang", {"type": "string", "enum": list(LANGUAGES), "default": DEFAULT_LANGUAGE},
                                  "Language of the `name` property.")

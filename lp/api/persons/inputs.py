@@ -10,7 +10,8 @@ from lp.api.inputs import gather
 from lp.core.validation import ValidationFailed
 from lp.persons.services import DOCUMENT_FIELDS, PERSON_FIELDS, parse_document, parse_person
 
-PERSON_NAMES = frozenset(spec.name for spec in PERSON_FIELDS)
+PERSON_SPECS = {spec.name: spec for spec in PERSON_FIELDS}
+PERSON_NAMES = frozenset(PERSON_SPECS)
 DOCUMENT_NAMES = frozenset(spec.name for spec in DOCUMENT_FIELDS)
 
 
@@ -50,8 +51,8 @@ def read_new_person(body: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str
             continue
         if name not in PERSON_NAMES:
             type_errors[name] = [_l("There is no such field, or it cannot be changed.")]
-        elif _wrong_type(value, str):
-            type_errors[name] = [_l("Send text or null.")]
+        elif (refusal := PERSON_SPECS[name].field_kind.json_input_error(value)) is not None:
+            type_errors[name] = [refusal]  # each kind takes what GET gives back: text, or a number
         else:
             raw[name] = value
     # Fields with a default (willingness: unknown) may be left out, unlike in the form that shows it.

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, request, url_for
+from flask import Blueprint, abort, jsonify, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from lp.api.inputs import BODY_REFUSED, PAGING_PARAMETERS, json_object, pages, read_paging
+from lp.api.inputs import PAGING_PARAMETERS, json_object, pages, query_args, read_paging
 from lp.api.openapi import documented
+from lp.api.paging import paged
 from lp.api.persons.inputs import read_new_person
 from lp.api.persons.schemas import NEW_PERSON, PERSON_DETAIL, PERSON_LIST
 from lp.api.persons.serialise import person_detail_json, person_json
-from lp.api.schemas import ERROR, VALIDATION_ERROR, query_parameter
+from lp.api.schemas import INVALID_INPUT, PROBLEM, query_parameter
 from lp.auth.roles import Role
 from lp.core.validation import ValidationFailed, search_text
 from lp.persons.models import Person
@@ -58,22 +59,23 @@ def _search(text: str):
     description="By exact V-number, or by part of the name; sorted by name.",
     parameters=[query_parameter("q", {"type": "string", "maxLength": 100}, "A V-number or part of the name."),
                 *PAGING_PARAMETERS],
-    responses={200: PERSON_LIST, 422: VALIDATION_ERROR},
+    paged=True,
+    responses={200: PERSON_LIST, 400: INVALID_INPUT},
 )
 def list_persons():
     """List the persons matching ``q``, one page at a time."""
     errors: dict[str, list[Any]] = {}
-    page, per_page = read_paging(request.args, errors)
+    page, per_page = read_paging(query_args(), errors)
     if errors:
         raise ValidationFailed(errors)
-    query = _search(search_text(request.args.get("q")))
+    query = _search(search_text(query_args().get("q")))
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     found = db.session.scalars(
         query.options(joinedload(Person.nationality), joinedload(Person.case_officer))
         .order_by(Person.name, Person.id).limit(per_page).offset((page - 1) * per_page)
     )
-    return jsonify({"items": [person_json(person) for person in found], "total": total, "page": page,
-                    "pages": pages(total, per_page)})
+    return paged({"items": [person_json(person) for person in found], "total": total, "page": page,
+                  "pages": pages(total, per_page)}, page, pages(total, per_page))
 
 
 @bp.post("/persons")
@@ -85,8 +87,7 @@ def list_persons():
     request_body=NEW_PERSON,
     responses={
         201: ("The person as registered.", PERSON_DETAIL),
-        400: BODY_REFUSED,
-        422: ("Refused values or unknown fields; nothing was saved.", VALIDATION_ERROR),
+        400: ("Refused values or unknown fields; nothing was saved.", INVALID_INPUT),
     },
 )
 def create():
@@ -101,7 +102,7 @@ def create():
 
 @bp.get("/persons/<int:person_id>")
 @requires(Role.VIEWER)
-@documented("Read one person with their documents and requests", responses={200: PERSON_DETAIL, 404: ERROR})
+@documented("Read one person with their documents and requests", responses={200: PERSON_DETAIL, 404: PROBLEM})
 def get_person(person_id: int):
     """Show one person with their identity documents and requests."""
     person = load_person(person_id)

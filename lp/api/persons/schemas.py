@@ -39,9 +39,20 @@ PERSON_DETAIL = Schema("PersonDetail", object_schema({
     "requests": {"type": "array", "items": PERSON_REQUEST, "description": "The person's LP requests, newest first."},
 }))
 PERSON_LIST = page_schema("PersonList", PERSON)
+_REQUIRED = [spec.name for spec in PERSON_FIELDS if spec.required and spec.default is None]
+
+
+def _not_blank(schema: dict[str, Any]) -> dict[str, Any]:
+    """A required text is refused when blank ("This field is required"): the schema says so too.
+
+    Blank as Python's str.strip sees it: ECMA-262's \\s and U+0085 (next line)."""
+    return {**schema, "allOf": [{"pattern": "[^\\s\\x85]"}]} if schema.get("type") == "string" else schema
+
+
 NEW_PERSON = Schema("NewPerson", object_schema(
-    {**_NEW_PERSON_PROPERTIES, "documents": {"type": "array", "items": NEW_DOCUMENT}},
-    required=[spec.name for spec in PERSON_FIELDS if spec.required and spec.default is None],
+    {**{name: _not_blank(schema) if name in _REQUIRED else schema for name, schema in _NEW_PERSON_PROPERTIES.items()},
+     "documents": {"type": "array", "items": NEW_DOCUMENT}},
+    required=_REQUIRED,
 ))
 
 #: Every named schema of this resource, for the OpenAPI document's components.

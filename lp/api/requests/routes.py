@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, request, url_for
+from flask import Blueprint, abort, jsonify, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from lp.api.inputs import BODY_REFUSED, json_object
+from lp.api.inputs import json_object, query_args
 from lp.api.openapi import documented
+from lp.api.paging import paged
 from lp.api.requests.inputs import read_event, read_new_request, read_patch
 from lp.api.requests.schemas import (
     EVENT_LIST,
@@ -25,7 +26,7 @@ from lp.api.requests.schemas import (
     filter_parameters,
 )
 from lp.api.requests.serialise import event_json, request_detail_json, request_json
-from lp.api.schemas import ERROR, VALIDATION_ERROR
+from lp.api.schemas import INVALID_INPUT, PROBLEM
 from lp.auth.roles import Role
 from lp.core.clock import today
 from lp.core.validation import Conflict, ValidationFailed
@@ -65,13 +66,14 @@ def load_request(request_id: int) -> LpRequest:
     "List LP requests",
     description="The same search, filters, sort orders and pages as the request list in the application.",
     parameters=filter_parameters(),
-    responses={200: LP_REQUEST_LIST, 422: VALIDATION_ERROR},
+    paged=True,
+    responses={200: LP_REQUEST_LIST, 400: INVALID_INPUT},
 )
 def list_requests():
     """List one page of the requests matching the filters."""
-    found = page(parse_filters(request.args), today())
-    return jsonify({"items": [request_json(lp) for lp in found.items], "total": found.total,
-                    "page": found.filter.page, "pages": found.pages})
+    found = page(parse_filters(query_args()), today())
+    return paged({"items": [request_json(lp) for lp in found.items], "total": found.total,
+                  "page": found.filter.page, "pages": found.pages}, found.filter.page, found.pages)
 
 
 @bp.post("/requests")
@@ -81,8 +83,8 @@ def list_requests():
     description=("The answer carries our reference and the country profile's checklist for this person. "
                  "Record the submission to the embassy with the `submit` action on its events."),
     request_body=NEW_LP_REQUEST,
-    responses={201: ("The draft request.", LP_REQUEST_DETAIL), 400: BODY_REFUSED,
-               422: ("Refused values or unknown fields; nothing was saved.", VALIDATION_ERROR)},
+    responses={201: ("The draft request.", LP_REQUEST_DETAIL),
+               400: ("Refused values or unknown fields; nothing was saved.", INVALID_INPUT)},
 )
 def create():
     """Create a draft request for a person to a country."""
@@ -94,7 +96,7 @@ def create():
 
 @bp.get("/requests/<int:request_id>")
 @requires(Role.VIEWER)
-@documented("Read one LP request", responses={200: LP_REQUEST_DETAIL, 404: ERROR})
+@documented("Read one LP request", responses={200: LP_REQUEST_DETAIL, 404: PROBLEM})
 def get_request(request_id: int):
     """Show every field of a request, the actions its state allows and its checklist."""
     lp_request = load_request(request_id)
@@ -110,10 +112,9 @@ def get_request(request_id: int):
     request_body=LP_REQUEST_PATCH,
     responses={
         200: ("The request as saved.", LP_REQUEST_DETAIL),
-        400: BODY_REFUSED,
-        404: ERROR,
+        404: PROBLEM,
         409: ("Someone changed the request since the version sent; nothing was saved.", REQUEST_CONFLICT),
-        422: ("Refused values, unknown or workflow fields; nothing was saved.", VALIDATION_ERROR),
+        400: ("Refused values, unknown or workflow fields; nothing was saved.", INVALID_INPUT),
     },
 )
 def update(request_id: int):
@@ -130,7 +131,7 @@ def update(request_id: int):
 @bp.get("/requests/<int:request_id>/events")
 @requires(Role.VIEWER)
 @documented("List the timeline of an LP request", description="Oldest first.",
-            responses={200: EVENT_LIST, 404: ERROR})
+            responses={200: EVENT_LIST, 404: PROBLEM})
 def list_events(request_id: int):
     """List every event of a request, oldest first."""
     load_request(request_id)
@@ -152,11 +153,10 @@ def list_events(request_id: int):
     request_body=EVENT_POST,
     responses={
         201: ("The recorded event and the request as it is now.", EVENT_RECORDED),
-        400: BODY_REFUSED,
-        404: ERROR,
+        404: PROBLEM,
         409: ("The request's state does not allow this action, or it changed since the version sent: "
               + "nothing was saved.", REQUEST_CONFLICT),
-        422: ("Refused or impossible values; nothing was saved.", VALIDATION_ERROR),
+        400: ("Refused or impossible values; nothing was saved.", INVALID_INPUT),
     },
 )
 def record_event(request_id: int):

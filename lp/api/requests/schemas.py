@@ -8,7 +8,15 @@ from typing import Any
 from lp.api.inputs import PAGING_PARAMETERS, VERSION_READ
 from lp.api.requests.inputs import TEXT_DETAILS
 from lp.api.requests.serialise import OUTCOME
-from lp.api.schemas import Schema, field_schema, object_schema, page_schema, query_parameter
+from lp.api.schemas import (
+    Schema,
+    field_schema,
+    internal_name,
+    object_schema,
+    page_schema,
+    problem_schema,
+    query_parameter,
+)
 from lp.core.validation import MAX_INT
 from lp.requests.lifecycle import ACTIONS, EVENT_FIELDS, STATUSES
 from lp.requests.plausible import CONFIRM_FIELD, CONFIRMS_UNUSUAL
@@ -86,11 +94,10 @@ LP_REQUEST_PATCH = Schema("LpRequestPatch", object_schema(
     {"version": {**VERSION_READ, "description": "The version you read."}, **_DETAILS_SCHEMA},
     required=["version"],
 ))
-REQUEST_CONFLICT = Schema("LpRequestConflict", object_schema({
-    "error": {"type": "string"},
+REQUEST_CONFLICT = problem_schema("LpRequestConflict", {
     "current_status": {"type": "string", "enum": list(STATUSES)},
     "current_version": {"type": "integer"},
-}))
+})
 EVENT = Schema("RequestEvent", object_schema({
     "id": {"type": "integer"},
     "kind": {"type": "string", "description": ("created, status, contact, pause, resume, details, or due_date "
@@ -154,7 +161,7 @@ BROWSER_ONLY = {"search"}
 
 def filter_parameters() -> list[dict[str, Any]]:
     """Describe every field of RequestFilter as a query parameter (KeyError at import if one is missing)."""
-    paging = {parameter["name"]: parameter for parameter in PAGING_PARAMETERS}
+    paging = {internal_name(parameter["name"]): parameter for parameter in PAGING_PARAMETERS}
     return [paging[f.name] if f.name in paging else query_parameter(f.name, *_FILTER_SCHEMAS[f.name])
             for f in dataclass_fields(RequestFilter) if f.name not in BROWSER_ONLY]
 

@@ -13,6 +13,7 @@ from lp.web.extensions import db
 from tests.conftest import post_form
 from tests.lp.requests.test_person_views import VALID, guinea  # noqa: F401  (fixture)
 from tests.lp.requests.test_views import act
+from tests.problems import refused
 
 FULL_WIDTH = "１２３４５６７８９０"
 ASCII = "1234567890"
@@ -53,7 +54,7 @@ def test_the_api_stores_ascii_and_refuses_the_duplicate(app, client, bearer, gui
     assert created.status_code == 201, created.json
     assert (created.json["v_number"], created.json["nationality"]) == (ASCII, "GN")
     duplicate = client.post("/api/v1/persons", headers=headers, json={"v_number": ASCII, "name": "Other"})
-    assert duplicate.status_code == 422 and "v_number" in duplicate.json["fields"]
+    assert duplicate.status_code == 400 and "v_number" in refused(duplicate)
     request = client.post("/api/v1/requests", headers=headers,
                           json={"person_id": created.json["id"], "country": " ｇｎ ",
                                 "embassy_reference": "ＥＭＢ／１"})

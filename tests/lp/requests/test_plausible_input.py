@@ -15,6 +15,7 @@ from lp.web.extensions import db
 from tests.conftest import post_form
 from tests.lp.requests.test_person_views import VALID
 from tests.lp.requests.test_views import _page, act
+from tests.problems import refused
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def test_a_birth_date_before_1900_is_refused(app, client, login_as, guinea, born
 def test_the_api_refuses_the_birth_date_too(client, bearer, guinea):
     response = client.post("/api/v1/persons", headers=bearer("staff"),
                            json={"v_number": "1234567890", "name": "A", "date_of_birth": "0001-01-01"})
-    assert response.status_code == 422 and "date_of_birth" in response.json["fields"]
+    assert response.status_code == 400 and "date_of_birth" in refused(response)
 
 
 def test_a_presentation_years_ahead_is_refused(app, client, login_as, guinea, make_request):
@@ -87,10 +88,10 @@ def test_the_api_needs_the_confirm_flag(app, client, bearer, guinea, make_reques
     request_id = make_request("GN", submitted_on="2026-11-01")
     headers = bearer("staff")
     url = f"/api/v1/requests/{request_id}/events"
-    refused = client.post(url, headers=headers, json={"action": "issue", "data": ISSUE})
-    assert refused.status_code == 422 and "confirm_unusual" in refused.json["fields"]
+    unconfirmed = client.post(url, headers=headers, json={"action": "issue", "data": ISSUE})
+    assert unconfirmed.status_code == 400 and "confirm_unusual" in refused(unconfirmed)
     assert client.post(url, headers=headers, json={"action": "issue", "data": {**ISSUE, "valid_until": "2200-01-01"},
-                                                   "confirm_unusual": True}).status_code == 422  # impossible
+                                                   "confirm_unusual": True}).status_code == 400  # impossible
     saved = client.post(url, headers=headers, json={"action": "issue", "data": ISSUE, "confirm_unusual": True})
     assert saved.status_code == 201, saved.json
     document = client.get("/api/v1/openapi.json", headers=headers).json
