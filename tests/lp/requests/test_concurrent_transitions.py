@@ -92,7 +92,8 @@ def test_a_lost_race_on_the_request_page_is_a_409_with_a_message(app, client, lo
                          page=f"/requests/{request_id}")
     page = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "Iemand anders wijzigde dit op hetzelfde moment" in page and "Van u is niets opgeslagen" in page
+    # Whichever check sees the other save first (the version, or the flush), the message says so.
+    assert "Iemand anders" in page and "niets opgeslagen" in page
     with app.app_context():
         assert db.session.get(LpRequest, request_id).status == "submitted"
 
@@ -104,6 +105,6 @@ def test_a_lost_race_in_the_api_is_a_409_json(app, client, bearer, submitted_req
     response = client.post(f"/api/v1/requests/{request_id}/events", json=_no_reply(), headers=headers)
     assert response.status_code == 409 and response.is_json
     message = response.json.get("detail") or response.json.get("error")
-    assert "Iemand anders wijzigde dit op hetzelfde moment" in message or "Someone else changed this" in message
+    assert "Iemand anders" in message and "niets opgeslagen" in message
     with app.app_context():
         assert db.session.get(LpRequest, request_id).status == "submitted"
