@@ -9,7 +9,8 @@ from lp.web.extensions import db
 
 #: Endpoints that are not pages: the API, feeds, the health check, static files, the time-out
 #: warning's status (JSON), and the code step (only between password and session: tests/e2e/test_mfa.py).
-NOT_PAGES = ("api.", "calendar.", "health.", "static", "auth.session_status", "mfa.code")
+#: (oidc.: the single sign-on hand-offs, which redirect to the provider or answer 404 without one.)
+NOT_PAGES = ("api.", "calendar.", "health.", "static", "auth.session_status", "mfa.code", "oidc.")
 #: Query arguments a page needs besides those of its URL rule.
 QUERIES = {"requests.new": "?person={person_id}"}
 
