@@ -109,13 +109,12 @@ def _detention_risks(base, as_of: date) -> list[tuple[LpRequest, pace.DetentionR
         base.join(Person, Person.id == LpRequest.person_id)
         .where(Person.in_detention_since.is_not(None), LpRequest.status.in_(pace.WAITING_FOR_LP))
         .order_by(LpRequest.id)
-    ).unique()
-    medians: dict[int, int | None] = {}
+    ).unique().all()
+    medians = pace.median_response_days_by_country({request.country_id for request in detained}, as_of)
     risks = []
     for request in detained:
-        if request.country_id not in medians:
-            medians[request.country_id] = pace.median_response_days(request.country_id, as_of)
-        risk = pace.detention_risk(request, as_of, medians[request.country_id]) if medians[request.country_id] else None
+        median = medians.get(request.country_id)
+        risk = pace.detention_risk(request, as_of, median) if median else None
         if risk is not None:
             risks.append((request, risk))
     return sorted(risks, key=lambda pair: (pair[1].ends_on, pair[0].id))

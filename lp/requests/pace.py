@@ -8,6 +8,7 @@ both use this one definition.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -16,8 +17,6 @@ from lp.requests import answer_times
 from lp.requests.lifecycle import AWAITING_ANSWER
 from lp.requests.models import LpRequest
 
-#: The answers that count: those recorded in the last year.
-WINDOW_DAYS = 365
 #: Below this many answers a median says too little to warn on.
 MIN_ANSWERS = 3
 #: Waiting for the LP: not yet submitted, or submitted and not yet answered.
@@ -30,12 +29,16 @@ def median_response_days(country_id: int, today: date) -> int | None:
     None with fewer than MIN_ANSWERS answers, and when fewer than half have been answered
     (the median is not reached: longer than any wait seen, so no date can be promised).
     """
+    return median_response_days_by_country({country_id}, today).get(country_id)
+
+
+def median_response_days_by_country(country_ids: Iterable[int], today: date) -> dict[int, int | None]:
+    """Return ``median_response_days`` of each country, all from one query."""
     since = today - timedelta(days=answer_times.HISTORY_DAYS)
-    curve = answer_times.estimates(None, today, [LpRequest.country_id == country_id,
-                                                 LpRequest.submitted_on >= since]).get(None)
-    if curve is None or curve.finished < MIN_ANSWERS:
-        return None
-    return curve.median.day
+    curves = answer_times.estimates(LpRequest.country_id, today, [LpRequest.country_id.in_(set(country_ids)),
+                                                                  LpRequest.submitted_on >= since])
+    return {country_id: curve.median.day if curve.finished >= MIN_ANSWERS else None
+            for country_id, curve in curves.items()}
 
 
 @dataclass(frozen=True)
