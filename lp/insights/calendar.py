@@ -7,7 +7,8 @@ An unknown or revoked token, or a deactivated account, gets 404.
 
 The feed lists, for the requests of the user's cases (the person's case officer) and
 of the countries in the user's portfolio, every scheduled presentation and, as an
-all-day event, its presentability check (the working day the reminder rules give).
+all-day event, its presentability check (the working day the reminder rules give); and
+the presentation days (lp.presentations) at missions of those countries or with those cases.
 Calendars end up on phones: events name only the request's reference, the country
 and the mission, never the person's name or V-number.
 """
@@ -17,19 +18,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from countries.models import Country, Mission
 from lp.auth.models import User
 from lp.core.types import utcnow
 from lp.insights.ical import Event, calendar
 from lp.persons.models import Person
+from lp.presentations.models import PresentationDay, PresentationItem
 from lp.requests import deadlines
 from lp.requests.models import LpRequest, RequestEvent
 from lp.web.access import public
@@ -125,7 +128,61 @@ def feed_events(user: User) -> list[Event]:
                           date=moment.astimezone(zone).date().isoformat(), reference=row.reference),
             url=link,
         ))
+    return events + day_events(user)
+
+
+#: Presentation days this far back stay in the feed (their results may still need recording).
+DAYS_BACK = 30
+
+
+def day_events(user: User) -> list[Event]:
+    """Return the presentation days at missions of the user's countries or with the user's cases (2 queries).
+
+    A day names its mission, place, interpreter, transport and the references on it; no person.
+    """
+    since = utcnow() - timedelta(days=DAYS_BACK)
+    mine = (select(PresentationItem.day_id).join(LpRequest, LpRequest.id == PresentationItem.request_id)
+            .join(Person, Person.id == LpRequest.person_id).where(Person.case_officer_id == user.id))
+    days = list(db.session.scalars(
+        select(PresentationDay).join(Mission, Mission.id == PresentationDay.mission_id)
+        .join(Country, Country.id == Mission.country_id)
+        .where(PresentationDay.starts_at >= since,
+               or_(Country.portfolio_holder_id == user.id, PresentationDay.id.in_(mine)))
+        .options(joinedload(PresentationDay.mission))
+        .order_by(PresentationDay.starts_at, PresentationDay.id).limit(FEED_LIMIT)))
+    references: dict[int, list[str]] = {}
+    if days:
+        rows = db.session.execute(
+            select(PresentationItem.day_id, LpRequest.reference)
+            .join(LpRequest, LpRequest.id == PresentationItem.request_id)
+            .where(PresentationItem.day_id.in_([day.id for day in days])).order_by(PresentationItem.id))
+        for day_id, reference in rows:
+            references.setdefault(day_id, []).append(reference or "")
+    events = []
+    for day in days:
+        on_day = references.get(day.id, [])
+        lines = [_("Presentation day at %(mission)s: %(count)d persons.", mission=day.mission.name, count=len(on_day))]
+        if day.interpreter:
+            lines.append(_("Interpreter: %(interpreter)s", interpreter=day.interpreter))
+        if day.transport_by or day.detention_centre:
+            lines.append(_("Transport: %(by)s, from %(centre)s", by=day.transport_by or "–",
+                           centre=day.detention_centre or "–"))
+        if on_day:
+            lines.append(_("Requests: %(references)s", references=", ".join(on_day)))
+        events.append(Event(
+            uid=f"presentation-day-{day.id}@{UID_DOMAIN}",
+            start=day.starts_at,
+            end=day.starts_at + timedelta(hours=DAY_HOURS),
+            summary=_("Presentation day %(mission)s (%(count)d)", mission=day.mission.name, count=len(on_day)),
+            location=day.place,
+            description="\n".join(lines),
+            url=url_for("presentations.show", day_id=day.id, _external=True),
+        ))
     return events
+
+
+#: How long a presentation day blocks the calendar.
+DAY_HOURS = 4
 
 
 def presentability_check(presentation_on: date, country_policy) -> date:

@@ -28,6 +28,7 @@ from lp.core.kinds import NONE_CHOSEN
 from lp.core.validation import Conflict, ValidationFailed
 from lp.requests import plausible
 from lp.requests.display import DETAIL_LABELS
+from lp.requests.groups import GROUP_FIELDS
 from lp.requests.lifecycle import ACTIONS, EVENT_FIELDS, STATUS_LABELS
 from lp.requests.models import LpRequest, RequestEvent
 from lp.requests.search import PAGE_SIZES
@@ -211,6 +212,20 @@ def _scheduled_presentation(lp_request: LpRequest) -> dict[str, Any]:
     values = dict(event.data or {}) if event is not None else {}
     values.pop("changes", None)
     return {**values, "presentation_at": lp_request.next_presentation_at}
+
+
+class LinkForm(Form):
+    """Link the request with another request of the same family or travelling group."""
+
+    other = spec_field(GROUP_FIELDS["other"])
+    kind = spec_field(GROUP_FIELDS["kind"])
+    label = spec_field(GROUP_FIELDS["label"])
+
+
+class UnlinkForm(Form):
+    """Take the request out of its group, after a ticked confirmation."""
+
+    confirm = BooleanField(_l("Yes, take this request out of the group"))
 
 
 class BulkNoteForm(Form):

@@ -21,13 +21,15 @@ from lp.core.csv import DEFAULT_DELIMITER, DELIMITERS
 from lp.core.forms import apply_errors
 from lp.core.validation import Conflict, ValidationFailed, identifier, whole_number
 from lp.persons.models import Person
-from lp.requests import answer_times, batches, display, export, pace, plausible, search, services, signals
+from lp.requests import answer_times, batches, display, export, groups, pace, plausible, search, services, signals
 from lp.requests.checklist import checklist
 from lp.requests.forms import (
     BulkNoteForm,
     CountryStepForm,
     DetailsForm,
+    LinkForm,
     NewRequestForm,
+    UnlinkForm,
     action_form,
     filter_form,
     mission_choices,
@@ -345,7 +347,9 @@ def _actions(lp_request: LpRequest, posted: Form | None, posted_name: str | None
 
 
 def _render_request(lp_request: LpRequest, *, posted: Form | None = None, posted_name: str | None = None,
-                    general: list[str] | None = None, message: Any = None, status: int = 200):
+                    general: list[str] | None = None, message: Any = None, status: int = 200,
+                    link_form: LinkForm | None = None, unlink_form: UnlinkForm | None = None):
+    group = groups.group_of(lp_request.id)
     page = render_template(
         "requests/show.html",
         r=lp_request,
@@ -360,6 +364,11 @@ def _render_request(lp_request: LpRequest, *, posted: Form | None = None, posted
         expected=answer_times.expected_answer(lp_request, today()),
         detention_risk=pace.detention_risk(lp_request, today()),
         earlier=services.earlier_requests(lp_request.person, lp_request.country, before_id=lp_request.id),
+        group=group,
+        group_kinds=dict(groups.GROUP_KINDS),
+        linked=groups.linked_requests(lp_request),
+        link_form=link_form or LinkForm(),
+        unlink_form=unlink_form or UnlinkForm(),
     )
     return page, status
 
@@ -432,3 +441,43 @@ def edit(request_id: int):
     page = render_template("requests/edit.html", r=lp_request, form=form, general=outcome.general,
                            conflict=outcome.conflict)
     return page, outcome.status(form)
+
+
+# --- linked requests of a family or travelling group ------------------------------------
+
+
+@bp.post("/<int:request_id>/links")
+@requires(Role.STAFF)
+def link(request_id: int):
+    """Link the request with another one of the same family or travelling group."""
+    lp_request = _request_or_404(request_id)
+    form = LinkForm(request.form)
+    try:
+        groups.link(lp_request, raw_values(form, ("other", "kind", "label")), user_id=_user_id())
+    except Conflict as error:
+        db.session.rollback()
+        return _render_request(lp_request, message=error.message, status=409, link_form=form)
+    except ValidationFailed as failure:
+        db.session.rollback()
+        general = apply_errors(form, failure)
+        return _render_request(lp_request, message=" ".join(general) or None, status=422, link_form=form)
+    flash(_("The requests are linked."), "success")
+    return redirect(url_for("requests.show", request_id=lp_request.id))
+
+
+@bp.post("/<int:request_id>/links/remove")
+@requires(Role.STAFF)
+def unlink(request_id: int):
+    """Take the request out of its group, once the box is ticked."""
+    lp_request = _request_or_404(request_id)
+    form = UnlinkForm(request.form)
+    if not form.confirm.data:
+        form.confirm.errors = [_("Tick the box to confirm.")]
+        return _render_request(lp_request, status=422, unlink_form=form)
+    try:
+        groups.unlink(lp_request, user_id=_user_id())
+    except Conflict as error:
+        db.session.rollback()
+        return _render_request(lp_request, message=error.message, status=409)
+    flash(_("The request is no longer linked to the group."), "success")
+    return redirect(url_for("requests.show", request_id=lp_request.id))

@@ -30,6 +30,7 @@ DEFAULT_ITEMS: list[tuple[str, object, Role]] = [
     ("requests.index", _l("Requests"), Role.VIEWER),
     ("countries.index", _l("Countries"), Role.VIEWER),
     ("reminders.index", _l("Reminders"), Role.VIEWER),
+    ("presentations.index", _l("Presentation days"), Role.VIEWER),
     ("insights.index", _l("Insights"), Role.VIEWER),
     ("admin.users", _l("Administration"), Role.ADMIN),
 ]
