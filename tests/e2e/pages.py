@@ -58,4 +58,22 @@ def seeded_ids(app) -> dict[str, object]:
             "document_id": document,
             "reminder_id": db.session.scalar(select(Reminder.id).where(Reminder.request_id == request_id)
                                              .order_by(Reminder.id).limit(1)),
+            "day_id": presentation_day(mission),
         }
+
+
+def presentation_day(mission_id: int) -> int:
+    """Return a presentation day at the mission (made, empty, once: the demo data has none)."""
+    from datetime import datetime, time, timedelta
+
+    from lp.presentations.models import PresentationDay
+
+    found = db.session.scalar(select(PresentationDay.id).where(PresentationDay.mission_id == mission_id)
+                              .order_by(PresentationDay.id).limit(1))
+    if found is None:
+        starts = datetime.combine(datetime.now().date() + timedelta(days=7), time(10))
+        day = PresentationDay(mission_id=mission_id, starts_at=starts.astimezone(), place="Den Haag")
+        db.session.add(day)
+        db.session.commit()
+        found = day.id
+    return found

@@ -124,6 +124,29 @@ def test_request_details_form(admin_page, seeded_app, api):
     walk_form(admin_page, seeded_app, walk, date.today())
 
 
+def test_presentation_day_form(admin_page, seeded_app, ids):
+    """The form of a presentation day; the day read with a direct query, its time as the person's local time."""
+    from zoneinfo import ZoneInfo
+
+    day_id = ids["day_id"]
+    zone = ZoneInfo(seeded_app.config["LP_TIMEZONE"])
+
+    def state() -> dict[str, str]:
+        from lp.presentations.models import PresentationDay
+
+        with seeded_app.app_context():
+            day = db.session.get(PresentationDay, day_id)
+            found = {name: as_text(getattr(day, name)) for name in
+                     ("place", "interpreter", "transport_by", "detention_centre", "notes", "version")}
+            found["starts_at"] = day.starts_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+            db.session.remove()
+        return found
+
+    later = f"{(date.today() + timedelta(days=9)).isoformat()}T11:30"
+    walk = FormWalk("presentations.edit", f"/presentations/{day_id}/edit", state, values={"starts_at": later})
+    walk_form(admin_page, seeded_app, walk, date.today())
+
+
 def test_account_form(admin_page, seeded_app, ids):
     """The administrator's form for an account; the record read with a direct query."""
     user_id = ids["user_id"]
@@ -315,6 +338,13 @@ COVERED = {
     "mfa.code": "tests/e2e/test_mfa.py (sign-in with a code, then a recovery code once)",
     "admin.reset_second_factor": "tests/lp/test_mfa.py (another admin, after confirmation; audited)",
     "auth.sign_out_everywhere": "tests/lp/test_session_timeouts.py (one button, ends every session)",
+    # Presentation days: planned from an empty form, changed, filled and recorded in one step.
+    "presentations.new": "tests/e2e/test_presentation_days.py (a day planned through the form)",
+    "presentations.edit": f"{WALKS}::test_presentation_day_form",
+    "presentations.add_requests": "tests/e2e/test_presentation_days.py (three requests, a group together)",
+    "presentations.record_results": "tests/e2e/test_presentation_days.py (three results in one step)",
+    "requests.link": "tests/lp/presentations/test_days.py (linking shows each on the other's page)",
+    "requests.unlink": "tests/lp/presentations/test_days.py (after a ticked confirmation)",
 }
 #: Forms in templates: the endpoint named in the form's action.
 TEMPLATE_FORM = re.compile(r"<form\b[^>]*\baction=\"\{\{\s*url_for\('([\w.]+)'(?:[^)]*?items=['\"]?(\w+))?")

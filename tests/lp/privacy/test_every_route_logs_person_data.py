@@ -33,7 +33,7 @@ MARKERS = (NAME, V_NUMBER, DOCUMENT_NUMBER, LP_NUMBER, BIRTH.isoformat(), "19-07
 MUST_SHOW = {
     "persons.index", "persons.show", "persons.edit", "persons.remove_document",
     "requests.index", "requests.show", "requests.new", "requests.export_csv",
-    "reminders.index", "reminders.show", "reminders.letter",
+    "reminders.index", "reminders.show", "reminders.letter", "presentations.show", "presentations.day_list",
     "api.persons.list_persons", "api.persons.get_person", "api.requests.list_requests", "api.requests.get_request",
 }
 #: Routes not walked: logging out would end the walk's session; static files hold no data.
@@ -49,6 +49,7 @@ def planted(app, make_country, make_person, make_user):
     from lp.core.clock import today
     from lp.insights.calendar import issue_token
     from lp.persons.models import Person
+    from lp.presentations import services as presentations
     from lp.reminders.models import Reminder
     from lp.reminders.sweep import sweep
     from lp.requests import services
@@ -81,13 +82,18 @@ def planted(app, make_country, make_person, make_user):
         services.apply_transition(issued, "issue", {
             "lp_number": LP_NUMBER, "issued_on": (day - timedelta(days=2)).isoformat(),
             "valid_until": (day + timedelta(days=7)).isoformat()}, user_id=admin)
+        on_day = new(15)
+        presentation_day = presentations.plan_day(mission, {
+            "starts_at": f"{(day + timedelta(days=3)).isoformat()}T09:30", "place": "Den Haag"}, user_id=admin)
+        presentations.add_requests(presentation_day, [on_day.id], with_group=False, user_id=admin)
         sweep(today())
         reminder_id = db.session.scalar(select(func.min(Reminder.id)).where(Reminder.request_id == overdue.id))
         token = issue_token(get_user(admin))
         ids = {"person_id": person_id, "request_id": overdue.id, "reminder_id": reminder_id,
                "mission_id": mission.id, "document_id": person.documents[0].id, "user_id": bystander,
                "alpha2": "GN", "items": "missions", "item_id": mission.id, "token": token,
-               "action": "contact", "admin": admin, "letter_id": 1, "event_id": 1}
+               "action": "contact", "admin": admin, "letter_id": 1, "event_id": 1,
+               "day_id": presentation_day.id}
         assert reminder_id is not None
     return ids
 
