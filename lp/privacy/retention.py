@@ -32,7 +32,9 @@ from lp.core.clock import today
 from lp.core.types import utcnow
 from lp.mail.models import OutboxMail
 from lp.persons.models import IdentityDocument, Person
+from lp.presentations.models import PresentationDay, PresentationItem
 from lp.reminders.models import Reminder
+from lp.requests.groups import RequestGroup, RequestGroupMember
 from lp.requests.lifecycle import EVENT_FIELDS
 from lp.requests.models import LpRequest, RequestEvent
 from lp.web import audit
@@ -213,12 +215,30 @@ def _anonymise(person_ids: list[int], moment: datetime) -> list[int]:
         db.session.execute(update(RequestEvent), scrubbed)
     db.session.execute(update(Reminder).where(Reminder.request_id.in_(request_ids)).values(note=""),
                        execution_options=bulk)
+    _anonymise_days_and_groups(request_ids)
     rows = db.session.execute(select(AuditEvent.id, AuditEvent.details).where(_audit_about(person_ids)))
     scrubbed = [{"id": event_id, "details": cleaned} for event_id, details in rows
                 if details and (cleaned := scrub_audit_details(details)) != details]
     if scrubbed:
         db.session.execute(update(AuditEvent), scrubbed)
     return [row["id"] for row in scrubbed]
+
+
+def _anonymise_days_and_groups(request_ids) -> None:
+    """Blank the free texts about these requests on presentation days and groups.
+
+    The note of each result; the notes of a day they were on (they may name the persons on
+    it); the label of a group they are in (a family's label may be its name).
+    """
+    bulk = {"synchronize_session": False}
+    db.session.execute(update(PresentationItem).where(PresentationItem.request_id.in_(request_ids)).values(note=""),
+                       execution_options=bulk)
+    days = select(PresentationItem.day_id).where(PresentationItem.request_id.in_(request_ids))
+    db.session.execute(update(PresentationDay).where(PresentationDay.id.in_(days))
+                       .values(notes="", version=PresentationDay.version + 1), execution_options=bulk)
+    group_ids = select(RequestGroupMember.group_id).where(RequestGroupMember.request_id.in_(request_ids))
+    db.session.execute(update(RequestGroup).where(RequestGroup.id.in_(group_ids)).values(label=""),
+                       execution_options=bulk)
 
 
 #: Audit details with every text blanked but how the event came about (via, path, until, trace_id).

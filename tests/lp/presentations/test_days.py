@@ -233,3 +233,27 @@ def test_the_calendar_feed_has_the_day(app, client, login_as, mission, three):
     assert str(event["SUMMARY"]) == "Presentatiedag Ambassade van Guinee (3)"
     assert str(event["LOCATION"]) == "Ambassade, Den Haag"
     assert "Diallo" not in body.decode()  # no person in the calendar
+
+
+def test_moving_the_day_moves_its_requests_on_their_timelines(app, client, login_as, mission, three):
+    login_as("staff")
+    day_id = _day_id(_plan(client, mission, on=TODAY + timedelta(days=2)))
+    _add(client, day_id, three[:2])
+    later = TODAY + timedelta(days=5)
+    page = client.get(f"/presentations/{day_id}/edit").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"|name="version" value="(\d+)"', page)
+    data = {"csrf_token": csrf_token_from(page), "version": next(v for v in version.groups() if v),
+            "starts_at": f"{later.isoformat()}T14:00", "place": "Consulaat, Rotterdam", "interpreter": "",
+            "transport_by": "", "detention_centre": "", "notes": ""}
+    response = client.post(f"/presentations/{day_id}/edit", data=data)
+    assert response.status_code == 302
+    for request_id in three[:2]:
+        status, at, events = _request(app, request_id)
+        assert status == "presentation_scheduled"
+        assert at.astimezone().date() == later
+        assert [e for e in events if e[1] == "presentation_scheduled"][-1][2] == f"Presentatiedag {day_id}"
+        assert len([e for e in events if e[1] == "presentation_scheduled"]) == 2
+    # The same form again, on the old version: refused, nothing changed.
+    response = client.post(f"/presentations/{day_id}/edit", data={**data, "place": "Elders"})
+    assert response.status_code == 409
+    assert "Iemand anders heeft deze presentatiedag gewijzigd" in response.get_data(as_text=True)

@@ -32,6 +32,9 @@ PLANTED = {
     "reminders": {"note"},
     "audit_events": {"details"},
     "outbox_mails": {"body_text", "body_html"},
+    "presentation_items": {"note"},
+    "presentation_days": {"notes"},
+    "request_groups": {"label"},
 }
 NOT_PERSONAL = {
     "persons": {"willingness"},  # a code
@@ -46,6 +49,10 @@ NOT_PERSONAL = {
                      "prev_hash", "row_hash"},
     # ids, a staff address, the week, a random Message-ID
     "outbox_mails": {"dedupe_key", "to_address", "subject", "last_error", "message_id"},
+    "presentation_items": {"result"},  # a code
+    # the embassy's or our premises, the interpreter and the transport team: not the person's
+    "presentation_days": {"place", "interpreter", "transport_by", "detention_centre"},
+    "request_groups": {"kind"},  # a code
 }
 #: What the insights count, per request: unchanged by retention.
 STATISTICS = ("status", "submitted_on", "decided_on", "issued_on", "valid_until", "departed_on", "response_days",
@@ -130,6 +137,32 @@ def _remind(app, admin: int, request_id: int, day: date, mark: str) -> None:
         reminders.acknowledge(db.session.get(Reminder, reminder.id), {"note": f"{mark}-ack"}, user_id=admin)
 
 
+def _present(app, admin: int, request_id: int, day: date, mark: str) -> None:
+    """Put the request on a presentation day with notes, and record a no-show with a note."""
+    from lp.presentations import services as presentations
+    from lp.requests.models import LpRequest
+
+    with on(day), app.test_request_context():
+        request = db.session.get(LpRequest, request_id)
+        planned = presentations.plan_day(request.mission, {
+            "starts_at": f"{day.isoformat()}T09:00", "place": "Den Haag", "notes": f"{mark}-daynotes"}, user_id=admin)
+        assert presentations.add_requests(planned, [request_id], with_group=False, user_id=admin).done
+        item = planned.items[0]
+        row = presentations.ResultRow(item.id, "no_show", f"{mark}-result", item.version, item.request.version)
+        assert presentations.record_results(planned, [row], user_id=admin).done
+
+
+def _link(app, admin: int, request_id: int, other_id: int, mark: str) -> None:
+    """Link the request with another, in a group labelled with ``mark``."""
+    from lp.requests import groups
+    from lp.requests.models import LpRequest
+
+    with app.test_request_context():
+        other = db.session.get(LpRequest, other_id)
+        groups.link(db.session.get(LpRequest, request_id),
+                    {"other": other.reference, "kind": "family", "label": f"{mark}-group"}, user_id=admin)
+
+
 def _statistics(app, request_ids) -> list[tuple]:
     from lp.requests.models import LpRequest
 
@@ -172,6 +205,7 @@ def test_no_copy_of_the_data_survives_retention(app, make_country, make_person, 
         record_person_view(request.person_id)
     # A case closed today with a date long past: this week's digest quoted it.
     late = _plant_case(app, admin, years_ago(7), LATE_MARK, LATE_V_NUMBER, make_person)
+    _present(app, admin, late, years_ago(7) + timedelta(days=20), LATE_MARK)
     with app.test_request_context():
         assert send_digests(date.today()).queued == 1
         services.apply_transition(db.session.get(LpRequest, late), "refuse", {
@@ -179,6 +213,7 @@ def test_no_copy_of_the_data_survives_retention(app, make_country, make_person, 
             user_id=admin, note=f"{LATE_MARK}-refused")
     # A recent case: not due, so its data stays (and shows that the search finds it).
     kept = _plant_case(app, admin, years_ago(1), KEPT_MARK, "9876543212", make_person)
+    _link(app, admin, late, kept, LATE_MARK)
 
     markers = (MARK, V_NUMBER, BIRTH, detention, LATE_MARK, LATE_V_NUMBER)
     with app.app_context():
