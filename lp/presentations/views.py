@@ -165,6 +165,13 @@ def day_list(day_id: int):
                            items=[item for item in day.items if item.result in (None, "held")])
 
 
+def _refused(day_id: int, failure: ValidationFailed):
+    """Show the day again with why the step was refused (nothing of it was saved)."""
+    db.session.rollback()
+    messages = [str(m) for ms in failure.errors.values() for m in ms]
+    return _render_day(_day_or_404(day_id), general=messages, status=422)
+
+
 def _ids(values: list[str]) -> list[int]:
     ids = [whole_number(value) for value in values]
     if any(number is None for number in ids):
@@ -182,9 +189,7 @@ def add_requests(day_id: int):
         outcome = services.add_requests(day, _ids(request.form.getlist("request")), with_group=with_group,
                                         user_id=_user_id())
     except ValidationFailed as failure:
-        db.session.rollback()
-        messages = [str(m) for ms in failure.errors.values() for m in ms]
-        return _render_day(_day_or_404(day_id), general=messages, status=422)
+        return _refused(day_id, failure)
     _flash_outcome(outcome, ngettext("%(num)d request added to the day.", "%(num)d requests added to the day.",
                                      len(outcome.done)))
     return redirect(url_for("presentations.show", day_id=day_id))
@@ -207,9 +212,7 @@ def record_results(day_id: int):
     try:
         outcome = services.record_results(day, rows, user_id=_user_id())
     except ValidationFailed as failure:
-        db.session.rollback()
-        messages = [str(m) for ms in failure.errors.values() for m in ms]
-        return _render_day(_day_or_404(day_id), general=messages, status=422)
+        return _refused(day_id, failure)
     _flash_outcome(outcome, ngettext("Result recorded for %(num)d person.", "Results recorded for %(num)d persons.",
                                      len(outcome.done)))
     return redirect(url_for("presentations.show", day_id=day_id))
