@@ -34,7 +34,7 @@ from lp.mail.models import OutboxMail
 from lp.persons.models import IdentityDocument, Person
 from lp.presentations.models import PresentationDay, PresentationItem
 from lp.reminders.models import Reminder
-from lp.requests.groups import RequestGroup, RequestGroupMember
+from lp.requests.groups import RequestGroup
 from lp.requests.lifecycle import EVENT_FIELDS
 from lp.requests.models import LpRequest, RequestEvent
 from lp.web import audit
@@ -236,7 +236,7 @@ def _anonymise_days_and_groups(request_ids) -> None:
     days = select(PresentationItem.day_id).where(PresentationItem.request_id.in_(request_ids))
     db.session.execute(update(PresentationDay).where(PresentationDay.id.in_(days))
                        .values(notes="", version=PresentationDay.version + 1), execution_options=bulk)
-    group_ids = select(RequestGroupMember.group_id).where(RequestGroupMember.request_id.in_(request_ids))
+    group_ids = select(LpRequest.group_id).where(LpRequest.id.in_(request_ids))
     db.session.execute(update(RequestGroup).where(RequestGroup.id.in_(group_ids)).values(label=""),
                        execution_options=bulk)
 

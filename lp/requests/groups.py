@@ -1,6 +1,6 @@
 """Linked requests: the requests of the members of one family or travelling group.
 
-A request belongs to at most one group (``RequestGroupMember.request_id`` is its key).
+A request belongs to at most one group (``LpRequest.group_id``).
 Linking a request to another one puts both in one group: the other's group, the
 request's own, or a new one with the kind and label given. A group of one is no group:
 unlinking the last but one member dissolves it. Every link and unlink is in the audit
@@ -10,12 +10,15 @@ trail; a presentation day offers to add a group's waiting requests together
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, select
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, delete, select
+from sqlalchemy.orm import Mapped, joinedload, mapped_column
+from sqlalchemy.orm.exc import StaleDataError
 
 from lp.core.fields import FieldSpec, parse_fields
 from lp.core.types import UTCDateTime, utcnow
@@ -41,7 +44,7 @@ GROUP_FIELDS = {
 
 
 class RequestGroup(Model):
-    """A family or travelling group whose requests are handled together."""
+    """A family or travelling group whose requests are handled together (``LpRequest.group_id``)."""
 
     __tablename__ = "request_groups"
     __table_args__ = IDS_NEVER_REUSED
@@ -52,48 +55,32 @@ class RequestGroup(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    members: Mapped[list[RequestGroupMember]] = relationship(
-        back_populates="group", cascade="all, delete-orphan", order_by="RequestGroupMember.request_id")
-
-
-class RequestGroupMember(Model):
-    """One request in a group (a request is in one group at most)."""
-
-    __tablename__ = "request_group_members"
-
-    request_id: Mapped[int] = mapped_column(ForeignKey("lp_requests.id"), primary_key=True)
-    group_id: Mapped[int] = mapped_column(ForeignKey("request_groups.id"), index=True)
-    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-
-    group: Mapped[RequestGroup] = relationship(back_populates="members")
-    request: Mapped[LpRequest] = relationship()
-
 
 def group_of(request_id: int) -> RequestGroup | None:
     """Return the group the request belongs to, or None."""
-    member = db.session.get(RequestGroupMember, request_id)
-    return member.group if member is not None else None
+    return db.session.scalar(select(RequestGroup).join(LpRequest, LpRequest.group_id == RequestGroup.id)
+                             .where(LpRequest.id == request_id))
+
+
+def _members(group_id: int) -> list[LpRequest]:
+    return list(db.session.scalars(select(LpRequest).where(LpRequest.group_id == group_id)
+                                   .options(joinedload(LpRequest.person)).order_by(LpRequest.id)))
 
 
 def linked_requests(request: LpRequest) -> list[LpRequest]:
     """Return the other requests of the request's group (empty when it is in none), by id."""
-    member = db.session.get(RequestGroupMember, request.id)
-    if member is None:
+    if request.group_id is None:
         return []
-    return list(db.session.scalars(
-        select(LpRequest).join(RequestGroupMember, RequestGroupMember.request_id == LpRequest.id)
-        .where(RequestGroupMember.group_id == member.group_id, LpRequest.id != request.id)
-        .options(joinedload(LpRequest.person)).order_by(LpRequest.id)))
+    return [other for other in _members(request.group_id) if other.id != request.id]
 
 
 def group_ids_of(request_ids: list[int]) -> dict[int, int]:
     """Return {request id: group id} for the requests that are in a group (one query)."""
     if not request_ids:
         return {}
-    rows = db.session.execute(select(RequestGroupMember.request_id, RequestGroupMember.group_id)
-                              .where(RequestGroupMember.request_id.in_(request_ids)))
-    return {row.request_id: row.group_id for row in rows}
+    rows = db.session.execute(select(LpRequest.id, LpRequest.group_id)
+                              .where(LpRequest.id.in_(request_ids), LpRequest.group_id.is_not(None)))
+    return {row.id: row.group_id for row in rows}
 
 
 def members_of_groups(group_ids: set[int]) -> dict[int, list[int]]:
@@ -101,15 +88,15 @@ def members_of_groups(group_ids: set[int]) -> dict[int, list[int]]:
     if not group_ids:
         return {}
     found: dict[int, list[int]] = {}
-    rows = db.session.execute(select(RequestGroupMember.group_id, RequestGroupMember.request_id)
-                              .where(RequestGroupMember.group_id.in_(group_ids))
-                              .order_by(RequestGroupMember.request_id))
-    for group_id, request_id in rows:
-        found.setdefault(group_id, []).append(request_id)
+    rows = db.session.execute(select(LpRequest.group_id, LpRequest.id)
+                              .where(LpRequest.group_id.in_(group_ids)).order_by(LpRequest.id))
+    for row in rows:
+        if row.group_id is not None:
+            found.setdefault(row.group_id, []).append(row.id)
     return found
 
 
-def link(request: LpRequest, raw: dict[str, Any], *, user_id: int | None) -> RequestGroup:
+def link(request: LpRequest, raw: dict[str, Any], *, user_id: int | None) -> int:
     """Link ``request`` with the request whose reference ``raw["other"]`` gives; or raise and change nothing."""
     values = parse_fields(GROUP_FIELDS.values(), raw)
     reference = identifier(values["other"]).upper()
@@ -121,36 +108,48 @@ def link(request: LpRequest, raw: dict[str, Any], *, user_id: int | None) -> Req
     if other.person_id == request.person_id:
         raise ValidationFailed.single("other", _l("Both requests are for the same person: link the requests "
                                                   "of different members of the family or group."))
-    mine, theirs = group_of(request.id), group_of(other.id)
+    mine, theirs = request.group_id, other.group_id
     if mine is not None and theirs is not None:
-        if mine.id == theirs.id:
+        if mine == theirs:
             raise ValidationFailed.single("other", _l("These requests are linked already."))
         raise Conflict(_l("Both requests already belong to a group. Unlink one of them first."))
-    group = mine or theirs
-    if group is None:
-        group = RequestGroup(kind=values["kind"] or "family", label=values["label"] or "", created_by_id=user_id)
+    group_id = mine or theirs
+    if group_id is None:
+        group = RequestGroup(kind=values["kind"] or "family", label=values["label"] or "", created_by_id=user_id,
+                             created_at=utcnow())
         db.session.add(group)
-        joining = [request, other]
-    else:
-        joining = [other] if mine is not None else [request]
-    for joiner in joining:
-        group.members.append(RequestGroupMember(request=joiner, added_by_id=user_id))
-    db.session.flush()
-    audit.record("request.linked", "request", request.id, actor_id=user_id, group=group.id, other=other.id)
-    db.session.commit()
-    return group
+        db.session.flush()
+        group_id = group.id
+    with _saving():
+        request.group_id = other.group_id = group_id
+        audit.record("request.linked", "request", request.id, actor_id=user_id, group=group_id, other=other.id)
+    return group_id
 
 
 def unlink(request: LpRequest, *, user_id: int | None) -> None:
     """Take the request out of its group; a group left with one request is dissolved."""
-    member = db.session.get(RequestGroupMember, request.id)
-    if member is None:
+    group_id = request.group_id
+    if group_id is None:
         raise Conflict(_l("This request is not linked to other requests (any more)."))
-    group = member.group
-    group.members.remove(member)
-    dissolved = len(group.members) < 2
-    if dissolved:
-        db.session.delete(group)
-    audit.record("request.unlinked", "request", request.id, actor_id=user_id, group=group.id,
-                 dissolved=dissolved)
-    db.session.commit()
+    rest = [other for other in _members(group_id) if other.id != request.id]
+    dissolved = len(rest) < 2
+    with _saving():
+        for leaving in [request, *rest] if dissolved else [request]:
+            leaving.group_id = None
+        if dissolved:
+            db.session.flush()  # the requests let go of the group first
+            db.session.execute(delete(RequestGroup).where(RequestGroup.id == group_id))
+        audit.record("request.unlinked", "request", request.id, actor_id=user_id, group=group_id,
+                     dissolved=dissolved)
+
+
+@contextmanager
+def _saving() -> Iterator[None]:
+    """Run the changes and commit; a request changed meanwhile by someone else refuses the whole step."""
+    try:
+        yield
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(_l("Someone else changed one of these requests meanwhile. Nothing was saved; "
+                          "reload and try again.")) from None

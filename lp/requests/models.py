@@ -57,6 +57,8 @@ class LpRequest(Model):
     paused_days: Mapped[int] = mapped_column(Integer, default=0)
     reply_due_on: Mapped[date | None] = mapped_column(Date)
     next_presentation_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The family or travelling group the request is linked with (lp.requests.groups), if any.
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("request_groups.id"), index=True)
 
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -257,3 +257,32 @@ def test_moving_the_day_moves_its_requests_on_their_timelines(app, client, login
     response = client.post(f"/presentations/{day_id}/edit", data={**data, "place": "Elders"})
     assert response.status_code == 409
     assert "Iemand anders heeft deze presentatiedag gewijzigd" in response.get_data(as_text=True)
+
+
+def test_a_group_of_three_loses_one_and_a_group_of_two_dissolves(app, client, login_as, mission, three):
+    login_as("staff")
+    first, second, third = three
+    for other in (second, third):
+        response = post_form(client, f"/requests/{first}/links", {"other": f"LP-{TODAY.year}-{other:06d}",
+                                                                   "kind": "travel_group", "label": ""},
+                             page=f"/requests/{first}")
+        assert response.status_code == 302
+    page = client.get(f"/requests/{third}").get_data(as_text=True)
+    assert "Amadou Diallo" in page and "Fatou Diallo" in page and "Reisgroep" in page
+    # A request of the group cannot be linked twice; nor with itself.
+    response = post_form(client, f"/requests/{second}/links", {"other": f"LP-{TODAY.year}-{third:06d}"},
+                         page=f"/requests/{second}")
+    assert response.status_code == 422 and "Deze aanvragen zijn al gekoppeld." in response.get_data(as_text=True)
+    response = post_form(client, f"/requests/{second}/links", {"other": f"LP-{TODAY.year}-{second:06d}"},
+                         page=f"/requests/{second}")
+    assert "Een aanvraag kan niet aan zichzelf worden gekoppeld." in response.get_data(as_text=True)
+
+    post_form(client, f"/requests/{third}/links/remove", {"confirm": "y"}, page=f"/requests/{third}")
+    assert "Amadou Diallo" in client.get(f"/requests/{second}").get_data(as_text=True)  # still two
+    post_form(client, f"/requests/{second}/links/remove", {"confirm": "y"}, page=f"/requests/{second}")
+    page = client.get(f"/requests/{first}").get_data(as_text=True)
+    assert "Niet gekoppeld aan aanvragen van gezinsleden of een reisgroep." in page
+    from lp.requests.groups import RequestGroup
+
+    with app.app_context():
+        assert db.session.scalar(select(RequestGroup.id)) is None  # the group of one is gone
