@@ -286,3 +286,20 @@ def test_a_group_of_three_loses_one_and_a_group_of_two_dissolves(app, client, lo
 
     with app.app_context():
         assert db.session.scalar(select(RequestGroup.id)) is None  # the group of one is gone
+
+
+def test_a_result_that_is_not_offered_is_refused_for_its_row(app, client, login_as, mission, three):
+    login_as("staff")
+    day_id = _day_id(_plan(client, mission))
+    _add(client, day_id, three[:2])
+    data = _result_form(client.get(f"/presentations/{day_id}").get_data(as_text=True))
+    first, second = data["item"]
+    data.update({f"result-{first}": "vanished", f"result-{second}": "held"})
+    text = client.post(f"/presentations/{day_id}/results", data=data, follow_redirects=True).get_data(as_text=True)
+    assert f"Niet opgeslagen voor LP-{TODAY.year}-{three[0]:06d}" in text
+    assert [_request(app, r)[0] for r in three[:2]] == ["presentation_scheduled", "presented"]
+    # Nothing chosen at all: said so, nothing changes.
+    data = _result_form(client.get(f"/presentations/{day_id}").get_data(as_text=True))
+    response = client.post(f"/presentations/{day_id}/results", data=data)
+    assert response.status_code == 422
+    assert "Kies voor ten minste één vreemdeling een resultaat." in response.get_data(as_text=True)
