@@ -310,6 +310,7 @@ COVERED = {
     "requests.bulk_note_verbale": "tests/lp/requests/test_views.py (one note verbale for the selection)",
     # Bulk work (issue 18): a confirmation with the count, then per item done or refused.
     "requests.bulk_action": "tests/lp/reminders/test_bulk.py (contact, CSV, stale versions, select all)",
+    "main.search_everywhere": "tests/e2e/test_header_search.py (one hit opens it, several listed, none said)",
     "reminders.bulk_action": "tests/e2e/test_bulk_work.py (acknowledge three, one closed meanwhile)",
     "reminders.letter_sent": "tests/lp/reminders/test_letters.py (records the letter as sent)",
     "insights.calendar_revoke": "tests/lp/insights/test_calendar.py (one button)",
