@@ -6,4 +6,5 @@ from lp.mail.models import OutboxMail  # noqa: F401
 from lp.persons.models import IdentityDocument, Person  # noqa: F401
 from lp.reminders.models import JobRun, Reminder  # noqa: F401
 from lp.requests.models import LpRequest, RequestEvent  # noqa: F401
+from lp.saved.models import SavedView  # noqa: F401
 from lp.web.audit import AuditEvent  # noqa: F401

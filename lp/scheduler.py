@@ -34,6 +34,7 @@ from lp.reminders.digest import digest_day, send_digests
 from lp.reminders.models import JobRun
 from lp.reminders.sweep import sweep
 from lp.requests import deadlines
+from lp.saved.mail import send_weekly
 from lp.web.database import refresh_statistics
 from lp.web.extensions import db
 
@@ -66,6 +67,15 @@ def digest_job(planned: date) -> str:
     return f"queued {result.queued}, already sent {result.already_sent}"
 
 
+def saved_views_job(planned: date) -> str:
+    """Mail the weekly CSV of each saved view that asks for it, on the digest's day (once per view per week)."""
+    if not deadlines.is_working_day(planned) or planned < digest_day(planned):
+        return f"skipped: {planned} is not a digest day"
+    result = send_weekly(_today())
+    deliver_pending()
+    return f"queued {result.queued}, already sent {result.already_sent}, invalid {result.invalid}"
+
+
 def outbox_job(planned: date) -> str:
     """Deliver queued mail (and retry failed mail whose backoff has passed)."""
     result = deliver_pending()
@@ -83,6 +93,8 @@ class Job:
 JOBS = (
     Job("sweep", sweep_job, lambda tz: CronTrigger(day_of_week="mon-fri", hour=7, minute=0, timezone=tz), True),
     Job("digest", digest_job, lambda tz: CronTrigger(day_of_week="mon-fri", hour=8, minute=0, timezone=tz), True),
+    Job("saved_views", saved_views_job,
+        lambda tz: CronTrigger(day_of_week="mon-fri", hour=8, minute=5, timezone=tz), True),
     Job("outbox", outbox_job, lambda tz: IntervalTrigger(minutes=1, timezone=tz), False),
 )
 

@@ -31,5 +31,6 @@ DEFAULT_ITEMS: list[tuple[str, object, Role]] = [
     ("countries.index", _l("Countries"), Role.VIEWER),
     ("reminders.index", _l("Reminders"), Role.VIEWER),
     ("insights.index", _l("Insights"), Role.VIEWER),
+    ("saved.index", _l("Views"), Role.VIEWER),
     ("admin.users", _l("Administration"), Role.ADMIN),
 ]
