@@ -11,20 +11,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
+import click
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from flask import Flask
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import text
+from werkzeug.local import LocalProxy
 
 from lp.core.clock import today
 from lp.core.logsafe import log_exception
@@ -197,3 +202,17 @@ def start_in_process(app: Flask) -> None:
     scheduler.start()
     app.extensions["lp_scheduler"] = scheduler
     log.debug("scheduler started in-process")
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the scheduler as its own process (production: exactly one, beside the web workers)."""
+    app = cast("LocalProxy[Flask]", current_app)._get_current_object()  # the app itself, for other threads
+    ran = catch_up(app)
+    if ran:
+        click.echo(f"Caught up: {', '.join(ran)}")
+    click.echo("Scheduler running; stop with Ctrl+C.")
+    scheduler = build_scheduler(app, blocking=True)
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        scheduler.start()

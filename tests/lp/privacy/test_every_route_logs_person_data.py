@@ -87,7 +87,7 @@ def planted(app, make_country, make_person, make_user):
         ids = {"person_id": person_id, "request_id": overdue.id, "reminder_id": reminder_id,
                "mission_id": mission.id, "document_id": person.documents[0].id, "user_id": bystander,
                "alpha2": "GN", "items": "missions", "item_id": mission.id, "token": token,
-               "action": "contact", "admin": admin, "letter_id": 1, "event_id": 1}
+               "action": "contact", "admin": admin, "letter_id": 1, "event_id": 1, "view_id": 1}
         assert reminder_id is not None
     return ids
 

@@ -31,7 +31,7 @@ PLANTED = {
     "request_events": {"note", "data"},
     "reminders": {"note"},
     "audit_events": {"details"},
-    "outbox_mails": {"body_text", "body_html"},
+    "outbox_mails": {"body_text", "body_html", "attachment"},
 }
 NOT_PERSONAL = {
     "persons": {"willingness"},  # a code
@@ -45,7 +45,8 @@ NOT_PERSONAL = {
     "audit_events": {"action", "subject_type", "result", "origin_address", "user_agent", "details_hash",
                      "prev_hash", "row_hash"},
     # ids, a staff address, the week, a random Message-ID
-    "outbox_mails": {"dedupe_key", "to_address", "subject", "last_error", "message_id"},
+    "outbox_mails": {"dedupe_key", "to_address", "subject", "last_error", "message_id",
+                     "attachment_name"},  # lp-view-<id>-<week>.csv
 }
 #: What the insights count, per request: unchanged by retention.
 STATISTICS = ("status", "submitted_on", "decided_on", "issued_on", "valid_until", "departed_on", "response_days",
@@ -143,6 +144,8 @@ def test_no_copy_of_the_data_survives_retention(app, make_country, make_person, 
     from lp.reminders.digest import send_digests
     from lp.requests import services
     from lp.requests.models import LpRequest
+    from lp.saved.mail import send_weekly
+    from lp.saved.models import SavedView
 
     admin = make_user("kim@example.org", role="admin")
     make_country("GN", missions=[{"name": "Ambassade van Guinee", "city": "Brussel"}], portfolio_holder_id=admin)
@@ -174,6 +177,11 @@ def test_no_copy_of_the_data_survives_retention(app, make_country, make_person, 
     late = _plant_case(app, admin, years_ago(7), LATE_MARK, LATE_V_NUMBER, make_person)
     with app.test_request_context():
         assert send_digests(date.today()).queued == 1
+        # A saved view mailed weekly as CSV: it lists the old case too (closed, unchanged for years).
+        db.session.add(SavedView(owner_id=admin, name="Guinea", list_name="requests", params={"country": "GN"},
+                                 weekly_csv=True))
+        db.session.commit()
+        assert send_weekly(date.today()).queued == 1
         services.apply_transition(db.session.get(LpRequest, late), "refuse", {
             "refusal_reason": "not_recognised", "decided_on": years_ago(6).isoformat()},
             user_id=admin, note=f"{LATE_MARK}-refused")
