@@ -42,6 +42,14 @@ def _view_or_404(view_id: int) -> SavedView:
     return view
 
 
+def _own_view(view_id: int) -> SavedView:
+    """Return my view; a shared view of someone else is refused (403), another's private one is 404."""
+    view = _view_or_404(view_id)
+    if view.owner_id != current_user.id:
+        abort(403)
+    return view
+
+
 @bp.get("/")
 @requires(Role.VIEWER)
 def index():
@@ -88,9 +96,7 @@ def open_view(view_id: int):
 @requires(Role.VIEWER)
 def edit(view_id: int):
     """Rename my view, share it or not, mail it weekly or not."""
-    view = _view_or_404(view_id)
-    if view.owner_id != current_user.id:
-        abort(403)
+    view = _own_view(view_id)
     general: list[str] = []
     if request.method == "POST":
         try:
@@ -109,9 +115,7 @@ def edit(view_id: int):
 @requires(Role.VIEWER)
 def delete(view_id: int):
     """Delete my view, after a page that asks to confirm."""
-    view = _view_or_404(view_id)
-    if view.owner_id != current_user.id:
-        abort(403)
+    view = _own_view(view_id)
     if request.method == "GET":
         return render_template("saved/delete.html", view=view)
     name = view.name
