@@ -1,7 +1,18 @@
 """Bulk work on the request list: record a contact, export CSV, one note verbale to a mission.
 
 ``REQUESTS.register(BulkAction(...))`` adds an action (see ``lp.web.bulk``); each one
-here works through the services the request page uses, so the rules are the same.
+here works through the services the request page uses, so the rules are the same. A
+field of kind "user" (a staff member, offered as a choice of the active staff) is
+checked once before any request is touched; ``apply`` parses it again with
+``resolve_user=staff_user_id``, e.g. a reassignment::
+
+    OWNER = (FieldSpec("owner", _l("New owner"), "user", required=True),)
+
+    def _reassign(request, raw, *, user_id, version):
+        owner_id = parse_fields(OWNER, raw, resolve_user=staff_user_id)["owner"]
+        ownership.reassign(request, db.session.get(User, owner_id), db.session.get(User, user_id))
+
+    REQUESTS.register(BulkAction("reassign", _l("Reassign"), Role.STAFF, fields=OWNER, apply=_reassign))
 """
 
 from __future__ import annotations
@@ -18,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import Form
 
+from countries.services import staff_user_id
 from lp.auth.roles import Role
 from lp.core.clock import today
 from lp.core.csv import DEFAULT_DELIMITER
@@ -160,7 +172,7 @@ def respond(bulk: BulkList, *, context: Any, action_url: str, back_url: str,
         return refuse(_messages(failure), 422)
     raw = {spec.name: form.get(spec.name, "") for spec in action.fields}
     try:
-        parse_values(action, raw)
+        parse_values(action, raw, resolve_user=staff_user_id)
     except ValidationFailed as failure:
         general = apply_errors(fields, failure)
         return _confirm(bulk, action, [item_id for item_id, _version in shown], fields, action_url, back_url,

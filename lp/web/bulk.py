@@ -127,11 +127,15 @@ def check_count(count: int) -> None:
             "Select at most %(max)d items at once (%(n)d selected); narrow the filters.", max=MAX_ITEMS, n=count))
 
 
-def parse_values(action: BulkAction, raw: dict[str, Any]) -> dict[str, Any]:
-    """Check the action's fields once before any item is touched; raise ValidationFailed."""
+def parse_values(action: BulkAction, raw: dict[str, Any], *,
+                 resolve_user: Callable[[str], int | None] | None = None) -> dict[str, Any]:
+    """Check the action's fields once before any item is touched; raise ValidationFailed.
+
+    ``resolve_user`` reads a field of kind "user" (a staff member's email) as an account id.
+    """
     if action.check is not None:
         return action.check(raw)
-    return parse_fields(action.fields, raw) if action.fields else {}
+    return parse_fields(action.fields, raw, resolve_user=resolve_user) if action.fields else {}
 
 
 def _reason(error: Exception) -> str:
