@@ -31,7 +31,7 @@ def test_header_search_goes_to_the_single_hit_and_logs_no_term(app, browser, mak
     try:
         page = context.new_page()
         log_in_through_form(page, "kim@example.org")
-        box = page.get_by_role("searchbox", name="Reference, LP number, V-number or name")
+        box = page.get_by_role("search", name="Search requests and persons").get_by_role("searchbox", name="Go to")
         box.fill(V_NUMBER)
         box.press("Enter")
         expect(page).to_have_url(f"http://127.0.0.1:{server.server_port}/persons/{person}")
