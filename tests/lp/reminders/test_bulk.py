@@ -195,3 +195,36 @@ def test_an_action_asking_for_a_staff_member_is_one_registry_entry(app, client, 
     with app.app_context():
         other = staff_user_id("other@example.org")
     assert chosen == dict.fromkeys(world["guinean"], other)
+
+
+def _mission(app):
+    from countries.services import get_country
+
+    with app.app_context():
+        return get_country("GN").missions[0].id
+
+
+def test_the_note_verbale_is_one_of_the_bulk_actions_all_or_none(app, client, world):
+    listing = f"/requests/?mission={_mission(app)}"
+    assert 'value="note_verbale"' not in client.get("/requests/").get_data(as_text=True)  # one mission only
+    step = _post(client, listing, "/requests/bulk", {"action": "note_verbale", "all": "1"})
+    assert "This will be done to 3 items" in step.get_data(as_text=True)
+    result = _confirm(client, step, occurred_on="2026-02-06", note="second reminder")
+    assert "Done: 3. Refused: 0." in result.get_data(as_text=True)
+    with app.app_context():
+        notes = sorted(e.request_id for e in db.session.scalars(
+            select(RequestEvent).where(RequestEvent.kind == "contact", RequestEvent.note == "second reminder")))
+    assert notes == sorted(world["guinean"])
+    assert "Recorded today" in client.get(listing).get_data(as_text=True)  # and undoable there, as before
+
+
+def test_the_mission_cards_button_takes_all_that_match_too(app, client, world):
+    listing = f"/requests/?mission={_mission(app)}"
+    page = client.get(listing).get_data(as_text=True)
+    action = html.unescape(re.search(r'id="bulk-form" method="post" action="([^"]+)"', page).group(1))
+    step = client.post(action, data={"all": "1", "occurred_on": "2026-02-06", "note": "all of them",
+                                     "csrf_token": csrf_token_from(page)})
+    assert step.status_code == 200
+    for request_id in world["guinean"]:
+        assert world["refs"][request_id] in step.get_data(as_text=True)
+    assert world["refs"][world["moroccan"]] not in step.get_data(as_text=True)
