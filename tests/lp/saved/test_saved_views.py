@@ -131,3 +131,34 @@ def test_the_weekly_csv_arrives_once_through_the_real_smtp_server(app, client, a
     with time_machine.travel(MONDAY + timedelta(days=7), tick=False):
         run_job(app, job)
     assert len(smtp_server.messages) == 2  # the next week's
+
+
+def test_the_views_beside_a_list_cost_one_count_each_and_are_capped(app, client, auth, lists, count_queries):
+    from lp.saved.services import SHOWN
+
+    auth.login("ann@example.org")
+
+    def add(n):
+        with app.app_context():
+            from lp.auth.models import User
+
+            owner = db.session.scalar(select(User.id).where(User.email == "bob@example.org"))
+            for i in range(n):
+                db.session.add(SavedView(owner_id=owner, name=f"View {i:02d}", list_name="requests",
+                                         params={"country": "GN"}, shared=True))
+            db.session.commit()
+
+    def cost():
+        with count_queries:
+            assert client.get("/requests/").status_code == 200
+        return count_queries.count
+
+    none = cost()
+    add(1)
+    one = cost()
+    add(SHOWN + 5)
+    many = cost()
+    assert one == none + 1  # one COUNT for the one view
+    assert many == none + SHOWN  # at most SHOWN views, one COUNT each
+    page = client.get("/requests/").get_data(as_text=True)
+    assert page.count('href="/views/') == SHOWN + 2  # and "All views", and the menu
