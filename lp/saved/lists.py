@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from countries import csv_format
 from countries import display as country_display
 from countries.search import country_query
 from countries.search import parse_filters as parse_country_filters
@@ -38,7 +39,7 @@ class SavedList:
     clean: Callable[[Mapping[str, str]], dict[str, str]]
     #: How many rows the list holds for these filters, for this user (one COUNT).
     count: Callable[[Mapping[str, str], int], int]
-    #: The rows as CSV text, or None when the list has no weekly CSV.
+    #: The rows as CSV text (the list's own export format), or None when the list has no CSV.
     csv: Callable[[Mapping[str, str]], str] | None = None
 
 
@@ -85,18 +86,29 @@ def _clean_countries(args: Mapping[str, str]) -> dict[str, str]:
     return kept
 
 
-def _count_countries(params: Mapping[str, str], _user_id: int) -> int:
+def _countries(params: Mapping[str, str]):
+    """Return the country list's query for these filters: in use only, as the list shows them."""
     f = parse_country_filters(params)
-    query = country_query(f, country_display.language(), today()).order_by(None)
+    query = country_query(f, country_display.language(), today())
     if params.get("show") != SHOW_ALL and not f.q:
         query = query.where(in_use())
-    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    return query
+
+
+def _count_countries(params: Mapping[str, str], _user_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(_countries(params).order_by(None).subquery())) or 0
+
+
+def _csv_countries(params: Mapping[str, str]) -> str:
+    """Return the countries of the view in the format of the country export (and import)."""
+    return csv_format.write_csv(db.session.scalars(csv_format.with_items(_countries(params)))).decode("utf-8")
 
 
 LISTS: dict[str, SavedList] = {
     saved.name: saved for saved in (
         SavedList("requests", _l("Requests"), "requests.index", _clean_requests, _count_requests, _csv_requests),
         SavedList("reminders", _l("Reminders"), "reminders.index", _clean_reminders, _count_reminders),
-        SavedList("countries", _l("Countries"), "countries.index", _clean_countries, _count_countries),
+        SavedList("countries", _l("Countries"), "countries.index", _clean_countries, _count_countries,
+                  _csv_countries),
     )
 }

@@ -28,7 +28,8 @@ def _beside_lists() -> dict[str, Any]:
             return []
         return services.counted_for_menu(current_user.id, list_name)
 
-    return {"saved_views": saved_views, "SAVED_PARAM_PREFIX": PARAM_PREFIX}
+    return {"saved_views": saved_views, "SAVED_PARAM_PREFIX": PARAM_PREFIX,
+            "SAVED_WITH_CSV": {name for name, saved in LISTS.items() if saved.csv is not None}}
 
 
 def _messages(failure: ValidationFailed) -> str:

@@ -162,3 +162,13 @@ def test_the_views_beside_a_list_cost_one_count_each_and_are_capped(app, client,
     assert many == none + SHOWN  # at most SHOWN views, one COUNT each
     page = client.get("/requests/").get_data(as_text=True)
     assert page.count('href="/views/') == SHOWN + 2  # and "All views", and the menu
+
+
+def test_a_country_view_is_mailed_in_the_country_export_format(app, client, auth, lists, smtp_server):
+    auth.login("ann@example.org")
+    _save(client, "/countries/", "Countries in use", weekly_csv="yes")
+    with time_machine.travel(MONDAY, tick=False):
+        run_job(app, next(job for job in JOBS if job.name == "saved_views"))
+    attachment = next(smtp_server.messages[0].iter_attachments())
+    rows = list(csv.reader(io.StringIO(attachment.get_content().lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][0] == "alpha2" and sorted(row[0] for row in rows[1:]) == ["GN", "MA"]  # in use: the list's rows
