@@ -110,7 +110,7 @@ def _filled(spec: FieldSpec) -> ColumnElement[bool]:
     return column_.is_not(None) if empty is None else column_ != empty
 
 
-def _in_use() -> ColumnElement[bool]:
+def in_use() -> ColumnElement[bool]:
     """Return "has a profile (any field filled, an agreement or a mission) or requests"."""
     return or_(
         Country.edited.is_(True),
@@ -144,7 +144,7 @@ def index():
         selectinload(Country.portfolio_holder)
     )
     if not show_all:
-        query = query.where(_in_use())
+        query = query.where(in_use())
     countries = db.session.scalars(query).all()
     agreement_counts = dict(
         db.session.execute(

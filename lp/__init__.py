@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from lp.privacy.views import bp as privacy_bp
     from lp.reminders.views import bp as reminders_bp
     from lp.requests.views import bp as requests_bp
+    from lp.saved.views import bp as saved_bp
     from lp.web import navigation
     from lp.web.health import bp as health_bp
 
@@ -95,7 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     oidc.init_app(app)  # refuses unsafe single sign-on settings at start-up
     for blueprint in (health_bp, auth_bp, oidc_bp, mfa_bp, main_bp, requests_bp, persons_bp, countries_bp,
                       country_reference_bp, country_transfer_bp, reminders_bp, presentations_bp, insights_bp,
-                      calendar_bp, admin_bp, privacy_bp,
+                      calendar_bp, admin_bp, privacy_bp, saved_bp,
                       api_bp):
         app.register_blueprint(blueprint)
     navigation.init_app(app, list(navigation.DEFAULT_ITEMS))

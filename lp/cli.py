@@ -18,7 +18,8 @@ from lp.auth.services import check_password_strength, ensure_admin, generate_pas
 from lp.core.validation import InUse, ValidationFailed
 from lp.demo import load as demo
 from lp.privacy.cli import backup_command, persons_cli, retention_command
-from lp.reminders.cli import digest_cli, outbox_cli, reminders_cli, scheduler_command
+from lp.reminders.cli import digest_cli, outbox_cli, reminders_cli
+from lp.scheduler import scheduler_command
 from lp.seed import run_seeders
 from lp.web.audit_cli import audit_cli
 from lp.web.database import failure_kind, refresh_statistics

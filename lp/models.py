@@ -8,4 +8,5 @@ from lp.presentations.models import PresentationDay, PresentationItem  # noqa: F
 from lp.reminders.models import JobRun, Reminder  # noqa: F401
 from lp.requests.groups import RequestGroup  # noqa: F401
 from lp.requests.models import LpRequest, RequestEvent  # noqa: F401
+from lp.saved.models import SavedView  # noqa: F401
 from lp.web.audit import AuditEvent  # noqa: F401

@@ -11,20 +11,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
+import click
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from flask import Flask
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import text
+from werkzeug.local import LocalProxy
 
 from lp.core.clock import today
 from lp.core.logsafe import log_exception
@@ -34,6 +39,7 @@ from lp.reminders.digest import digest_day, send_digests
 from lp.reminders.models import JobRun
 from lp.reminders.sweep import sweep
 from lp.requests import deadlines
+from lp.saved.mail import send_weekly
 from lp.web.database import refresh_statistics
 from lp.web.extensions import db
 
@@ -66,6 +72,15 @@ def digest_job(planned: date) -> str:
     return f"queued {result.queued}, already sent {result.already_sent}"
 
 
+def saved_views_job(planned: date) -> str:
+    """Mail the weekly CSV of each saved view that asks for it, on the digest's day (once per view per week)."""
+    if not deadlines.is_working_day(planned) or planned < digest_day(planned):
+        return f"skipped: {planned} is not a digest day"
+    result = send_weekly(_today())
+    deliver_pending()
+    return f"queued {result.queued}, already sent {result.already_sent}, invalid {result.invalid}"
+
+
 def outbox_job(planned: date) -> str:
     """Deliver queued mail (and retry failed mail whose backoff has passed)."""
     result = deliver_pending()
@@ -83,6 +98,8 @@ class Job:
 JOBS = (
     Job("sweep", sweep_job, lambda tz: CronTrigger(day_of_week="mon-fri", hour=7, minute=0, timezone=tz), True),
     Job("digest", digest_job, lambda tz: CronTrigger(day_of_week="mon-fri", hour=8, minute=0, timezone=tz), True),
+    Job("saved_views", saved_views_job,
+        lambda tz: CronTrigger(day_of_week="mon-fri", hour=8, minute=5, timezone=tz), True),
     Job("outbox", outbox_job, lambda tz: IntervalTrigger(minutes=1, timezone=tz), False),
 )
 
@@ -185,3 +202,17 @@ def start_in_process(app: Flask) -> None:
     scheduler.start()
     app.extensions["lp_scheduler"] = scheduler
     log.debug("scheduler started in-process")
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the scheduler as its own process (production: exactly one, beside the web workers)."""
+    app = cast("LocalProxy[Flask]", current_app)._get_current_object()  # the app itself, for other threads
+    ran = catch_up(app)
+    if ran:
+        click.echo(f"Caught up: {', '.join(ran)}")
+    click.echo("Scheduler running; stop with Ctrl+C.")
+    scheduler = build_scheduler(app, blocking=True)
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        scheduler.start()

@@ -30,6 +30,9 @@ class OutboxMail(Model):
     subject: Mapped[str] = mapped_column(String(250))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
+    #: One attached file (a saved view's weekly CSV): its name ('' for none) and its text.
+    attachment_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    attachment: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: Made once, when queued: every attempt sends the same Message-ID, so a receiving
     #: server can drop a repeat (a run that died after the server accepted the mail).
     message_id: Mapped[str] = mapped_column(String(250), default=new_message_id)

@@ -34,7 +34,7 @@ MAX_BACKOFF = timedelta(hours=6)
 
 
 def enqueue(dedupe_key: str, to_address: str, subject: str, text: str, html: str,
-            recipient_id: int | None = None) -> bool:
+            recipient_id: int | None = None, attachment: tuple[str, str] | None = None) -> bool:
     """Queue a mail unless one with the same key exists; return whether it was queued.
 
     The caller commits. The unique key makes this safe across processes.
@@ -42,7 +42,8 @@ def enqueue(dedupe_key: str, to_address: str, subject: str, text: str, html: str
     statement = insert_unless_present(OutboxMail, ["dedupe_key"]).values(
         dedupe_key=dedupe_key, to_address=to_address, subject=subject, body_text=text, body_html=html,
         recipient_id=recipient_id, created_at=utcnow(), attempts=0, last_error="", next_attempt_at=utcnow(),
-        message_id=new_message_id())
+        message_id=new_message_id(), attachment_name=attachment[0] if attachment else "",
+        attachment=attachment[1] if attachment else "")
     return db.session.execute(statement).first() is not None
 
 
@@ -55,6 +56,8 @@ def build_message(mail: OutboxMail) -> EmailMessage:
     message["Message-ID"] = mail.message_id
     message.set_content(mail.body_text)
     message.add_alternative(mail.body_html, subtype="html")
+    if mail.attachment_name:
+        message.add_attachment(mail.attachment, subtype="csv", charset="utf-8", filename=mail.attachment_name)
     return message
 
 

@@ -270,17 +270,25 @@ def _mails_quoting(person_ids: list[int], cutoff: date) -> list[int]:
     recorded late with a date long past.
     """
     request_ids = _request_ids(person_ids)
+    since = datetime.combine(cutoff, time.min, tzinfo=UTC)
     last_change = db.session.scalar(select(func.max(RequestEvent.at)).where(RequestEvent.request_id.in_(request_ids)))
-    if last_change is None or last_change < datetime.combine(cutoff, time.min, tzinfo=UTC):
+    recent = last_change is not None and last_change >= since
+    # A saved view's weekly CSV lists every request its filters match, closed ones too, however
+    # long ago they changed: each attachment since the cutoff is read.
+    attached = db.session.execute(select(OutboxMail.id, OutboxMail.attachment).where(
+        OutboxMail.created_at >= since, OutboxMail.attachment_name != "")).all()
+    if not recent and not attached:
         return []
     quotes = _quotable(person_ids, request_ids)
     if not quotes:
         return []
-    mails = db.session.execute(
-        select(OutboxMail.id, OutboxMail.subject, OutboxMail.body_text, OutboxMail.body_html)
-        .where(OutboxMail.created_at >= datetime.combine(cutoff, time.min, tzinfo=UTC),
-               OutboxMail.created_at <= last_change))
-    return [mail_id for mail_id, *texts in mails if any(quote in text for text in texts for quote in quotes)]
+    found = {mail_id for mail_id, text in attached if any(quote in text for quote in quotes)}
+    if recent:
+        mails = db.session.execute(
+            select(OutboxMail.id, OutboxMail.subject, OutboxMail.body_text, OutboxMail.body_html)
+            .where(OutboxMail.created_at >= since, OutboxMail.created_at <= last_change))
+        found.update(mail_id for mail_id, *texts in mails if any(quote in text for text in texts for quote in quotes))
+    return sorted(found)
 
 
 def _quotable(person_ids: list[int], request_ids) -> set[str]:

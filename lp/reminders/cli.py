@@ -1,15 +1,11 @@
-"""``lp reminders``, ``lp digest``, ``lp outbox`` and ``lp scheduler`` commands."""
+"""``lp reminders``, ``lp digest`` and ``lp outbox`` commands (``lp scheduler`` is in lp.scheduler)."""
 
 from __future__ import annotations
 
-import contextlib
 from datetime import date
-from typing import cast
 
 import click
-from flask import Flask, current_app
-from flask.cli import AppGroup, with_appcontext
-from werkzeug.local import LocalProxy
+from flask.cli import AppGroup
 
 from countries.services import find_country
 from lp.core.clock import today
@@ -18,7 +14,6 @@ from lp.mail.outbox import deliver_pending
 from lp.reminders.digest import send_digests
 from lp.reminders.policy import set_country_policy
 from lp.reminders.sweep import sweep
-from lp.scheduler import build_scheduler, catch_up
 
 reminders_cli = AppGroup("reminders", help="Reminders for requests and profiles.")
 digest_cli = AppGroup("digest", help="The weekly digest mail.")
@@ -85,17 +80,3 @@ def deliver_command() -> None:
     """Deliver queued mail now."""
     result = deliver_pending()
     click.echo(f"{result.sent} mails delivered, {result.failed} failed (kept for retry).")
-
-
-@click.command("scheduler")
-@with_appcontext
-def scheduler_command() -> None:
-    """Run the scheduler as its own process (production: exactly one, beside the web workers)."""
-    app = cast("LocalProxy[Flask]", current_app)._get_current_object()  # the app itself, for other threads
-    ran = catch_up(app)
-    if ran:
-        click.echo(f"Caught up: {', '.join(ran)}")
-    click.echo("Scheduler running; stop with Ctrl+C.")
-    scheduler = build_scheduler(app, blocking=True)
-    with contextlib.suppress(KeyboardInterrupt, SystemExit):
-        scheduler.start()

@@ -148,19 +148,20 @@ def mine(user_id: int) -> ColumnElement[bool]:
     return or_(Reminder.country_id.in_(_my_countries(user_id)), Reminder.request_id.in_(_my_requests(user_id)))
 
 
-def _conditions(f: InboxFilter, user_id: int, day: date) -> list[ColumnElement[bool]]:
-    conditions = [open_on(day) if not f.handled else Reminder.closed_at.is_(None)]
+def conditions(f: InboxFilter, user_id: int, day: date) -> list[ColumnElement[bool]]:
+    """Return the SQL conditions of the inbox filtered by ``f`` (the inbox and its bulk work share them)."""
+    where = [open_on(day) if not f.handled else Reminder.closed_at.is_(None)]
     if f.scope == "mine":
-        conditions.append(mine(user_id))
+        where.append(mine(user_id))
     if f.kind:
-        conditions.append(Reminder.kind == f.kind)
+        where.append(Reminder.kind == f.kind)
     if f.level is not None:
-        conditions.append(Reminder.level == f.level)
+        where.append(Reminder.level == f.level)
     if f.country:
-        conditions.append(Reminder.country_id.in_(select(Country.id).where(Country.alpha2 == f.country)))
+        where.append(Reminder.country_id.in_(select(Country.id).where(Country.alpha2 == f.country)))
     if f.mission is not None:
-        conditions.append(Reminder.mission_id == f.mission)
-    return conditions
+        where.append(Reminder.mission_id == f.mission)
+    return where
 
 
 @dataclass
@@ -180,10 +181,10 @@ def inbox(f: InboxFilter, user_id: int, day: date) -> InboxPage:
     Two queries whatever the data size: the count, and the page with its request,
     person, country and mission.
     """
-    conditions = _conditions(f, user_id, day)
-    total = db.session.scalar(select(func.count(Reminder.id)).where(*conditions)) or 0
+    where = conditions(f, user_id, day)
+    total = db.session.scalar(select(func.count(Reminder.id)).where(*where)) or 0
     query: Select = (
-        select(Reminder).where(*conditions)
+        select(Reminder).where(*where)
         .options(joinedload(Reminder.request).joinedload(LpRequest.person), joinedload(Reminder.country),
                  joinedload(Reminder.mission), joinedload(Reminder.acknowledged_by))
         .order_by(Reminder.priority.desc(), Reminder.due_since, Reminder.id)
@@ -222,14 +223,21 @@ def acknowledge(reminder: Reminder, raw: Mapping[str, Any], *, user_id: int) -> 
     db.session.refresh(reminder)
 
 
-def snooze(reminder: Reminder, raw: Mapping[str, Any], *, user_id: int) -> None:
-    """Hide a reminder until a future day, with a note saying why; or raise and change nothing."""
+def check_snooze(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the snooze's values: a day after today, within a year, and a note; or raise ValidationFailed."""
     values = parse_fields(SNOOZE_FIELDS, raw)
     until, now = values["until"], today()
     if until <= now:
         raise ValidationFailed.single("until", _l("Choose a day after today."))
     if until > now + timedelta(days=MAX_SNOOZE_DAYS):
         raise ValidationFailed.single("until", _l("Snooze for at most a year."))
+    return values
+
+
+def snooze(reminder: Reminder, raw: Mapping[str, Any], *, user_id: int) -> None:
+    """Hide a reminder until a future day, with a note saying why; or raise and change nothing."""
+    values = check_snooze(raw)
+    until = values["until"]
     done = rows_changed(
         update(Reminder)
         .where(Reminder.id == reminder.id, Reminder.acknowledged_at.is_(None), Reminder.closed_at.is_(None))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -16,9 +16,10 @@ from lp.auth.roles import Role
 from lp.core.clock import today
 from lp.core.forms import apply_errors
 from lp.core.validation import Conflict, ValidationFailed
-from lp.reminders import letters, services, signals
+from lp.reminders import bulk, letters, services, signals
 from lp.reminders.forms import AcknowledgeForm, InboxFilterForm, SnoozeForm
 from lp.reminders.models import Reminder
+from lp.requests import bulk as request_bulk
 from lp.requests.display import can_edit, day, moment
 from lp.web import navigation
 from lp.web.access import requires
@@ -66,6 +67,10 @@ def _filter_or_default() -> services.InboxFilter:
 @requires(Role.VIEWER)
 def index():
     """List the reminders: mine or all, filtered, the most urgent first."""
+    return _render_inbox()
+
+
+def _render_inbox(general: list[str] | None = None, status: int = 200):
     form = InboxFilterForm(request.args, scope="mine")
     try:
         f = services.parse_filter(request.args)
@@ -75,8 +80,28 @@ def index():
     if f.country and find_country(f.country) is None:
         form.country.errors = [_("Unknown country.")]
         return render_template("reminders/index.html", form=form, general=[], page=None, f=f), 422
-    return render_template("reminders/index.html", form=form, general=[], f=f,
-                           page=services.inbox(f, current_user.id, today()), today=today())
+    actions = [action for action in bulk.REMINDERS.actions.values() if current_user.may(action.role)]
+    return render_template("reminders/index.html", form=form, general=general or [], f=f,
+                           page=services.inbox(f, current_user.id, today()), today=today(),
+                           bulk_actions=actions), status
+
+
+@bp.post("/bulk")
+@requires(Role.VIEWER, Role.STAFF)
+def bulk_action():
+    """Acknowledge or snooze the ticked reminders (or all that match the filters): confirm first, then the result."""
+    try:
+        f = services.parse_filter(request.args)
+    except ValidationFailed:
+        abort(400)
+    day, user_id = today(), current_user.id
+    return request_bulk.respond(
+        bulk.REMINDERS, context=f, action_url=url_for("reminders.bulk_action", **f.as_args()),
+        back_url=url_for("reminders.index", **f.as_args()),
+        select_ids=lambda everything, ticked: bulk.selection(f, user_id, day, everything=everything, ticked=ticked),
+        still=lambda ids: bulk.still_listed(f, user_id, day, ids),
+        refuse=lambda messages, status: _render_inbox(messages, status),
+    )
 
 
 # --- one reminder ---------------------------------------------------------------------------

@@ -21,7 +21,19 @@ from lp.core.csv import DEFAULT_DELIMITER, DELIMITERS
 from lp.core.forms import apply_errors
 from lp.core.validation import Conflict, ValidationFailed, identifier, whole_number
 from lp.persons.models import Person
-from lp.requests import answer_times, batches, display, export, groups, pace, plausible, search, services, signals
+from lp.requests import (
+    answer_times,
+    batches,
+    bulk,
+    display,
+    export,
+    groups,
+    pace,
+    plausible,
+    search,
+    services,
+    signals,
+)
 from lp.requests.checklist import checklist
 from lp.requests.forms import (
     BulkNoteForm,
@@ -126,8 +138,15 @@ def _render_list(*, bulk: BulkNoteForm | None = None, general: list[str] | None 
         bulk=bulk,
         bulk_today=bulk_today,
         selected=set(request.form.getlist("ids")),
+        bulk_actions=_bulk_actions(f),
     )
     return page, status
+
+
+def _bulk_actions(f: search.RequestFilter) -> list[Any]:
+    """Return the bulk actions the list as filtered offers this user."""
+    return [action for action in bulk.REQUESTS.actions.values()
+            if action.offered(f) and current_user.may(action.role)]
 
 
 @bp.get("/")
@@ -168,6 +187,8 @@ def _selected_in_list(f: search.RequestFilter) -> list[LpRequest]:
     """
     ids = {number for value in request.form.getlist("ids")
            if (number := whole_number(value)) is not None}
+    if request.form.get("all") == "1":  # "select all that match": the filters decide, on the server
+        ids = set(bulk.selection(f, today(), everything=True, ticked=set()))
     if len(ids) > max(search.PAGE_SIZES):
         raise ValidationFailed.single("requests", _l("Select at most %(n)d requests.", n=max(search.PAGE_SIZES)))
     if not ids:
@@ -214,6 +235,27 @@ def bulk_note_verbale():
                    "Note verbale recorded on %(num)d requests. You can undo it today under “Recorded today”.",
                    recorded), "success")
     return redirect(url_for("requests.index", **f.as_args()))
+
+
+@bp.post("/bulk")
+@requires(Role.VIEWER, Role.VIEWER)
+def bulk_action():
+    """Do a bulk action to the ticked requests (or all that match the filters): confirm first, then the result.
+
+    Readers may only download; every other action checks its own role.
+    """
+    try:
+        f = search.parse_filters(search_terms.with_term(request.args))
+    except ValidationFailed:
+        abort(400)
+    day = today()
+    return bulk.respond(
+        bulk.REQUESTS, context=f, action_url=url_for("requests.bulk_action", **f.as_args()),
+        back_url=url_for("requests.index", **f.as_args()),
+        select_ids=lambda everything, ticked: bulk.selection(f, day, everything=everything, ticked=ticked),
+        still=lambda ids: bulk.still_listed(f, day, ids),
+        refuse=lambda messages, status: _render_list(general=messages, status=status),
+    )
 
 
 def _render_bulk_confirmation(f: search.RequestFilter, chosen: list[LpRequest], raw: dict[str, str],

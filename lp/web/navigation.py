@@ -32,5 +32,6 @@ DEFAULT_ITEMS: list[tuple[str, object, Role]] = [
     ("reminders.index", _l("Reminders"), Role.VIEWER),
     ("presentations.index", _l("Presentation days"), Role.VIEWER),
     ("insights.index", _l("Insights"), Role.VIEWER),
+    ("saved.index", _l("Views"), Role.VIEWER),
     ("admin.users", _l("Administration"), Role.ADMIN),
 ]

@@ -10,7 +10,8 @@ from lp.web.extensions import db
 #: Endpoints that are not pages: the API, feeds, the health check, static files, the time-out
 #: warning's status (JSON), and the code step (only between password and session: tests/e2e/test_mfa.py).
 #: (oidc.: the single sign-on hand-offs, which redirect to the provider or answer 404 without one.)
-NOT_PAGES = ("api.", "calendar.", "health.", "static", "auth.session_status", "mfa.code", "oidc.")
+NOT_PAGES = ("api.", "calendar.", "health.", "static", "auth.session_status", "mfa.code", "oidc.",
+             "saved.open_view")  # opening a saved view redirects to its list
 #: Query arguments a page needs besides those of its URL rule.
 QUERIES = {"requests.new": "?person={person_id}"}
 
@@ -59,6 +60,7 @@ def seeded_ids(app) -> dict[str, object]:
             "reminder_id": db.session.scalar(select(Reminder.id).where(Reminder.request_id == request_id)
                                              .order_by(Reminder.id).limit(1)),
             "day_id": presentation_day(mission),
+            "view_id": saved_view_id(app),
         }
 
 
@@ -77,3 +79,21 @@ def presentation_day(mission_id: int) -> int:
         db.session.commit()
         found = day.id
     return found
+
+
+def saved_view_id(app, email: str = "admin@example.org") -> int:
+    """Return the id of a shared saved view of ``email`` (the walks' administrator), made the first time."""
+    from lp.auth.models import User
+    from lp.saved.models import SavedView
+
+    with app.app_context():
+        owner = db.session.scalar(select(User.id).where(User.email == email))
+        found = db.session.scalar(select(SavedView.id).where(SavedView.owner_id == owner).limit(1))
+        if found is None:
+            view = SavedView(owner_id=owner, name="Ingediend", list_name="requests",
+                             params={"status": "submitted"}, shared=True)
+            db.session.add(view)
+            db.session.commit()
+            found = view.id
+        db.session.remove()
+        return found

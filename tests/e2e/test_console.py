@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from lp.web.extensions import db
 from tests.e2e import playwright_expect
-from tests.e2e.pages import page_urls, presentation_day
+from tests.e2e.pages import page_urls, presentation_day, saved_view_id
 
 pytestmark = pytest.mark.e2e
 expect = playwright_expect()
@@ -42,6 +42,7 @@ def ids(app, runner, make_user, make_country, make_person, make_request) -> dict
             "document_id": db.session.scalar(select(IdentityDocument.id)),
             "reminder_id": db.session.scalar(select(Reminder.id).where(Reminder.request_id == request)),
             "day_id": presentation_day(mission),
+            "view_id": saved_view_id(app),
         }
 
 

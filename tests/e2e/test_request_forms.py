@@ -45,7 +45,8 @@ def _independent(app, box: str) -> set[str]:
 
 
 def _listed(page) -> set[str]:
-    return set(page.locator("table tbody tr td:nth-child(1) a").all_inner_texts())
+    # The reference column (the first is the bulk selection's checkbox).
+    return set(page.locator("table tbody tr td a[href^='/requests/']").all_inner_texts())
 
 
 @pytest.mark.parametrize("box, label", [("overdue", "Antwoord te laat"), ("detention", "In vreemdelingenbewaring")])

@@ -56,7 +56,8 @@ def _one(app, sql: str, params=()):
 
 
 def _filter_form(page, label: str):
-    return page.get_by_role("search").or_(page.locator(f"form[aria-label='{label}']")).first
+    main = page.get_by_role("main")  # not the header's search box, which is on every page
+    return main.get_by_role("search").or_(main.locator(f"form[aria-label='{label}']")).first
 
 
 def walk_filters(page, app, url: str, form_label: str, row_pattern: str, settings: list[Setting],
@@ -289,7 +290,7 @@ def test_person_views_filter(admin_page, seeded_app):
     views = ("SELECT id FROM audit_events WHERE action IN ('person.viewed', 'person.exported') "
              "AND subject_type = 'person' AND subject_id = :p")
     admin_page.goto("/privacy/views")
-    form = admin_page.get_by_role("search")
+    form = admin_page.get_by_role("main").get_by_role("search")
     assert set(form_fields(form)) == {"person"}, "person views: a filter control without a walk"
     form.get_by_label("Persoon (id)").fill(str(person))
     expected = _ids(app, views, (("p", person),))

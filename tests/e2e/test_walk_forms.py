@@ -331,6 +331,14 @@ COVERED = {
     "admin.activate_user": "tests/lp/test_admin.py (one button)",
     "admin.mark_reviewed": "tests/lp/test_access_review.py (one button: access reviewed now)",
     "requests.bulk_note_verbale": "tests/lp/requests/test_views.py (one note verbale for the selection)",
+    # Bulk work (issue 18): a confirmation with the count, then per item done or refused.
+    "requests.bulk_action": "tests/lp/reminders/test_bulk.py (contact, CSV, stale versions, select all)",
+    "main.search_everywhere": "tests/e2e/test_header_search.py (one hit opens it, several listed, none said)",
+    # Saved views (issue 18): the list's filters under a name; renamed or deleted by the owner.
+    "saved.create": "tests/e2e/test_saved_views.py (saved from the list, seen by a colleague when shared)",
+    "saved.edit": "tests/lp/saved/test_saved_views.py (rename, share; an empty name refused)",
+    "saved.delete": "tests/lp/saved/test_saved_views.py (after a confirmation page)",
+    "reminders.bulk_action": "tests/e2e/test_bulk_work.py (acknowledge three, one closed meanwhile)",
     "reminders.letter_sent": "tests/lp/reminders/test_letters.py (records the letter as sent)",
     "insights.calendar_revoke": "tests/lp/insights/test_calendar.py (one button)",
     # The second factor: a code that is checked, never stored as typed.

@@ -31,7 +31,7 @@ LIVE_MARKUP = ("<script>alert", "<img src=x onerror", "alert(1)>\"'&")
 ESCAPED = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Routes not about stored text: the API and the feed are checked apart, the rest has none.
-NOT_PAGES = {"static", "calendar.feed", "health.healthz", "privacy.export_person"}
+NOT_PAGES = {"static", "calendar.feed", "health.healthz", "privacy.export_person", "saved.open_view"}
 
 
 def _values() -> dict[str, str]:
@@ -123,6 +123,13 @@ def case(app, client, login_as, make_country, make_person, runner):
                          user_id=admin_id)
         ids["reminders"] = [r.id for r in found]
         assert db.session.get(LpRequest, ids["requests"][0]).reply_due_on < now
+    with app.app_context():  # a shared saved view named with the payload: on the lists and under Views
+        from lp.saved.models import SavedView
+
+        view = SavedView(owner_id=admin_id, name=PAYLOAD[:80], list_name="requests", params={}, shared=True)
+        db.session.add(view)
+        db.session.commit()
+        ids["view"] = view.id
     client.get(f"/persons/{ids['person']}")  # a logged view of the record, for the privacy pages
     return ids
 
@@ -132,7 +139,7 @@ def _arguments(app, ids) -> dict[str, list]:
     return {
         "person_id": [ids["person"]], "request_id": ids["requests"], "reminder_id": ids["reminders"],
         "mission_id": [ids["mission"]], "alpha2": ["GN"], "document_id": [ids["document"]],
-        "user_id": [ids["admin"]], "item_id": [ids["agreement"], ids["mission"]],
+        "user_id": [ids["admin"]], "item_id": [ids["agreement"], ids["mission"]], "view_id": [ids["view"]],
     }
 
 

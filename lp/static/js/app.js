@@ -16,4 +16,13 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-print]").forEach((button) => {
     button.addEventListener("click", () => window.print());
   });
+  // "Select all on this page" for a list's bulk work (without it each row is ticked by hand,
+  // or "select all that match" is used, which the server resolves).
+  document.querySelectorAll("input[data-select-page]").forEach((all) => {
+    const boxes = () => document.querySelectorAll(`input[name="ids"][form="${all.dataset.selectPage}"]`);
+    all.hidden = false;
+    all.addEventListener("change", () => {
+      boxes().forEach((box) => { box.checked = all.checked; });
+    });
+  });
 });

@@ -93,7 +93,7 @@ def planted(app, make_country, make_person, make_user):
                "mission_id": mission.id, "document_id": person.documents[0].id, "user_id": bystander,
                "alpha2": "GN", "items": "missions", "item_id": mission.id, "token": token,
                "action": "contact", "admin": admin, "letter_id": 1, "event_id": 1,
-               "day_id": presentation_day.id}
+               "day_id": presentation_day.id, "view_id": 1}
         assert reminder_id is not None
     return ids
 

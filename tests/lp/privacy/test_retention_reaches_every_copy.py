@@ -31,7 +31,7 @@ PLANTED = {
     "request_events": {"note", "data"},
     "reminders": {"note"},
     "audit_events": {"details"},
-    "outbox_mails": {"body_text", "body_html"},
+    "outbox_mails": {"body_text", "body_html", "attachment"},
     "presentation_items": {"note"},
     "presentation_days": {"notes"},
     "request_groups": {"label"},
@@ -48,7 +48,8 @@ NOT_PERSONAL = {
     "audit_events": {"action", "subject_type", "result", "origin_address", "user_agent", "details_hash",
                      "prev_hash", "row_hash"},
     # ids, a staff address, the week, a random Message-ID
-    "outbox_mails": {"dedupe_key", "to_address", "subject", "last_error", "message_id"},
+    "outbox_mails": {"dedupe_key", "to_address", "subject", "last_error", "message_id",
+                     "attachment_name"},  # lp-view-<id>-<week>.csv
     "presentation_items": {"result"},  # a code
     # the embassy's or our premises, the interpreter and the transport team: not the person's
     "presentation_days": {"place", "interpreter", "transport_by", "detention_centre"},
@@ -176,6 +177,8 @@ def test_no_copy_of_the_data_survives_retention(app, make_country, make_person, 
     from lp.reminders.digest import send_digests
     from lp.requests import services
     from lp.requests.models import LpRequest
+    from lp.saved.mail import send_weekly
+    from lp.saved.models import SavedView
 
     admin = make_user("kim@example.org", role="admin")
     make_country("GN", missions=[{"name": "Ambassade van Guinee", "city": "Brussel"}], portfolio_holder_id=admin)
@@ -208,6 +211,11 @@ def test_no_copy_of_the_data_survives_retention(app, make_country, make_person, 
     _present(app, admin, late, years_ago(7) + timedelta(days=20), LATE_MARK)
     with app.test_request_context():
         assert send_digests(date.today()).queued == 1
+        # A saved view mailed weekly as CSV: it lists the old case too (closed, unchanged for years).
+        db.session.add(SavedView(owner_id=admin, name="Guinea", list_name="requests", params={"country": "GN"},
+                                 weekly_csv=True))
+        db.session.commit()
+        assert send_weekly(date.today()).queued == 1
         services.apply_transition(db.session.get(LpRequest, late), "refuse", {
             "refusal_reason": "not_recognised", "decided_on": years_ago(6).isoformat()},
             user_id=admin, note=f"{LATE_MARK}-refused")

@@ -93,18 +93,21 @@ def test_after_downtime_each_daily_job_catches_up_once(app):
                               last_result="ok"))
         db.session.add(JobRun(name="digest", last_run_at=datetime(2026, 3, 2, 7, 0, tzinfo=AMSTERDAM),
                               last_result="ok"))
+        db.session.add(JobRun(name="saved_views", last_run_at=datetime(2026, 3, 2, 7, 5, tzinfo=AMSTERDAM),
+                              last_result="ok"))
         db.session.commit()
     now = datetime(2026, 3, 5, 12, 0, tzinfo=AMSTERDAM)
     import time_machine
 
     with time_machine.travel(now, tick=False):
-        assert scheduler.catch_up(app, now) == ["sweep", "digest"]  # digest: planned 08:00 today
+        # digest and the saved views' CSV: planned 08:00 and 08:05 today
+        assert scheduler.catch_up(app, now) == ["sweep", "digest", "saved_views"]
         assert scheduler.catch_up(app, now) == []  # once, not once per missed day
 
 
 def test_no_catch_up_when_nothing_was_missed(app):
     with app.app_context():
-        for name in ("sweep", "digest"):
+        for name in ("sweep", "digest", "saved_views"):
             db.session.add(JobRun(name=name, last_run_at=datetime(2026, 3, 5, 8, 30, tzinfo=AMSTERDAM),
                                   last_result="ok"))
         db.session.commit()

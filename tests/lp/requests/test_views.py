@@ -456,14 +456,17 @@ def test_bulk_note_verbale_refuses_a_mix_of_missions_and_records_nothing(app, cl
 def test_bulk_form_only_for_staff_and_only_when_filtered_to_one_mission(client, login_as, mission_requests):
     mission_id, _ids = mission_requests
     login_as("viewer")
-    assert "bulk-form" not in _page(client, f"/requests/?mission={mission_id}")
+    page = _page(client, f"/requests/?mission={mission_id}")
+    # A reader may only download the selection (issue 18): no note verbale, no action that writes.
+    assert "bulk-heading" not in page and 'value="note_verbale"' not in page and 'value="contact"' not in page
+    assert 'value="export"' in page
     assert _bulk(client, mission_id, [1]).status_code == 403
 
 
 def test_staff_without_mission_filter_sees_no_bulk_form(client, login_as, mission_requests):
     login_as("staff")
     page = _page(client, "/requests/")
-    assert "bulk-form" not in page and "Vreemdeling registreren" in page
+    assert "bulk-heading" not in page and 'value="note_verbale"' not in page and "Vreemdeling registreren" in page
 
 
 def test_list_and_request_page_cost_no_query_per_row_or_event(client, login_as, guinea, make_person,
