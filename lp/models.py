@@ -4,6 +4,6 @@ from countries.models import Agreement, Country, Mission, ProfileChange  # noqa:
 from lp.auth.models import ApiToken, LoginAttempt, PasswordReset, SessionSearchTerm, User, UserSession  # noqa: F401
 from lp.mail.models import OutboxMail  # noqa: F401
 from lp.persons.models import IdentityDocument, Person  # noqa: F401
-from lp.reminders.models import JobRun, Reminder  # noqa: F401
+from lp.reminders.models import JobRun, Notification, NotificationPreference, Reminder  # noqa: F401
 from lp.requests.models import LpRequest, RequestEvent  # noqa: F401
 from lp.web.audit import AuditEvent  # noqa: F401
