@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField
 
 from lp.auth.roles import Role
+from lp.core.kinds import options
 from lp.core.validation import ValidationFailed
 from lp.reminders import notifications
 from lp.web.access import requires
@@ -24,7 +25,7 @@ def _form(data: dict[str, str] | None = None) -> FlaskForm:
         pass
 
     for kind, (label, _default) in notifications.KINDS.items():
-        setattr(SettingsForm, kind, RadioField(label, choices=list(notifications.MODES), validate_choice=False))
+        setattr(SettingsForm, kind, RadioField(label, choices=options(notifications.MODES), validate_choice=False))
     return SettingsForm(data=data) if data is not None else SettingsForm()
 
 

@@ -53,6 +53,11 @@ MODES = ((IMMEDIATELY, _l("Immediately")), (DAILY, _l("In the daily summary")), 
 # --- preferences ---------------------------------------------------------------------------
 
 
+def preferences_defaults() -> dict[str, str]:
+    """Return the choice per kind of someone who never chose."""
+    return {kind: default for kind, (_label, default) in KINDS.items()}
+
+
 def preferences(user_id: int) -> dict[str, str]:
     """Return the person's choice for every kind (the default where none was saved)."""
     rows = db.session.execute(select(NotificationPreference.kind, NotificationPreference.mode)
