@@ -308,6 +308,10 @@ COVERED = {
     "admin.activate_user": "tests/lp/test_admin.py (one button)",
     "admin.mark_reviewed": "tests/lp/test_access_review.py (one button: access reviewed now)",
     "requests.bulk_note_verbale": "tests/lp/requests/test_views.py (one note verbale for the selection)",
+    "requests.reassign": "tests/e2e/test_owner.py (the owner shown is the owner stored; unchanged is refused, "
+                         "tests/lp/reminders/test_ownership.py)",
+    "notifications.settings": "tests/lp/reminders/test_notifications.py (the choices shown are those stored; "
+                              "nonsense refused, nothing saved)",
     "reminders.letter_sent": "tests/lp/reminders/test_letters.py (records the letter as sent)",
     "insights.calendar_revoke": "tests/lp/insights/test_calendar.py (one button)",
     # The second factor: a code that is checked, never stored as typed.

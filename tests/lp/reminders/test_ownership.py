@@ -202,3 +202,15 @@ def test_the_menu_count_reads_the_owner_index_on_postgresql(app, world):
         compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
         plan = "\n".join(db.session.execute(text(f"EXPLAIN {compiled}")).scalars())
         assert "ix_reminders_owner_open" in plan, plan
+
+
+def test_submitting_the_owner_unchanged_is_refused_and_changes_nothing(app, client, world):
+    request_id = world["ids"]["gn"]
+    with app.app_context():
+        version = db.session.get(LpRequest, request_id).version
+    response = _reassign(client, request_id, world["me"])
+    assert response.status_code == 422
+    assert "Mia Mine is al eigenaar van deze aanvraag." in response.get_data(as_text=True)
+    with app.app_context():
+        request = db.session.get(LpRequest, request_id)
+        assert (request.owner_id, request.version, len(request.events)) == (world["me"], version, 2)
