@@ -79,8 +79,13 @@ def save_preferences(user_id: int, raw: Mapping[str, Any]) -> dict[str, str]:
     if errors:
         raise ValidationFailed(errors)
     before = preferences(user_id)
+    saved = {row.kind: row for row in db.session.scalars(
+        select(NotificationPreference).where(NotificationPreference.user_id == user_id))}
     for kind, mode in chosen.items():
-        db.session.merge(NotificationPreference(user_id=user_id, kind=kind, mode=mode))
+        if kind in saved:
+            saved[kind].mode = mode
+        else:
+            db.session.add(NotificationPreference(user_id=user_id, kind=kind, mode=mode))
     changed = {kind: [before[kind], mode] for kind, mode in chosen.items() if before[kind] != mode}
     if changed:
         audit.record("notifications.preferences", "user", user_id, actor_id=user_id, changes=changed)

@@ -1,8 +1,9 @@
 """Reminders for people: the inbox, acknowledging and snoozing, and the reminder letters.
 
-The inbox and the navigation count share one definition of "mine" (my portfolio's
-countries and my cases) and of "open" (``Reminder.is_open_on``), as SQL conditions,
-so that a page costs the same at 100,000 requests as at 1,000.
+The inbox and the navigation count share one definition of "mine" (the reminders of
+requests I own, and of the countries in my portfolio: ``Reminder.owner_id``) and of
+"open" (``Reminder.is_open_on``), as SQL conditions, so that a page costs the same at
+100,000 requests as at 1,000.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
 
 from countries.models import Country
 from lp.auth.models import User
@@ -66,6 +67,11 @@ def reassign(request: LpRequest, new_owner: User | None, actor: User | None, *,
                             "owner_id": new_owner.id, "previous_owner_id": previous.id if previous else None}
     request.owner = new_owner
     flag_modified(request, "owner_id")  # the version moves on: a form opened before is refused
+    try:
+        db.session.flush()  # the version check of the database, before anyone acts on the change
+    except StaleDataError:
+        db.session.rollback()
+        raise services._stale() from None
     event = services._record(request, EVENT_KIND, user_id=actor_id, note=note, data=data)
     audit.record("request.reassigned", "request", request.id, actor_id=actor_id, owner_id=new_owner.id,
                  previous_owner_id=data["previous_owner_id"])

@@ -43,11 +43,13 @@ def upgrade():
         "ELSE (SELECT countries.portfolio_holder_id FROM countries WHERE countries.id = reminders.country_id) END")
 
     op.create_table('notification_preferences',
+    sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('mode', sa.String(length=16), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notification_preferences_user_id_users')),
-    sa.PrimaryKeyConstraint('user_id', 'kind', name=op.f('pk_notification_preferences'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_preferences')),
+    sa.UniqueConstraint('user_id', 'kind', name='uq_notification_preferences_user_kind')
     )
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
