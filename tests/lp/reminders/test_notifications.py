@@ -196,3 +196,16 @@ def test_the_settings_page_shows_the_defaults_and_refuses_nonsense(app, client, 
         user_id = db.session.scalars(select(User.id).where(User.email == "me@example.org")).one()
         assert notifications.preferences(user_id)["level3"] == "immediately"  # nothing saved
     assert "Meldingen instellen" in client.get("/auth/account").get_data(as_text=True)
+
+
+def test_two_summary_runs_at_once_queue_one_mail(app, client, auth, people):
+    from lp.mail.models import OutboxMail
+
+    from .test_concurrency_and_scheduler import _in_parallel
+
+    _set(client, auth, "emma@example.org", assigned="daily")
+    _reassign(app, people["first"], people["emma"], people["boss"])
+    _in_parallel(app, lambda: notifications.send_daily(MONDAY_8.date()))
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(OutboxMail)) == 1
+        assert db.session.scalars(select(Notification.summarised_on)).all() == [MONDAY_8.date()]
