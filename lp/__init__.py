@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from lp.persons.views import bp as persons_bp
     from lp.presentations.views import bp as presentations_bp
     from lp.privacy.views import bp as privacy_bp
+    from lp.reminders.notification_views import bp as notifications_bp
     from lp.reminders.views import bp as reminders_bp
     from lp.requests.views import bp as requests_bp
     from lp.saved.views import bp as saved_bp
@@ -95,8 +96,8 @@ def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter  # before any rule is added
     oidc.init_app(app)  # refuses unsafe single sign-on settings at start-up
     for blueprint in (health_bp, auth_bp, oidc_bp, mfa_bp, main_bp, requests_bp, persons_bp, countries_bp,
-                      country_reference_bp, country_transfer_bp, reminders_bp, presentations_bp, insights_bp,
-                      calendar_bp, admin_bp, privacy_bp, saved_bp,
+                      country_reference_bp, country_transfer_bp, reminders_bp, notifications_bp,
+                      presentations_bp, insights_bp, calendar_bp, admin_bp, privacy_bp, saved_bp,
                       api_bp):
         app.register_blueprint(blueprint)
     navigation.init_app(app, list(navigation.DEFAULT_ITEMS))

@@ -1,4 +1,4 @@
-"""Scheduled jobs (APScheduler 3): the reminder sweep, the weekly digest, mail delivery.
+"""Scheduled jobs (APScheduler 3): the reminder sweep, the weekly digest, the daily summary, mail delivery.
 
 - In-process for development (``LP_SCHEDULER=1``, as ``make run`` sets it).
 - ``flask --app app lp scheduler`` runs it as its own process for production; web
@@ -37,6 +37,7 @@ from lp.core.types import utcnow
 from lp.mail.outbox import deliver_pending
 from lp.reminders.digest import digest_day, send_digests
 from lp.reminders.models import JobRun
+from lp.reminders.notifications import send_daily
 from lp.reminders.sweep import sweep
 from lp.requests import deadlines
 from lp.saved.mail import send_weekly
@@ -79,6 +80,13 @@ def saved_views_job(planned: date) -> str:
     result = send_weekly(_today())
     deliver_pending()
     return f"queued {result.queued}, already sent {result.already_sent}, invalid {result.invalid}"
+def daily_job(planned: date) -> str:
+    """Send the daily summary of notifications (08:00 on working days; only to whom something happened)."""
+    if not deadlines.is_working_day(planned):
+        return f"skipped: {planned} is not a working day"
+    result = send_daily(_today())
+    deliver_pending()
+    return f"queued {result.queued}, already sent {result.already_sent}"
 
 
 def outbox_job(planned: date) -> str:
@@ -98,6 +106,7 @@ class Job:
 JOBS = (
     Job("sweep", sweep_job, lambda tz: CronTrigger(day_of_week="mon-fri", hour=7, minute=0, timezone=tz), True),
     Job("digest", digest_job, lambda tz: CronTrigger(day_of_week="mon-fri", hour=8, minute=0, timezone=tz), True),
+    Job("daily", daily_job, lambda tz: CronTrigger(day_of_week="mon-fri", hour=8, minute=0, timezone=tz), True),
     Job("saved_views", saved_views_job,
         lambda tz: CronTrigger(day_of_week="mon-fri", hour=8, minute=5, timezone=tz), True),
     Job("outbox", outbox_job, lambda tz: IntervalTrigger(minutes=1, timezone=tz), False),

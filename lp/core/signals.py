@@ -44,3 +44,19 @@ item_removing = _signals.signal("item-removing")
 def uses_of(entity: str, item: Any) -> list[Any]:
     """Return what still needs ``item``, as texts from the receivers; empty when nothing does."""
     return [answer for _receiver, answer in item_used.send(item, entity=entity) if answer]
+
+#: Asks the current reminder level of LP requests (for their clock in lists and on the request
+#: page). Sender: the list of request ids. A receiver only reads, in one query for all of them,
+#: and returns a dict of request id → highest open reminder level (requests without one left out).
+reminder_levels = _signals.signal("reminder-levels")
+
+
+def levels_of(request_ids: list[int]) -> dict[int, int]:
+    """Return the highest open reminder level of each request that has one (one query, by the receiver)."""
+    levels: dict[int, int] = {}
+    if not request_ids:
+        return levels
+    for _receiver, answer in reminder_levels.send(request_ids):
+        for request_id, level in (answer or {}).items():
+            levels[request_id] = max(level, levels.get(request_id, 0))
+    return levels

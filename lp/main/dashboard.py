@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import get_locale
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, select
 
 from countries.models import Country, Mission
 from lp.insights import stats
@@ -53,7 +53,8 @@ def _country_name() -> ColumnElement[str]:
 
 
 def _request_is_mine(user_id: int) -> ColumnElement[bool]:
-    return or_(Person.case_officer_id == user_id, Country.portfolio_holder_id == user_id)
+    """Return "a request I own" (lp.requests.ownership), as the request list's owner=me."""
+    return LpRequest.owner_id == user_id
 
 
 def _requests(user_id: int, scope: str) -> Select:

@@ -42,16 +42,20 @@ class Reminder(Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Why the sweep closed it: "superseded" by a higher level, else None (no longer due).
     closed_reason: Mapped[str | None] = mapped_column(String(16))
+    #: Whose reminder it is ("mine"), kept equal to the request's owner (the country's portfolio
+    #: holder for a reminder about a country): the navigation counts it with one index lookup.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     request: Mapped[LpRequest | None] = relationship()
     country: Mapped[Country] = relationship()
     mission: Mapped[Mission | None] = relationship()
-    acknowledged_by: Mapped[User | None] = relationship()
+    acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
 
     __table_args__ = (
         UniqueConstraint("subject", "kind", "level", name="uq_reminders_subject_kind_level"),
         Index("ix_reminders_open", "closed_at", "acknowledged_at", "country_id"),
         Index("ix_reminders_request", "request_id"),
+        Index("ix_reminders_owner_open", "owner_id", "closed_at", "acknowledged_at", "snoozed_until"),
         IDS_NEVER_REUSED,
     )
 
@@ -73,3 +77,51 @@ class JobRun(Model):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     last_run_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_result: Mapped[str] = mapped_column(Text, default="")
+
+
+class NotificationPreference(Model):
+    """How one person wants to hear about one kind of event: at once, in the daily summary, or not."""
+
+    __tablename__ = "notification_preferences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    #: "immediately", "daily" or "never".
+    mode: Mapped[str] = mapped_column(String(16))
+
+    __table_args__ = (UniqueConstraint("user_id", "kind", name="uq_notification_preferences_user_kind"),)
+
+
+class Notification(Model):
+    """One thing a person is told about, once: the unique key lets it through once whoever records it.
+
+    ``occasion`` says which time it happened (the timeline event, the reminder), so the same
+    kind of news about the same request can come again on a later occasion.
+    """
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    #: "request:<id>": what it is about (as ``Reminder.subject``).
+    subject: Mapped[str] = mapped_column(String(32))
+    occasion: Mapped[str] = mapped_column(String(40))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("lp_requests.id"))
+    #: The person's choice when it was recorded: "immediately" or "daily".
+    mode: Mapped[str] = mapped_column(String(16))
+    #: Who caused it, if anyone (shown in the mail).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The day of the daily summary that carried it (None: not yet, or sent on its own).
+    summarised_on: Mapped[date | None] = mapped_column(Date)
+
+    request: Mapped[LpRequest | None] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "kind", "subject", "occasion", name="uq_notifications_once"),
+        Index("ix_notifications_daily", "mode", "summarised_on", "user_id"),
+        Index("ix_notifications_request", "request_id"),
+        IDS_NEVER_REUSED,
+    )

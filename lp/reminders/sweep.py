@@ -14,12 +14,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from countries.models import Agreement, Country
 from lp.core.types import utcnow
 from lp.persons import detention
 from lp.persons.models import Person
+from lp.reminders import notifications
 from lp.reminders.models import SUPERSEDED, Reminder
 from lp.requests import deadlines
 from lp.requests.models import LpRequest
@@ -54,7 +56,8 @@ def _wanted_for_requests(as_of: date) -> tuple[dict[Key, dict], int]:
         select(
             LpRequest.id, LpRequest.status, LpRequest.submitted_on, LpRequest.reply_due_on,
             LpRequest.paused_since, LpRequest.paused_days, LpRequest.valid_until, LpRequest.next_presentation_at,
-            LpRequest.country_id, LpRequest.mission_id, Person.in_detention_since, Person.detention_max_months,
+            LpRequest.country_id, LpRequest.mission_id, LpRequest.owner_id,
+            Person.in_detention_since, Person.detention_max_months,
             Country.presentation_required, Country.reminder_policy, Country.flight_lead_days,
         )
         .join(Person, Person.id == LpRequest.person_id)
@@ -92,7 +95,7 @@ def _wanted_for_requests(as_of: date) -> tuple[dict[Key, dict], int]:
         for kind, level, since in deadlines.request_reminders(facts, as_of):
             wanted[(subject, kind, level)] = {
                 "request_id": row.id, "country_id": row.country_id, "mission_id": row.mission_id,
-                "priority": facts.in_detention, "due_since": since,
+                "priority": facts.in_detention, "due_since": since, "owner_id": row.owner_id,
             }
     return wanted, checked
 
@@ -100,7 +103,7 @@ def _wanted_for_requests(as_of: date) -> tuple[dict[Key, dict], int]:
 def _wanted_for_profiles(as_of: date) -> dict[Key, dict]:
     wanted: dict[Key, dict] = {}
     rows = db.session.execute(
-        select(Country.id, Country.last_reviewed_on, Country.reminder_policy)
+        select(Country.id, Country.last_reviewed_on, Country.reminder_policy, Country.portfolio_holder_id)
         .where(Country.portfolio_holder_id.is_not(None))
     )
     for row in rows:
@@ -108,17 +111,36 @@ def _wanted_for_profiles(as_of: date) -> dict[Key, dict]:
         if since is not None:
             wanted[(f"country:{row.id}", "profile_review", 1)] = {
                 "request_id": None, "country_id": row.id, "mission_id": None, "priority": False,
-                "due_since": since,
+                "due_since": since, "owner_id": row.portfolio_holder_id,
             }
     return wanted
 
 
-def _insert_ignoring_duplicates(rows: list[dict]) -> int:
+def _insert_ignoring_duplicates(rows: list[dict]) -> list[int]:
+    """Insert the reminders not there yet; return the ids of those this run created."""
     statement = insert_unless_present(Reminder, ["subject", "kind", "level"])
-    created = 0
+    created: list[int] = []
     for start in range(0, len(rows), BATCH):
-        created += len(db.session.execute(statement, rows[start:start + BATCH]).all())
+        created += [row.id for row in db.session.execute(statement, rows[start:start + BATCH])]
     return created
+
+
+#: The new reminders whose owner is told at once (or in the daily summary): lp.reminders.notifications.
+NOTIFIED = {("reply_overdue", 3): notifications.LEVEL3, ("lp_expiring", 1): notifications.LP_EXPIRING}
+
+
+def _notify_owners(created_ids: list[int]) -> None:
+    """Tell the owners of the new level-3 and "LP expiring" reminders (once each: the reminder is the occasion)."""
+    for start in range(0, len(created_ids), BATCH):
+        for reminder in db.session.scalars(
+                select(Reminder).where(Reminder.id.in_(created_ids[start:start + BATCH]),
+                                       Reminder.request_id.is_not(None), Reminder.owner_id.is_not(None),
+                                       or_(and_(Reminder.kind == "reply_overdue", Reminder.level == 3),
+                                           Reminder.kind == "lp_expiring"))
+                .options(joinedload(Reminder.request)).order_by(Reminder.id)):
+            kind = NOTIFIED.get((reminder.kind, reminder.level))
+            if kind is not None and reminder.request is not None:
+                notifications.notify(reminder.owner_id, kind, reminder.request, f"reminder:{reminder.id}")
 
 
 def _highest_levels(wanted: dict[Key, dict]) -> dict[Key, dict]:
@@ -146,7 +168,9 @@ def sweep(as_of: date) -> SweepResult:
         {"subject": key[0], "kind": key[1], "level": key[2], "created_at": now, "note": "", **values}
         for key, values in wanted.items() if key not in existing
     ]
-    result.created = _insert_ignoring_duplicates(new_rows)
+    created_ids = _insert_ignoring_duplicates(new_rows)
+    result.created = len(created_ids)
+    _notify_owners(created_ids)
 
     to_close = [(rid, key) for key, (rid, closed, _ack) in existing.items() if not closed and key not in wanted]
     superseded = [rid for rid, key in to_close if wanted_level.get(key[:2], 0) > key[2]]

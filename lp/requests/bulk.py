@@ -4,15 +4,7 @@
 here works through the services the request page uses, so the rules are the same. A
 field of kind "user" (a staff member, offered as a choice of the active staff) is
 checked once before any request is touched; ``apply`` parses it again with
-``resolve_user=staff_user_id``, e.g. a reassignment::
-
-    OWNER = (FieldSpec("owner", _l("New owner"), "user", required=True),)
-
-    def _reassign(request, raw, *, user_id, version):
-        owner_id = parse_fields(OWNER, raw, resolve_user=staff_user_id)["owner"]
-        ownership.reassign(request, db.session.get(User, owner_id), db.session.get(User, user_id))
-
-    REQUESTS.register(BulkAction("reassign", _l("Reassign"), Role.STAFF, fields=OWNER, apply=_reassign))
+``resolve_user=staff_user_id`` (the reassignment below).
 """
 
 from __future__ import annotations
@@ -30,12 +22,14 @@ from sqlalchemy.orm import joinedload
 from wtforms import Form
 
 from countries.services import staff_user_id
+from lp.auth.models import User
 from lp.auth.roles import Role
 from lp.core.clock import today
 from lp.core.csv import DEFAULT_DELIMITER
+from lp.core.fields import FieldSpec, parse_fields
 from lp.core.forms import apply_errors
 from lp.core.validation import ValidationFailed
-from lp.requests import batches, export, search, services
+from lp.requests import batches, export, ownership, search, services
 from lp.requests.forms import spec_field
 from lp.requests.lifecycle import ACTIONS, EVENT_FIELDS
 from lp.requests.models import LpRequest
@@ -100,6 +94,15 @@ def _contact(request: LpRequest, raw: dict[str, Any], *, user_id: int, version: 
     services.perform(request, "contact", raw, user_id=user_id, expected_version=version)
 
 
+OWNER = (FieldSpec("owner", _l("New owner"), "user", required=True),)
+
+
+def _reassign(request: LpRequest, raw: dict[str, Any], *, user_id: int, version: int | None) -> None:
+    owner_id = parse_fields(OWNER, raw, resolve_user=staff_user_id)["owner"]
+    ownership.reassign(request, db.session.get(User, owner_id), db.session.get(User, user_id),
+                       expected_version=version)
+
+
 def _export(ids: list[int], f: search.RequestFilter) -> Response:
     """Download the selected requests as CSV, with the columns of the list's export."""
     body = stream_with_context(export.generate(ids, DEFAULT_DELIMITER))
@@ -118,6 +121,11 @@ REQUESTS.register(BulkAction(
     "contact", _l("Record a contact with the embassy"), Role.STAFF,
     fields=tuple(EVENT_FIELDS[name] for name in CONTACT.fields), apply=_contact,
     explanation=_l("A contact is recorded on the timeline of each request; a request that allows none is left out."),
+))
+REQUESTS.register(BulkAction(
+    "reassign", _l("Reassign"), Role.STAFF, fields=OWNER, apply=_reassign,
+    explanation=_l("Each request gets the new owner and its reminders follow; the new owner is told as their "
+                   "notification settings say."),
 ))
 REQUESTS.register(BulkAction("export", _l("Download as CSV"), Role.VIEWER, download=_export))
 REQUESTS.register(BulkAction(

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lp.auth.roles import Role
+from lp.core import signals
 from lp.core.clock import today
 from lp.core.fields import FieldSpec
 from lp.core.kinds import yes_no
@@ -45,8 +46,10 @@ EVENT_TITLES = {
     "reversal": _l("Entry undone (recorded by mistake)"),
     "due_date": _l("Reply due date moved: the country profile changed"),
 }
+#: How event data that is no field of a request is labelled.
+OTHER_LABELS = {"previous_owner": _l("Previous owner")}
 #: Event data kept for the application's own use (which letter, which event reversed): not shown.
-INTERNAL_DATA = frozenset({"letter", "reverses"})
+INTERNAL_DATA = frozenset({"letter", "reverses", "owner_id", "previous_owner_id"})
 
 
 def day(value: date | None, style: str = "medium") -> str:
@@ -156,6 +159,11 @@ def _entry(event: RequestEvent) -> Entry:
     if event.kind == "status":
         title = _("Status: %(old)s → %(new)s", old=STATUS_LABELS.get(event.from_status or "", event.from_status),
                   new=STATUS_LABELS.get(event.to_status or "", event.to_status))
+    elif event.kind == "owner":  # lp.requests.ownership
+        previous, new = data.pop("owner", ["", ""])
+        title = _("Assigned to %(name)s", name=new or "—")
+        if previous:
+            data["previous_owner"] = previous
     else:
         title = str(EVENT_TITLES.get(event.kind, event.kind))
     changes = data.pop("changes", {})
@@ -165,7 +173,7 @@ def _entry(event: RequestEvent) -> Entry:
         # What the action changed on the request, old → new; then the values it took
         # that are not columns of the request (a presentation's place, a contact's kind).
         lines = [_tracked_change(name, old, new) for name, (old, new) in changes.items()]
-        lines += [Fact(EVENT_FIELDS[name].label if name in EVENT_FIELDS else name,
+        lines += [Fact(EVENT_FIELDS[name].label if name in EVENT_FIELDS else OTHER_LABELS.get(name, name),
                        shown(EVENT_FIELDS.get(name), value),
                        long=name in EVENT_FIELDS and EVENT_FIELDS[name].field_kind.long)
                   for name, value in data.items() if name not in changes]
@@ -193,6 +201,40 @@ def _tracked_change(name: str, old: str, new: str) -> Fact:
 def can_edit() -> bool:
     """Return whether the current user may record and change requests and persons."""
     return current_user.is_authenticated and current_user.may(Role.STAFF)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The deadline clock of one request as people see it: waiting, due or overdue, paused, reminder level."""
+
+    days_waiting: int | None
+    #: Days until the reply is due (0: today); negative when overdue. None when no answer is awaited.
+    due_in: int | None
+    paused_since: date | None
+    level: int | None
+
+    @property
+    def overdue_days(self) -> int:
+        return -self.due_in if self.due_in is not None and self.due_in < 0 else 0
+
+
+def clock_of(request: LpRequest, on: date, level: int | None = None) -> Clock:
+    """Return the clock of ``request`` on ``on`` (no query: ``level`` comes from ``clocks``)."""
+    waiting = request.is_open and request.status in AWAITING_ANSWER and request.submitted_on is not None
+    days_waiting = due_in = None
+    if waiting and request.submitted_on is not None:
+        paused_now = (on - request.paused_since).days if request.paused_since else 0
+        days_waiting = max(0, (on - request.submitted_on).days - (request.paused_days or 0) - paused_now)
+        if request.reply_due_on is not None and request.paused_since is None:
+            due_in = (request.reply_due_on - on).days
+    return Clock(days_waiting, due_in, request.paused_since if request.is_open else None,
+                 level if request.is_open else None)
+
+
+def clocks(requests: list[LpRequest], on: date) -> dict[int, Clock]:
+    """Return the clock of each request, by id: one query for the reminder levels of them all."""
+    levels = signals.levels_of([request.id for request in requests if request.is_open])
+    return {request.id: clock_of(request, on, levels.get(request.id)) for request in requests}
 
 
 #: How a status badge looks: its tone repeats what the status's own words say (never colour alone).

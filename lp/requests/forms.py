@@ -53,6 +53,12 @@ def officer_choices(blank: tuple[str, Any] = NONE_CHOSEN, value: str = "email") 
     return options([blank] + [(str(getattr(user, value)), user.display_name or user.email) for user in users])
 
 
+def owner_filter_choices() -> list[SelectChoice]:
+    """Return the owner filter's choices: anyone, mine, then each active staff member (by id)."""
+    everyone = officer_choices(ANY, "id")
+    return [everyone[0], *options([("me", _l("Mine"))]), *everyone[1:]]
+
+
 def mission_choices(country: Country | None, blank: tuple[str, Any] = NONE_CHOSEN) -> list[SelectChoice]:
     """Return the missions of a country (all missions, by country, when None)."""
     query = select(Mission).order_by(Mission.name, Mission.id)
@@ -251,6 +257,7 @@ class RequestFilterForm(Form):
     state = SelectField(_l("Open or closed"), choices=options(STATE_CHOICES), validate_choice=False)
     case_officer = SelectField(_l("Case officer"), choices=lambda: officer_choices(ANY, "id"),
                                validate_choice=False)
+    owner = SelectField(_l("Owner"), choices=lambda: owner_filter_choices(), validate_choice=False)
     submitted_from = StringField(_l("Submitted from"), widget=DateInput())
     submitted_to = StringField(_l("Submitted until"), widget=DateInput())
     overdue = BooleanField(_l("Reply overdue"))
@@ -264,3 +271,9 @@ def filter_form(args, country: Country | None) -> RequestFilterForm:
     form = RequestFilterForm(args)
     form.mission.choices = mission_choices(country, ANY)
     return form
+
+
+class OwnerForm(VersionedForm):
+    """Reassign a request: the new owner (by id), with the version the page was opened on."""
+
+    owner = SelectField(_l("Owner"), choices=lambda: officer_choices(value="id"), validate_choice=False)

@@ -63,11 +63,15 @@ class LpRequest(Model):
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The staff member who looks after the request ("mine"): at creation the person's case
+    #: officer, else the country's portfolio holder; changed by ``lp.requests.ownership.reassign``.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(default=1)
 
     person: Mapped[Person] = relationship(back_populates="requests")
     country: Mapped[Country] = relationship()
     mission: Mapped[Mission | None] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     events: Mapped[list[RequestEvent]] = relationship(
         back_populates="request", order_by="RequestEvent.id"
     )
@@ -84,6 +88,7 @@ class LpRequest(Model):
         # from the index alone. And the presentations ahead, for the dashboard.
         Index("ix_lp_requests_open_country", "is_open", "country_id", "status", "reply_due_on", "submitted_on"),
         Index("ix_lp_requests_next_presentation", "next_presentation_at"),
+        Index("ix_lp_requests_owner", "owner_id", "is_open", "id"),
         IDS_NEVER_REUSED,
     )
 

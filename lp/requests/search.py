@@ -41,12 +41,23 @@ class RequestFilter:
     overdue: bool = False
     detention: bool = False
     case_officer: int | None = None
+    #: The owner's id as text, or "me" (the person looking: ``me``).
+    owner: str = ""
     submitted_from: date | None = None
     submitted_to: date | None = None
     sort: str = "created"
     desc: bool = True
     page: int = 1
     per_page: int = 50
+    #: Who is looking (what ``owner=me`` means); never in a link.
+    me: int | None = None
+
+    @property
+    def owner_id(self) -> int | None:
+        """Return the owner the list is filtered on (None: anyone's)."""
+        if self.owner == "me":
+            return self.me
+        return int(self.owner) if self.owner else None
 
     def as_args(self, **overrides: Any) -> dict[str, Any]:
         """Return the non-default values as query arguments (for links and exports).
@@ -57,7 +68,7 @@ class RequestFilter:
         defaults = RequestFilter()
         args = {}
         for name, value in values.items():
-            if name == "q":
+            if name in ("q", "me"):
                 continue
             if value != getattr(defaults, name) and value is not None:
                 args[name] = "1" if value is True else ("0" if value is False else str(value))
@@ -85,8 +96,11 @@ def _int(args, name, errors, message):
     return number
 
 
-def parse_filters(args: Mapping[str, str]) -> RequestFilter:
-    """Read filters from query arguments; raise ValidationFailed naming each bad one."""
+def parse_filters(args: Mapping[str, str], *, user_id: int | None = None) -> RequestFilter:
+    """Read filters from query arguments; raise ValidationFailed naming each bad one.
+
+    ``owner=me`` means the requests ``user_id`` owns.
+    """
     errors: dict[str, list[Any]] = {}
     values: dict[str, Any] = {"q": search_text(args.get("q")),
                               "search": (args.get("search") or "")[:20]}
@@ -106,6 +120,16 @@ def parse_filters(args: Mapping[str, str]) -> RequestFilter:
     values["overdue"] = flag(args, "overdue", errors)
     values["detention"] = flag(args, "detention", errors)
     values["case_officer"] = _int(args, "case_officer", errors, _l("Unknown case officer."))
+    owner = identifier(args.get("owner")).lower()
+    if owner == "me":
+        if user_id is None:
+            errors["owner"] = [_l("Unknown owner.")]
+    elif owner:
+        number = whole_number(owner)
+        if number is None:
+            errors["owner"] = [_l("Unknown owner.")]
+        owner = str(number) if number is not None else ""
+    values["owner"], values["me"] = owner, user_id
     values["submitted_from"] = _date(args, "submitted_from", errors)
     values["submitted_to"] = _date(args, "submitted_to", errors)
     sort = args.get("sort") or "created"
@@ -157,6 +181,8 @@ def filtered(f: RequestFilter, today: date) -> Select:
         conditions.append(Person.in_detention_since.is_not(None))
     if f.case_officer is not None:
         conditions.append(Person.case_officer_id == f.case_officer)
+    if f.owner:
+        conditions.append(LpRequest.owner_id == f.owner_id)
     if f.submitted_from:
         conditions.append(LpRequest.submitted_on >= f.submitted_from)
     if f.submitted_to:
@@ -195,7 +221,8 @@ def page(f: RequestFilter, today: date) -> Page:
     rows = db.session.scalars(
         select(LpRequest)
         .where(LpRequest.id.in_(ids))
-        .options(joinedload(LpRequest.person), joinedload(LpRequest.country), joinedload(LpRequest.mission))
+        .options(joinedload(LpRequest.person), joinedload(LpRequest.country), joinedload(LpRequest.mission),
+                 joinedload(LpRequest.owner))
     ).unique()
     by_id = {row.id: row for row in rows}
     return Page([by_id[i] for i in ids], total, f)

@@ -190,7 +190,9 @@ def create_request(person: Person, country: Country, mission: Mission | None, *,
         raise ValidationFailed.single("mission", _l("This mission does not represent the chosen country."))
     repeat = _check_repeat(person, country, repeat_reason or "")
     request = LpRequest(person=person, country=country, mission=mission, status="draft",
-                        created_by_id=user_id, created_at=utcnow())
+                        created_by_id=user_id, created_at=utcnow(),
+                        # The default owner (lp.requests.ownership.default_owner_id).
+                        owner_id=person.case_officer_id or country.portfolio_holder_id)
     for name, value in (details or {}).items():
         if name in ("embassy_reference", "documents_enclosed", "identity_requested"):
             setattr(request, name, value)

@@ -28,6 +28,7 @@ from lp.requests import (
     display,
     export,
     groups,
+    ownership,
     pace,
     plausible,
     search,
@@ -41,6 +42,7 @@ from lp.requests.forms import (
     DetailsForm,
     LinkForm,
     NewRequestForm,
+    OwnerForm,
     UnlinkForm,
     action_form,
     filter_form,
@@ -111,7 +113,7 @@ def _render_list(*, bulk: BulkNoteForm | None = None, general: list[str] | None 
     """Render the request list for the query's filters (422 with messages for bad ones)."""
     args = search_terms.with_term(request.args)
     try:
-        f = search.parse_filters(args)
+        f = search.parse_filters(args, user_id=_user_id())
     except ValidationFailed as failure:
         form = filter_form(args, None)
         return render_template("requests/index.html", form=form, general=apply_errors(form, failure),
@@ -139,6 +141,7 @@ def _render_list(*, bulk: BulkNoteForm | None = None, general: list[str] | None 
         bulk_today=bulk_today,
         selected=set(request.form.getlist("ids")),
         bulk_actions=_bulk_actions(f),
+        clocks=display.clocks(result.items, today()),
     )
     return page, status
 
@@ -167,7 +170,7 @@ def search_form():
 def export_csv():
     """Download every request of the filtered list as CSV (not only one page)."""
     try:
-        f = search.parse_filters(search_terms.with_term(request.args))
+        f = search.parse_filters(search_terms.with_term(request.args), user_id=_user_id())
     except ValidationFailed as failure:
         return render_error(422, " ".join(str(m) for ms in failure.errors.values() for m in ms))
     delimiter = request.args.get("delimiter", DEFAULT_DELIMITER)
@@ -212,7 +215,7 @@ def bulk_note_verbale():
     button posts the same selection again with ``confirmed=1`` and only that records.
     """
     try:
-        f = search.parse_filters(search_terms.with_term(request.args))
+        f = search.parse_filters(search_terms.with_term(request.args), user_id=_user_id())
     except ValidationFailed:
         abort(400)
     form = BulkNoteForm(request.form)
@@ -274,7 +277,7 @@ def _render_bulk_confirmation(f: search.RequestFilter, chosen: list[LpRequest], 
 def undo_bulk_note_verbale(event_id: int):
     """Undo a bulk note verbale recorded today: a reversal on each request's timeline, nothing deleted."""
     try:
-        f = search.parse_filters(search_terms.with_term(request.args))
+        f = search.parse_filters(search_terms.with_term(request.args), user_id=_user_id())
     except ValidationFailed:
         abort(400)
     try:
@@ -388,9 +391,19 @@ def _actions(lp_request: LpRequest, posted: Form | None, posted_name: str | None
     return actions
 
 
+def _owner_form(lp_request: LpRequest, posted: OwnerForm | None = None) -> OwnerForm | None:
+    """Return the reassign form (None for a viewer, or a closed request)."""
+    if not display.can_edit() or not lp_request.is_open:
+        return None
+    if posted is not None:
+        return posted
+    return OwnerForm(data={"owner": str(lp_request.owner_id or ""), "version": str(lp_request.version)})
+
+
 def _render_request(lp_request: LpRequest, *, posted: Form | None = None, posted_name: str | None = None,
                     general: list[str] | None = None, message: Any = None, status: int = 200,
-                    link_form: LinkForm | None = None, unlink_form: UnlinkForm | None = None):
+                    link_form: LinkForm | None = None, unlink_form: UnlinkForm | None = None,
+                    owner_form: OwnerForm | None = None):
     group = groups.group_of(lp_request.id)
     page = render_template(
         "requests/show.html",
@@ -411,6 +424,8 @@ def _render_request(lp_request: LpRequest, *, posted: Form | None = None, posted
         linked=groups.linked_requests(lp_request),
         link_form=link_form or LinkForm(),
         unlink_form=unlink_form or UnlinkForm(),
+        owner_form=_owner_form(lp_request, owner_form),
+        clock=display.clocks([lp_request], today()).get(lp_request.id),
     )
     return page, status
 
@@ -455,6 +470,29 @@ def act(request_id: int, action: str):
         general = apply_errors(form, failure)
         return _render_request(lp_request, posted=form, posted_name=action, general=general, status=422)
     flash(_("Recorded: %(action)s.", action=offered.label), "success")
+    return redirect(url_for("requests.show", request_id=lp_request.id))
+
+
+@bp.post("/<int:request_id>/owner")
+@requires(Role.STAFF)
+def reassign(request_id: int):
+    """Give the request another owner (version-checked); on refusal show the page again with why."""
+    lp_request = _request_or_404(request_id)
+    form = OwnerForm(request.form)
+    if not form.validate():
+        abort(400)  # the CSRF token: the page was not ours
+    version = form.expected_version()
+    new_owner = ownership.find_owner(whole_number(form.owner.data))
+    try:
+        ownership.reassign(lp_request, new_owner, current_user, expected_version=version)
+    except Conflict as error:
+        db.session.rollback()
+        return _render_request(lp_request, message=error.message, status=409)
+    except ValidationFailed as failure:
+        db.session.rollback()
+        form.owner.errors = [str(m) for m in failure.errors.get("owner", [])]
+        return _render_request(lp_request, owner_form=form, status=422)
+    flash(_("Assigned to %(name)s.", name=ownership.name_of(new_owner)), "success")
     return redirect(url_for("requests.show", request_id=lp_request.id))
 
 

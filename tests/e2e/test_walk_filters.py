@@ -124,6 +124,9 @@ def test_request_list_filters(admin_page, seeded_app):
                         "GROUP BY mission_id ORDER BY count(*) DESC, mission_id LIMIT 1")
     officer = _one(app, "SELECT case_officer_id FROM persons WHERE case_officer_id IS NOT NULL "
                         "GROUP BY case_officer_id ORDER BY count(*) DESC LIMIT 1")
+    owner = _one(app, "SELECT owner_id FROM lp_requests WHERE owner_id IS NOT NULL "
+                      "GROUP BY owner_id ORDER BY count(*) DESC, owner_id LIMIT 1")
+    admin = _one(app, "SELECT id FROM users WHERE email = :e", (("e", ADMIN_EMAIL),))
     since = TODAY - timedelta(days=200)
     settings = [
         Setting("q", word.lower(), REQUESTS + "WHERE lower(p.name) LIKE :like", (("like", f"%{word.lower()}%"),)),
@@ -134,6 +137,8 @@ def test_request_list_filters(admin_page, seeded_app):
         Setting("state", "open", REQUESTS + "WHERE r.is_open"),
         Setting("state", "closed", REQUESTS + "WHERE NOT r.is_open"),
         Setting("case_officer", str(officer), REQUESTS + "WHERE p.case_officer_id = :o", (("o", officer),)),
+        Setting("owner", str(owner), REQUESTS + "WHERE r.owner_id = :o", (("o", owner),)),
+        Setting("owner", "me", REQUESTS + "WHERE r.owner_id = :o", (("o", admin),)),  # the admin is logged in
         Setting("submitted_from", since.isoformat(), REQUESTS + "WHERE r.submitted_on >= :d", (("d", since),)),
         Setting("submitted_to", since.isoformat(), REQUESTS + "WHERE r.submitted_on <= :d", (("d", since),)),
         # Reply overdue: still waiting for the embassy's answer, and the answer was due before today.

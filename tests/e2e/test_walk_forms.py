@@ -339,6 +339,10 @@ COVERED = {
     "saved.edit": "tests/lp/saved/test_saved_views.py (rename, share; an empty name refused)",
     "saved.delete": "tests/lp/saved/test_saved_views.py (after a confirmation page)",
     "reminders.bulk_action": "tests/e2e/test_bulk_work.py (acknowledge three, one closed meanwhile)",
+    "requests.reassign": "tests/e2e/test_owner.py (the owner shown is the owner stored; unchanged is refused, "
+                         "tests/lp/reminders/test_ownership.py)",
+    "notifications.settings": "tests/lp/reminders/test_notifications.py (the choices shown are those stored; "
+                              "nonsense refused, nothing saved)",
     "reminders.letter_sent": "tests/lp/reminders/test_letters.py (records the letter as sent)",
     "insights.calendar_revoke": "tests/lp/insights/test_calendar.py (one button)",
     # The second factor: a code that is checked, never stored as typed.

@@ -145,3 +145,49 @@ def test_migration_0011_chains_the_audit_rows_already_there(empty_database_url, 
         assert audit.verify_chain().problem == "row 2 (audit event id 2) was changed"
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_owner_migration_backfills_requests_and_reminders(empty_database_url, tmp_path):
+    """0012_owner: the case officer owns a request, else the country's portfolio holder; reminders follow."""
+    from datetime import date
+
+    from countries.models import Country
+    from lp.auth.models import User
+    from lp.persons.models import Person
+    from lp.reminders.models import Reminder
+    from lp.requests.models import LpRequest
+
+    def columns(model, values):  # the model's defaults fill the rest; the new owner_id has none
+        return model.__table__.insert().values(**values)
+
+    app = create_app(base_config(empty_database_url, tmp_path / "instance"))
+    directory = app.extensions["migrate"].directory
+    with app.app_context():
+        upgrade(directory=directory, revision="0011_mfa")
+        with db.engine.begin() as connection:
+            for user_id in (1, 2):
+                connection.execute(columns(User, {"id": user_id, "email": f"u{user_id}@example.org",
+                                                  "display_name": "", "password_hash": "x"}))
+            for country_id, holder in ((1, 1), (2, None)):
+                connection.execute(columns(Country, {
+                    "id": country_id, "alpha2": f"Q{country_id}", "alpha3": f"QQ{country_id}", "name_nl": "Land",
+                    "name_en": "Country", "portfolio_holder_id": holder}))
+            for person_id, officer in ((1, 2), (2, None)):
+                connection.execute(columns(Person, {"id": person_id, "v_number": f"{person_id:010d}", "name": "P",
+                                                    "case_officer_id": officer}))
+            # (request, person, country): the officer wins; else the holder; else nobody.
+            for request_id, person_id, country_id in ((1, 1, 1), (2, 2, 1), (3, 2, 2)):
+                connection.execute(columns(LpRequest, {"id": request_id, "person_id": person_id,
+                                                       "country_id": country_id}))
+                connection.execute(columns(Reminder, {
+                    "subject": f"request:{request_id}", "kind": "reply_overdue", "request_id": request_id,
+                    "country_id": country_id, "due_since": date(2026, 1, 1)}))
+            connection.execute(columns(Reminder, {"subject": "country:1", "kind": "profile_review", "country_id": 1,
+                                                  "due_since": date(2026, 1, 1)}))
+        upgrade(directory=directory)
+        with db.engine.begin() as connection:
+            owners = dict(connection.exec_driver_sql("SELECT id, owner_id FROM lp_requests").all())
+            assert owners == {1: 2, 2: 1, 3: None}
+            reminders = dict(connection.exec_driver_sql("SELECT subject, owner_id FROM reminders").all())
+            assert reminders == {"request:1": 2, "request:2": 1, "request:3": None, "country:1": 1}
+        db.engine.dispose()

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from lp.api.inputs import json_object, query_args
+from lp.api.inputs import is_whole_number, json_object, query_args, read_version
 from lp.api.openapi import documented
 from lp.api.paging import paged
 from lp.api.requests.inputs import read_event, read_new_request, read_patch
@@ -22,6 +22,7 @@ from lp.api.requests.schemas import (
     LP_REQUEST_LIST,
     LP_REQUEST_PATCH,
     NEW_LP_REQUEST,
+    OWNER_PUT,
     REQUEST_CONFLICT,
     filter_parameters,
 )
@@ -30,6 +31,7 @@ from lp.api.schemas import INVALID_INPUT, PROBLEM
 from lp.auth.roles import Role
 from lp.core.clock import today
 from lp.core.validation import Conflict, ValidationFailed
+from lp.requests import ownership
 from lp.requests.models import LpRequest, RequestEvent
 from lp.requests.search import page, parse_filters
 from lp.requests.services import REPEAT_FIELD, create_request, perform, update_details
@@ -71,7 +73,7 @@ def load_request(request_id: int) -> LpRequest:
 )
 def list_requests():
     """List one page of the requests matching the filters."""
-    found = page(parse_filters(query_args()), today())
+    found = page(parse_filters(query_args(), user_id=current_user.id), today())
     return paged({"items": [request_json(lp) for lp in found.items], "total": found.total,
                   "page": found.filter.page, "pages": found.pages}, found.filter.page, found.pages)
 
@@ -125,6 +127,47 @@ def update(request_id: int):
         update_details(lp, values, user_id=current_user.id, expected_version=version)
     except Conflict as conflict:
         return _conflict(lp, conflict)
+    return jsonify(request_detail_json(lp))
+
+
+@bp.put("/requests/<int:request_id>/owner")
+@requires(Role.STAFF)
+@documented(
+    "Reassign an LP request",
+    description=("Send the new owner's user id and the `version` you read. The new owner is told "
+                 "(as they chose in their notification settings); the timeline shows the change."),
+    request_body=OWNER_PUT,
+    responses={
+        200: ("The request as saved.", LP_REQUEST_DETAIL),
+        404: PROBLEM,
+        409: ("Someone changed the request since the version sent, or it is closed; nothing was saved.",
+              REQUEST_CONFLICT),
+        400: ("An unknown owner, one who cannot own requests or owns it already; nothing was saved.",
+              INVALID_INPUT),
+    },
+)
+def reassign(request_id: int):
+    """Give a request another owner if nobody saved in between."""
+    lp = load_request(request_id)
+    body = json_object()
+    errors: dict[str, list[Any]] = {}
+    version = read_version(body, errors)
+    owner_id = body.get("owner_id")
+    new_owner = ownership.find_owner(owner_id) if is_whole_number(owner_id) else None
+    if new_owner is None:
+        errors["owner_id"] = [_("Unknown owner.")]
+    unknown = set(body) - {"owner_id", "version"}
+    for name in unknown:
+        errors[name] = [_("There is no such field, or it cannot be changed.")]
+    if errors:
+        raise ValidationFailed(errors)
+    try:
+        ownership.reassign(lp, new_owner, current_user, expected_version=version)
+    except Conflict as conflict:
+        return _conflict(lp, conflict)
+    except ValidationFailed as failure:
+        db.session.rollback()
+        raise ValidationFailed({"owner_id": failure.errors.get("owner", [])}) from None
     return jsonify(request_detail_json(lp))
 
 

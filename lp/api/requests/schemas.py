@@ -40,6 +40,8 @@ _REQUEST_PROPERTIES = {
     "decided_on": _DATE,
     "is_open": {"type": "boolean"},
     "priority": {"type": "boolean", "description": "The person is in detention: the request comes first."},
+    "owner": {"oneOf": [object_schema({"id": {"type": "integer"}, "name": {"type": "string"}}), {"type": "null"}],
+              "description": "The staff member who owns the request."},
     "version": _VERSION,
 }
 _DETAILS_SCHEMA = {
@@ -93,6 +95,12 @@ NEW_LP_REQUEST = Schema("NewLpRequest", object_schema(
 LP_REQUEST_PATCH = Schema("LpRequestPatch", object_schema(
     {"version": {**VERSION_READ, "description": "The version you read."}, **_DETAILS_SCHEMA},
     required=["version"],
+))
+OWNER_PUT = Schema("LpRequestOwner", object_schema(
+    {"owner_id": {"type": "integer", "minimum": 1, "maximum": MAX_INT,
+                  "description": "User id of the new owner: an active staff member."},
+     "version": {**VERSION_READ, "description": "The version you read."}},
+    required=["owner_id", "version"],
 ))
 REQUEST_CONFLICT = problem_schema("LpRequestConflict", {
     "current_status": {"type": "string", "enum": list(STATUSES)},
@@ -148,6 +156,8 @@ _FILTER_SCHEMAS: dict[str, tuple[dict[str, Any], str]] = {
     "overdue": ({"type": "boolean"}, "Only requests whose answer is overdue."),
     "detention": ({"type": "boolean"}, "Only requests for persons in detention."),
     "case_officer": ({"type": "integer", "minimum": 1, "maximum": MAX_INT}, "User id of the person's case officer."),
+    "owner": ({"type": "string", "pattern": "^(me|[1-9][0-9]{0,9})$"},
+              "User id of the request's owner, or `me` for the requests you own."),
     "submitted_from": ({"type": "string", "format": "date"}, "Submitted on or after this day."),
     "submitted_to": ({"type": "string", "format": "date"}, "Submitted on or before this day."),
     "sort": ({"type": "string", "enum": list(SORTS), "default": RequestFilter.sort}, "Sort order."),
@@ -156,7 +166,7 @@ _FILTER_SCHEMAS: dict[str, tuple[dict[str, Any], str]] = {
 
 
 #: Filter fields that only the browser uses (the session key of a search term).
-BROWSER_ONLY = {"search"}
+BROWSER_ONLY = {"search", "me"}
 
 
 def filter_parameters() -> list[dict[str, Any]]:
@@ -167,5 +177,6 @@ def filter_parameters() -> list[dict[str, Any]]:
 
 
 #: Every named schema of this resource, for the OpenAPI document's components.
-SCHEMAS = (LP_REQUEST, LP_REQUEST_DETAIL, LP_REQUEST_LIST, NEW_LP_REQUEST, LP_REQUEST_PATCH, REQUEST_CONFLICT,
+SCHEMAS = (LP_REQUEST, LP_REQUEST_DETAIL, LP_REQUEST_LIST, NEW_LP_REQUEST, LP_REQUEST_PATCH, OWNER_PUT,
+           REQUEST_CONFLICT,
            CHECKLIST_ITEM, EXPECTED_ANSWER, EVENT, EVENT_LIST, EVENT_RECORDED, EVENT_POST)

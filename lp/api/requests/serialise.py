@@ -40,6 +40,7 @@ def request_json(lp: LpRequest) -> dict[str, Any]:
         "decided_on": _iso(lp.decided_on),
         "is_open": lp.is_open,
         "priority": lp.priority,
+        "owner": {"id": lp.owner.id, "name": lp.owner.display_name or lp.owner.email} if lp.owner else None,
         "version": lp.version,
     }
 

@@ -22,8 +22,10 @@ def reminders(module_app, shared_dataset):
 
     def add(name, kind, **values):
         request = db.session.get(LpRequest, shared_dataset[name])
+        # The owner as the sweep sets it: the request's owner (lp.reminders.sweep).
         reminder = Reminder(subject=f"request:{request.id}", kind=kind, level=1, request_id=request.id,
-                            country_id=request.country_id, due_since=values.pop("due_since", date(2026, 6, 30)),
+                            country_id=request.country_id, owner_id=request.owner_id,
+                            due_since=values.pop("due_since", date(2026, 6, 30)),
                             **values)
         db.session.add(reminder)
         return reminder

@@ -167,34 +167,27 @@ def test_nothing_selected_is_refused_with_a_message(client, world):
     assert "Select at least one item, or all that match." in response.get_data(as_text=True)
 
 
-def test_an_action_asking_for_a_staff_member_is_one_registry_entry(app, client, world):
-    """How "reassign" is wired once requests have an owner: one entry with a field of kind "user"."""
+def test_bulk_reassign_gives_each_request_the_new_owner_and_refuses_one_it_already_has(app, client, world):
     from countries.services import staff_user_id
-    from lp.auth.roles import Role
-    from lp.core.fields import FieldSpec, parse_fields
-    from lp.requests.bulk import REQUESTS
-    from lp.web.bulk import BulkAction
 
-    owner = (FieldSpec("owner", "New owner", "user", required=True),)
-    chosen = {}
-
-    def hand_over(request, raw, *, user_id, version):
-        chosen[request.id] = parse_fields(owner, raw, resolve_user=staff_user_id)["owner"]
-
-    REQUESTS.register(BulkAction("hand_over", "Hand over", Role.STAFF, fields=owner, apply=hand_over))
-    try:
-        step = _post(client, "/requests/?country=GN", "/requests/bulk", {"action": "hand_over", "all": "1"})
-        assert 'value="other@example.org"' in step.get_data(as_text=True)  # the staff to choose from
-        bad = _confirm(client, step, owner="nobody@example.org")
-        assert bad.status_code == 422 and chosen == {}
-        assert "No staff account with this email address." in bad.get_data(as_text=True)
-        done = _confirm(client, step, owner="other@example.org")
-        assert "Done: 3. Refused: 0." in done.get_data(as_text=True)
-    finally:
-        REQUESTS.actions.pop("hand_over")
     with app.app_context():
         other = staff_user_id("other@example.org")
-    assert chosen == dict.fromkeys(world["guinean"], other)
+        first = db.session.get(LpRequest, world["guinean"][0])
+        first.owner_id = other  # already other's: refused for that one, with the reason
+        db.session.commit()
+    step = _post(client, "/requests/?country=GN", "/requests/bulk", {"action": "reassign", "all": "1"})
+    assert 'value="other@example.org"' in step.get_data(as_text=True)  # the staff to choose from
+    bad = _confirm(client, step, owner="nobody@example.org")
+    assert bad.status_code == 422
+    assert "No staff account with this email address." in bad.get_data(as_text=True)
+    done = _confirm(client, step, owner="other@example.org").get_data(as_text=True)
+    assert "Done: 2. Refused: 1." in done
+    with app.app_context():
+        owners = {r.id: r.owner_id for r in db.session.scalars(
+            select(LpRequest).where(LpRequest.id.in_(world["guinean"])))}
+        moroccan = db.session.get(LpRequest, world["moroccan"]).owner_id
+    assert owners == dict.fromkeys(world["guinean"], other)
+    assert moroccan != other  # not in the filter: untouched
 
 
 def _mission(app):

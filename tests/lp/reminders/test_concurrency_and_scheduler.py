@@ -100,14 +100,14 @@ def test_after_downtime_each_daily_job_catches_up_once(app):
     import time_machine
 
     with time_machine.travel(now, tick=False):
-        # digest and the saved views' CSV: planned 08:00 and 08:05 today
-        assert scheduler.catch_up(app, now) == ["sweep", "digest", "saved_views"]
+        # digest and the daily summary: 08:00 today; the saved views' CSV: 08:05 today
+        assert scheduler.catch_up(app, now) == ["sweep", "digest", "daily", "saved_views"]
         assert scheduler.catch_up(app, now) == []  # once, not once per missed day
 
 
 def test_no_catch_up_when_nothing_was_missed(app):
     with app.app_context():
-        for name in ("sweep", "digest", "saved_views"):
+        for name in ("sweep", "digest", "daily", "saved_views"):
             db.session.add(JobRun(name=name, last_run_at=datetime(2026, 3, 5, 8, 30, tzinfo=AMSTERDAM),
                                   last_result="ok"))
         db.session.commit()

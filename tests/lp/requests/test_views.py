@@ -333,7 +333,9 @@ def test_list_shows_the_requests_with_badges(client, login_as, listed):
     assert "4 aanvragen" in page
     assert _references(page) == [_ref(i) for i in sorted(listed.values(), reverse=True)]
     assert "Karim Bewaring" in page and "7777777777" in page and "Bewaring: voorrang" in page
-    assert page.count("te laat</span>") == 1 and "Guinee" in page and "Ambassade van Marokko" in page
+    # One overdue row: its reply-due badge, and its clock's "N days overdue".
+    assert page.count("· te laat</span>") == 1 and page.count("dagen te laat</span>") == 1
+    assert "Guinee" in page and "Ambassade van Marokko" in page
     assert "CSV downloaden" in page and "Vreemdeling registreren" not in page  # a viewer registers no one
 
 

@@ -1,0 +1,51 @@
+"""Reassigning a request on its page: the new owner, the timeline, the menu count and the clock badges."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from tests.e2e import menu, playwright_expect
+
+pytestmark = pytest.mark.e2e
+expect = playwright_expect()
+
+
+def test_reassign_on_the_request_page_and_see_the_clock(page, runner, make_user, make_country, make_person,
+                                                       make_request, log_in):
+    me = make_user("kim@example.org", role="staff", display_name="Kim Jansen")
+    make_user("lotte@example.org", role="staff", display_name="Lotte van Dijk")
+    make_country("GN", name_nl="Guinee", name_en="Guinea", portfolio_holder_id=me,
+                 last_reviewed_on=date.today(), missions=[{"name": "Ambassade van Guinee"}])
+    # Submitted 40 days ago: the reply (30 days) is 10 days overdue, reminder level 1.
+    request_id = make_request("GN", person_id=make_person(name="Amadou Diallo", nationality="GN"),
+                              submitted_on=date.today() - timedelta(days=40))
+    assert runner.invoke(args=["lp", "reminders", "sweep"]).exit_code == 0
+    log_in("kim@example.org")
+
+    page.goto("/requests/?owner=me")
+    row = page.get_by_role("table", name="Aanvragen").locator("tbody tr").filter(has_text="Amadou Diallo")
+    expect(row).to_contain_text("40 dagen wachtend")
+    expect(row).to_contain_text("10 dagen te laat")
+    expect(row).to_contain_text("herinnering niveau 1")
+    expect(menu(page).get_by_role("link", name=re.compile("^Herinneringen")).locator(".badge")).to_have_text("1 open")
+
+    row.get_by_role("link", name=re.compile(r"^LP-")).click()
+    clock = page.locator("#clock")
+    expect(clock).to_contain_text("40 dagen wachtend")
+    expect(clock).to_contain_text("10 dagen te laat")
+    expect(clock).to_contain_text("herinnering niveau 1")
+    expect(page.locator("#owner-name")).to_have_text("Kim Jansen")
+
+    page.get_by_role("combobox", name="Eigenaar").select_option(label="Lotte van Dijk")
+    page.get_by_role("button", name="Opnieuw toewijzen").click()
+    flash = page.get_by_role("alert").filter(has_text="Toegewezen aan")
+    expect(flash).to_contain_text("Toegewezen aan Lotte van Dijk.")
+    expect(page.locator("#owner-name")).to_have_text("Lotte van Dijk")
+    expect(page.get_by_role("heading", name="Toegewezen aan Lotte van Dijk")).to_be_visible()
+    expect(page.get_by_role("combobox", name="Eigenaar")).to_have_value(re.compile(r"^\d+$"))
+    # The reminder went with the request: my count is empty now, and so is my list.
+    expect(menu(page).get_by_role("link", name=re.compile("^Herinneringen")).locator(".badge")).to_have_count(0)
+    page.goto("/requests/?owner=me")
+    expect(page.get_by_role("status").first).to_have_text("0 aanvragen")
+    assert request_id
