@@ -82,6 +82,11 @@ class LpRequest(Model):
         # from the index alone. And the presentations ahead, for the dashboard.
         Index("ix_lp_requests_open_country", "is_open", "country_id", "status", "reply_due_on", "submitted_on"),
         Index("ix_lp_requests_next_presentation", "next_presentation_at"),
+        # One country's requests of a period (country statistics, its assessment, expected
+        # answer dates) as one index range, not the country's whole history.
+        Index("ix_lp_requests_country_submitted", "country_id", "submitted_on"),
+        # Issued LPs about to expire (dashboard, sweep) as one index range.
+        Index("ix_lp_requests_status_valid_until", "status", "valid_until"),
         IDS_NEVER_REUSED,
     )
 
