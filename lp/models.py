@@ -5,5 +5,5 @@ from lp.auth.models import ApiToken, LoginAttempt, PasswordReset, SessionSearchT
 from lp.mail.models import OutboxMail  # noqa: F401
 from lp.persons.models import IdentityDocument, Person  # noqa: F401
 from lp.reminders.models import JobRun, Reminder  # noqa: F401
-from lp.requests.models import LpRequest, RequestEvent  # noqa: F401
+from lp.requests.models import AnswerTimeFact, LpRequest, RequestEvent  # noqa: F401
 from lp.web.audit import AuditEvent  # noqa: F401

@@ -35,7 +35,7 @@ from lp.core.csv import DEFAULT_DELIMITER, DELIMITERS
 from lp.core.forms import apply_errors
 from lp.core.validation import Conflict, ValidationFailed, identifier, search_text, whole_number
 from lp.persons.models import Person
-from lp.requests import answer_times, batches, display, export, pace, plausible, search, services, signals
+from lp.requests import answer_times, batches, display, export, facts, pace, plausible, search, services, signals
 from lp.requests.checklist import checklist
 from lp.requests.forms import (
     BulkNoteForm,
@@ -59,6 +59,8 @@ from lp.web.extensions import db
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 # Registered with the app, not at import: a country's profile changes move the due dates.
 bp.record_once(lambda _state: signals.connect())
+# The time-to-answer facts follow every change of a request, in its transaction.
+bp.record_once(lambda _state: facts.listen())
 
 #: The list's sortable columns, by their key in search.SORTS.
 SORT_COLUMNS = {
