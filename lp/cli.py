@@ -19,6 +19,8 @@ from lp.core.validation import InUse, ValidationFailed
 from lp.demo import load as demo
 from lp.privacy.cli import backup_command, persons_cli, retention_command
 from lp.reminders.cli import digest_cli, outbox_cli, reminders_cli
+from lp.requests import facts
+from lp.requests.cli import facts_cli
 from lp.scheduler import scheduler_command
 from lp.seed import run_seeders
 from lp.web.audit_cli import audit_cli
@@ -110,6 +112,8 @@ def _load_demo(info: StartInfo, seed: int, persons: int, password: str | None) -
         click.echo(f"Demo password refused: {failure}", err=True)
         raise SystemExit(1) from None
     result = demo.load_demo(seed=seed, persons=persons, password=password)
+    facts.rebuild()
+    db.session.commit()
     if result["accounts_created"] and not info.demo_password_given:
         info.demo_password = password
     click.echo(demo.report(result))
@@ -139,6 +143,8 @@ def init_command(with_demo: bool, seed: int, persons: int, password: str | None)
     """
     upgrade(directory=current_app.extensions["migrate"].directory)
     seeded = run_seeders()
+    facts.rebuild()  # requests inserted without the app (imports, generators) count too
+    db.session.commit()
     refresh_statistics(full=True)
     info = StartInfo()
     created = ensure_admin(
@@ -180,7 +186,7 @@ def demo_command(seed: int, persons: int, password: str | None) -> None:
 def register_commands() -> None:
     """Attach the command groups that the packages own."""
     for group in (users_cli, tokens_cli, countries_cli, reference_cli, reminders_cli, digest_cli, outbox_cli,
-                  scheduler_command, retention_command, persons_cli, backup_command, audit_cli):
+                  scheduler_command, retention_command, persons_cli, backup_command, audit_cli, facts_cli):
         lp_cli.add_command(group)
 
 

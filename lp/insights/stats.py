@@ -415,7 +415,17 @@ def _with_percentiles(rows: list[Row], percentiles: Mapping[Any, tuple[int | Non
 
 def _curves(key: ColumnElement[Any] | InstrumentedAttribute[Any] | None, period: Period, today: date,
             where: Iterable[ColumnElement[bool]] = ()) -> dict[Any, Estimate]:
-    """Return the time-to-answer curve (waiting requests counted) per key, for the period (1 query)."""
+    """Return the time-to-answer curve (waiting requests counted) per key, for the period (at most 3 queries).
+
+    From the facts (``answer_times.curves``) when ``where`` is none or one country's
+    (``country_filter``); from the requests otherwise.
+    """
+    by = {"country_id": "country", "mission_id": "mission"}.get(getattr(key, "key", ""))
+    if key is None or by is not None:
+        if isinstance(where, CountryFilter):
+            return answer_times.curves(by, today, period.start, period.end, countries={where.country_id})
+        if not where:
+            return answer_times.curves(by, today, period.start, period.end)
     return answer_times.estimates(key, today, [_in_period(period), *where])
 
 
@@ -437,7 +447,7 @@ def mission_rows(country: Country, period: Period, today: date) -> list[Row]:
     rows = [Row(r["key"], _mission_label(r["name"], r["city"]), _figures_from(r)) for r in counted]
     rows.sort(key=lambda row: (row.key is None, row.label.lower()))
     return _with_percentiles(rows, _percentiles(LpRequest.mission_id, period, where),
-                             _curves(LpRequest.mission_id, period, today, where))
+                             _curves(LpRequest.mission_id, period, today, CountryFilter(country.id)))
 
 
 def _mission_label(name: str | None, city: str | None) -> str:
@@ -461,9 +471,17 @@ def total(rows: Iterable[Row], period: Period, where: Iterable[ColumnElement[boo
     return figures
 
 
+class CountryFilter(list):
+    """The condition that keeps one country's requests, which also says which country (for the facts)."""
+
+    def __init__(self, country_id: int) -> None:
+        super().__init__([LpRequest.country_id == country_id])
+        self.country_id = country_id
+
+
 def country_filter(country: Country) -> list[ColumnElement[bool]]:
     """Return the condition that keeps one country's requests (for ``total``, ``trend``, ...)."""
-    return [LpRequest.country_id == country.id]
+    return CountryFilter(country.id)
 
 
 # -- distribution and trend -------------------------------------------------------------

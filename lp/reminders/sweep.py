@@ -4,6 +4,10 @@ Safe to run twice or in two processes at once: the database's unique key on
 (subject, kind, level) and INSERT ... ON CONFLICT DO NOTHING create each reminder once.
 Of one subject and kind only the highest level due is wanted: the lower levels still
 open are closed as superseded, so every (subject, kind) has at most one open reminder.
+
+The sweep reads the open reminders and, of the closed ones, only those of a subject
+that is due again (to reopen one not acknowledged): never the closed history, which
+grows with every year of data while the open reminders do not.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ class SweepResult:
     closed: int = 0
     reopened: int = 0
     requests_checked: int = 0
+    #: Existing reminders read: the open ones, and the closed ones of subjects due again.
+    reminders_read: int = 0
 
 
 Key = tuple[str, str, int]
@@ -151,6 +157,29 @@ def _highest_levels(wanted: dict[Key, dict]) -> dict[Key, dict]:
     return {key: values for key, values in wanted.items() if top[key[:2]] == key[2]}
 
 
+def _existing(wanted: dict[Key, dict]) -> tuple[dict[Key, tuple[int, bool, bool]], int]:
+    """Return {key: (id, closed, acknowledged)} of the open reminders and the closed ones wanted again.
+
+    The open ones by the index on closed_at; the closed ones only for subjects that have a
+    wanted key without an open reminder, by the unique key's index on subject, in batches.
+    Also returns how many rows were read.
+    """
+    columns = (Reminder.id, Reminder.subject, Reminder.kind, Reminder.level, Reminder.closed_at,
+               Reminder.acknowledged_at)
+    found = {(r.subject, r.kind, r.level): (r.id, False, r.acknowledged_at is not None)
+             for r in db.session.execute(select(*columns).where(Reminder.closed_at.is_(None)))}
+    read = len(found)
+    subjects = sorted({key[0] for key in wanted if key not in found})
+    for start in range(0, len(subjects), BATCH):
+        for r in db.session.execute(select(*columns).where(Reminder.subject.in_(subjects[start:start + BATCH]),
+                                                           Reminder.closed_at.is_not(None))):
+            read += 1
+            key = (r.subject, r.kind, r.level)
+            if key in wanted:
+                found[key] = (r.id, True, r.acknowledged_at is not None)
+    return found, read
+
+
 def sweep(as_of: date) -> SweepResult:
     """Bring the reminders in line with the state of requests and profiles on ``as_of``."""
     result = SweepResult()
@@ -158,11 +187,7 @@ def sweep(as_of: date) -> SweepResult:
     wanted = _highest_levels(wanted | _wanted_for_profiles(as_of))
     wanted_level = {key[:2]: key[2] for key in wanted}
 
-    existing = {
-        (r.subject, r.kind, r.level): (r.id, r.closed_at is not None, r.acknowledged_at is not None)
-        for r in db.session.execute(select(Reminder.id, Reminder.subject, Reminder.kind, Reminder.level,
-                                           Reminder.closed_at, Reminder.acknowledged_at))
-    }
+    existing, result.reminders_read = _existing(wanted)
     now = utcnow()
     new_rows = [
         {"subject": key[0], "kind": key[1], "level": key[2], "created_at": now, "note": "", **values}

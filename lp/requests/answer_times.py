@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Integer, and_, case, func, literal, or_, select
+from sqlalchemy import Date, Integer, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
@@ -35,8 +35,9 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from lp.core.survival import Estimate, kaplan_meier
 from lp.persons import detention
+from lp.requests import facts
 from lp.requests.lifecycle import AWAITING_ANSWER
-from lp.requests.models import LpRequest
+from lp.requests.models import AnswerTimeFact, LpRequest
 from lp.web.extensions import db
 
 #: A country or mission needs this many counted requests for its curve to be shown as a
@@ -111,6 +112,63 @@ def estimates(key: ColumnElement[Any] | InstrumentedAttribute[Any] | None, today
     different days, not of requests. Without ``key`` every request forms one curve,
     returned under the key None.
     """
+    found = _tables(key, today, where)
+    return _fitted({k: table for k, (table, _n) in found.items()}, {k: n for k, (_table, n) in found.items()})
+
+
+def _fitted(tables: dict[Any, list[tuple[int, int, int]]], waiting: dict[Any, int]) -> dict[Any, Estimate]:
+    return {k: replace(kaplan_meier(table), running=waiting.get(k, 0)) for k, table in tables.items()}
+
+
+def curves(by: str | None, today: date, start: date, end: date | None = None, *,
+           countries: Iterable[int] | None = None, missions: Iterable[int] | None = None) -> dict[Any, Estimate]:
+    """Return ``estimates`` of the requests submitted from ``start`` to ``end`` (None: no end), by key (1 query).
+
+    ``by``: "country", "mission" or None (all under the key None); ``countries`` and
+    ``missions`` keep only those. The same curves as ``estimates``, but the whole months of
+    the period come from the facts (lp.requests.facts: distinct days x months, not every
+    request), and only the partial months at its ends from the requests themselves.
+    """
+    r, f = LpRequest, AnswerTimeFact
+    first, last = facts.whole_months(start, end, today)
+    upto = [r.submitted_on <= end] if end is not None else []
+    if first >= last:  # no whole month: every request from the requests
+        edges = and_(r.submitted_on >= start, *upto)
+    else:
+        edges = or_(and_(r.submitted_on >= start, r.submitted_on < first), and_(r.submitted_on >= last, *upto))
+    live_key = {"country": r.country_id, "mission": r.mission_id, None: literal(None)}[by]
+    live_where = [edges]
+    fact_key = {"country": f.country_id, "mission": func.nullif(f.mission_id, 0), None: literal(None)}[by]
+    fact_where = [f.month >= first, f.month < last, f.n > 0]
+    if countries is not None:
+        live_where.append(r.country_id.in_(set(countries)))
+        fact_where.append(f.country_id.in_(set(countries)))
+    if missions is not None:
+        live_where.append(r.mission_id.in_(set(missions)))
+        fact_where.append(f.mission_id.in_(set(missions)))
+    live = select(live_key.label("key"), days(today).label("days"), case((answered(), 1), else_=0).label("done"),
+                  case((r.status.in_(AWAITING_ANSWER), 1), else_=0).label("waiting"), literal(1).label("n")
+                  ).where(counted(), *live_where)
+    now = literal(today.toordinal(), Integer)
+    kept = select(fact_key.label("key"), case((f.until_today.is_(True), now - f.days), else_=f.days).label("days"),
+                  case((f.done.is_(True), f.n), else_=0).label("done"),
+                  case((f.waiting.is_(True), f.n), else_=0).label("waiting"), f.n.label("n")).where(*fact_where)
+    each = union_all(kept, live).subquery() if first < last else live.subquery()
+    query = (select(each.c.key, each.c.days, func.sum(each.c.done).label("done"),
+                    func.sum(each.c.waiting).label("waiting"), func.sum(each.c.n).label("n"))
+             .group_by(each.c.key, each.c.days))
+    tables: dict[Any, list[tuple[int, int, int]]] = {}
+    waiting: dict[Any, int] = {}
+    for row in db.session.execute(query):
+        done = int(row.done or 0)
+        tables.setdefault(row.key, []).append((int(row.days), done, int(row.n) - done))
+        waiting[row.key] = waiting.get(row.key, 0) + int(row.waiting or 0)
+    return _fitted(tables, waiting)
+
+
+def _tables(key: ColumnElement[Any] | InstrumentedAttribute[Any] | None, today: date,
+            where: Iterable[ColumnElement[bool]]) -> dict[Any, tuple[list[tuple[int, int, int]], int]]:
+    """Return {key: (life table, waiting)} of the counted requests matching ``where`` (1 query)."""
     keys = [key.label("key")] if key is not None else [literal(None).label("key")]
     each = (select(*keys, days(today).label("days"), case((answered(), 1), else_=0).label("done"),
                    case((LpRequest.status.in_(AWAITING_ANSWER), 1), else_=0).label("waiting"))
@@ -120,13 +178,13 @@ def estimates(key: ColumnElement[Any] | InstrumentedAttribute[Any] | None, today
     query = (select(each.c.key, each.c.days, func.sum(each.c.done).label("done"),
                     func.sum(each.c.waiting).label("waiting"), func.count().label("n"))
              .group_by(each.c.key, each.c.days))
-    tables: dict[Any, list[tuple[int, int, int]]] = {}
-    waiting: dict[Any, int] = {}
+    found: dict[Any, tuple[list[tuple[int, int, int]], int]] = {}
     for row in db.session.execute(query):
         done = int(row.done or 0)
-        tables.setdefault(row.key, []).append((int(row.days), done, int(row.n) - done))
-        waiting[row.key] = waiting.get(row.key, 0) + int(row.waiting or 0)
-    return {k: replace(kaplan_meier(table), running=waiting[k]) for k, table in tables.items()}
+        table, waiting = found.get(row.key, ([], 0))
+        table.append((int(row.days), done, int(row.n) - done))
+        found[row.key] = (table, waiting + int(row.waiting or 0))
+    return found
 
 
 # -- a waiting request's expected answer -------------------------------------------------
@@ -171,12 +229,9 @@ def expected_answers(requests: Iterable[LpRequest], today: date) -> dict[int, Ex
     if not waiting:
         return {}
     since = today - timedelta(days=HISTORY_DAYS)
-    recent = LpRequest.submitted_on >= since
     missions = {r.mission_id for r in waiting if r.mission_id is not None}
-    by_mission = (estimates(LpRequest.mission_id, today, [recent, LpRequest.mission_id.in_(missions)])
-                  if missions else {})
-    by_country = estimates(LpRequest.country_id, today,
-                           [recent, LpRequest.country_id.in_({r.country_id for r in waiting})])
+    by_mission = curves("mission", today, since, missions=missions) if missions else {}
+    by_country = curves("country", today, since, countries={r.country_id for r in waiting})
     found = {}
     for request in waiting:
         for basis, curve in (("mission", by_mission.get(request.mission_id)),

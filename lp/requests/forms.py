@@ -53,12 +53,6 @@ def officer_choices(blank: tuple[str, Any] = NONE_CHOSEN, value: str = "email") 
     return options([blank] + [(str(getattr(user, value)), user.display_name or user.email) for user in users])
 
 
-def owner_filter_choices() -> list[SelectChoice]:
-    """Return the owner filter's choices: anyone, mine, then each active staff member (by id)."""
-    everyone = officer_choices(ANY, "id")
-    return [everyone[0], *options([("me", _l("Mine"))]), *everyone[1:]]
-
-
 def mission_choices(country: Country | None, blank: tuple[str, Any] = NONE_CHOSEN) -> list[SelectChoice]:
     """Return the missions of a country (all missions, by country, when None)."""
     query = select(Mission).order_by(Mission.name, Mission.id)
@@ -251,13 +245,23 @@ class RequestFilterForm(Form):
 
     q = SearchField(_l("Search"), description=_l("V-number, name, our or the embassy's reference"),
                     render_kw={"maxlength": 100})
-    country = SelectField(_l("Country"), choices=lambda: country_choices(ANY), validate_choice=False)
+    # Country and case officer are typed (name or code; the server resolves them, see
+    # lp.requests.views._canonical_filters); their hundreds of choices come from a small JSON
+    # endpoint into a <datalist> on first focus (lp/static/js/filter-options.js), not with
+    # every page.
+    country = StringField(_l("Country"), description=_l("Name or two-letter code"),
+                          render_kw={"list": "country-options", "autocomplete": "off", "spellcheck": "false",
+                                     "data-options": "countries"})
     mission = SelectField(DETAIL_LABELS["mission"], choices=[], validate_choice=False)
     status = SelectField(_l("Status"), choices=options([ANY, *STATUS_LABELS.items()]), validate_choice=False)
     state = SelectField(_l("Open or closed"), choices=options(STATE_CHOICES), validate_choice=False)
-    case_officer = SelectField(_l("Case officer"), choices=lambda: officer_choices(ANY, "id"),
-                               validate_choice=False)
-    owner = SelectField(_l("Owner"), choices=lambda: owner_filter_choices(), validate_choice=False)
+    case_officer = StringField(_l("Case officer"), description=_l("Name or email address"),
+                               render_kw={"list": "officer-options", "autocomplete": "off", "spellcheck": "false",
+                                          "data-options": "officers"})
+    # The owner is typed like the case officer (same options), or "me" for my own requests.
+    owner = StringField(_l("Owner"), description=_l("Name, email address or “me”"),
+                        render_kw={"list": "owner-options", "autocomplete": "off", "spellcheck": "false",
+                                   "data-options": "officers"})
     submitted_from = StringField(_l("Submitted from"), widget=DateInput())
     submitted_to = StringField(_l("Submitted until"), widget=DateInput())
     overdue = BooleanField(_l("Reply overdue"))
@@ -266,10 +270,15 @@ class RequestFilterForm(Form):
                            default="50", validate_choice=False)
 
 
-def filter_form(args, country: Country | None) -> RequestFilterForm:
-    """Return the filter form filled from the query, its missions those of the chosen country."""
+def filter_form(args, country: Country | None, officer: User | None = None) -> RequestFilterForm:
+    """Return the filter form filled from the query, its missions those of the chosen country.
+
+    The chosen case officer shows by name (the query holds the account's id).
+    """
     form = RequestFilterForm(args)
     form.mission.choices = mission_choices(country, ANY)
+    if officer is not None:
+        form.case_officer.data = officer_label(officer)
     return form
 
 
@@ -277,3 +286,19 @@ class OwnerForm(VersionedForm):
     """Reassign a request: the new owner (by id), with the version the page was opened on."""
 
     owner = SelectField(_l("Owner"), choices=lambda: officer_choices(value="id"), validate_choice=False)
+def officer_label(user: User) -> str:
+    """Return how a case officer is shown and typed in the filter: the name, else the email address."""
+    return user.display_name or user.email
+
+
+def filter_options(kind: str) -> list[dict[str, str]]:
+    """Return the typeahead options of the request filter's ``kind`` ("countries" or "officers").
+
+    Countries by name in the UI language, valued by code; case officers (active staff and
+    admins) by name, with the email address as the label that tells namesakes apart.
+    """
+    if kind == "countries":
+        return [{"value": str(choice.value), "label": str(choice.label)} for choice in country_choices(ANY)[1:]]
+    users = db.session.scalars(
+        select(User).where(User.active.is_(True), User.role != Role.VIEWER.value).order_by(User.display_name))
+    return [{"value": officer_label(user), "label": user.email} for user in users]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lp.core.types import UTCDateTime, utcnow
@@ -25,17 +25,17 @@ class LpRequest(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str | None] = mapped_column(String(20), unique=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
-    country_id: Mapped[int] = mapped_column(ForeignKey("countries.id"))
-    mission_id: Mapped[int | None] = mapped_column(ForeignKey("missions.id"))
+    country_id: Mapped[int] = mapped_column(ForeignKey("countries.id"), active_history=True)
+    mission_id: Mapped[int | None] = mapped_column(ForeignKey("missions.id"), active_history=True)
     embassy_reference: Mapped[str] = mapped_column(String(60), default="")
-    status: Mapped[str] = mapped_column(String(24), default="draft")
-    submitted_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(24), default="draft", active_history=True)
+    submitted_on: Mapped[date | None] = mapped_column(Date, active_history=True)
     channel: Mapped[str | None] = mapped_column(String(16))
     documents_enclosed: Mapped[str] = mapped_column(Text, default="")
     identity_requested: Mapped[bool] = mapped_column(Boolean, default=False)
 
     # Outcome (docs/design.md, "Request lifecycle").
-    decided_on: Mapped[date | None] = mapped_column(Date)
+    decided_on: Mapped[date | None] = mapped_column(Date, active_history=True)
     lp_number: Mapped[str] = mapped_column(String(40), default="")
     issued_on: Mapped[date | None] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
@@ -45,16 +45,17 @@ class LpRequest(Model):
 
     # The embassy's answer, measured when it is recorded (issued, refused, handover):
     # calendar days from submission, paused days excluded, and the days it was allowed.
-    response_days: Mapped[int | None] = mapped_column(Integer)
+    response_days: Mapped[int | None] = mapped_column(Integer, active_history=True)
     allowed_days: Mapped[int | None] = mapped_column(Integer)
     #: The handover was agreed by the embassy's silence under the agreement (no answer to time).
-    agreed_by_silence: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    agreed_by_silence: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
+                                                    active_history=True)
     #: The embassy's answer came after "no reply" was recorded (the request was closed then).
     answered_late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     # The deadline clock, kept on the row so lists can filter on it with an index.
-    paused_since: Mapped[date | None] = mapped_column(Date)
-    paused_days: Mapped[int] = mapped_column(Integer, default=0)
+    paused_since: Mapped[date | None] = mapped_column(Date, active_history=True)
+    paused_days: Mapped[int] = mapped_column(Integer, default=0, active_history=True)
     reply_due_on: Mapped[date | None] = mapped_column(Date)
     next_presentation_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The family or travelling group the request is linked with (lp.requests.groups), if any.
@@ -89,6 +90,11 @@ class LpRequest(Model):
         Index("ix_lp_requests_open_country", "is_open", "country_id", "status", "reply_due_on", "submitted_on"),
         Index("ix_lp_requests_next_presentation", "next_presentation_at"),
         Index("ix_lp_requests_owner", "owner_id", "is_open", "id"),
+        # One country's requests of a period (country statistics, its assessment, expected
+        # answer dates) as one index range, not the country's whole history.
+        Index("ix_lp_requests_country_submitted", "country_id", "submitted_on"),
+        # Issued LPs about to expire (dashboard, sweep) as one index range.
+        Index("ix_lp_requests_status_valid_until", "status", "valid_until"),
         IDS_NEVER_REUSED,
     )
 
@@ -118,3 +124,32 @@ class RequestEvent(Model):
     user: Mapped[User | None] = relationship()
 
     __table_args__ = (Index("ix_request_events_request_id", "request_id", "id"),)
+
+
+class AnswerTimeFact(Model):
+    """How many requests of a country, mission and month of submission took how long to answer.
+
+    The life table of the time to answer (lp.requests.answer_times), kept up to date in the
+    transaction that changes a request (lp.requests.facts), so the curves of a period read
+    distinct days x months instead of every request. ``days`` is the days to the answer or
+    to censoring; for a request still at risk today (``until_today``) it is the ordinal of
+    its submission date plus its paused days, today's ordinal minus it being its days.
+    """
+
+    __tablename__ = "answer_time_facts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country_id: Mapped[int] = mapped_column(Integer)
+    mission_id: Mapped[int] = mapped_column(Integer)  # 0: none
+    month: Mapped[date] = mapped_column(Date)  # the first day of the submission month
+    until_today: Mapped[bool] = mapped_column(Boolean)
+    days: Mapped[int] = mapped_column(Integer)
+    done: Mapped[bool] = mapped_column(Boolean)  # answered
+    waiting: Mapped[bool] = mapped_column(Boolean)  # still waiting for the answer
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        UniqueConstraint("country_id", "mission_id", "month", "until_today", "days", "done", "waiting",
+                         name="uq_answer_time_facts_key"),
+        Index("ix_answer_time_facts_month", "month", "country_id"),
+    )

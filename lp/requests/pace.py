@@ -35,8 +35,7 @@ def median_response_days(country_id: int, today: date) -> int | None:
 def median_response_days_by_country(country_ids: Iterable[int], today: date) -> dict[int, int | None]:
     """Return ``median_response_days`` of each country, all from one query."""
     since = today - timedelta(days=answer_times.HISTORY_DAYS)
-    curves = answer_times.estimates(LpRequest.country_id, today, [LpRequest.country_id.in_(set(country_ids)),
-                                                                  LpRequest.submitted_on >= since])
+    curves = answer_times.curves("country", today, since, countries=set(country_ids))
     return {country_id: curve.median.day if curve.finished >= MIN_ANSWERS else None
             for country_id, curve in curves.items()}
 

@@ -2,24 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
+from werkzeug.datastructures import MultiDict
 from wtforms import Form
 
 from countries.models import Country, Mission
 from countries.services import find_country
+from lp.auth.models import User
 from lp.auth.roles import Role
 from lp.core.clock import today
 from lp.core.csv import DEFAULT_DELIMITER, DELIMITERS
 from lp.core.forms import apply_errors
-from lp.core.validation import Conflict, ValidationFailed, identifier, whole_number
+from lp.core.validation import Conflict, ValidationFailed, identifier, search_text, whole_number
 from lp.persons.models import Person
 from lp.requests import (
     answer_times,
@@ -27,6 +41,7 @@ from lp.requests import (
     bulk,
     display,
     export,
+    facts,
     groups,
     ownership,
     pace,
@@ -46,6 +61,7 @@ from lp.requests.forms import (
     UnlinkForm,
     action_form,
     filter_form,
+    filter_options,
     mission_choices,
     raw_values,
     save_versioned,
@@ -60,6 +76,8 @@ from lp.web.extensions import db
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 # Registered with the app, not at import: a country's profile changes move the due dates.
 bp.record_once(lambda _state: signals.connect())
+# The time-to-answer facts follow every change of a request, in its transaction.
+bp.record_once(lambda _state: facts.listen())
 
 #: The list's sortable columns, by their key in search.SORTS.
 SORT_COLUMNS = {
@@ -109,9 +127,35 @@ def _page_numbers(current: int, pages: int) -> list[int | None]:
     return numbers
 
 
+def _canonical_filters(args: Mapping[str, str]) -> MultiDict:
+    """Return the filters with a typed country or case officer replaced by its code or id.
+
+    People type a country's name (Dutch or English) or code, and a case officer's name or
+    email address (the owner also as "me"); the list and its links use the two-letter code and
+    the account id (no names in URLs). A value that names nothing stays as typed, for the filter's message.
+    """
+    resolved = MultiDict(args)
+    country = search_text(args.get("country"))
+    if country and not (len(country) == 2 and country.isalpha()):
+        lowered = country.casefold()
+        code = db.session.scalar(select(Country.alpha2).where(or_(
+            func.lower(Country.name_nl) == lowered, func.lower(Country.name_en) == lowered,
+            Country.alpha3 == country.upper())).limit(1))
+        resolved["country"] = code or country
+    for name in ("case_officer", "owner"):
+        typed = search_text(args.get(name))
+        if typed and not typed.isdigit() and typed.casefold() != "me":
+            lowered = typed.casefold()
+            ids = list(db.session.scalars(select(User.id).where(
+                User.active.is_(True), User.role != Role.VIEWER.value,
+                or_(func.lower(User.display_name) == lowered, func.lower(User.email) == lowered)).limit(2)))
+            resolved[name] = str(ids[0]) if len(ids) == 1 else typed
+    return resolved
+
+
 def _render_list(*, bulk: BulkNoteForm | None = None, general: list[str] | None = None, status: int = 200):
     """Render the request list for the query's filters (422 with messages for bad ones)."""
-    args = search_terms.with_term(request.args)
+    args = _canonical_filters(search_terms.with_term(request.args))
     try:
         f = search.parse_filters(args, user_id=_user_id())
     except ValidationFailed as failure:
@@ -126,9 +170,10 @@ def _render_list(*, bulk: BulkNoteForm | None = None, general: list[str] | None 
         bulk_today = batches.bulk_today(mission.id)
     else:
         bulk, bulk_today = None, []
+    officer = db.session.get(User, f.case_officer) if f.case_officer is not None else None
     page = render_template(
         "requests/index.html",
-        form=filter_form(args, country),
+        form=filter_form(args, country, officer),
         general=general or [],
         f=f,
         result=result,
@@ -161,8 +206,20 @@ def index():
 @bp.post("/")
 @requires(Role.VIEWER, Role.VIEWER)
 def search_form():
-    """Take the posted filters and show the list with the search term kept out of the URL."""
-    return redirect(url_for("requests.index", **search_terms.query_args(request.form)))
+    """Take the posted filters and show the list with the search term kept out of the URL.
+
+    A typed country or case officer goes into the URL as its code or id, not its name.
+    """
+    return redirect(url_for("requests.index", **search_terms.query_args(_canonical_filters(request.form))))
+
+
+@bp.get("/filter-options/<any(countries, officers):kind>.json")
+@requires(Role.VIEWER)
+def filter_options_json(kind: str):
+    """Return the request filter's typeahead options of ``kind`` (fetched once, on first focus)."""
+    response = jsonify({"options": filter_options(kind)})
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
 
 
 @bp.get("/export.csv")
@@ -170,7 +227,7 @@ def search_form():
 def export_csv():
     """Download every request of the filtered list as CSV (not only one page)."""
     try:
-        f = search.parse_filters(search_terms.with_term(request.args), user_id=_user_id())
+        f = search.parse_filters(_canonical_filters(search_terms.with_term(request.args)), user_id=_user_id())
     except ValidationFailed as failure:
         return render_error(422, " ".join(str(m) for ms in failure.errors.values() for m in ms))
     delimiter = request.args.get("delimiter", DEFAULT_DELIMITER)
@@ -215,7 +272,7 @@ def bulk_note_verbale():
     button posts the same selection again with ``confirmed=1`` and only that records.
     """
     try:
-        f = search.parse_filters(search_terms.with_term(request.args), user_id=_user_id())
+        f = search.parse_filters(_canonical_filters(search_terms.with_term(request.args)), user_id=_user_id())
     except ValidationFailed:
         abort(400)
     form = BulkNoteForm(request.form)
@@ -277,7 +334,7 @@ def _render_bulk_confirmation(f: search.RequestFilter, chosen: list[LpRequest], 
 def undo_bulk_note_verbale(event_id: int):
     """Undo a bulk note verbale recorded today: a reversal on each request's timeline, nothing deleted."""
     try:
-        f = search.parse_filters(search_terms.with_term(request.args), user_id=_user_id())
+        f = search.parse_filters(_canonical_filters(search_terms.with_term(request.args)), user_id=_user_id())
     except ValidationFailed:
         abort(400)
     try:

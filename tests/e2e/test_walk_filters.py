@@ -127,6 +127,11 @@ def test_request_list_filters(admin_page, seeded_app):
     owner = _one(app, "SELECT owner_id FROM lp_requests WHERE owner_id IS NOT NULL "
                       "GROUP BY owner_id ORDER BY count(*) DESC, owner_id LIMIT 1")
     admin = _one(app, "SELECT id FROM users WHERE email = :e", (("e", ADMIN_EMAIL),))
+    # Typed as a person does: the case officer's name (the list's URL keeps the id).
+    officer_name = _one(app, "SELECT coalesce(nullif(display_name, ''), email) FROM users WHERE id = :o",
+                        (("o", officer),))
+    owner_name = _one(app, "SELECT coalesce(nullif(display_name, ''), email) FROM users WHERE id = :o",
+                      (("o", owner),))
     since = TODAY - timedelta(days=200)
     settings = [
         Setting("q", word.lower(), REQUESTS + "WHERE lower(p.name) LIKE :like", (("like", f"%{word.lower()}%"),)),
@@ -136,8 +141,8 @@ def test_request_list_filters(admin_page, seeded_app):
         Setting("status", "refused", REQUESTS + "WHERE r.status = 'refused'"),
         Setting("state", "open", REQUESTS + "WHERE r.is_open"),
         Setting("state", "closed", REQUESTS + "WHERE NOT r.is_open"),
-        Setting("case_officer", str(officer), REQUESTS + "WHERE p.case_officer_id = :o", (("o", officer),)),
-        Setting("owner", str(owner), REQUESTS + "WHERE r.owner_id = :o", (("o", owner),)),
+        Setting("case_officer", officer_name, REQUESTS + "WHERE p.case_officer_id = :o", (("o", officer),)),
+        Setting("owner", owner_name, REQUESTS + "WHERE r.owner_id = :o", (("o", owner),)),
         Setting("owner", "me", REQUESTS + "WHERE r.owner_id = :o", (("o", admin),)),  # the admin is logged in
         Setting("submitted_from", since.isoformat(), REQUESTS + "WHERE r.submitted_on >= :d", (("d", since),)),
         Setting("submitted_to", since.isoformat(), REQUESTS + "WHERE r.submitted_on <= :d", (("d", since),)),
@@ -329,3 +334,19 @@ def test_reminder_inbox_shows_one_line_per_request_and_kind(admin_page):
     assert rows, "the demo data has open reminders"
     repeated = sorted({row for row in rows if row[0] and rows.count(row) > 1})
     assert repeated == [], f"requests listed more than once for one kind: {repeated}"
+
+
+def test_request_list_typeahead_fills_on_focus(admin_page, seeded_app):
+    """The country and case-officer inputs offer their options once focused (fetched as JSON, not in the page)."""
+    admin_page.goto("/requests/")
+    assert admin_page.locator("#country-options option").count() == 0
+    admin_page.get_by_label("Land", exact=True).focus()
+    expect(admin_page.locator("#country-options option[value='GN']")).to_have_count(1)
+    admin_page.get_by_label("Regievoerder", exact=True).focus()
+    expect(admin_page.locator("#officer-options option").first).to_be_attached()
+    # Chosen by typing the name: the list follows and the URL keeps the code.
+    admin_page.get_by_label("Land", exact=True).fill("Guinee")
+    with admin_page.expect_navigation():
+        admin_page.get_by_role("button", name="Filteren").click()
+    assert "country=GN" in admin_page.url and "Guinee" not in admin_page.url
+    assert admin_page.get_by_label("Land", exact=True).input_value() == "GN"

@@ -30,6 +30,7 @@ ASSETS = {
     "/static/css/app.css": "text/css",
     "/static/js/app.js": "javascript",
     "/static/js/char-count.js": "javascript",
+    "/static/js/filter-options.js": "javascript",
     "/static/favicon.svg": "image/svg+xml",
 }
 

@@ -1,0 +1,127 @@
+"""The time-to-answer facts stay equal to a rebuild from scratch, whatever happens to the requests (issue 19).
+
+The insights read the life table of the time to answer from ``answer_time_facts``
+(lp.requests.facts), kept up to date in the transaction of every change. A random
+series of lifecycle actions over several weeks (submission, pause and resume, answers
+by the embassy or by silence, no reply and the late answer after it, withdrawal,
+departure, a mission moved) is applied through the services; after each day the
+facts must equal those a rebuild computes from the requests, and the curves read
+from them must equal the curves computed from the requests alone.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from countries.models import Mission
+from lp.core.validation import Conflict, ValidationFailed
+from lp.requests import answer_times, facts, services
+from lp.requests.models import LpRequest
+from lp.web.extensions import db
+
+START = date(2026, 1, 5)
+DAYS = 70
+
+
+def _action(rng: random.Random, request: LpRequest, day: date, missions: list[int]) -> tuple[str, dict] | None:
+    iso = day.isoformat()
+    status, paused = request.status, request.paused_since is not None
+    if status == "draft":
+        return "submit", {"submitted_on": (day - timedelta(days=rng.randint(0, 40))).isoformat(), "channel": "email"}
+    if paused:
+        return "resume", {"occurred_on": iso, "reason": "documents arrived"}
+    choices: list[tuple[str, dict]] = []
+    if status in ("submitted", "presentation_scheduled", "presented"):
+        choices += [
+            ("pause", {"occurred_on": iso, "reason": "waiting for documents"}),
+            ("issue", {"lp_number": f"LP-{request.id}", "issued_on": iso,
+                       "valid_until": (day + timedelta(days=30)).isoformat()}),
+            ("refuse", {"refusal_reason": "not_recognised", "decided_on": iso}),
+            ("agree_handover", {"decided_on": iso, "basis": "answer"}),
+            ("record_no_reply", {"decided_on": iso}),
+            ("withdraw", {"closure_reason": "absconded", "decided_on": iso}),
+        ]
+    if status == "no_reply":  # the late answer
+        choices += [("issue", {"lp_number": f"LP-{request.id}", "issued_on": iso,
+                               "valid_until": (day + timedelta(days=30)).isoformat()}),
+                    ("refuse", {"refusal_reason": "other", "decided_on": iso})]
+    if status == "issued":
+        choices += [("record_departure", {"departed_on": iso}),
+                    ("withdraw", {"closure_reason": "other", "decided_on": iso})]
+    if missions and request.is_open:
+        choices.append(("move", {"mission": rng.choice(missions)}))
+    return rng.choice(choices) if choices else None
+
+
+def _apply(request: LpRequest, name: str, raw: dict) -> None:
+    if name == "move":  # the mission changed on the request (its details form)
+        request.mission_id = raw["mission"]
+        db.session.commit()
+    elif name in ("pause", "resume"):
+        (services.pause_clock if name == "pause" else services.resume_clock)(request, raw, user_id=None)
+    else:
+        services.apply_transition(request, name, raw, user_id=None, unusual_confirmed=True)
+
+
+def _curves_from_requests(today: date, start: date) -> dict:
+    return answer_times.estimates(LpRequest.country_id, today, [LpRequest.submitted_on >= start])
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_facts_equal_a_rebuild_after_random_lifecycle_actions(app, make_country, make_request, seed):
+    rng = random.Random(seed)
+    make_country("GN", missions=[{"name": "Ambassade van Guinee"}, {"name": "Consulaat van Guinee"}])
+    make_country("MA", missions=[{"name": "Ambassade van Marokko"}])
+    with time_machine.travel(datetime(2026, 1, 5, 10), tick=False):
+        ids = [make_request(rng.choice(["GN", "MA"]),
+                            submitted_on=None if rng.random() < 0.3 else
+                            (START - timedelta(days=rng.randint(0, 90))).isoformat())
+               for _ in range(24)]
+    applied = 0
+    for offset in range(0, DAYS, 3):
+        day = START + timedelta(days=offset)
+        with time_machine.travel(datetime(day.year, day.month, day.day, 10), tick=False), app.test_request_context():
+            for request_id in rng.sample(ids, 8):
+                request = db.session.get(LpRequest, request_id)
+                missions = list(db.session.scalars(select(Mission.id).where(Mission.country_id == request.country_id)))
+                chosen = _action(rng, request, day, missions)
+                if chosen is None:
+                    continue
+                try:
+                    _apply(request, *chosen)
+                    applied += 1
+                except (ValidationFailed, Conflict):
+                    db.session.rollback()
+            kept = facts.snapshot()
+            facts.rebuild()
+            assert facts.snapshot() == kept, f"day {day}"
+            db.session.rollback()  # keep the maintained facts, not the rebuilt ones
+            # The curves from the facts (whole months) and the requests (the edges) equal those of the requests.
+            since = START - timedelta(days=120)
+            assert answer_times.curves("country", day, since) == _curves_from_requests(day, since), f"day {day}"
+            assert answer_times.curves("mission", day, since, day) == answer_times.estimates(
+                LpRequest.mission_id, day, [LpRequest.submitted_on >= since, LpRequest.submitted_on <= day])
+    assert applied > 40
+    with app.app_context():
+        statuses = set(db.session.scalars(select(LpRequest.status)))
+        assert {"issued", "refused", "no_reply", "withdrawn"} & statuses
+
+
+def test_the_rebuild_command_counts_requests_inserted_without_the_app(app, runner, make_country, make_request):
+    make_country("GN")
+    make_request("GN", submitted_on="2026-01-05")
+    with app.app_context():
+        kept = facts.snapshot()
+        db.session.execute(facts.AnswerTimeFact.__table__.delete())  # as after a bulk insert: no facts
+        db.session.commit()
+        assert facts.snapshot() == {}
+    result = runner.invoke(args=["lp", "facts", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "Facts rebuilt: 1 rows" in result.output
+    with app.app_context():
+        assert facts.snapshot() == kept != {}
