@@ -29,13 +29,9 @@ from tests.conftest import post_form
 REQUESTS = 4000
 BIG_TABLES = ("lp_requests", "reminders", "request_events")
 SEQ_SCAN = re.compile(r"Seq Scan on (" + "|".join(BIG_TABLES) + r")\b")
-#: Statements that may still read a big table whole, each with why. The reminder conditions
-#: "of my portfolio or my cases" (lp.reminders.services.mine) are an OR of two IN
-#: subqueries that PostgreSQL answers by reading every open reminder; the reminder-owner
-#: column of issue 19 (another change) replaces them: delete this entry when it lands.
-KNOWN: dict[str, str] = {
-    "reminders.country_id IN (SELECT countries.id": "mine(): OR of two IN subqueries, until the owner column",
-}
+#: Statements that may still read a big table whole, each with why (marker in the SQL: reason).
+#: Empty: "my reminders" is now one lookup on reminders.owner_id (ix_reminders_owner_open).
+KNOWN: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
