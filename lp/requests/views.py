@@ -20,6 +20,7 @@ from lp.core.clock import today
 from lp.core.csv import DEFAULT_DELIMITER, DELIMITERS
 from lp.core.forms import apply_errors
 from lp.core.validation import Conflict, ValidationFailed, identifier, whole_number
+from lp.files import services as files
 from lp.persons.models import Person
 from lp.requests import answer_times, batches, display, export, pace, plausible, search, services, signals
 from lp.requests.checklist import checklist
@@ -35,13 +36,15 @@ from lp.requests.forms import (
     save_versioned,
 )
 from lp.requests.lifecycle import ACTIONS, available
-from lp.requests.models import LpRequest
+from lp.requests.models import LpRequest, RequestEvent
 from lp.web import search_terms
 from lp.web.access import requires
 from lp.web.errors import render_error
 from lp.web.extensions import db
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
+#: The actions of the request page that take a file along (shown on their timeline event).
+ATTACHABLE = frozenset({"contact"})
 # Registered with the app, not at import: a country's profile changes move the due dates.
 bp.record_once(lambda _state: signals.connect())
 
@@ -345,7 +348,9 @@ def _actions(lp_request: LpRequest, posted: Form | None, posted_name: str | None
 
 
 def _render_request(lp_request: LpRequest, *, posted: Form | None = None, posted_name: str | None = None,
-                    general: list[str] | None = None, message: Any = None, status: int = 200):
+                    general: list[str] | None = None, message: Any = None, status: int = 200,
+                    attach_errors: list[str] | None = None):
+    request_files = files.files_of_request(lp_request.id)
     page = render_template(
         "requests/show.html",
         r=lp_request,
@@ -360,6 +365,10 @@ def _render_request(lp_request: LpRequest, *, posted: Form | None = None, posted
         expected=answer_times.expected_answer(lp_request, today()),
         detention_risk=pace.detention_risk(lp_request, today()),
         earlier=services.earlier_requests(lp_request.person, lp_request.country, before_id=lp_request.id),
+        files=request_files,
+        event_files=files.by_event(request_files),
+        attachable=ATTACHABLE,
+        attach_errors=attach_errors or [],
     )
     return page, status
 
@@ -371,11 +380,26 @@ def show(request_id: int):
     return _render_request(lp_request)
 
 
-def _perform(lp_request: LpRequest, action: str, form: Form, version: int) -> None:
+def _perform(lp_request: LpRequest, action: str, form: Form, version: int,
+             upload: files.CheckedUpload | None = None) -> None:
     raw = raw_values(form, ACTIONS[action].form_fields)
     confirmed = form._fields.get(plausible.CONFIRM_FIELD)
+
+    def attach(event: RequestEvent) -> None:
+        if upload is not None:  # in the action's own transaction: both are recorded, or neither
+            files.add_to_request(lp_request, upload, user_id=_user_id(), event=event, commit=False)
+
     services.perform(lp_request, action, raw, user_id=_user_id(), expected_version=version,
-                     unusual_confirmed=bool(confirmed and confirmed.data))
+                     unusual_confirmed=bool(confirmed and confirmed.data), before_commit=attach)
+
+
+def _posted_upload(action: str) -> files.CheckedUpload | None:
+    """Return the file posted with an action that takes one (checked), or None when none was chosen."""
+    storage = request.files.get(files.FIELD)
+    if action not in ATTACHABLE or storage is None or not storage.filename:
+        return None
+    data = storage.stream.read(files.max_bytes() + 1)
+    return files.check_upload(data, storage.filename)
 
 
 @bp.post("/<int:request_id>/actions/<action>")
@@ -395,7 +419,13 @@ def act(request_id: int, action: str):
         # An illegal action is refused as such (409), confirmed or not.
         if offered.confirm and allowed and not form.confirm.data:
             raise ValidationFailed.single("confirm", _l("Tick the box to confirm that the request closes."))
-        _perform(lp_request, action, form, version)
+        try:
+            upload = _posted_upload(action)
+        except ValidationFailed as refused:
+            db.session.rollback()
+            return _render_request(lp_request, posted=form, posted_name=action, status=422,
+                                   attach_errors=[str(m) for m in refused.errors.get(files.FIELD, [])])
+        _perform(lp_request, action, form, version, upload)
     except Conflict as error:  # IllegalTransition included
         db.session.rollback()
         return _render_request(lp_request, message=error.message, status=409)

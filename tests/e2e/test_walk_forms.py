@@ -315,6 +315,11 @@ COVERED = {
     "mfa.code": "tests/e2e/test_mfa.py (sign-in with a code, then a recovery code once)",
     "admin.reset_second_factor": "tests/lp/test_mfa.py (another admin, after confirmation; audited)",
     "auth.sign_out_everywhere": "tests/lp/test_session_timeouts.py (one button, ends every session)",
+    # Files: an upload shows nothing to keep; what is stored is the file (tests compare the bytes).
+    "files.upload_to_request": "tests/e2e/test_files.py (a file uploaded on the request page, then listed)",
+    "files.upload_to_person": "tests/lp/files/test_files.py::test_a_person_has_files_of_his_own_and_of_his_requests",
+    "files.replace": "tests/lp/files/test_files.py::test_replacing_makes_a_new_version_and_keeps_the_old",
+    "files.remove": "tests/lp/files/test_files.py (removal after confirmation)",
 }
 #: Forms in templates: the endpoint named in the form's action.
 TEMPLATE_FORM = re.compile(r"<form\b[^>]*\baction=\"\{\{\s*url_for\('([\w.]+)'(?:[^)]*?items=['\"]?(\w+))?")
