@@ -236,3 +236,40 @@ def test_the_request_page_reads_its_files_in_a_fixed_number_of_queries(app, clie
     assert one.status_code == twenty.status_code == 200
     assert twenty.get_data(as_text=True).count("/download") == 20
     assert count_queries.count == few, count_queries.statements
+
+
+def test_retention_deletes_the_files_of_an_anonymised_person_and_old_removed_files(app, make_person, make_user):
+    """Rows and bytes go; bytes another row still uses stay."""
+    from lp.files import content, services
+    from lp.files.models import Attachment
+    from lp.persons.models import Person
+    from lp.privacy.retention import apply_retention
+    from tests.lp.privacy.conftest import on, years_ago
+
+    admin = make_user("kim@example.org", role="admin")
+    with on(years_ago(8)):
+        old = make_person(name="Oud Geval", v_number="9876543210")
+    # Registered now (not due): only his file removed long ago goes.
+    removed_long_ago = make_person(name="Recent Geval", v_number="9876543211")
+    shared = samples.PDF + b"gedeeld"
+    with on(years_ago(8)), app.test_request_context():
+        def upload(person_id: int, data: bytes, name: str) -> Attachment:
+            return services.add_to_person(db.session.get(Person, person_id),
+                                          services.CheckedUpload(data, name, content.PDF, False), user_id=admin)
+
+        upload(old, samples.PDF, "oud.pdf")
+        upload(old, shared, "gedeeld.pdf")
+        services.remove(upload(removed_long_ago, samples.PDF + b"weg", "weg.pdf"), user_id=admin)
+    with app.test_request_context():
+        kept = services.add_to_person(db.session.get(Person, removed_long_ago),
+                                      services.CheckedUpload(shared, "ook-gedeeld.pdf", content.PDF, False),
+                                      user_id=admin).id
+    assert len(_stored(app)) == 3
+
+    with app.app_context():
+        plan = apply_retention()
+        assert plan.person_ids == [old]
+        assert (plan.files, len(plan.removed_file_ids)) == (2, 1)
+    assert [a.id for a in _attachments(app)] == [kept]
+    # The content the surviving row uses stays; the others are gone.
+    assert [path.read_bytes() for path in _stored(app)] == [shared]

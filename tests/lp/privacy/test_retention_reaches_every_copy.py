@@ -32,6 +32,7 @@ PLANTED = {
     "reminders": {"note"},
     "audit_events": {"details"},
     "outbox_mails": {"body_text", "body_html"},
+    "attachments": {"filename"},  # the rows are deleted, and the stored bytes with them
 }
 NOT_PERSONAL = {
     "persons": {"willingness"},  # a code
@@ -46,6 +47,7 @@ NOT_PERSONAL = {
                      "prev_hash", "row_hash"},
     # ids, a staff address, the week, a random Message-ID
     "outbox_mails": {"dedupe_key", "to_address", "subject", "last_error", "message_id"},
+    "attachments": {"content_type", "sha256"},  # a media type; the hash of the bytes (deleted with the row)
 }
 #: What the insights count, per request: unchanged by retention.
 STATISTICS = ("status", "submitted_on", "decided_on", "issued_on", "valid_until", "departed_on", "response_days",
@@ -87,6 +89,7 @@ def _plant_case(app, admin: int, start: date, mark: str, v_number: str, make_per
                 birth: str | None = None, detention: str | None = None) -> int:
     """Register a person and a request submitted on ``start``, with ``mark`` in every text; return the request id."""
     from countries.services import get_country
+    from lp.files import services as files
     from lp.persons.models import Person
     from lp.requests import services
 
@@ -111,6 +114,8 @@ def _plant_case(app, admin: int, start: date, mark: str, v_number: str, make_per
             services.update_details(request, {"embassy_reference": f"{mark}-ref2",
                                               "documents_enclosed": f"{mark}-docs2"},
                                     user_id=admin, expected_version=request.version)
+            letter = f"From: lp@example.org\r\nSubject: {mark}\r\nDate: Mon, 2 Nov 2026 10:00:00 +0100\r\n\r\n"
+            files.add_to_request(request, files.check_upload(letter.encode(), f"{mark}-brief.eml"), user_id=admin)
             return request.id
 
 
