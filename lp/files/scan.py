@@ -40,8 +40,12 @@ def _connect() -> socket.socket:
     config = current_app.config
     if config.get("CLAMD_SOCKET"):
         connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        connection.settimeout(TIMEOUT_SECONDS)
-        connection.connect(config["CLAMD_SOCKET"])
+        try:
+            connection.settimeout(TIMEOUT_SECONDS)
+            connection.connect(config["CLAMD_SOCKET"])
+        except OSError:
+            connection.close()
+            raise
         return connection
     return socket.create_connection((config["CLAMD_HOST"], int(config.get("CLAMD_PORT") or 3310)),
                                     timeout=TIMEOUT_SECONDS)

@@ -77,11 +77,6 @@ def check_upload(data: bytes | None, filename: str | None) -> CheckedUpload:
     if len(data) > max_bytes():
         raise ValidationFailed.single(FIELD, _l("The file is larger than %(limit)d MB.",
                                                 limit=current_app.config["LP_FILES_MAX_MB"]))
-    kind = content.detect(data)
-    if kind is None:
-        raise ValidationFailed.single(FIELD, _l("This kind of file is not accepted. Accepted are: %(kinds)s. "
-                                                "The kind is read from the file's content, not from its name.",
-                                                kinds=accepted_labels()))
     scanned = False
     if scan.configured():
         try:
@@ -95,6 +90,11 @@ def check_upload(data: bytes | None, filename: str | None) -> CheckedUpload:
             raise ValidationFailed.single(FIELD, _l("The virus scanner found malware in this file "
                                                     "(%(name)s); it was not stored.", name=verdict.signature))
         scanned = True
+    kind = content.detect(data)
+    if kind is None:
+        raise ValidationFailed.single(FIELD, _l("This kind of file is not accepted. Accepted are: %(kinds)s. "
+                                                "The kind is read from the file's content, not from its name.",
+                                                kinds=accepted_labels()))
     return CheckedUpload(data, clean_filename(filename, kind), kind, scanned)
 
 
