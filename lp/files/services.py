@@ -9,7 +9,7 @@ commits; a row never points to missing bytes, and bytes without a row are delete
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
@@ -117,6 +117,18 @@ def add_to_request(request: LpRequest, upload: CheckedUpload, *, user_id: int | 
     if commit:
         db.session.commit()
     return attachment
+
+
+def attacher(upload: CheckedUpload | None, *, user_id: int | None) -> Callable[[list[RequestEvent]], None] | None:
+    """Return what attaches ``upload`` to each of a note verbale's events (their requests), or None without one."""
+    if upload is None:
+        return None
+
+    def attach(events: list[RequestEvent]) -> None:
+        for event in events:
+            add_to_request(event.request, upload, user_id=user_id, event=event, commit=False)
+
+    return attach
 
 
 def add_to_person(person: Person, upload: CheckedUpload, *, user_id: int | None) -> Attachment:

@@ -368,12 +368,14 @@ def record_contact(request: LpRequest, raw: dict[str, Any], *, user_id: int | No
 
 
 def record_note_verbale(requests: list[LpRequest], raw: dict[str, Any], *, user_id: int | None,
-                        mission_id: int | None = None, letter: str | None = None) -> list[RequestEvent]:
+                        mission_id: int | None = None, letter: str | None = None,
+                        before_commit: Callable[[list[RequestEvent]], None] | None = None) -> list[RequestEvent]:
     """Record one note verbale to a mission as a contact on each of its ``requests``, all or none.
 
     Every request must belong to the same mission (``mission_id`` when given) and allow
     contacts; otherwise nothing is recorded. ``letter`` marks the events as one letter's,
-    so that it can be undone as a whole (``record_reversal``).
+    so that it can be undone as a whole (``record_reversal``). ``before_commit`` gets the new
+    events before the transaction commits (to attach the letter to each).
     """
     values = check_note_verbale(requests, raw, mission_id=mission_id)
     events = [
@@ -382,6 +384,8 @@ def record_note_verbale(requests: list[LpRequest], raw: dict[str, Any], *, user_
                       **({"letter": letter} if letter else {})})
         for request in requests
     ]
+    if before_commit is not None:
+        before_commit(events)
     _commit()
     return events
 
