@@ -20,7 +20,7 @@ def page_urls(app, ids: dict[str, object]) -> list[str]:
     """Return a URL of every HTML page in the URL map (downloads and API left out)."""
     urls = []
     for rule in app.url_map.iter_rules():
-        download = rule.rule.endswith((".csv", ".json"))
+        download = rule.rule.endswith((".csv", ".json", ".pdf"))
         if "GET" not in rule.methods or rule.endpoint.startswith(NOT_PAGES) or download:
             continue
         with app.test_request_context():
