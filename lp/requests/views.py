@@ -20,6 +20,7 @@ from lp.core.clock import today
 from lp.core.csv import DEFAULT_DELIMITER, DELIMITERS
 from lp.core.forms import apply_errors
 from lp.core.validation import Conflict, ValidationFailed, identifier, whole_number
+from lp.files import pdf
 from lp.files import services as files
 from lp.persons.models import Person
 from lp.requests import answer_times, batches, display, export, pace, plausible, search, services, signals
@@ -204,7 +205,9 @@ def bulk_note_verbale():
             return _render_bulk_confirmation(f, chosen, raw, values)
         shown = batches.parse_shown(request.form.getlist("shown"),
                                     _l("The form was damaged. Reload the list and try again."))
-        recorded = batches.record_bulk(chosen, shown, raw, mission_id=f.mission, user_id=_user_id())
+        attach = _note_verbale_pdf(chosen, raw) if request.form.get("attach_pdf") else None
+        recorded = batches.record_bulk(chosen, shown, raw, mission_id=f.mission, user_id=_user_id(),
+                                       before_commit=files.attacher(attach, user_id=_user_id()))
     except Conflict as conflict:  # a request that allows no contact, or changed since it was shown
         db.session.rollback()
         return _render_list(bulk=form, general=[str(conflict.message)], status=409)
@@ -215,6 +218,15 @@ def bulk_note_verbale():
                    "Note verbale recorded on %(num)d requests. You can undo it today under “Recorded today”.",
                    recorded), "success")
     return redirect(url_for("requests.index", **f.as_args()))
+
+
+def _note_verbale_pdf(chosen: list[LpRequest], raw: dict[str, str]) -> files.CheckedUpload:
+    """Return the bulk note verbale as a PDF to attach to each of its requests (checked first: nothing is saved)."""
+    values = services.check_note_verbale(chosen, raw)
+    mission = chosen[0].mission
+    html = render_template("requests/note_verbale_pdf.html", mission=mission, requests=chosen, values=values)
+    return pdf.as_upload(pdf.html_to_pdf(html), f"nota-verbale-{mission.id if mission else 0}-"
+                                                f"{values['occurred_on'].isoformat()}.pdf")
 
 
 def _render_bulk_confirmation(f: search.RequestFilter, chosen: list[LpRequest], raw: dict[str, str],
