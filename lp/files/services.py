@@ -217,13 +217,7 @@ def read(attachment: Attachment) -> bytes:
 
 def delete_for_persons(person_ids: list[int]) -> set[str]:
     """Delete the file rows of these persons (the caller commits); return the hashes they used."""
-    hashes = set(db.session.scalars(select(Attachment.sha256).where(Attachment.person_id.in_(person_ids))))
-    # Later versions point to earlier ones: clear the links first, then delete.
-    db.session.execute(db.update(Attachment).where(Attachment.person_id.in_(person_ids)).values(previous_id=None),
-                       execution_options={"synchronize_session": False})
-    db.session.execute(delete(Attachment).where(Attachment.person_id.in_(person_ids)),
-                       execution_options={"synchronize_session": False})
-    return hashes
+    return delete_rows(list(db.session.scalars(select(Attachment.id).where(Attachment.person_id.in_(person_ids)))))
 
 
 def removed_before(cutoff: date) -> list[int]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage
 
 from lp.auth.roles import Role
@@ -74,25 +76,35 @@ def _back(attachment: Attachment) -> str:
     return url_for("persons.show", person_id=attachment.person_id, _anchor="files-heading")
 
 
+def _form_page(form: FlaskForm, save: Callable[[], object], done: str, done_url: str, template: str,
+               **context: Any):
+    """Handle a file form: on POST ``save`` (which may refuse), then go to ``done_url``; else show ``template``.
+
+    A refusal changes nothing and shows the form again with why (422).
+    """
+    general: list[str] = []
+    if request.method == "POST":  # CSRFProtect has checked the token
+        try:
+            save()
+        except ValidationFailed as failure:
+            db.session.rollback()
+            general = apply_errors(form, failure)
+        else:
+            flash(done, "success")
+            return redirect(done_url)
+    page = render_template(template, form=form, general=general, **context)
+    return page, 422 if form.errors or general else 200
+
+
 @bp.route("/requests/<int:request_id>/files/new", methods=["GET", "POST"])
 @requires(Role.STAFF)
 def upload_to_request(request_id: int):
     """Upload a file on a request."""
     lp_request = db.get_or_404(LpRequest, request_id)
-    form = UploadForm()
-    general: list[str] = []
-    if request.method == "POST":  # CSRFProtect has checked the token
-        try:
-            services.add_to_request(lp_request, checked_upload(), user_id=_user_id())
-        except ValidationFailed as failure:
-            db.session.rollback()
-            general = apply_errors(form, failure)
-        else:
-            flash(_("File uploaded."), "success")
-            return redirect(url_for("requests.show", request_id=lp_request.id, _anchor="files-heading"))
-    page = render_template("files/upload.html", form=form, general=general, r=lp_request, person=lp_request.person,
-                           back=url_for("requests.show", request_id=lp_request.id))
-    return page, 422 if form.errors or general else 200
+    back = url_for("requests.show", request_id=lp_request.id)
+    return _form_page(UploadForm(), lambda: services.add_to_request(lp_request, checked_upload(), user_id=_user_id()),
+                      _("File uploaded."), back + "#files-heading", "files/upload.html",
+                      r=lp_request, person=lp_request.person, back=back)
 
 
 @bp.route("/persons/<int:person_id>/files/new", methods=["GET", "POST"])
@@ -100,20 +112,10 @@ def upload_to_request(request_id: int):
 def upload_to_person(person_id: int):
     """Upload a file on a person (not on one of his requests)."""
     person = db.get_or_404(Person, person_id)
-    form = UploadForm()
-    general: list[str] = []
-    if request.method == "POST":
-        try:
-            services.add_to_person(person, checked_upload(), user_id=_user_id())
-        except ValidationFailed as failure:
-            db.session.rollback()
-            general = apply_errors(form, failure)
-        else:
-            flash(_("File uploaded."), "success")
-            return redirect(url_for("persons.show", person_id=person.id, _anchor="files-heading"))
-    page = render_template("files/upload.html", form=form, general=general, r=None, person=person,
-                           back=url_for("persons.show", person_id=person.id))
-    return page, 422 if form.errors or general else 200
+    back = url_for("persons.show", person_id=person.id)
+    return _form_page(UploadForm(), lambda: services.add_to_person(person, checked_upload(), user_id=_user_id()),
+                      _("File uploaded."), back + "#files-heading", "files/upload.html",
+                      r=None, person=person, back=back)
 
 
 @bp.get("/files/<int:attachment_id>/download")
@@ -143,20 +145,9 @@ def send_attachment(attachment: Attachment, data: bytes) -> Response:
 def replace(attachment_id: int):
     """Upload a new version of a file; the earlier versions stay downloadable."""
     attachment = _attachment_or_404(attachment_id)
-    form = UploadForm()
-    general: list[str] = []
-    if request.method == "POST":
-        try:
-            services.replace(attachment, checked_upload(), user_id=_user_id())
-        except ValidationFailed as failure:
-            db.session.rollback()
-            general = apply_errors(form, failure)
-        else:
-            flash(_("New version uploaded."), "success")
-            return redirect(_back(attachment))
-    page = render_template("files/replace.html", form=form, general=general, attachment=attachment,
-                           versions=services.versions(attachment), back=_back(attachment))
-    return page, 422 if form.errors or general else 200
+    return _form_page(UploadForm(), lambda: services.replace(attachment, checked_upload(), user_id=_user_id()),
+                      _("New version uploaded."), _back(attachment), "files/replace.html",
+                      attachment=attachment, versions=services.versions(attachment), back=_back(attachment))
 
 
 @bp.route("/files/<int:attachment_id>/remove", methods=["GET", "POST"])
@@ -165,18 +156,11 @@ def remove(attachment_id: int):
     """Ask for confirmation, then remove a file (kept for the retention period, then deleted)."""
     attachment = _attachment_or_404(attachment_id)
     form = RemoveForm()
-    general: list[str] = []
-    if request.method == "POST":
-        try:
-            if not form.confirm.data:
-                raise ValidationFailed.single("confirm", _("Tick the box to confirm the removal."))
-            services.remove(attachment, user_id=_user_id())
-        except ValidationFailed as failure:
-            db.session.rollback()
-            general = apply_errors(form, failure)
-        else:
-            flash(_("File removed."), "success")
-            return redirect(_back(attachment))
-    page = render_template("files/remove.html", form=form, general=general, attachment=attachment,
-                           back=_back(attachment), years=current_app.config["LP_RETENTION_YEARS"])
-    return page, 422 if form.errors or general else 200
+
+    def save() -> None:
+        if not form.confirm.data:
+            raise ValidationFailed.single("confirm", _("Tick the box to confirm the removal."))
+        services.remove(attachment, user_id=_user_id())
+
+    return _form_page(form, save, _("File removed."), _back(attachment), "files/remove.html",
+                      attachment=attachment, back=_back(attachment), years=current_app.config["LP_RETENTION_YEARS"])
