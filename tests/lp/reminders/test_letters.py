@@ -304,6 +304,16 @@ def test_the_letter_downloads_as_a_real_pdf_in_the_missions_language(client, wor
     assert "Ambassade du Sénégal" in text and world["refs"]["overdue"] in text and "10 mars 2026" in text
 
 
+def test_the_pdf_letter_logs_each_person_it_lists(app, client, world):
+    from lp.persons.views_log import views_query
+
+    client.get(f"/reminders/letters/{world['sn']}/letter.pdf")
+    with app.app_context():
+        listed = {db.session.get(LpRequest, world["ids"][key]).person_id for key in ("overdue", "overdue2")}
+        logged = {(e.subject_id, e.details["path"]) for e in db.session.scalars(views_query())}
+    assert {(person, f"/reminders/letters/{world['sn']}/letter.pdf") for person in listed} <= logged
+
+
 def test_confirming_with_the_pdf_attaches_the_letter_to_each_listed_request(app, client, world):
     from lp.files.models import Attachment
 
