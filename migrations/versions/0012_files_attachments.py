@@ -1,5 +1,8 @@
 """files: uploaded files (attachments) on requests and persons, stored on disk by SHA-256
 
+Files point at the timeline event they came with, so request_events gets SQLite
+AUTOINCREMENT too (its ids are never given out twice; PostgreSQL's sequences never do).
+
 Revision ID: 0012_files_attachments
 Revises: 0011_mfa
 Create Date: 2026-11-29 15:00:00
@@ -17,7 +20,17 @@ branch_labels = None
 depends_on = None
 
 
+def _request_events_autoincrement(autoincrement: bool) -> None:
+    if op.get_bind().dialect.name != 'sqlite':
+        return
+    # A copy of the table with the new option; the rows keep their ids.
+    with op.batch_alter_table('request_events', recreate='always',
+                              table_kwargs={'sqlite_autoincrement': autoincrement}):
+        pass
+
+
 def upgrade():
+    _request_events_autoincrement(True)
     op.create_table('attachments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('request_id', sa.Integer(), nullable=True),
@@ -53,3 +66,4 @@ def upgrade():
 
 def downgrade():
     op.drop_table('attachments')
+    _request_events_autoincrement(False)
