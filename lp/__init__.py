@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from lp.auth.oidc_views import bp as oidc_bp
     from lp.auth.views import bp as auth_bp
     from lp.core.validation import IdConverter
+    from lp.files.views import bp as files_bp
     from lp.insights.calendar import bp as calendar_bp
     from lp.insights.views import bp as insights_bp
     from lp.main.views import bp as main_bp
@@ -95,7 +96,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.url_map.converters["int"] = IdConverter  # before any rule is added
     oidc.init_app(app)  # refuses unsafe single sign-on settings at start-up
-    for blueprint in (health_bp, auth_bp, oidc_bp, mfa_bp, main_bp, requests_bp, persons_bp, countries_bp,
+    for blueprint in (health_bp, auth_bp, oidc_bp, mfa_bp, main_bp, requests_bp, persons_bp, files_bp, countries_bp,
                       country_reference_bp, country_transfer_bp, reminders_bp, notifications_bp,
                       presentations_bp, insights_bp, calendar_bp, admin_bp, privacy_bp, saved_bp,
                       api_bp):

@@ -2,6 +2,7 @@
 
 from countries.models import Agreement, Country, Mission, ProfileChange  # noqa: F401
 from lp.auth.models import ApiToken, LoginAttempt, PasswordReset, SessionSearchTerm, User, UserSession  # noqa: F401
+from lp.files.models import Attachment  # noqa: F401
 from lp.mail.models import OutboxMail  # noqa: F401
 from lp.persons.models import IdentityDocument, Person  # noqa: F401
 from lp.presentations.models import PresentationDay, PresentationItem  # noqa: F401

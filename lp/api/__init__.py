@@ -48,9 +48,10 @@ def _operation():
 def check_request():
     """Refuse an Accept the API cannot serve (406); read the query under its documented keys and hold it to
     what the operation's OpenAPI description admits (400 otherwise)."""
-    if request.accept_mimetypes and request.accept_mimetypes.best_match(SERVED) is None:
-        return api_error(406, _("This API answers in application/json (errors in application/problem+json)."))
     operation = _operation()
+    binary = operation is not None and operation.binary  # a file download answers in the file's own type
+    if request.accept_mimetypes and not binary and request.accept_mimetypes.best_match(SERVED) is None:
+        return api_error(406, _("This API answers in application/json (errors in application/problem+json)."))
     if operation is not None:
         args, g.lp_deprecated_keys = api_query(operation.parameters, request.args)
         g.lp_api_query, g.lp_query = args, internal_query(args)

@@ -49,15 +49,20 @@ class Operation:
     description: str = ""
     #: A paginated list: its 200 answer carries a Link header (lp.api.paging).
     paged: bool = False
+    #: How the request body is sent: JSON, or ``multipart/form-data`` (a file upload).
+    request_media_type: str = "application/json"
+    #: The 200 answer is a file (any media type, the file's own), not JSON; any Accept is served.
+    binary: bool = False
 
 
 def documented(summary: str, *, responses: Mapping[int, Any], parameters=(), request_body=None,
-               description: str = "", paged: bool = False) -> Callable[[F], F]:
+               description: str = "", paged: bool = False, request_media_type: str = "application/json",
+               binary: bool = False) -> Callable[[F], F]:
     """Describe an API view for the OpenAPI document."""
 
     def decorate(view: F) -> F:
         view.openapi = Operation(  # type: ignore[attr-defined]
-            summary, responses, tuple(parameters), request_body, description, paged
+            summary, responses, tuple(parameters), request_body, description, paged, request_media_type, binary
         )
         return view
 
@@ -121,6 +126,8 @@ def _responses(op: Operation, access: AccessRule | None, method: str, takes_inpu
             if status == 200 and op.paged:
                 response["headers"]["Link"] = LINK_HEADER
             media_type = PROBLEM_JSON if status >= 400 else "application/json"
+            if status == 200 and op.binary:
+                media_type = "application/octet-stream"
             response["content"] = {media_type: {"schema": schema}}
         described[str(status)] = response
     return described
@@ -141,7 +148,7 @@ def _operation(op: Operation, rule: Rule, method: str, access: AccessRule | None
     if op.request_body is not None:
         described["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": op.request_body}},
+            "content": {op.request_media_type: {"schema": op.request_body}},
         }
     if access is None or access.needed_for(method) is None:
         described["security"] = []

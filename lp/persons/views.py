@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from lp.auth.roles import Role
 from lp.core.forms import VersionedForm, apply_errors
 from lp.core.validation import ValidationFailed, search_text, whole_number
+from lp.files import services as files
 from lp.persons import services as persons
 from lp.persons.forms import DOCUMENT_PREFIX, DocumentForm, NewPersonForm, PersonForm, PersonSearchForm
 from lp.persons.models import IdentityDocument, Person
@@ -148,7 +149,7 @@ def _render_person(person: Person, document_form: FlaskForm | None = None, gener
     ).all()
     page = render_template("persons/show.html", person=person, requests=requests, facts=display.person_facts(person),
                            document_form=document_form or DocumentForm(), general=list(general),
-                           document_kinds=dict(persons.DOCUMENT_KINDS))
+                           document_kinds=dict(persons.DOCUMENT_KINDS), files=files.files_of_person(person.id))
     return page, status
 
 

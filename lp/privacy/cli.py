@@ -35,8 +35,9 @@ def retention_command(dry_run: bool, years: int | None) -> None:
     click.echo(f"Persons {verb}: {counts.pop('persons')}"
                + (f" (ids {', '.join(map(str, plan.person_ids))})" if plan.person_ids else ""))
     click.echo("Their requests: {requests}, identity documents: {documents}, events: {events}, "
-               "reminders: {reminders}, audit events: {audit_events}; "
-               "mails deleted from the outbox: {outbox_mails}.".format(**counts))
+               "reminders: {reminders}, audit events: {audit_events}, uploaded files: {files}; "
+               "mails deleted from the outbox: {outbox_mails}; "
+               "removed files deleted: {removed_files}.".format(**counts))
     click.echo("Dry run: nothing was changed." if dry_run else "Applied.")
 
 

@@ -14,8 +14,10 @@ changes) and their notes, the reminders' notes, and the audit trail's details ab
 the person, his requests and their reminders (a note given when acknowledging or
 snoozing). The outbox keeps mails for the retention period: a mail created or sent
 before the cutoff is deleted, and so is a newer one that quotes something of the
-persons anonymised (a closure recorded late with an old date). The insights'
-figures (statuses, dates, outcome codes, countries, missions) stay.
+persons anonymised (a closure recorded late with an old date). Uploaded files
+(lp.files) of the persons anonymised are deleted, rows and bytes (the bytes when no
+other row uses the same content), and so are files removed by staff before the
+cutoff. The insights' figures (statuses, dates, outcome codes, countries, missions) stay.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from sqlalchemy import and_, delete, exists, func, or_, select, union_all, updat
 
 from lp.core.clock import today
 from lp.core.types import utcnow
+from lp.files import services as files
+from lp.files.models import Attachment
 from lp.mail.models import OutboxMail
 from lp.persons.models import IdentityDocument, Person
 from lp.presentations.models import PresentationDay, PresentationItem
@@ -69,6 +73,10 @@ class RetentionPlan:
     reminders: int = 0
     audit_events: int = 0
     outbox_mail_ids: list[int] = field(default_factory=list)
+    #: Uploaded files of these persons; files removed before the cutoff; stored contents deleted.
+    files: int = 0
+    removed_file_ids: list[int] = field(default_factory=list)
+    deleted_contents: int = 0
 
     @property
     def outbox_mails(self) -> int:
@@ -77,7 +85,8 @@ class RetentionPlan:
     def counts(self) -> dict[str, int]:
         return {"persons": len(self.person_ids), "requests": self.requests, "documents": self.documents,
                 "events": self.events, "reminders": self.reminders, "audit_events": self.audit_events,
-                "outbox_mails": self.outbox_mails}
+                "outbox_mails": self.outbox_mails, "files": self.files,
+                "removed_files": len(self.removed_file_ids)}
 
 
 def placeholder_v_number(person_id: int) -> str:
@@ -115,7 +124,9 @@ def plan_retention(years: int | None = None, *, on: date | None = None) -> Reten
         plan.reminders += _count(select(Reminder.id).where(Reminder.request_id.in_(request_ids)))
         plan.audit_events += _count(select(AuditEvent.id).where(_audit_about(chunk)))
         mail_ids.update(_mails_quoting(chunk, plan.cutoff))
+        plan.files += _count(select(Attachment.id).where(Attachment.person_id.in_(chunk)))
     plan.outbox_mail_ids = sorted(mail_ids)
+    plan.removed_file_ids = files.removed_before(plan.cutoff)
     return plan
 
 
@@ -123,10 +134,14 @@ def apply_retention(years: int | None = None, *, on: date | None = None,
                     actor_id: int | None = None) -> RetentionPlan:
     """Anonymise every person due, in one transaction, and record the run in the audit trail."""
     plan = plan_retention(years, on=on)
+    hashes: set[str] = set()
     try:
         moment = utcnow()
         blanked: list[int] = []
+        for chunk in _chunks(plan.removed_file_ids):
+            hashes |= files.delete_rows(chunk)
         for chunk in _chunks(plan.person_ids):
+            hashes |= files.delete_for_persons(chunk)
             blanked += _anonymise(chunk, moment)
         for chunk in _chunks(plan.outbox_mail_ids):
             db.session.execute(delete(OutboxMail).where(OutboxMail.id.in_(chunk)))
@@ -138,6 +153,8 @@ def apply_retention(years: int | None = None, *, on: date | None = None,
         db.session.rollback()
         raise
     db.session.expire_all()  # the bulk statements bypassed the objects in the session
+    # Only once the rows are gone for good: a failed run leaves every stored file in place.
+    plan.deleted_contents = files.delete_unreferenced(hashes)
     return plan
 
 

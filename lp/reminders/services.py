@@ -24,6 +24,8 @@ from lp.core.clock import today
 from lp.core.fields import FieldSpec, parse_fields
 from lp.core.types import utcnow
 from lp.core.validation import Conflict, ValidationFailed, flag, whole_number
+from lp.files import services as files
+from lp.files.services import CheckedUpload
 from lp.reminders.models import Reminder
 from lp.requests import batches
 from lp.requests import services as request_services
@@ -350,7 +352,8 @@ def _answered_by_letter(request_ids: list[int]) -> list[Reminder]:
                                Reminder.acknowledged_at.is_(None))))
 
 
-def confirm_letter_sent(mission: Mission, shown: set[tuple[int, int]], *, user_id: int) -> int:
+def confirm_letter_sent(mission: Mission, shown: set[tuple[int, int]], *, user_id: int,
+                        attach: CheckedUpload | None = None) -> int:
     """Record the letter as a note verbale on each request it listed, all in one transaction.
 
     ``shown`` is the (id, version) of every request on the letter as the user saw it:
@@ -358,7 +361,8 @@ def confirm_letter_sent(mission: Mission, shown: set[tuple[int, int]], *, user_i
     Each request's version is bumped, so two confirmations of the same letter cannot
     both succeed. The letter answers the requests' open "reply overdue" reminders of
     level 1 and 2: they are acknowledged. The letter can be undone the same day
-    (``undo_letter``). Return the number of requests recorded.
+    (``undo_letter``). ``attach`` (the letter as PDF) is stored as a file of each request,
+    shown on its note verbale event, in the same transaction. Return the number of requests recorded.
     """
     day = today()
     requests = check_letter(mission, shown, lock=True)
@@ -377,7 +381,8 @@ def confirm_letter_sent(mission: Mission, shown: set[tuple[int, int]], *, user_i
     batches.mark_changed(requests)
     try:
         request_services.record_note_verbale(requests, {"occurred_on": day.isoformat(), "note": note},
-                                             user_id=user_id, mission_id=mission.id, letter=letter)
+                                             user_id=user_id, mission_id=mission.id, letter=letter,
+                                             before_commit=files.attacher(attach, user_id=user_id))
     except Conflict:  # another confirmation or change won the race: its rows are newer
         db.session.rollback()
         raise _letter_changed() from None

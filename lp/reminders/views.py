@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -16,6 +16,8 @@ from lp.auth.roles import Role
 from lp.core.clock import today
 from lp.core.forms import apply_errors
 from lp.core.validation import Conflict, ValidationFailed
+from lp.files import pdf
+from lp.files.services import CheckedUpload
 from lp.reminders import bulk, letters, services, signals
 from lp.reminders.forms import AcknowledgeForm, InboxFilterForm, SnoozeForm
 from lp.reminders.models import Reminder
@@ -175,23 +177,45 @@ def _render_letters(general: list[str] | None = None, status: int = 200):
                            sent_today=services.letters_sent_today(), general=general or []), status
 
 
-def _render_letter(mission: Mission, *, general: list[str] | None = None, status: int = 200):
+def _letter_context(mission: Mission) -> dict[str, Any]:
+    """Return what a mission's reminder letter shows: its overdue requests, in the mission's language."""
     now = today()
     language = letters.letter_language(mission)
     requests = services.overdue_requests(mission, now)
-    return render_template(
-        "reminders/letter.html",
-        mission=mission,
-        requests=requests,
-        token=services.letter_token(requests),
-        language=language,
-        of_country=letters.country_phrase(mission.country, language),
-        address=letters.address_lines(mission, language),
-        writer=letters.LetterWriter(language),
-        days_overdue=lambda r: services.days_overdue(r, now),
-        letter_day=now,
-        general=general or [],
-    ), status
+    return {
+        "mission": mission,
+        "requests": requests,
+        "language": language,
+        "of_country": letters.country_phrase(mission.country, language),
+        "address": letters.address_lines(mission, language),
+        "writer": letters.LetterWriter(language),
+        "days_overdue": lambda r: services.days_overdue(r, now),
+        "letter_day": now,
+    }
+
+
+def _render_letter(mission: Mission, *, general: list[str] | None = None, status: int = 200):
+    context = _letter_context(mission)
+    return render_template("reminders/letter.html", token=services.letter_token(context["requests"]),
+                           general=general or [], **context), status
+
+
+def letter_pdf(mission: Mission) -> CheckedUpload:
+    """Return the mission's reminder letter, as it stands now, as a PDF to download or attach."""
+    context = _letter_context(mission)
+    data = pdf.html_to_pdf(render_template("reminders/letter_pdf.html", **context))
+    return pdf.as_upload(data, f"nota-verbale-{mission.id}-{context['letter_day'].isoformat()}.pdf")
+
+
+@bp.get("/letters/<int:mission_id>/letter.pdf")
+@requires(Role.VIEWER)
+def letter_as_pdf(mission_id: int):
+    """Download a mission's reminder letter as PDF (the persons it lists are logged as viewed)."""
+    upload = letter_pdf(db.get_or_404(Mission, mission_id))
+    response = Response(upload.data, mimetype=pdf.MIME)
+    response.headers.set("Content-Disposition", "attachment", filename=upload.filename)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/letters/<int:mission_id>")
@@ -216,7 +240,8 @@ def letter_sent(mission_id: int):
             requests = services.check_letter(mission, shown)
             return render_template("reminders/confirm_letter.html", mission=mission, requests=requests,
                                    token=services.letter_token(requests))
-        recorded = services.confirm_letter_sent(mission, shown, user_id=current_user.id)
+        attach = letter_pdf(mission) if request.form.get("attach_pdf") else None
+        recorded = services.confirm_letter_sent(mission, shown, user_id=current_user.id, attach=attach)
     except ValidationFailed as failure:
         return _render_letter(mission, general=[str(m) for ms in failure.errors.values() for m in ms], status=422)
     except Conflict as conflict:

@@ -10,7 +10,7 @@ note verbale and the reminder letters both use these pieces.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
@@ -166,11 +166,13 @@ def _bulk_changed() -> Conflict:
 
 
 def record_bulk(requests: list[LpRequest], shown: set[tuple[int, int]], raw: dict[str, Any], *,
-                mission_id: int | None, user_id: int) -> int:
+                mission_id: int | None, user_id: int,
+                before_commit: Callable[[list[RequestEvent]], None] | None = None) -> int:
     """Record one note verbale on each of ``requests`` as confirmed, all or none; return how many.
 
     ``shown`` is the (id, version) of every request on the confirmation page: if any
-    changed since (or this confirmation was sent twice), nothing is recorded.
+    changed since (or this confirmation was sent twice), nothing is recorded. ``before_commit``
+    gets the new events before the commit (the note verbale's PDF is attached to each).
     """
     if not same_as_shown(requests, shown):
         db.session.rollback()
@@ -180,7 +182,8 @@ def record_bulk(requests: list[LpRequest], shown: set[tuple[int, int]], raw: dic
     audit.record(BULK_RECORDED, "mission", requests[0].mission_id, actor_id=user_id, letter=batch,
                  requests=[request.id for request in requests])
     try:
-        services.record_note_verbale(requests, raw, user_id=user_id, mission_id=mission_id, letter=batch)
+        services.record_note_verbale(requests, raw, user_id=user_id, mission_id=mission_id, letter=batch,
+                                     before_commit=before_commit)
     except (services.IllegalTransition, ValidationFailed):
         db.session.rollback()
         raise

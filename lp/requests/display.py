@@ -142,6 +142,7 @@ class Entry:
     title: str
     lines: list[Fact]
     note: str
+    event_id: int = 0
 
 
 def timeline(request: LpRequest) -> list[Entry]:
@@ -181,7 +182,8 @@ def _entry(event: RequestEvent) -> Entry:
             note = ""  # the reason is the note: show it once
     user = event.user
     who = (user.display_name or user.email) if user else _("system")
-    return Entry(event.kind, event.at, event.occurred_on, who, title, [line for line in lines if line.value], note)
+    return Entry(event.kind, event.at, event.occurred_on, who, title, [line for line in lines if line.value], note,
+                 event.id)
 
 
 def _change(name: str, old: Any, new: Any) -> Fact:

@@ -123,7 +123,8 @@ class RequestEvent(Model):
     request: Mapped[LpRequest] = relationship(back_populates="events")
     user: Mapped[User | None] = relationship()
 
-    __table_args__ = (Index("ix_request_events_request_id", "request_id", "id"),)
+    # Files (lp.files) point at the event they came with: its id is never given to another.
+    __table_args__ = (Index("ix_request_events_request_id", "request_id", "id"), IDS_NEVER_REUSED)
 
 
 class AnswerTimeFact(Model):

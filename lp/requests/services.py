@@ -6,7 +6,7 @@ it describes. Illegal transitions and impossible data raise and change nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -317,16 +317,19 @@ def _measure_response(request: LpRequest) -> None:
 
 
 def perform(request: LpRequest, name: str, raw: dict[str, Any], *, user_id: int | None, note: str | None = None,
-            expected_version: int | None = None, unusual_confirmed: bool = False) -> RequestEvent:
+            expected_version: int | None = None, unusual_confirmed: bool = False,
+            before_commit: Callable[[RequestEvent], None] | None = None) -> RequestEvent:
     """Record one action of ``lifecycle.ACTIONS`` by its name, as the request page and the API post it.
 
     A transition's ``note`` goes to the timeline beside its values; when it is None it is
     read from ``raw`` (the page's form sends it with the values). An event action takes
-    its note among its values, if at all.
+    its note among its values, if at all. ``before_commit`` (of an event action) gets the new
+    event before the transaction commits, to add what belongs to it (a file attached).
     """
     action = ACTIONS.get(name)
     if isinstance(action, EventAction):
-        return record_event(request, action, raw, user_id=user_id, expected_version=expected_version)
+        return record_event(request, action, raw, user_id=user_id, expected_version=expected_version,
+                            before_commit=before_commit)
     if note is None:
         note = parse_event_data(("note",), raw)["note"]
     return apply_transition(request, name, raw, user_id=user_id, note=note, expected_version=expected_version,
@@ -334,7 +337,8 @@ def perform(request: LpRequest, name: str, raw: dict[str, Any], *, user_id: int 
 
 
 def record_event(request: LpRequest, action: EventAction, raw: dict[str, Any], *, user_id: int | None,
-                 expected_version: int | None = None) -> RequestEvent:
+                 expected_version: int | None = None,
+                 before_commit: Callable[[RequestEvent], None] | None = None) -> RequestEvent:
     """Record an action that keeps the status (a contact, a pause, a resume); or raise and change nothing.
 
     An action with an effect moves the deadline clock: the due date is recomputed and
@@ -353,6 +357,8 @@ def record_event(request: LpRequest, action: EventAction, raw: dict[str, Any], *
     if action.effect is not None:
         refresh_deadlines([request])
         _note_changes(event, before)
+    if before_commit is not None:
+        before_commit(event)
     _commit()
     return event
 
@@ -364,12 +370,14 @@ def record_contact(request: LpRequest, raw: dict[str, Any], *, user_id: int | No
 
 
 def record_note_verbale(requests: list[LpRequest], raw: dict[str, Any], *, user_id: int | None,
-                        mission_id: int | None = None, letter: str | None = None) -> list[RequestEvent]:
+                        mission_id: int | None = None, letter: str | None = None,
+                        before_commit: Callable[[list[RequestEvent]], None] | None = None) -> list[RequestEvent]:
     """Record one note verbale to a mission as a contact on each of its ``requests``, all or none.
 
     Every request must belong to the same mission (``mission_id`` when given) and allow
     contacts; otherwise nothing is recorded. ``letter`` marks the events as one letter's,
-    so that it can be undone as a whole (``record_reversal``).
+    so that it can be undone as a whole (``record_reversal``). ``before_commit`` gets the new
+    events before the transaction commits (to attach the letter to each).
     """
     values = check_note_verbale(requests, raw, mission_id=mission_id)
     events = [
@@ -378,6 +386,8 @@ def record_note_verbale(requests: list[LpRequest], raw: dict[str, Any], *, user_
                       **({"letter": letter} if letter else {})})
         for request in requests
     ]
+    if before_commit is not None:
+        before_commit(events)
     _commit()
     return events
 

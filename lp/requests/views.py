@@ -34,6 +34,8 @@ from lp.core.clock import today
 from lp.core.csv import DEFAULT_DELIMITER, DELIMITERS
 from lp.core.forms import apply_errors
 from lp.core.validation import Conflict, ValidationFailed, identifier, search_text, whole_number
+from lp.files import pdf
+from lp.files import services as files
 from lp.persons.models import Person
 from lp.requests import (
     answer_times,
@@ -67,13 +69,15 @@ from lp.requests.forms import (
     save_versioned,
 )
 from lp.requests.lifecycle import ACTIONS, available
-from lp.requests.models import LpRequest
+from lp.requests.models import LpRequest, RequestEvent
 from lp.web import search_terms
 from lp.web.access import requires
 from lp.web.errors import render_error
 from lp.web.extensions import db
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
+#: The actions of the request page that take a file along (shown on their timeline event).
+ATTACHABLE = frozenset({"contact"})
 # Registered with the app, not at import: a country's profile changes move the due dates.
 bp.record_once(lambda _state: signals.connect())
 # The time-to-answer facts follow every change of a request, in its transaction.
@@ -284,7 +288,9 @@ def bulk_note_verbale():
             return _render_bulk_confirmation(f, chosen, raw, values)
         shown = batches.parse_shown(request.form.getlist("shown"),
                                     _l("The form was damaged. Reload the list and try again."))
-        recorded = batches.record_bulk(chosen, shown, raw, mission_id=f.mission, user_id=_user_id())
+        attach = _note_verbale_pdf(chosen, raw) if request.form.get("attach_pdf") else None
+        recorded = batches.record_bulk(chosen, shown, raw, mission_id=f.mission, user_id=_user_id(),
+                                       before_commit=files.attacher(attach, user_id=_user_id()))
     except Conflict as conflict:  # a request that allows no contact, or changed since it was shown
         db.session.rollback()
         return _render_list(bulk=form, general=[str(conflict.message)], status=409)
@@ -305,7 +311,7 @@ def bulk_action():
     Readers may only download; every other action checks its own role.
     """
     try:
-        f = search.parse_filters(search_terms.with_term(request.args))
+        f = search.parse_filters(_canonical_filters(search_terms.with_term(request.args)), user_id=_user_id())
     except ValidationFailed:
         abort(400)
     day = today()
@@ -316,6 +322,15 @@ def bulk_action():
         still=lambda ids: bulk.still_listed(f, day, ids),
         refuse=lambda messages, status: _render_list(general=messages, status=status),
     )
+
+
+def _note_verbale_pdf(chosen: list[LpRequest], raw: dict[str, str]) -> files.CheckedUpload:
+    """Return the bulk note verbale as a PDF to attach to each of its requests (checked first: nothing is saved)."""
+    values = services.check_note_verbale(chosen, raw)
+    mission = chosen[0].mission
+    html = render_template("requests/note_verbale_pdf.html", mission=mission, requests=chosen, values=values)
+    return pdf.as_upload(pdf.html_to_pdf(html), f"nota-verbale-{mission.id if mission else 0}-"
+                                                f"{values['occurred_on'].isoformat()}.pdf")
 
 
 def _render_bulk_confirmation(f: search.RequestFilter, chosen: list[LpRequest], raw: dict[str, str],
@@ -460,8 +475,9 @@ def _owner_form(lp_request: LpRequest, posted: OwnerForm | None = None) -> Owner
 def _render_request(lp_request: LpRequest, *, posted: Form | None = None, posted_name: str | None = None,
                     general: list[str] | None = None, message: Any = None, status: int = 200,
                     link_form: LinkForm | None = None, unlink_form: UnlinkForm | None = None,
-                    owner_form: OwnerForm | None = None):
+                    owner_form: OwnerForm | None = None, attach_errors: list[str] | None = None):
     group = groups.group_of(lp_request.id)
+    request_files = files.files_of_request(lp_request.id)
     page = render_template(
         "requests/show.html",
         r=lp_request,
@@ -483,6 +499,10 @@ def _render_request(lp_request: LpRequest, *, posted: Form | None = None, posted
         unlink_form=unlink_form or UnlinkForm(),
         owner_form=_owner_form(lp_request, owner_form),
         clock=display.clocks([lp_request], today()).get(lp_request.id),
+        files=request_files,
+        event_files=files.by_event(request_files),
+        attachable=ATTACHABLE,
+        attach_errors=attach_errors or [],
     )
     return page, status
 
@@ -494,11 +514,26 @@ def show(request_id: int):
     return _render_request(lp_request)
 
 
-def _perform(lp_request: LpRequest, action: str, form: Form, version: int) -> None:
+def _perform(lp_request: LpRequest, action: str, form: Form, version: int,
+             upload: files.CheckedUpload | None = None) -> None:
     raw = raw_values(form, ACTIONS[action].form_fields)
     confirmed = form._fields.get(plausible.CONFIRM_FIELD)
+
+    def attach(event: RequestEvent) -> None:
+        if upload is not None:  # in the action's own transaction: both are recorded, or neither
+            files.add_to_request(lp_request, upload, user_id=_user_id(), event=event, commit=False)
+
     services.perform(lp_request, action, raw, user_id=_user_id(), expected_version=version,
-                     unusual_confirmed=bool(confirmed and confirmed.data))
+                     unusual_confirmed=bool(confirmed and confirmed.data), before_commit=attach)
+
+
+def _posted_upload(action: str) -> files.CheckedUpload | None:
+    """Return the file posted with an action that takes one (checked), or None when none was chosen."""
+    storage = request.files.get(files.FIELD)
+    if action not in ATTACHABLE or storage is None or not storage.filename:
+        return None
+    data = storage.stream.read(files.max_bytes() + 1)
+    return files.check_upload(data, storage.filename)
 
 
 @bp.post("/<int:request_id>/actions/<action>")
@@ -518,7 +553,13 @@ def act(request_id: int, action: str):
         # An illegal action is refused as such (409), confirmed or not.
         if offered.confirm and allowed and not form.confirm.data:
             raise ValidationFailed.single("confirm", _l("Tick the box to confirm that the request closes."))
-        _perform(lp_request, action, form, version)
+        try:
+            upload = _posted_upload(action)
+        except ValidationFailed as refused:
+            db.session.rollback()
+            return _render_request(lp_request, posted=form, posted_name=action, status=422,
+                                   attach_errors=[str(m) for m in refused.errors.get(files.FIELD, [])])
+        _perform(lp_request, action, form, version, upload)
     except Conflict as error:  # IllegalTransition included
         db.session.rollback()
         return _render_request(lp_request, message=error.message, status=409)

@@ -55,6 +55,12 @@ DEFAULTS: dict[str, Any] = {
     "LP_POLICY_REVIEW_DAYS": None,
     "LP_TRUST_PROXY": False,
     "LP_RETENTION_YEARS": 5,
+    # Uploaded files (lp/files): the largest accepted, in MB; ClamAV's clamd to scan every upload
+    # (a unix socket, or host and port); unset: uploads are not scanned and the upload page says so.
+    "LP_FILES_MAX_MB": 20,
+    "CLAMD_SOCKET": None,
+    "CLAMD_HOST": None,
+    "CLAMD_PORT": 3310,
     # Where users report an accessibility problem (the accessibility statement shows it).
     "LP_ACCESSIBILITY_CONTACT": "",
     # Single sign-on through OpenID Connect (lp/auth/oidc.py); off while LP_OIDC_ISSUER is unset.
@@ -92,6 +98,8 @@ _INTEGERS = {
     "LP_LOGIN_MAX_FAILURES_PER_ADDRESS",
     "LP_LOGIN_WINDOW_MINUTES",
     "LP_RETENTION_YEARS",
+    "LP_FILES_MAX_MB",
+    "CLAMD_PORT",
     "LP_IDLE_TIMEOUT_MINUTES",
     "LP_ABSOLUTE_TIMEOUT_HOURS",
 }
@@ -138,7 +146,8 @@ def load_config(
         # hide_parameters keeps personal data out of error messages and logs.
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "hide_parameters": True},
         WTF_CSRF_TIME_LIMIT=None,
-        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        # Room for the largest file upload plus the form around it.
+        MAX_CONTENT_LENGTH=max(20, int(settings["LP_FILES_MAX_MB"]) + 1) * 1024 * 1024,
     )
     if test_config and "SESSION_COOKIE_SECURE" in test_config:
         settings["SESSION_COOKIE_SECURE"] = test_config["SESSION_COOKIE_SECURE"]

@@ -8,9 +8,10 @@ from sqlalchemy import select
 from lp.web.extensions import db
 
 #: Endpoints that are not pages: the API, feeds, the health check, static files, the time-out
-#: warning's status (JSON), and the code step (only between password and session: tests/e2e/test_mfa.py).
+#: warning's status (JSON), the code step (only between password and session: tests/e2e/test_mfa.py), and a file's
+#: download.
 #: (oidc.: the single sign-on hand-offs, which redirect to the provider or answer 404 without one.)
-NOT_PAGES = ("api.", "calendar.", "health.", "static", "auth.session_status", "mfa.code", "oidc.",
+NOT_PAGES = ("api.", "calendar.", "health.", "static", "auth.session_status", "mfa.code", "oidc.", "files.download",
              "saved.open_view")  # opening a saved view redirects to its list
 #: Query arguments a page needs besides those of its URL rule.
 QUERIES = {"requests.new": "?person={person_id}"}
@@ -20,7 +21,7 @@ def page_urls(app, ids: dict[str, object]) -> list[str]:
     """Return a URL of every HTML page in the URL map (downloads and API left out)."""
     urls = []
     for rule in app.url_map.iter_rules():
-        download = rule.rule.endswith((".csv", ".json"))
+        download = rule.rule.endswith((".csv", ".json", ".pdf"))
         if "GET" not in rule.methods or rule.endpoint.startswith(NOT_PAGES) or download:
             continue
         with app.test_request_context():
@@ -60,7 +61,8 @@ def seeded_ids(app) -> dict[str, object]:
             "reminder_id": db.session.scalar(select(Reminder.id).where(Reminder.request_id == request_id)
                                              .order_by(Reminder.id).limit(1)),
             "day_id": presentation_day(mission),
-            "view_id": saved_view_id(app),
+            "attachment_id": attachment_of(request),
+            "view_id": saved_view_id(app),  # last: it ends the session the others use
         }
 
 
@@ -97,3 +99,15 @@ def saved_view_id(app, email: str = "admin@example.org") -> int:
             found = view.id
         db.session.remove()
         return found
+
+
+def attachment_of(request) -> int:
+    """Return a file of the request (one uploaded here when it has none): the file pages need one."""
+    from lp.files import services
+    from lp.files.models import Attachment
+
+    found = db.session.scalar(select(Attachment.id).where(Attachment.request_id == request.id).limit(1))
+    if found is not None:
+        return found
+    letter = b"%PDF-1.4\n%%EOF\n"
+    return services.add_to_request(request, services.check_upload(letter, "brief.pdf"), user_id=None).id

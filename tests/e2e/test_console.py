@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from lp.web.extensions import db
 from tests.e2e import playwright_expect
-from tests.e2e.pages import page_urls, presentation_day, saved_view_id
+from tests.e2e.pages import attachment_of, page_urls, presentation_day, saved_view_id
 
 pytestmark = pytest.mark.e2e
 expect = playwright_expect()
@@ -22,6 +22,7 @@ def ids(app, runner, make_user, make_country, make_person, make_request) -> dict
     from countries.models import Mission
     from lp.persons.models import IdentityDocument
     from lp.reminders.models import Reminder
+    from lp.requests.models import LpRequest
 
     admin = make_user("admin@example.org", role="admin", display_name="Ada Admin")
     colleague = make_user("kim@example.org", role="staff", display_name="Kim Jansen")
@@ -42,6 +43,7 @@ def ids(app, runner, make_user, make_country, make_person, make_request) -> dict
             "document_id": db.session.scalar(select(IdentityDocument.id)),
             "reminder_id": db.session.scalar(select(Reminder.id).where(Reminder.request_id == request)),
             "day_id": presentation_day(mission),
+            "attachment_id": attachment_of(db.session.get(LpRequest, request)),
             "view_id": saved_view_id(app),
         }
 

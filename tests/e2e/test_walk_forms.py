@@ -357,6 +357,11 @@ COVERED = {
     "presentations.record_results": "tests/e2e/test_presentation_days.py (three results in one step)",
     "requests.link": "tests/lp/presentations/test_days.py (linking shows each on the other's page)",
     "requests.unlink": "tests/lp/presentations/test_days.py (after a ticked confirmation)",
+    # Files: an upload shows nothing to keep; what is stored is the file (tests compare the bytes).
+    "files.upload_to_request": "tests/e2e/test_files.py (a file uploaded on the request page, then listed)",
+    "files.upload_to_person": "tests/lp/files/test_files.py::test_a_person_has_files_of_his_own_and_of_his_requests",
+    "files.replace": "tests/lp/files/test_files.py::test_replacing_makes_a_new_version_and_keeps_the_old",
+    "files.remove": "tests/lp/files/test_files.py (removal after confirmation)",
 }
 #: Forms in templates: the endpoint named in the form's action.
 TEMPLATE_FORM = re.compile(r"<form\b[^>]*\baction=\"\{\{\s*url_for\('([\w.]+)'(?:[^)]*?items=['\"]?(\w+))?")

@@ -55,6 +55,8 @@ def _row(table: Table, parents: dict[str, Any]) -> dict[str, Any]:
     for column in table.columns:
         if column.foreign_keys:
             (fk,) = column.foreign_keys
+            if fk.column.table is table:  # a reference to another row of the same table (a version's previous)
+                continue
             row[column.name] = parents[fk.column.table.name]
         elif column.primary_key and column.autoincrement in (True, "auto") and column.type.python_type is int:
             continue
@@ -110,6 +112,10 @@ def test_foreign_key_is_enforced(app, one_row_per_table, table: Table, fk: Forei
     column, parent = fk.parent, fk.column.table
     pk = _primary_key(table)
     row_id = one_row_per_table[table.name]
+    if parent is table:  # a self-reference: a second row refers to the first, which is then the parent
+        with app.app_context(), db.engine.begin() as connection:
+            row_id = connection.execute(insert(table).values({**_row(table, one_row_per_table), column.name: row_id})
+                                        .returning(pk)).scalar_one()
 
     new_row = {**_row(table, one_row_per_table), column.name: NOWHERE}
     assert _refused(app, insert(table).values(new_row)), "a row referring to nothing was inserted"

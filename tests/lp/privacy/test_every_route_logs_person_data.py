@@ -34,6 +34,7 @@ MUST_SHOW = {
     "persons.index", "persons.show", "persons.edit", "persons.remove_document",
     "requests.index", "requests.show", "requests.new", "requests.export_csv",
     "reminders.index", "reminders.show", "reminders.letter", "presentations.show", "presentations.day_list",
+    "files.download", "api.requests.download_file",
     "api.persons.list_persons", "api.persons.get_person", "api.requests.list_requests", "api.requests.get_request",
 }
 #: Routes not walked: logging out would end the walk's session; static files hold no data.
@@ -47,6 +48,7 @@ def planted(app, make_country, make_person, make_user):
     from countries.services import get_country
     from lp.auth.services import get_user
     from lp.core.clock import today
+    from lp.files import services as files
     from lp.insights.calendar import issue_token
     from lp.persons.models import Person
     from lp.presentations import services as presentations
@@ -89,11 +91,14 @@ def planted(app, make_country, make_person, make_user):
         sweep(today())
         reminder_id = db.session.scalar(select(func.min(Reminder.id)).where(Reminder.request_id == overdue.id))
         token = issue_token(get_user(admin))
+        # A file on the request that names the person (a letter about him): its download shows him.
+        letter = f"From: lp@example.org\r\nSubject: {NAME}\r\nDate: Mon, 2 Nov 2026 10:00:00 +0100\r\n\r\n{V_NUMBER}"
+        attachment = files.add_to_request(overdue, files.check_upload(letter.encode(), "brief.eml"), user_id=admin)
         ids = {"person_id": person_id, "request_id": overdue.id, "reminder_id": reminder_id,
                "mission_id": mission.id, "document_id": person.documents[0].id, "user_id": bystander,
                "alpha2": "GN", "items": "missions", "item_id": mission.id, "token": token,
                "action": "contact", "admin": admin, "letter_id": 1, "event_id": 1,
-               "day_id": presentation_day.id, "view_id": 1}
+               "day_id": presentation_day.id, "view_id": 1, "attachment_id": attachment.id, "file_id": attachment.id}
         assert reminder_id is not None
     return ids
 
@@ -146,7 +151,7 @@ def test_every_route_that_shows_a_person_logs_it(app, client, planted, auth, bea
         else:
             data = {"csrf_token": token} if method != "GET" else None
             response = client.open(_url(rule, planted), method=method, data=data)
-        body = response.get_data(as_text=True)
+        body = response.get_data().decode("utf-8", "replace")  # a download (PDF) may be binary
         response.close()
         found = [marker for marker in MARKERS if marker in body]
         if not found:

@@ -107,7 +107,7 @@ def test_apply_replaces_personal_data_and_keeps_the_statistics(app, make_case):
     with app.app_context():
         plan = apply_retention()
         assert plan.counts() == {"persons": 1, "requests": 1, "documents": 1, "events": 6, "reminders": 1,
-                                 "audit_events": 0, "outbox_mails": 0}
+                                 "audit_events": 0, "outbox_mails": 0, "files": 0, "removed_files": 0}
 
     with app.app_context():
         person = db.session.get(Person, ids["person"])

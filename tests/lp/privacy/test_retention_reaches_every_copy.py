@@ -35,6 +35,7 @@ PLANTED = {
     "presentation_items": {"note"},
     "presentation_days": {"notes"},
     "request_groups": {"label"},
+    "attachments": {"filename"},  # the rows are deleted, and the stored bytes with them
 }
 NOT_PERSONAL = {
     "persons": {"willingness"},  # a code
@@ -54,6 +55,7 @@ NOT_PERSONAL = {
     # the embassy's or our premises, the interpreter and the transport team: not the person's
     "presentation_days": {"place", "interpreter", "transport_by", "detention_centre"},
     "request_groups": {"kind"},  # a code
+    "attachments": {"content_type", "sha256"},  # a media type; the hash of the bytes (deleted with the row)
 }
 #: What the insights count, per request: unchanged by retention.
 STATISTICS = ("status", "submitted_on", "decided_on", "issued_on", "valid_until", "departed_on", "response_days",
@@ -95,6 +97,7 @@ def _plant_case(app, admin: int, start: date, mark: str, v_number: str, make_per
                 birth: str | None = None, detention: str | None = None) -> int:
     """Register a person and a request submitted on ``start``, with ``mark`` in every text; return the request id."""
     from countries.services import get_country
+    from lp.files import services as files
     from lp.persons.models import Person
     from lp.requests import services
 
@@ -119,6 +122,8 @@ def _plant_case(app, admin: int, start: date, mark: str, v_number: str, make_per
             services.update_details(request, {"embassy_reference": f"{mark}-ref2",
                                               "documents_enclosed": f"{mark}-docs2"},
                                     user_id=admin, expected_version=request.version)
+            letter = f"From: lp@example.org\r\nSubject: {mark}\r\nDate: Mon, 2 Nov 2026 10:00:00 +0100\r\n\r\n"
+            files.add_to_request(request, files.check_upload(letter.encode(), f"{mark}-brief.eml"), user_id=admin)
             return request.id
 
 

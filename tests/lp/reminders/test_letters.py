@@ -285,3 +285,51 @@ def test_a_letter_cannot_be_undone_the_next_day(app, client, world):
         assert response.status_code == 409
         assert "alleen ongedaan maken op de dag" in response.get_data(as_text=True)
     assert [kind for kind, _c in _events(app, world["ids"]["overdue"])].count("reversal") == 0
+
+
+def _pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split())
+
+
+def test_the_letter_downloads_as_a_real_pdf_in_the_missions_language(client, world):
+    response = client.get(f"/reminders/letters/{world['sn']}/letter.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF-")
+    assert 'filename=nota-verbale-' in response.headers["Content-Disposition"]
+    text = _pdf_text(response.data)
+    assert "Ambassade du Sénégal" in text and world["refs"]["overdue"] in text and "10 mars 2026" in text
+
+
+def test_the_pdf_letter_logs_each_person_it_lists(app, client, world):
+    from lp.persons.views_log import views_query
+
+    client.get(f"/reminders/letters/{world['sn']}/letter.pdf")
+    with app.app_context():
+        listed = {db.session.get(LpRequest, world["ids"][key]).person_id for key in ("overdue", "overdue2")}
+        logged = {(e.subject_id, e.details["path"]) for e in db.session.scalars(views_query())}
+    assert {(person, f"/reminders/letters/{world['sn']}/letter.pdf") for person in listed} <= logged
+
+
+def test_confirming_with_the_pdf_attaches_the_letter_to_each_listed_request(app, client, world):
+    from lp.files.models import Attachment
+
+    step = _post_shown(client, world["sn"], _letter(client, world["sn"]))
+    page = step.get_data(as_text=True)
+    assert 'name="attach_pdf"' in page and "checked" in page
+    response = _post_shown(client, world["sn"], page, confirmed="1", attach_pdf="1")
+    assert response.status_code == 302
+    with app.app_context():
+        attachments = db.session.scalars(select(Attachment).order_by(Attachment.request_id)).all()
+        assert sorted(a.request_id for a in attachments) == sorted([world["ids"]["overdue"], world["ids"]["overdue2"]])
+        assert len({a.sha256 for a in attachments}) == 1  # one letter, stored once
+        for attachment in attachments:
+            [event] = _contacts(app, attachment.request_id)
+            assert attachment.event_id == event.id and attachment.content_type == "application/pdf"
+    request_page = client.get(f"/requests/{world['ids']['overdue']}").get_data(as_text=True)
+    assert "Bijgevoegd:" in request_page and attachments[0].filename in request_page
+    download = client.get(f"/files/{attachments[0].id}/download")
+    assert download.data.startswith(b"%PDF-") and world["refs"]["overdue2"] in _pdf_text(download.data)

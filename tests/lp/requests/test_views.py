@@ -498,3 +498,33 @@ def test_pages_are_fully_available_in_english(client, login_as, guinea, make_req
     assert "Record submission to the embassy" in page and "Timeline (newest first)" in page
     assert "Indiening" not in page
     assert "Country" in client.get("/requests/", headers=english).get_data(as_text=True)
+
+
+def test_the_bulk_note_verbale_can_be_attached_as_pdf_to_each_request(app, client, login_as, mission_requests):
+    import io
+
+    from pypdf import PdfReader
+
+    from lp.files.models import Attachment
+    from lp.requests.models import LpRequest
+
+    mission_id, ids = mission_requests
+    login_as("staff")
+    step = _bulk(client, mission_id, [ids["a"], ids["b"]]).get_data(as_text=True)
+    assert 'name="attach_pdf"' in step
+    action = html.unescape(re.search(r'<form method="post" action="([^"]*/bulk/note-verbale[^"]*)">', step)[1])
+    data: dict[str, list[str]] = {"attach_pdf": ["1"]}
+    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', step):
+        data.setdefault(name, []).append(html.unescape(value))
+    assert client.post(action, data=data).status_code == 302
+    with app.app_context():
+        attachments = db.session.scalars(select(Attachment).order_by(Attachment.request_id)).all()
+        references = [db.session.get(LpRequest, i).reference for i in (ids["a"], ids["b"])]
+        contacts = {e.request_id: e.id for e in db.session.scalars(select(RequestEvent)
+                                                                   .where(RequestEvent.kind == "contact"))}
+    assert [(a.request_id, a.event_id) for a in attachments] == [(i, contacts[i]) for i in (ids["a"], ids["b"])]
+    document = client.get(f"/files/{attachments[0].id}/download").data
+    assert document.startswith(b"%PDF-")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(document)).pages)
+    assert "Ambassade van Guinee" in text and all(reference in text for reference in references)
+    assert "second reminder" in text

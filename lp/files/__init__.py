@@ -1,0 +1,1 @@
+"""Files (attachments) on a request or a person: uploaded letters, replies, copies; not identity documents."""
