@@ -577,9 +577,8 @@ def targets(results: dict[tuple[str, int], list[Measure]], load: Load | None, lo
             good = [f"{m.name} {_fmt(m.floor_ratio, 2)}×" for m in checks if m not in bad and m.floor_ratio is not None
                     and m.floor_ratio <= FLOOR_RATIO]
             lines.append(f"- {engine}: list and request pages ≤ {FLOOR_RATIO:.0f}× their SQL floor at {size:,}: "
-                         + (f"**missed**: {'; '.join(bad)}" if bad else "met") + (f" (met: {'; '.join(good)})"
-                                                                                    if good and bad else
-                                                                                    f" ({'; '.join(good)})"))
+                         + (f"**missed**: {'; '.join(bad)}" if bad else "met")
+                         + (f" ({'met: ' if bad else ''}{'; '.join(good)})" if good else ""))
         if 100_000 in pages and 1_000_000 in pages:
             grown = [(name, pages[1_000_000][name].pct(0.95) / m.pct(0.95)) for name, m in pages[100_000].items()
                      if name in pages[1_000_000]]
