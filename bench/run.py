@@ -269,12 +269,21 @@ def replay(engine: Engine, statements: list[tuple[str, object, bool]], runs: int
     return timings, ""
 
 
+#: Seconds a page's timed runs may take (at 1,000,000 some pages take seconds): fewer runs, at least MIN_RUNS.
+BUDGET = {"seconds": 60.0}
+MIN_RUNS = 5
+
+
 def timed(measure: Measure, call: Callable[[], object], repeat: int, engine: Engine, floor: bool = True) -> Measure:
-    for _ in range(3):
+    started = time.perf_counter()
+    call()
+    first = time.perf_counter() - started
+    for _ in range(2 if first < 1 else 0):
         call()
     with capture(engine) as statements:
         call()
     measure.queries = len(statements)
+    repeat = max(min(repeat, MIN_RUNS), min(repeat, int(BUDGET["seconds"] / max(first, 1e-6))))
     for _ in range(repeat):
         started = time.perf_counter()
         call()
@@ -614,7 +623,8 @@ def write_results(results: dict[tuple[str, int], list[Measure]], load: Load | No
              f"Machine: {machine()}. Load average at start {loadavg[0]}, at end {loadavg[1]} (1, 5, 15 min).", "",
              f"Command: `{command}` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {elapsed:.0f} s). "
              "Timings in milliseconds through the real app (Flask test client, real database, "
-             "LP_STATS_CACHE_SECONDS=0), after 3 warm-up calls. SQL floor: the page's own statements "
+             "LP_STATS_CACHE_SECONDS=0), after 3 warm-up calls (1 when a call takes over a second; slow pages run "
+             "fewer times, at least 5, see --page-budget). SQL floor: the page's own statements "
              "(captured with a SQLAlchemy event listener) replayed alone on a raw connection, p95 over as many "
              "runs; ×floor = page p95 ÷ SQL p95.", "", "## Targets (issue 19)", "",
              *targets(results, load, load_where), ""]
@@ -630,8 +640,8 @@ def write_results(results: dict[tuple[str, int], list[Measure]], load: Load | No
         previous: dict[str, Measure] = {}
         for size in sizes:
             lines += [f"### {size:,} requests", "",
-                      "| measure | p50 | p95 | queries | SQL floor p95 | ×floor | p95 × previous size |",
-                      "|---|---:|---:|---:|---:|---:|---:|"]
+                      "| measure | runs | p50 | p95 | queries | SQL floor p95 | ×floor | p95 × previous size |",
+                      "|---|---:|---:|---:|---:|---:|---:|---:|"]
             current = {}
             for m in results[(engine, size)]:
                 key = m.name
@@ -639,7 +649,7 @@ def write_results(results: dict[tuple[str, int], list[Measure]], load: Load | No
                 before = previous.get(key)
                 growth = m.pct(0.95) / before.pct(0.95) if before and before.pct(0.95) else None
                 queries = m.queries if m.queries is not None else "-"
-                lines.append(f"| {m.name} | {m.p50:.1f} | {m.pct(0.95):.1f} | {queries}"
+                lines.append(f"| {m.name} | {len(m.timings)} | {m.p50:.1f} | {m.pct(0.95):.1f} | {queries}"
                              f" | {_fmt(m.floor_p95)} | {_fmt(m.floor_ratio, 2)} | {_fmt(growth, 2)} |")
             extra = [f"- {m.name}: {m.note}" for m in results[(engine, size)] if m.note]
             lines += ["", *extra, ""] if extra else [""]
@@ -667,7 +677,10 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--load-size", type=int, default=None, help="default: the largest size")
     parser.add_argument("--no-load", action="store_true")
+    parser.add_argument("--page-budget", type=float, default=60.0,
+                        help="seconds of timed runs per page: slow pages run fewer times (at least 5)")
     args = parser.parse_args()
+    BUDGET["seconds"] = args.page_budget
     sizes = sorted(int(s) for s in args.sizes.split(","))
     engines = (args.engines.split(",") if args.engines else
                ["sqlite", *(["postgresql"] if os.environ.get("BENCH_DATABASE_URL") else [])])
