@@ -17,7 +17,7 @@ help:
 	@echo "make lint        ruff, mypy and the import-linter layer contracts (settings in pyproject.toml); CI runs it first"
 	@echo "make lint-api    Spectral with .spectral.yml (NL API Design Rules) over the served OpenAPI document (needs npm)"
 	@echo "make serve       production: gunicorn ($(WORKERS) workers) + one scheduler process, DATABASE_URL required"
-	@echo "make bench       measure pages and jobs at 1,000 and 100,000 requests into bench/RESULTS.md"
+	@echo "make bench       measure pages, jobs and a load run into bench/RESULTS.md (SIZES=1000,100000; BENCH_DATABASE_URL adds PostgreSQL)"
 	@echo "make extract     extract new strings and update the nl/en catalogs"
 	@echo "make translations  compile the catalogs"
 
@@ -92,9 +92,12 @@ lint-api: $(STAMP) node_modules/.package-lock.json
 	$(BIN)/python -m lp.openapi_dump $(SPECTRAL_DOC)
 	npx --no-install spectral lint --fail-severity=warn --ruleset .spectral.yml $(SPECTRAL_DOC)
 
+# SIZES=1000,100000,1000000 adds a million requests (generated once into bench/data/ or the
+# database BENCH_DATABASE_URL names with _<size>); BENCH_ARGS="--load-seconds 60" for the load target.
+SIZES ?= 1000,100000
 bench: $(STAMP) $(MO)
-	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null 2>&1; } || echo "wrk not available: the load run will be skipped"
-	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null 2>&1; } || echo "wrk not available: the load run uses the Python client instead"
+	$(BIN)/python -m bench.run --sizes $(SIZES) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(MO) .pytest_cache

@@ -1,15 +1,28 @@
-"""``make bench``: measure pages and jobs at 1,000 and 100,000 requests; write RESULTS.md.
+"""``make bench``: measure pages, jobs and a load run at several sizes, on SQLite and PostgreSQL; write RESULTS.md.
 
-Usage: python -m bench.run [--sizes 1000,100000] [--repeat 30] [--wrk-seconds 60]
-Each size gets its own SQLite file under bench/data/ (kept between runs; delete it to
-regenerate). BENCH_DATABASE_URL=postgresql://... adds a PostgreSQL run of the largest
-size. Timings go through the real app (Flask test client, real database).
+Usage: python -m bench.run [--sizes 1000,100000] [--engines sqlite,postgresql] [--repeat 30]
+                           [--load-seconds 15] [--load-client auto|wrk|python] [--connections 8]
+
+Each size gets its own database: bench/data/bench-<size>.sqlite3, and on PostgreSQL
+(BENCH_DATABASE_URL=postgresql://.../bench) the database bench_<size> next to it (created
+when missing). Data sets are kept between runs; an empty one is generated first
+(bench/generate.py) and its generation time kept in bench/data/generation.json.
+
+Per page: p50/p95 through the real app (Flask test client, real database, caches off:
+LP_STATS_CACHE_SECONDS=0), its query count, and its SQL floor: the statements the page
+ran, captured with a SQLAlchemy event listener, replayed alone on a raw connection
+(p95 over the same number of runs). The load run serves the app with gunicorn (2 workers,
+deploy/gunicorn.conf.py), signs in with the User-Agent it then uses, and counts every
+response by status; any response that is not the page asked for (200 with the list
+table) fails the run (exit status 1, after RESULTS.md is written).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
+import json
 import os
 import platform
 import re
@@ -20,19 +33,73 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
-from contextlib import contextmanager
+import urllib.parse
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
+from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine.interfaces import ExecuteStyle
 
 from lp import PROJECT_ROOT, create_app
 from lp.web.extensions import db
 
 DATA = PROJECT_ROOT / "bench" / "data"
 RESULTS = PROJECT_ROOT / "bench" / "RESULTS.md"
+USER, PASSWORD = "user1@bench.example", "bench password 123"
+#: The client identity of the load run: it signs in with it and sends it on every request.
+USER_AGENT = "lp-bench/2 (load run)"
+#: Present in the request list page only (not in the login page it redirects to).
+LIST_MARKER = 'class="table table-sm table-hover align-middle"'
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page the bench measures. ``path`` is formatted with the data set's facts (see facts())."""
+
+    name: str
+    path: str
+    endpoint: str  # skipped when the app has no such endpoint (yet)
+    share: float = 1.0  # of --repeat (slow exports run fewer times)
+    floor_target: bool = False  # the page must stay within FLOOR_RATIO of its own SQL
+
+
+#: Add a page here and it is measured, compared across sizes and checked against the targets.
+PAGES = (
+    Page("request list, no filter, first page", "/requests/", "requests.index", floor_target=True),
+    Page("request list, country + status, first page", "/requests/?country={busiest}&status=submitted",
+         "requests.index", floor_target=True),
+    Page("request list, country, deep page", "/requests/?country={busiest}&page={deep}", "requests.index"),
+    Page("request page", "/requests/{sample}", "requests.show", floor_target=True),
+    # The long case: 200 timeline events (and 20 documents once requests have documents).
+    Page("request page, 20 files, 200 events", "/requests/{rich}", "requests.show", floor_target=True),
+    Page("country page with statistics", "/insights/countries/{busiest}", "insights.country"),
+    Page("insights overview, all countries", "/insights/", "insights.index"),
+    Page("insights overview sorted by time to answer", "/insights/?sort=time_to_answer", "insights.index", 0.34),
+    Page("outcome mix CSV, all countries", "/insights/export/mix.csv", "insights.export_overall", 0.34),
+    Page("cooperation assessment, all countries", "/insights/assessment", "insights.assessment_all", 0.34),
+    Page("cooperation assessment, one country", "/insights/countries/{busiest}/assessment",
+         "insights.assessment_country"),
+    Page("cooperation assessment CSV, all countries", "/insights/assessment.csv", "insights.assessment_all_csv", 0.34),
+    Page("country profile page", "/countries/{busiest}", "countries.profile"),
+    Page("dashboard", "/", "main.index"),
+    Page("country CSV export", "/countries/csv/export.csv", "country_transfer.export", 0.34),
+)
+
+# Targets of issue 19 (2 cores, p95).
+PAGE_LIMIT_MS = {100_000: 50.0, 1_000_000: 100.0}
+FLOOR_RATIO = 3.0
+GROWTH_LIMIT = 1.5  # cost at 1,000,000 / cost at 100,000
+SWEEP_LIMIT_S = 3.0
+LOAD_RPS = 100.0
 
 
 @dataclass
@@ -40,195 +107,449 @@ class Measure:
     name: str
     timings: list[float] = field(default_factory=list)
     queries: int | None = None
+    floor: list[float] = field(default_factory=list)
     note: str = ""
+    floor_target: bool = False
+
+    @staticmethod
+    def _pct(values: list[float], q: float) -> float:
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))] * 1000
 
     def pct(self, q: float) -> float:
-        ordered = sorted(self.timings)
-        return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))] * 1000
+        return self._pct(self.timings, q)
 
     @property
     def p50(self) -> float:
         return statistics.median(self.timings) * 1000
 
+    @property
+    def floor_p95(self) -> float | None:
+        return self._pct(self.floor, 0.95) if self.floor else None
 
-@contextmanager
-def count_queries(engine):
-    counter = {"n": 0}
+    @property
+    def floor_ratio(self) -> float | None:
+        floor = self.floor_p95
+        return self.pct(0.95) / floor if floor else None
 
-    def before(*_args, **_kw):
-        counter["n"] += 1
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield counter
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-
-
-def make_app(url: str, instance: Path):
-    return create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32), "LP_INSTANCE_PATH": str(instance),
-                       "SESSION_COOKIE_SECURE": False, "LP_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    def as_json(self) -> dict:
+        return {"name": self.name, "p50": self.p50, "p95": self.pct(0.95), "queries": self.queries,
+                "floor_p95": self.floor_p95, "note": self.note, "runs": len(self.timings)}
 
 
-def prepare(url: str, size: int, instance: Path) -> tuple:
-    from bench.generate import generate
+@dataclass
+class Load:
+    client: str
+    seconds: float
+    statuses: Counter = field(default_factory=Counter)
+    latencies: list[float] = field(default_factory=list)  # seconds (python client)
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    note: str = ""
+
+    @property
+    def total(self) -> int:
+        return sum(self.statuses.values())
+
+    @property
+    def rps(self) -> float:
+        return self.total / self.seconds if self.seconds else 0.0
+
+    @property
+    def ok(self) -> bool:
+        """Every response was the page asked for (and there was at least one)."""
+        return self.total > 0 and set(self.statuses) == {"200"}
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{status}: {n:,}" for status, n in sorted(self.statuses.items()))
+        p50 = f"{self.p50_ms:.0f}" if self.p50_ms is not None else "?"
+        p99 = f"{self.p99_ms:.0f}" if self.p99_ms is not None else "?"
+        return (f"{self.rps:.1f} requests/s over {self.seconds:.0f} s ({self.total:,} responses; by status: "
+                f"{counts or 'none'}), p50 {p50} ms, p99 {p99} ms ({self.client})")
+
+
+# -- databases -----------------------------------------------------------------------
+
+
+def database_url(engine: str, size: int) -> str:
+    """Where the data set of ``size`` requests lives on ``engine``; creates the PostgreSQL database."""
+    if engine == "sqlite":
+        return f"sqlite:///{DATA / f'bench-{size}.sqlite3'}"
+    base = make_url(os.environ["BENCH_DATABASE_URL"])
+    name = f"{base.database}_{size}"
+    import psycopg
+
+    admin = base.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+            connection.execute(f'CREATE DATABASE "{name}"')
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def make_app(url: str) -> Flask:
+    # Caches off: a page is measured as a cold worker serves it.
+    return create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32),
+                       "LP_INSTANCE_PATH": str(DATA / "instance"), "SESSION_COOKIE_SECURE": False,
+                       "LP_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "LP_STATS_CACHE_SECONDS": 0})
+
+
+def prepare(engine: str, size: int) -> tuple[Flask, str, str]:
+    """Migrate, generate when empty, rebuild what derives from the data; return (app, url, notes)."""
+    from bench.generate import generate, rebuild_derived, record
     from lp.core.clock import today
     from lp.requests.models import LpRequest
     from lp.web.database import refresh_statistics
 
-    app = make_app(url, instance)
+    url = database_url(engine, size)
+    app = make_app(url)
     with app.app_context():
         upgrade(directory=str(PROJECT_ROOT / "migrations"))
         existing = db.session.scalar(select(func.count()).select_from(LpRequest))
         if existing != size:
             if existing:
-                raise SystemExit(f"{url} holds {existing} requests, not {size}: delete it first")
+                raise SystemExit(f"{engine} data set for {size} holds {existing} requests: delete it first")
             started = time.perf_counter()
             counts = generate(size, today=today())
-            print(f"  generated {counts} in {time.perf_counter() - started:.1f} s", flush=True)
-        # Each run measures the first sweep of the data set: start without reminders.
-        db.session.execute(db.text("DELETE FROM reminders"))
+            seconds = time.perf_counter() - started
+            record(f"{engine} {size}", seconds, counts)
+            print(f"  generated {counts} in {seconds:.1f} s", flush=True)
+        # Each run starts without the reminders earlier bench runs' sweeps made (the generated
+        # history is closed and not superseded: it stays).
+        db.session.execute(db.text("DELETE FROM reminders WHERE closed_at IS NULL OR closed_reason IS NOT NULL"))
         db.session.commit()
+        derived = rebuild_derived(app)
         refresh_statistics(full=True)  # what lp init and the daily sweep keep up to date
-    return app
+    return app, url, derived
 
 
-def _timed(measure: Measure, call, repeat: int, engine) -> Measure:
-    for _ in range(3):
+# -- measuring -----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def capture(engine: Engine):
+    """Collect every statement (with its parameters) the engine runs."""
+    statements: list[tuple[str, object, bool]] = []
+
+    def before(_conn, _cursor, statement, parameters, context, executemany):
+        # A batch of "insertmanyvalues" is one execute() with flattened parameters, though flagged executemany.
+        many = executemany and context is not None and context.execute_style is ExecuteStyle.EXECUTEMANY
+        statements.append((statement, parameters, many))
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def replay(engine: Engine, statements: list[tuple[str, object, bool]], runs: int) -> tuple[list[float], str]:
+    """Run ``statements`` alone on a raw connection ``runs`` times (fetching all rows, rolling back writes)."""
+    timings: list[float] = []
+    raw = engine.raw_connection()
+    try:
+        for n in range(runs + 3):
+            started = time.perf_counter()
+            cursor = raw.cursor()
+            for statement, parameters, many in statements:
+                if many:
+                    cursor.executemany(statement, parameters)
+                else:
+                    cursor.execute(statement, parameters)
+                if cursor.description:
+                    cursor.fetchall()
+            cursor.close()
+            raw.rollback()
+            if n >= 3:
+                timings.append(time.perf_counter() - started)
+    except Exception as error:
+        raw.rollback()
+        return [], f"SQL floor not measured: {type(error).__name__}: {str(error)[:120]}"
+    finally:
+        raw.close()
+    return timings, ""
+
+
+#: Seconds a page's timed runs may take (at 1,000,000 some pages take seconds): fewer runs, at least MIN_RUNS.
+BUDGET = {"seconds": 60.0, "min_runs": 5}
+
+
+def timed(measure: Measure, call: Callable[[], object], repeat: int, engine: Engine, floor: bool = True) -> Measure:
+    started = time.perf_counter()
+    call()
+    first = time.perf_counter() - started
+    for _ in range(2 if first < 1 else 0):
         call()
-    with count_queries(engine) as counter:
+    with capture(engine) as statements:
         call()
-    measure.queries = counter["n"]
+    measure.queries = len(statements)
+    least = int(BUDGET["min_runs"])
+    repeat = max(min(repeat, least), min(repeat, int(BUDGET["seconds"] / max(first, 1e-6))))
     for _ in range(repeat):
         started = time.perf_counter()
         call()
         measure.timings.append(time.perf_counter() - started)
+    if floor:
+        measure.floor, note = replay(engine, statements, repeat)
+        measure.note = measure.note or note
     return measure
 
 
-def measure_all(app, repeat: int) -> list[Measure]:
+def facts(app: Flask) -> dict[str, object]:
     from countries.models import Country
+    from lp.requests.models import LpRequest
+
+    with app.app_context():
+        busiest = db.session.execute(
+            select(Country.alpha2, func.count()).join(LpRequest, LpRequest.country_id == Country.id)
+            .group_by(Country.alpha2).order_by(func.count().desc()).limit(1)).one()[0]
+        last = db.session.scalar(select(func.max(LpRequest.id))) or 1
+    return {"busiest": busiest, "sample": last // 2, "rich": last, "deep": 1}
+
+
+def sign_in(client) -> None:
+    html = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    response = client.post("/auth/login", data={"email": USER, "password": PASSWORD,
+                                                "csrf_token": token.group(1) if token else ""})
+    if response.status_code != 302 or "/auth/login" in response.headers.get("Location", ""):
+        raise SystemExit(f"bench sign-in failed ({response.status_code})")
+
+
+def measure_all(app: Flask, repeat: int) -> list[Measure]:
     from lp.auth.models import User
     from lp.core.clock import today
     from lp.reminders.digest import build, render
     from lp.reminders.sweep import sweep
-    from lp.requests.models import LpRequest
     from lp.web.database import refresh_statistics
 
+    known = facts(app)
     client = app.test_client()
-    with app.app_context():
-        engine = db.engine
-        holder = db.session.scalar(select(User).where(User.email == "user1@bench.example"))
-        busiest = db.session.execute(
-            select(Country.alpha2, func.count()).join(LpRequest, LpRequest.country_id == Country.id)
-            .group_by(Country.alpha2).order_by(func.count().desc()).limit(1)).first()[0]
-        sample_request = db.session.scalar(select(func.max(LpRequest.id))) // 2
-    html = client.get("/auth/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-    assert client.post("/auth/login", data={"email": "user1@bench.example", "password": "bench password 123",
-                                            "csrf_token": token}).status_code == 302
 
-    def page(url):
-        def call():
+    def page(url: str) -> Callable[[], None]:
+        def call() -> None:
             response = client.get(url)
-            assert response.status_code == 200, (url, response.status_code)
+            if response.status_code != 200:
+                raise SystemExit(f"{url} answered {response.status_code}, not 200")
             response.get_data()
         return call
 
-    def exists(endpoint):
-        return endpoint in app.view_functions
-
-    # The daily sweep runs first, as in production: pages then show real reminders,
-    # and the planner statistics are refreshed after it, as the scheduled job does.
     measures = []
+    # The daily sweep runs first, as in production: pages then show real reminders, and the
+    # planner statistics are refreshed after it, as the scheduled job does.
     with app.app_context():
+        engine = db.engine
         day = today()
-        first_sweep = Measure("reminder sweep (first run, creates)")
+        first = Measure("reminder sweep, first run (creates every reminder due)")
         started = time.perf_counter()
         result = sweep(day)
-        first_sweep.timings.append(time.perf_counter() - started)
-        first_sweep.note = f"{result.requests_checked} open requests, {result.created} reminders created"
-        measures.append(first_sweep)
-        measures.append(_timed(Measure("reminder sweep (steady state)"), lambda: sweep(day), 5, engine))
+        first.timings.append(time.perf_counter() - started)
+        first.note = f"{result.requests_checked:,} open requests, {result.created:,} reminders created"
+        measures.append(first)
+        again = Measure("reminder sweep, again the same day")
+        started = time.perf_counter()
+        sweep(day)
+        again.timings.append(time.perf_counter() - started)
+        measures.append(again)
+        daily = Measure("reminder sweep, the next day (the daily run)")
+        started = time.perf_counter()
+        result = sweep(day + timedelta(days=1))
+        daily.timings.append(time.perf_counter() - started)
+        daily.note = f"{result.requests_checked:,} open requests, {result.created:,} reminders created"
+        measures.append(daily)
+        db.session.commit()
         refresh_statistics(full=True)
-    first = client.get(f"/requests/?country={busiest}").get_data(as_text=True)
-    pages = max(int(n) for n in re.findall(r"(?:[?&]|&amp;)page=(\d+)", first) or ["1"])
-    measures += [
-        _timed(Measure("request list, country + status, first page"),
-               page(f"/requests/?country={busiest}&status=submitted"), repeat, engine),
-        _timed(Measure(f"request list, country, deep page ({pages})"),
-               page(f"/requests/?country={busiest}&page={pages}"), repeat, engine),
-        _timed(Measure("request page"), page(f"/requests/{sample_request}"), repeat, engine),
-    ]
-    if exists("insights.country"):
-        measures.append(_timed(Measure("country page with statistics"), page(f"/insights/countries/{busiest}"),
-                               repeat, engine))
-    if exists("insights.index"):
-        # Every country's time to answer (Kaplan-Meier, waiting counted), outcome rates and mix.
-        measures.append(_timed(Measure("insights overview, all countries"), page("/insights/"), repeat, engine))
-        measures.append(_timed(Measure("insights overview sorted by time to answer"),
-                               page("/insights/?sort=time_to_answer"), max(5, repeat // 3), engine))
-        measures.append(_timed(Measure("outcome mix CSV, all countries"), page("/insights/export/mix.csv"),
-                               max(5, repeat // 3), engine))
-    if exists("insights.assessment_all"):
-        # The yearly cooperation assessment: every country, and the busiest one.
-        measures.append(_timed(Measure("cooperation assessment, all countries"), page("/insights/assessment"),
-                               max(5, repeat // 3), engine))
-        measures.append(_timed(Measure("cooperation assessment, one country"),
-                               page(f"/insights/countries/{busiest}/assessment"), repeat, engine))
-    measures.append(_timed(Measure("country profile page"), page(f"/countries/{busiest}"), repeat, engine))
-    measures.append(_timed(Measure("dashboard"), page("/"), repeat, engine))
-    measures.append(_timed(Measure("country CSV export"), page("/countries/csv/export.csv"), max(5, repeat // 3),
-                           engine))
+    sign_in(client)  # after the sweeps: at a million requests they outlast the session's idle time-out
+    deep_first = client.get(f"/requests/?country={known['busiest']}").get_data(as_text=True)
+    known["deep"] = max(int(n) for n in re.findall(r"(?:[?&]|&amp;)page=(\d+)", deep_first) or ["1"])
+    for spec in PAGES:
+        if spec.endpoint not in app.view_functions:
+            print(f"  skipped (no endpoint {spec.endpoint}): {spec.name}", flush=True)
+            continue
+        url = spec.path.format(**known)
+        runs = max(int(BUDGET["min_runs"]), round(repeat * spec.share))
+        measures.append(timed(Measure(spec.name, floor_target=spec.floor_target), page(url), runs, engine))
+        print(f"  {spec.name}: p95 {measures[-1].pct(0.95):.1f} ms", flush=True)
     with app.app_context():
-        measures.append(_timed(Measure("weekly digest build + render, one holder"),
-                               lambda: render(build(holder, day)), max(5, repeat // 3), engine))
+        holder = db.session.scalar(select(User).where(User.email == USER))
+        assert holder is not None
+        measures.append(timed(Measure("weekly digest build + render, one holder"),
+                              lambda: render(build(holder, day)), max(5, repeat // 3), engine, floor=False))
     return measures
 
 
-def load_run(url: str, instance: Path, seconds: int) -> str:
-    """Serve with gunicorn and run wrk on the list page with a logged-in session."""
-    wrk = shutil.which("wrk")
-    if not wrk:
-        return "wrk not installed (apt-get install wrk): load run skipped"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "LP_INSTANCE_PATH": str(instance),
-           "LP_ENV": "development", "LP_SCHEDULER": "0"}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py",
-                               "--workers", "2", "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null",
-                               "app:app"], cwd=PROJECT_ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        import http.cookiejar
-        import urllib.parse
-        import urllib.request
+# -- the load run --------------------------------------------------------------------
 
-        jar = http.cookiejar.CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        for _ in range(50):
+
+def _cookies(response: http.client.HTTPResponse, jar: dict[str, str]) -> None:
+    for header in response.msg.get_all("Set-Cookie") or []:
+        name, _, rest = header.partition("=")
+        jar[name.strip()] = rest.split(";", 1)[0]
+
+
+def login(base: str, user_agent: str, email: str = USER, password: str = PASSWORD) -> str:
+    """Sign in as a browser with ``user_agent`` would; return the Cookie header of the session."""
+    parts = urllib.parse.urlsplit(base)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    jar: dict[str, str] = {}
+    connection.request("GET", "/auth/login", headers={"User-Agent": user_agent})
+    response = connection.getresponse()
+    html = response.read().decode()
+    _cookies(response, jar)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    body = urllib.parse.urlencode({"email": email, "password": password, "csrf_token": token.group(1) if token else ""})
+    connection.request("POST", "/auth/login", body=body, headers={
+        "User-Agent": user_agent, "Content-Type": "application/x-www-form-urlencoded",
+        "Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())})
+    response = connection.getresponse()
+    response.read()
+    _cookies(response, jar)
+    connection.close()
+    if response.status != 302 or "/auth/login" in (response.getheader("Location") or ""):
+        raise RuntimeError(f"sign-in for the load run failed ({response.status})")
+    return "; ".join(f"{k}={v}" for k, v in jar.items())
+
+
+def python_load(base: str, path: str, headers: dict[str, str], seconds: float, connections: int,
+                marker: str) -> Load:
+    """A bounded client: ``connections`` threads, each one keep-alive connection, for ``seconds``."""
+    parts = urllib.parse.urlsplit(base)
+    load = Load("python client, http.client keep-alive, "
+                f"{connections} connections", seconds)
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def worker() -> None:
+        statuses: Counter = Counter()
+        latencies: list[float] = []
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
             try:
-                html = opener.open(f"http://127.0.0.1:{port}/auth/login", timeout=2).read().decode()
+                connection.request("GET", path, headers=headers)
+                response = connection.getresponse()
+                body = response.read()
+            except (OSError, http.client.HTTPException) as error:
+                statuses[f"error {type(error).__name__}"] += 1
+                connection.close()
+                connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+                continue
+            latencies.append(time.perf_counter() - started)
+            ok_page = response.status != 200 or marker.encode() in body
+            statuses[str(response.status) if ok_page else "200 without the page"] += 1
+        connection.close()
+        with lock:
+            load.statuses.update(statuses)
+            load.latencies += latencies
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    load.seconds = time.monotonic() - started
+    if load.latencies:
+        load.p50_ms = Measure._pct(load.latencies, 0.50)
+        load.p99_ms = Measure._pct(load.latencies, 0.99)
+    return load
+
+
+WRK_SCRIPT = """
+-- Count every response by status; a 200 without the page's marker is not the page.
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) counts = {} end
+function response(status, headers, body)
+  local key = tostring(status)
+  if status == 200 and not string.find(body, MARKER, 1, true) then key = "200 without the page" end
+  counts[key] = (counts[key] or 0) + 1
+end
+function done(summary, latency, requests)
+  for _, thread in ipairs(threads) do
+    for key, n in pairs(thread:get("counts")) do io.write("STATUS\\t", key, "\\t", n, "\\n") end
+  end
+  io.write("LATENCY\\t", latency:percentile(50), "\\t", latency:percentile(99), "\\n")
+  local e = summary.errors
+  io.write("ERRORS\\t", e.connect + e.read + e.write + e.timeout, "\\n")
+  io.write("DURATION\\t", summary.duration, "\\n")
+end
+"""
+
+
+def wrk_load(base: str, path: str, headers: dict[str, str], seconds: float, connections: int,
+             marker: str) -> Load:
+    """wrk with a Lua script that counts statuses (wrk itself counts a 302 as success)."""
+    wrk = shutil.which("wrk")
+    assert wrk is not None
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(f"MARKER = {json.dumps(marker)}\n{WRK_SCRIPT}")
+    try:
+        command = [wrk, "-t2", f"-c{connections}", f"-d{int(seconds)}s", "--timeout", "30s", "-s", script.name]
+        for name, value in headers.items():
+            command += ["-H", f"{name}: {value}"]
+        output = subprocess.run([*command, base + path], capture_output=True, text=True, check=False).stdout
+    finally:
+        Path(script.name).unlink()
+    load = Load(f"wrk, 2 threads, {connections} connections", seconds)
+    for line in output.splitlines():
+        parts = line.split("\t")
+        if parts[0] == "STATUS":
+            load.statuses[parts[1]] += int(float(parts[2]))
+        elif parts[0] == "LATENCY":
+            load.p50_ms, load.p99_ms = float(parts[1]) / 1000, float(parts[2]) / 1000
+        elif parts[0] == "ERRORS" and int(float(parts[1])):
+            load.statuses["socket errors"] += int(float(parts[1]))
+        elif parts[0] == "DURATION":
+            load.seconds = float(parts[1]) / 1e6
+    if not load.statuses:
+        load.note = f"wrk printed no counts: {output[-300:]}"
+    return load
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(url: str, workers: int = 2):
+    """Serve the app as production does (deploy/gunicorn.conf.py) on a free loopback port."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32),
+           "LP_INSTANCE_PATH": str(DATA / "instance"), "LP_ENV": "production", "LP_SCHEDULER": "0",
+           "LP_MFA_REQUIRED": "off", "LP_BASE_URL": f"http://127.0.0.1:{port}"}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py",
+                               "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+                               "--access-logfile", "/dev/null", "app:app"],
+                              cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
-            except OSError:
-                time.sleep(0.2)
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-        opener.open(f"http://127.0.0.1:{port}/auth/login", data=urllib.parse.urlencode(
-            {"email": "user1@bench.example", "password": "bench password 123", "csrf_token": token}).encode())
-        cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
-        output = subprocess.run([wrk, "-t2", "-c8", f"-d{seconds}s", "-H", f"Cookie: {cookie}",
-                                 f"http://127.0.0.1:{port}/requests/"], capture_output=True, text=True).stdout
+            if server.poll() is not None:
+                raise RuntimeError(f"gunicorn stopped: {server.stderr.read().decode()[-500:] if server.stderr else ''}")
+            time.sleep(0.2)
+        yield base
     finally:
         server.terminate()
-        server.wait(timeout=20)
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    total = re.search(r"(\d+) requests in", output)
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    socket_errors = re.search(r"Socket errors: (.*)", output)
-    return (f"{rps.group(1) if rps else '?'} requests/s over {seconds} s ({total.group(1) if total else '?'} "
-            f"requests), non-2xx/3xx responses: {errors.group(1) if errors else 0}"
-            f"{', socket errors: ' + socket_errors.group(1) if socket_errors else ''}")
+        server.wait(timeout=30)
+
+
+def run_load(base: str, seconds: float, connections: int, client: str, user_agent: str = USER_AGENT,
+             session_user_agent: str | None = None, path: str = "/requests/") -> Load:
+    """Sign in (as ``session_user_agent``, default the same identity) and load ``path`` for ``seconds``."""
+    cookie = login(base, session_user_agent or user_agent)
+    headers = {"User-Agent": user_agent, "Cookie": cookie, "Accept-Language": "nl"}
+    if client == "auto":
+        client = "wrk" if shutil.which("wrk") else "python"
+    loader = wrk_load if client == "wrk" else python_load
+    return loader(base, path, headers, seconds, connections, LIST_MARKER)
+
+
+# -- the report ----------------------------------------------------------------------
 
 
 def machine() -> str:
@@ -239,57 +560,168 @@ def machine() -> str:
             f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}")
 
 
-def write_results(results: dict[str, list[Measure]], sizes: list[int], load: str, elapsed: float) -> None:
-    small, large = (f"sqlite {sizes[0]}", f"sqlite {sizes[-1]}")
-    lines = ["# Benchmark results", "", f"Machine: {machine()}.", "",
-             f"Command: `make bench` ({time.strftime('%Y-%m-%d')}, {elapsed:.0f} s). Timings in milliseconds "
-             "through the real app (Flask test client, real database), after 3 warm-up calls.", "",
-             f"| measure | {sizes[0]:,} p50 | {sizes[0]:,} p95 | {sizes[-1]:,} p50 | {sizes[-1]:,} p95 | "
-             f"ratio p95 | queries {sizes[0]:,} | queries {sizes[-1]:,} |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
-    by_name = {m.name.split(" (")[0] if "deep page" in m.name else m.name: m for m in results[large]}
-    for m in results[small]:
-        key = m.name.split(" (")[0] if "deep page" in m.name else m.name
-        big = by_name.get(key)
-        if big is None:
-            continue
-        ratio = big.pct(0.95) / m.pct(0.95) if m.pct(0.95) else float("nan")
-        lines.append(f"| {big.name} | {m.p50:.1f} | {m.pct(0.95):.1f} | {big.p50:.1f} | {big.pct(0.95):.1f} | "
-                     f"{ratio:.2f} | {m.queries if m.queries is not None else '-'} | "
-                     f"{big.queries if big.queries is not None else '-'} |")
-    notes = [f"- {size}: {m.name}: {m.note}" for size, ms in results.items() for m in ms if m.note]
-    extra = [k for k in results if k not in (small, large)]
-    for key in extra:
-        lines += ["", f"## {key}", "", "| measure | p50 | p95 | queries |", "|---|---:|---:|---:|"]
-        lines += [f"| {m.name} | {m.p50:.1f} | {m.pct(0.95):.1f} | {m.queries} |" for m in results[key]]
-    lines += ["", "Notes:", *notes, "", f"Load run (wrk, 2 threads, 8 connections, gunicorn 2 workers, "
-              f"{sizes[-1]:,} requests, logged-in session, request list page): {load}", ""]
-    RESULTS.write_text("\n".join(lines))
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def targets(results: dict[tuple[str, int], list[Measure]], load: Load | None, load_where: str) -> list[str]:
+    """One line per target and engine: met or missed, with the numbers."""
+    lines = []
+    engines = sorted({engine for engine, _ in results})
+    for engine in engines:
+        sizes = sorted(size for e, size in results if e == engine)
+        pages = {size: {m.name: m for m in results[(engine, size)] if not m.name.startswith(("reminder", "weekly"))}
+                 for size in sizes}
+        for size, limit in PAGE_LIMIT_MS.items():
+            if size not in pages:
+                lines.append(f"- {engine}: every page ≤ {limit:.0f} ms p95 at {size:,}: not measured (no run at "
+                             f"{size:,})")
+                continue
+            over = [f"{m.name} {m.pct(0.95):.1f} ms" for m in pages[size].values() if m.pct(0.95) > limit]
+            worst = max(pages[size].values(), key=lambda m: m.pct(0.95))
+            lines.append(f"- {engine}: every page ≤ {limit:.0f} ms p95 at {size:,}: "
+                         + (f"**missed** by {len(over)} of {len(pages[size])} pages: {'; '.join(over)}" if over else
+                            f"met (slowest: {worst.name} {worst.pct(0.95):.1f} ms)"))
+        for size in sizes:
+            checks = [m for m in pages[size].values() if m.floor_target]
+            bad = [f"{m.name} {_fmt(m.floor_ratio, 2)}× ({m.pct(0.95):.1f} / {_fmt(m.floor_p95)} ms)" for m in checks
+                   if m.floor_ratio is None or m.floor_ratio > FLOOR_RATIO]
+            good = [f"{m.name} {_fmt(m.floor_ratio, 2)}×" for m in checks if m not in bad and m.floor_ratio is not None
+                    and m.floor_ratio <= FLOOR_RATIO]
+            lines.append(f"- {engine}: list and request pages ≤ {FLOOR_RATIO:.0f}× their SQL floor at {size:,}: "
+                         + (f"**missed**: {'; '.join(bad)}" if bad else "met")
+                         + (f" ({'met: ' if bad else ''}{'; '.join(good)})" if good else ""))
+        if 100_000 in pages and 1_000_000 in pages:
+            grown = [(name, pages[1_000_000][name].pct(0.95) / m.pct(0.95)) for name, m in pages[100_000].items()
+                     if name in pages[1_000_000]]
+            over = [f"{name} {ratio:.2f}×" for name, ratio in grown if ratio > GROWTH_LIMIT]
+            worst = max(grown, key=lambda item: item[1])
+            lines.append(f"- {engine}: cost at 1,000,000 ≤ {GROWTH_LIMIT}× cost at 100,000 (p95, caches off): "
+                         + (f"**missed** by {len(over)} of {len(grown)} pages: {'; '.join(over)}" if over else
+                            f"met (largest: {worst[0]} {worst[1]:.2f}×)"))
+        else:
+            lines.append(f"- {engine}: cost at 1,000,000 ≤ {GROWTH_LIMIT}× cost at 100,000: not measured (needs both "
+                         "sizes in one run: SIZES=100000,1000000)")
+        if 1_000_000 in pages:
+            daily = next(m for m in results[(engine, 1_000_000)] if m.name.startswith("reminder sweep, the next"))
+            seconds = daily.pct(0.95) / 1000
+            lines.append(f"- {engine}: reminder sweep (the daily run) ≤ {SWEEP_LIMIT_S:.0f} s at 1,000,000: "
+                         + ("met" if seconds <= SWEEP_LIMIT_S else "**missed**") + f" ({seconds:.1f} s)")
+        else:
+            lines.append(f"- {engine}: reminder sweep ≤ {SWEEP_LIMIT_S:.0f} s at 1,000,000: not measured (no run at "
+                         "1,000,000)")
+    if load is None:
+        lines.append("- load run: not run")
+    else:
+        met = load.ok and load.rps >= LOAD_RPS
+        lines.append(f"- load run ≥ {LOAD_RPS:.0f} requests/s with zero non-200 ({load_where}): "
+                     + ("met" if met else "**missed**") + f": {load.summary()}")
+    return lines
+
+
+def write_results(path: Path, results: dict[tuple[str, int], list[Measure]], load: Load | None, load_where: str,
+                  notes: list[str], elapsed: float, command: str, loadavg: tuple[str, str]) -> None:
+    generation = json.loads((DATA / "generation.json").read_text()) if (DATA / "generation.json").exists() else {}
+    lines = ["# Benchmark results", "", "Generated by `python -m bench.run` (do not edit).", "",
+             f"Machine: {machine()}. Load average at start {loadavg[0]}, at end {loadavg[1]} (1, 5, 15 min).", "",
+             f"Command: `{command}` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {elapsed:.0f} s). "
+             "Timings in milliseconds through the real app (Flask test client, real database, "
+             "LP_STATS_CACHE_SECONDS=0), after 3 warm-up calls (1 when a call takes over a second; slow pages run "
+             "fewer times, at least 5, see --page-budget). SQL floor: the page's own statements "
+             "(captured with a SQLAlchemy event listener) replayed alone on a raw connection, p95 over as many "
+             "runs; ×floor = page p95 ÷ SQL p95.", "", "## Targets (issue 19)", "",
+             *targets(results, load, load_where), ""]
+    for engine in sorted({engine for engine, _ in results}):
+        sizes = sorted(size for e, size in results if e == engine)
+        lines += [f"## {'SQLite' if engine == 'sqlite' else 'PostgreSQL'}", ""]
+        for size in sizes:
+            known = generation.get(f"{engine} {size}")
+            made = (f"generated in {known['seconds']:.1f} s on {known['on']} ({', '.join(f'{k} {v:,}' for k, v in known['counts'].items() if isinstance(v, int))})"  # noqa: E501
+                    if known else "generation time not recorded")
+            lines.append(f"- {size:,} requests: {made}")
+        lines.append("")
+        previous: dict[str, Measure] = {}
+        for size in sizes:
+            lines += [f"### {size:,} requests", "",
+                      "| measure | runs | p50 | p95 | queries | SQL floor p95 | ×floor | p95 × previous size |",
+                      "|---|---:|---:|---:|---:|---:|---:|---:|"]
+            current = {}
+            for m in results[(engine, size)]:
+                key = m.name
+                current[key] = m
+                before = previous.get(key)
+                growth = m.pct(0.95) / before.pct(0.95) if before and before.pct(0.95) else None
+                queries = m.queries if m.queries is not None else "-"
+                lines.append(f"| {m.name} | {len(m.timings)} | {m.p50:.1f} | {m.pct(0.95):.1f} | {queries}"
+                             f" | {_fmt(m.floor_p95)} | {_fmt(m.floor_ratio, 2)} | {_fmt(growth, 2)} |")
+            extra = [f"- {m.name}: {m.note}" for m in results[(engine, size)] if m.note]
+            lines += ["", *extra, ""] if extra else [""]
+            previous = current
+    lines += ["## Load run", "", f"gunicorn, 2 workers (deploy/gunicorn.conf.py), {load_where}, logged-in request "
+              f"list page (signed in with the User-Agent it then sends: {USER_AGENT!r}); a response counts as the "
+              f"page only when it is a 200 holding the list table.", "",
+              f"- {load.summary() if load else 'not run'}", ""]
+    if load and load.note:
+        lines += [f"- {load.note}", ""]
+    lines += ["## Notes", "", *[f"- {note}" for note in notes], ""]
+    path.write_text("\n".join(lines))
+    (DATA / f"{path.stem}.json").write_text(json.dumps(
+        {f"{engine} {size}": [m.as_json() for m in ms] for (engine, size), ms in results.items()}, indent=1))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,100000")
+    parser.add_argument("--engines", default=None, help="sqlite,postgresql (default: postgresql too when "
+                        "BENCH_DATABASE_URL is set)")
     parser.add_argument("--repeat", type=int, default=30)
-    parser.add_argument("--wrk-seconds", type=int, default=60)
+    parser.add_argument("--load-seconds", type=int, default=15, help="the target is measured over 60")
+    parser.add_argument("--load-client", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--load-size", type=int, default=None, help="default: the largest size")
+    parser.add_argument("--no-load", action="store_true")
+    parser.add_argument("--page-budget", type=float, default=60.0,
+                        help="seconds of timed runs per page: slow pages run fewer times (at least --min-runs)")
+    parser.add_argument("--min-runs", type=int, default=5)
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where to write the report")
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
+    BUDGET["seconds"], BUDGET["min_runs"] = args.page_budget, args.min_runs
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    engines = (args.engines.split(",") if args.engines else
+               ["sqlite", *(["postgresql"] if os.environ.get("BENCH_DATABASE_URL") else [])])
+    if "postgresql" in engines and not os.environ.get("BENCH_DATABASE_URL"):
+        raise SystemExit("the postgresql engine needs BENCH_DATABASE_URL=postgresql://.../bench")
+    loadavg = " ".join(f"{x:.1f}" for x in os.getloadavg())
     started = time.perf_counter()
     DATA.mkdir(parents=True, exist_ok=True)
-    results: dict[str, list[Measure]] = {}
-    for size in sizes:
-        url = f"sqlite:///{DATA / f'bench-{size}.sqlite3'}"
-        print(f"== SQLite, {size:,} requests", flush=True)
-        app = prepare(url, size, DATA / "instance")
-        results[f"sqlite {size}"] = measure_all(app, args.repeat)
-    if os.environ.get("BENCH_DATABASE_URL"):
-        print(f"== PostgreSQL, {sizes[-1]:,} requests", flush=True)
-        app = prepare(os.environ["BENCH_DATABASE_URL"], sizes[-1], DATA / "instance")
-        results[f"postgresql {sizes[-1]}"] = measure_all(app, args.repeat)
-    print("== load run", flush=True)
-    load = load_run(f"sqlite:///{DATA / f'bench-{sizes[-1]}.sqlite3'}", DATA / "instance", args.wrk_seconds)
-    write_results(results, sizes, load, time.perf_counter() - started)
-    print(RESULTS.read_text())
+    results: dict[tuple[str, int], list[Measure]] = {}
+    notes = []
+    for engine in engines:
+        for size in sizes:
+            print(f"== {engine}, {size:,} requests", flush=True)
+            app, _url, derived = prepare(engine, size)
+            notes.append(f"{engine} {size:,}: {derived}")
+            results[(engine, size)] = measure_all(app, args.repeat)
+            with app.app_context():
+                db.engine.dispose()
+    load = None
+    load_engine = "postgresql" if "postgresql" in engines else engines[0]
+    load_size = args.load_size or sizes[-1]
+    load_where = f"{load_engine} at {load_size:,} requests"
+    if not args.no_load:
+        print(f"== load run ({load_where}, {args.load_seconds} s)", flush=True)
+        if load_engine != "postgresql":
+            notes.append("The load run target is for PostgreSQL: set BENCH_DATABASE_URL (this run used SQLite).")
+        with gunicorn(database_url(load_engine, load_size)) as base:
+            load = run_load(base, args.load_seconds, args.connections, args.load_client)
+        print(f"  {load.summary()}", flush=True)
+    command = "python -m bench.run " + " ".join(sys.argv[1:])
+    end_load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    write_results(args.results, results, load, load_where, notes, time.perf_counter() - started, command,
+                  (loadavg, end_load))
+    print(args.results.read_text())
+    if load is not None and not load.ok:
+        raise SystemExit(f"load run failed: not every response was the page asked for ({dict(load.statuses)})")
 
 
 if __name__ == "__main__":
