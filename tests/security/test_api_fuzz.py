@@ -40,7 +40,8 @@ from tests.problems import refused
 #: (its kind is read from its bytes, which no schema can state). Body fields by their names, query
 #: parameters by their (lowerCamelCase) API names.
 RECORD_DEPENDENT = {"person_id", "country", "mission", "mission_id", "case_officer", "portfolio_holder",
-                    "caseOfficer", "portfolioHolder", "nationality", "located_in", "v_number", "file"}
+                    "caseOfficer", "portfolioHolder", "nationality", "located_in", "v_number", "file", "owner",
+                    "owner_id"}
 
 
 def _date_names(document) -> set[str]:

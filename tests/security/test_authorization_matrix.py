@@ -19,7 +19,12 @@ ROLES = ("viewer", "staff", "admin")
 VIEWER_WRITES = {"auth.logout", "auth.stay_signed_in", "auth.sign_out_everywhere", "auth.set_language",
                  "auth.change_password",
                  "insights.calendar_create", "insights.calendar_revoke",
-                 "requests.search_form", "persons.search_form"}
+                 "requests.search_form", "persons.search_form", "main.search_everywhere",
+                 # a viewer's own notification choices and saved views
+                 "notifications.settings", "saved.create", "saved.edit", "saved.delete",
+                 # readers may download a selection; every other bulk action checks its own role
+                 # (tests/lp/reminders/test_bulk.py::test_a_viewer_may_download_but_not_change_in_bulk)
+                 "requests.bulk_action"}
 #: Endpoints that must stay administrator-only, by blueprint.
 ADMIN_BLUEPRINTS = {"admin", "privacy"}
 

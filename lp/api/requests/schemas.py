@@ -157,7 +157,7 @@ _FILTER_SCHEMAS: dict[str, tuple[dict[str, Any], str]] = {
     "overdue": ({"type": "boolean"}, "Only requests whose answer is overdue."),
     "detention": ({"type": "boolean"}, "Only requests for persons in detention."),
     "case_officer": ({"type": "integer", "minimum": 1, "maximum": MAX_INT}, "User id of the person's case officer."),
-    "owner": ({"type": "string", "pattern": "^(me|[1-9][0-9]{0,9})$"},
+    "owner": ({"type": "string", "pattern": "^(me|[1-9][0-9]{0,8})$"},  # ids below 10**9 < MAX_INT
               "User id of the request's owner, or `me` for the requests you own."),
     "submitted_from": ({"type": "string", "format": "date"}, "Submitted on or after this day."),
     "submitted_to": ({"type": "string", "format": "date"}, "Submitted on or before this day."),

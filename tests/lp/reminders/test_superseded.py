@@ -94,7 +94,7 @@ def test_one_open_reminder_per_request_and_kind_at_its_highest_level(app, clock,
     assert len(references) == 10 and len(set(references)) == 10
     inbox = client.get("/reminders/?kind=reply_overdue").get_data(as_text=True)
     assert f"{REQUESTS} herinneringen" in inbox
-    assert len(re.findall(rf"\">Antwoord te laat – niveau {level}", inbox)) == REQUESTS
+    assert len(re.findall(rf"href=\"/reminders/\d+[^\"]*\">Antwoord te laat – niveau {level}", inbox)) == REQUESTS
     assert "niveau" not in inbox.replace(f"niveau {level}", "")
 
 
