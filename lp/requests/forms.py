@@ -270,15 +270,18 @@ class RequestFilterForm(Form):
                            default="50", validate_choice=False)
 
 
-def filter_form(args, country: Country | None, officer: User | None = None) -> RequestFilterForm:
+def filter_form(args, country: Country | None, officer: User | None = None,
+                owner: User | None = None) -> RequestFilterForm:
     """Return the filter form filled from the query, its missions those of the chosen country.
 
-    The chosen case officer shows by name (the query holds the account's id).
+    The chosen case officer and owner show by name (the query holds the account's id).
     """
     form = RequestFilterForm(args)
     form.mission.choices = mission_choices(country, ANY)
     if officer is not None:
         form.case_officer.data = officer_label(officer)
+    if owner is not None:
+        form.owner.data = officer_label(owner)
     return form
 
 
@@ -286,6 +289,8 @@ class OwnerForm(VersionedForm):
     """Reassign a request: the new owner (by id), with the version the page was opened on."""
 
     owner = SelectField(_l("Owner"), choices=lambda: officer_choices(value="id"), validate_choice=False)
+
+
 def officer_label(user: User) -> str:
     """Return how a case officer is shown and typed in the filter: the name, else the email address."""
     return user.display_name or user.email

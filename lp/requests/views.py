@@ -175,9 +175,10 @@ def _render_list(*, bulk: BulkNoteForm | None = None, general: list[str] | None 
     else:
         bulk, bulk_today = None, []
     officer = db.session.get(User, f.case_officer) if f.case_officer is not None else None
+    owner = db.session.get(User, int(f.owner)) if f.owner.isdigit() else None
     page = render_template(
         "requests/index.html",
-        form=filter_form(args, country, officer),
+        form=filter_form(args, country, officer, owner),
         general=general or [],
         f=f,
         result=result,

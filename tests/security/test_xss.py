@@ -130,6 +130,21 @@ def case(app, client, login_as, make_country, make_person, runner):
         db.session.add(view)
         db.session.commit()
         ids["view"] = view.id
+    with app.app_context():  # a file named with the payload, and a presentation day described with it
+        from datetime import datetime, time
+
+        from lp.files import services as files
+        from lp.presentations.models import PresentationDay
+
+        request = db.session.get(LpRequest, ids["requests"][0])
+        ids["attachment"] = files.add_to_request(
+            request, files.check_upload(b"%PDF-1.4\n%%EOF\n", PAYLOAD[:60] + ".pdf"), user_id=admin_id).id
+        day = PresentationDay(mission_id=ids["mission"], starts_at=datetime.combine(now, time(10)).astimezone(),
+                              place=PAYLOAD[:150], interpreter=PAYLOAD[:100], transport_by=PAYLOAD[:150],
+                              notes=PAYLOAD)
+        db.session.add(day)
+        db.session.commit()
+        ids["day"] = day.id
     client.get(f"/persons/{ids['person']}")  # a logged view of the record, for the privacy pages
     return ids
 
@@ -140,6 +155,7 @@ def _arguments(app, ids) -> dict[str, list]:
         "person_id": [ids["person"]], "request_id": ids["requests"], "reminder_id": ids["reminders"],
         "mission_id": [ids["mission"]], "alpha2": ["GN"], "document_id": [ids["document"]],
         "user_id": [ids["admin"]], "item_id": [ids["agreement"], ids["mission"]], "view_id": [ids["view"]],
+        "attachment_id": [ids["attachment"]], "day_id": [ids["day"]],
     }
 
 
