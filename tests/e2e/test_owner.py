@@ -11,10 +11,16 @@ pytestmark = pytest.mark.e2e
 expect = playwright_expect()
 
 
+@pytest.fixture
+def config_overrides(mail_settings):
+    """Serve as ``make run`` does, with mail going to the test's SMTP server."""
+    return {"LP_ENV": "development", "SESSION_COOKIE_SECURE": False, **mail_settings}
+
+
 def test_reassign_on_the_request_page_and_see_the_clock(page, runner, make_user, make_country, make_person,
-                                                       make_request, log_in):
+                                                       make_request, log_in, smtp_server):
     me = make_user("kim@example.org", role="staff", display_name="Kim Jansen")
-    make_user("lotte@example.org", role="staff", display_name="Lotte van Dijk")
+    make_user("lotte@example.org", role="staff", display_name="Lotte van Dijk", language="en")
     make_country("GN", name_nl="Guinee", name_en="Guinea", portfolio_holder_id=me,
                  last_reviewed_on=date.today(), missions=[{"name": "Ambassade van Guinee"}])
     # Submitted 40 days ago: the reply (30 days) is 10 days overdue, reminder level 1.
@@ -48,4 +54,12 @@ def test_reassign_on_the_request_page_and_see_the_clock(page, runner, make_user,
     expect(menu(page).get_by_role("link", name=re.compile("^Herinneringen")).locator(".badge")).to_have_count(0)
     page.goto("/requests/?owner=me")
     expect(page.get_by_role("status").first).to_have_text("0 aanvragen")
-    assert request_id
+
+    # Lotte is told once, in her language (English), by a real SMTP server; a second delivery sends nothing.
+    for _ in range(2):
+        result = runner.invoke(args=["lp", "outbox", "deliver"])
+        assert result.exit_code == 0, result.output
+    assert [m["To"] for m in smtp_server.messages] == ["lotte@example.org"]
+    mail = smtp_server.messages[0]
+    assert mail["Subject"].endswith("is assigned to you")
+    assert f"/requests/{request_id}" in mail.get_body(("plain",)).get_content()
