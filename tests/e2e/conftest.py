@@ -71,18 +71,45 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 def _without_icon(app):
-    """Answer the browser's icon request without opening the file.
+    """Answer the browser's icon request without opening the file, and static files from memory.
 
     Chromium fetches the icon from its browser process, which ``context.route`` does not
     see, after the page has loaded; a test that moves on cuts that answer off and the icon's
     file is reported unclosed (a warning, so an error) in whichever test runs later.
     """
     def wsgi(environ, start_response):
-        if environ.get("PATH_INFO", "").endswith("/favicon.svg"):
+        path = environ.get("PATH_INFO", "")
+        if path.endswith("/favicon.svg"):
             start_response("204 No Content", [])
             return []
+        if path.startswith("/static/"):
+            return _read_whole(app, environ, start_response)
         return app(environ, start_response)
     return wsgi
+
+
+def _read_whole(app, environ, start_response):
+    """Answer a static file from memory: its file is read and closed before the browser gets a byte.
+
+    A page that moves on while a script is still being sent drops the connection, and
+    werkzeug's development server then leaves the file's wrapper unclosed (a warning, so an
+    error, in whichever test runs later). gunicorn in production closes it.
+    """
+    answer: dict = {}
+
+    def keep(status, headers, exc_info=None):
+        answer.update(status=status, headers=headers)
+        return lambda _data: None
+
+    body = app(environ, keep)
+    try:
+        data = b"".join(body)
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+    start_response(answer["status"], answer["headers"])
+    return [data]
 
 
 @contextmanager
