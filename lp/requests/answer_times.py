@@ -219,7 +219,7 @@ def detention_ends_on(request: LpRequest) -> date | None:
 
 
 def expected_answers(requests: Iterable[LpRequest], today: date) -> dict[int, ExpectedAnswer]:
-    """Return the expected answer of each waiting request, by id (2 queries, however many requests).
+    """Return the expected answer of each waiting request, by id (at most 2 queries, however many requests).
 
     A request's mission curve when the mission has MIN_REQUESTS requests submitted in the
     last HISTORY_DAYS, else its country's; none with less history. The dates add the days
@@ -231,14 +231,17 @@ def expected_answers(requests: Iterable[LpRequest], today: date) -> dict[int, Ex
     since = today - timedelta(days=HISTORY_DAYS)
     missions = {r.mission_id for r in waiting if r.mission_id is not None}
     by_mission = curves("mission", today, since, missions=missions) if missions else {}
-    by_country = curves("country", today, since, countries={r.country_id for r in waiting})
     found = {}
     for request in waiting:
-        for basis, curve in (("mission", by_mission.get(request.mission_id)),
-                             ("country", by_country.get(request.country_id))):
-            if curve is not None and curve.cases >= MIN_REQUESTS:
-                found[request.id] = _expected(request, basis, curve, since, today)
-                break
+        curve = by_mission.get(request.mission_id)
+        if curve is not None and curve.cases >= MIN_REQUESTS:
+            found[request.id] = _expected(request, "mission", curve, since, today)
+    rest = [r for r in waiting if r.id not in found]  # the country's curve only where the mission's is too thin
+    by_country = curves("country", today, since, countries={r.country_id for r in rest}) if rest else {}
+    for request in rest:
+        curve = by_country.get(request.country_id)
+        if curve is not None and curve.cases >= MIN_REQUESTS:
+            found[request.id] = _expected(request, "country", curve, since, today)
     return found
 
 

@@ -145,13 +145,20 @@ class Entry:
     event_id: int = 0
 
 
-def timeline(request: LpRequest) -> list[Entry]:
-    """Return the request's events, newest first, in words (one query, people included)."""
-    events = db.session.scalars(
-        select(RequestEvent).where(RequestEvent.request_id == request.id)
-        .options(selectinload(RequestEvent.user)).order_by(RequestEvent.id.desc())
-    )
-    return [_entry(event) for event in events]
+#: The events the request page shows at first; the rest behind "show the whole timeline".
+TIMELINE_SHOWN = 50
+
+
+def timeline(request: LpRequest, limit: int | None = None) -> list[Entry]:
+    """Return the request's events, newest first, in words (one query, people included).
+
+    With ``limit``, at most that many and one more (so the page knows there are more).
+    """
+    query = (select(RequestEvent).where(RequestEvent.request_id == request.id)
+             .options(selectinload(RequestEvent.user)).order_by(RequestEvent.id.desc()))
+    if limit is not None:
+        query = query.limit(limit + 1)
+    return [_entry(event) for event in db.session.scalars(query)]
 
 
 def _entry(event: RequestEvent) -> Entry:

@@ -153,4 +153,6 @@ class AnswerTimeFact(Model):
         UniqueConstraint("country_id", "mission_id", "month", "until_today", "days", "done", "waiting",
                          name="uq_answer_time_facts_key"),
         Index("ix_answer_time_facts_month", "month", "country_id"),
+        # One mission's curve (the request page's expected answer) without reading every country's months.
+        Index("ix_answer_time_facts_mission", "mission_id", "month"),
     )

@@ -479,12 +479,16 @@ def _render_request(lp_request: LpRequest, *, posted: Form | None = None, posted
                     owner_form: OwnerForm | None = None, attach_errors: list[str] | None = None):
     group = groups.group_of(lp_request.id)
     request_files = files.files_of_request(lp_request.id)
+    # A long history shows its newest events first; the whole timeline on request (?timeline=all).
+    shown = None if request.args.get("timeline") == "all" else display.TIMELINE_SHOWN
+    timeline = display.timeline(lp_request, limit=shown)
     page = render_template(
         "requests/show.html",
         r=lp_request,
         facts=display.facts(lp_request),
         checklist=checklist(lp_request.country, lp_request.person, lp_request.mission),
-        timeline=display.timeline(lp_request),
+        timeline=timeline[:shown] if shown is not None else timeline,
+        timeline_cut=shown is not None and len(timeline) > shown,
         actions=_actions(lp_request, posted, posted_name) if display.can_edit() else [],
         posted_name=posted_name,
         general=general or [],

@@ -34,6 +34,7 @@ def upgrade():
     )
     with op.batch_alter_table('answer_time_facts', schema=None) as batch_op:
         batch_op.create_index('ix_answer_time_facts_month', ['month', 'country_id'], unique=False)
+        batch_op.create_index('ix_answer_time_facts_mission', ['mission_id', 'month'], unique=False)
     # Backfill from the requests already recorded.
     from lp.requests import facts  # the app's one definition of a fact
 
@@ -44,5 +45,6 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table('answer_time_facts', schema=None) as batch_op:
+        batch_op.drop_index('ix_answer_time_facts_mission')
         batch_op.drop_index('ix_answer_time_facts_month')
     op.drop_table('answer_time_facts')

@@ -528,3 +528,28 @@ def test_the_bulk_note_verbale_can_be_attached_as_pdf_to_each_request(app, clien
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(document)).pages)
     assert "Ambassade van Guinee" in text and all(reference in text for reference in references)
     assert "second reminder" in text
+
+
+def test_a_long_timeline_shows_its_newest_events_and_the_whole_one_on_request(app, client, login_as, guinea,
+                                                                                make_person, make_request):
+    from datetime import date, timedelta
+
+    from lp.requests.display import TIMELINE_SHOWN
+
+    login_as("staff")
+    request_id = make_request("GN", person_id=make_person(name="Fatou Camara", nationality="GN"),
+                              submitted_on="2026-01-05")
+    with app.app_context():
+        for n in range(TIMELINE_SHOWN + 5):
+            db.session.add(RequestEvent(request_id=request_id, kind="contact", occurred_on=date(2026, 1, 6)
+                                        + timedelta(days=n), note=f"call number {n}", data={}))
+        db.session.commit()
+        total = db.session.scalar(select(func.count()).where(RequestEvent.request_id == request_id))
+    page = client.get(f"/requests/{request_id}").get_data(as_text=True)
+    assert page.count('class="border-start border-3 ps-3 pb-3"') == TIMELINE_SHOWN
+    assert f"call number {TIMELINE_SHOWN + 4}" in page  # the newest
+    assert "call number 0<" not in page  # the oldest waits behind the link
+    assert f"/requests/{request_id}?timeline=all#timeline-heading" in page
+    whole = client.get(f"/requests/{request_id}?timeline=all").get_data(as_text=True)
+    assert whole.count('class="border-start border-3 ps-3 pb-3"') == total
+    assert "call number 0<" in whole and "?timeline=all#timeline-heading" not in whole
