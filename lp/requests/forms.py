@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from wtforms import BooleanField, Form, HiddenField, SearchField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import DateInput
@@ -288,12 +288,30 @@ def filter_form(args, country: Country | None, officer: User | None = None,
 class OwnerForm(VersionedForm):
     """Reassign a request: the new owner (by id), with the version the page was opened on."""
 
-    owner = SelectField(_l("Owner"), choices=lambda: officer_choices(value="id"), validate_choice=False)
+    # Typed (name or email address) with the staff fetched on focus: no option per colleague on every page.
+    owner = StringField(_l("Owner"), description=_l("Name or email address"),
+                        render_kw={"list": "reassign-options", "autocomplete": "off", "spellcheck": "false",
+                                   "data-options": "officers"})
 
 
 def officer_label(user: User) -> str:
     """Return how a case officer is shown and typed in the filter: the name, else the email address."""
     return user.display_name or user.email
+
+
+def staff_id(typed: str) -> int | None:
+    """Return the id of the one active staff member (or admin) ``typed`` names: an id, a name or an email address.
+
+    None when it names nobody, or two people share the name (then the email address tells them apart).
+    """
+    typed = typed.strip()
+    if typed.isascii() and typed.isdigit():
+        return int(typed) if len(typed) <= 9 else None
+    lowered = typed.casefold()
+    ids = list(db.session.scalars(select(User.id).where(
+        User.active.is_(True), User.role != Role.VIEWER.value,
+        or_(func.lower(User.display_name) == lowered, func.lower(User.email) == lowered)).limit(2)))
+    return ids[0] if len(ids) == 1 else None
 
 
 def filter_options(kind: str) -> list[dict[str, str]]:

@@ -65,8 +65,10 @@ from lp.requests.forms import (
     filter_form,
     filter_options,
     mission_choices,
+    officer_label,
     raw_values,
     save_versioned,
+    staff_id,
 )
 from lp.requests.lifecycle import ACTIONS, available
 from lp.requests.models import LpRequest, RequestEvent
@@ -149,11 +151,8 @@ def _canonical_filters(args: Mapping[str, str]) -> MultiDict:
     for name in ("case_officer", "owner"):
         typed = search_text(args.get(name))
         if typed and not typed.isdigit() and typed.casefold() != "me":
-            lowered = typed.casefold()
-            ids = list(db.session.scalars(select(User.id).where(
-                User.active.is_(True), User.role != Role.VIEWER.value,
-                or_(func.lower(User.display_name) == lowered, func.lower(User.email) == lowered)).limit(2)))
-            resolved[name] = str(ids[0]) if len(ids) == 1 else typed
+            found = staff_id(typed)
+            resolved[name] = str(found) if found is not None else typed
     return resolved
 
 
@@ -468,9 +467,14 @@ def _owner_form(lp_request: LpRequest, posted: OwnerForm | None = None) -> Owner
     """Return the reassign form (None for a viewer, or a closed request)."""
     if not display.can_edit() or not lp_request.is_open:
         return None
-    if posted is not None:
-        return posted
-    return OwnerForm(data={"owner": str(lp_request.owner_id or ""), "version": str(lp_request.version)})
+    form = posted
+    if form is None:
+        owner = db.session.get(User, lp_request.owner_id) if lp_request.owner_id is not None else None
+        form = OwnerForm(data={"owner": officer_label(owner) if owner is not None else "",
+                               "version": str(lp_request.version)})
+    form.owner.render_kw = {**(form.owner.render_kw or {}),
+                            "data-options-url": url_for("requests.filter_options_json", kind="officers")}
+    return form
 
 
 def _render_request(lp_request: LpRequest, *, posted: Form | None = None, posted_name: str | None = None,
@@ -585,7 +589,7 @@ def reassign(request_id: int):
     if not form.validate():
         abort(400)  # the CSRF token: the page was not ours
     version = form.expected_version()
-    new_owner = ownership.find_owner(whole_number(form.owner.data))
+    new_owner = ownership.find_owner(staff_id(form.owner.data or ""))
     try:
         ownership.reassign(lp_request, new_owner, current_user, expected_version=version)
     except Conflict as error:
