@@ -19,7 +19,7 @@ from lp.core.validation import InUse, ValidationFailed
 from lp.demo import load as demo
 from lp.privacy.cli import backup_command, persons_cli, retention_command
 from lp.reminders.cli import digest_cli, outbox_cli, reminders_cli
-from lp.requests import facts
+from lp.requests import answer_times, facts
 from lp.requests.cli import facts_cli
 from lp.scheduler import scheduler_command
 from lp.seed import run_seeders
@@ -143,8 +143,9 @@ def init_command(with_demo: bool, seed: int, persons: int, password: str | None)
     """
     upgrade(directory=current_app.extensions["migrate"].directory)
     seeded = run_seeders()
-    facts.rebuild()  # requests inserted without the app (imports, generators) count too
-    db.session.commit()
+    if not answer_times.facts_in_step():  # requests inserted without the app (imports, generators) count too
+        facts.rebuild()
+        db.session.commit()
     refresh_statistics(full=True)
     info = StartInfo()
     created = ensure_admin(

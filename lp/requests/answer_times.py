@@ -87,6 +87,16 @@ def counted() -> ColumnElement[bool]:
                     deemed_agreed()))
 
 
+def facts_in_step() -> bool:
+    """Whether the time-to-answer facts count exactly the requests that count (2 aggregate queries).
+
+    Requests written without the app (imports, generators) leave them short; ``facts.rebuild`` mends that.
+    """
+    requests = db.session.scalar(select(func.count()).select_from(LpRequest).where(counted())) or 0
+    kept = db.session.scalar(select(func.coalesce(func.sum(AnswerTimeFact.n), 0))) or 0
+    return requests == kept
+
+
 def days(today: date) -> ColumnElement[int]:
     """The days until the answer, or until the request stopped waiting (censored), never below 0."""
     r = LpRequest

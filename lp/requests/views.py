@@ -156,6 +156,14 @@ def _canonical_filters(args: Mapping[str, str]) -> MultiDict:
     return resolved
 
 
+def _request_filters() -> search.RequestFilter:
+    """Return the filters of this request's query (a search term from the session, typed names resolved).
+
+    Raise ValidationFailed for a filter that is not valid.
+    """
+    return search.parse_filters(_canonical_filters(search_terms.with_term(request.args)), user_id=_user_id())
+
+
 def _render_list(*, bulk: BulkNoteForm | None = None, general: list[str] | None = None, status: int = 200):
     """Render the request list for the query's filters (422 with messages for bad ones)."""
     args = _canonical_filters(search_terms.with_term(request.args))
@@ -231,7 +239,7 @@ def filter_options_json(kind: str):
 def export_csv():
     """Download every request of the filtered list as CSV (not only one page)."""
     try:
-        f = search.parse_filters(_canonical_filters(search_terms.with_term(request.args)), user_id=_user_id())
+        f = _request_filters()
     except ValidationFailed as failure:
         return render_error(422, " ".join(str(m) for ms in failure.errors.values() for m in ms))
     delimiter = request.args.get("delimiter", DEFAULT_DELIMITER)
@@ -276,7 +284,7 @@ def bulk_note_verbale():
     button posts the same selection again with ``confirmed=1`` and only that records.
     """
     try:
-        f = search.parse_filters(_canonical_filters(search_terms.with_term(request.args)), user_id=_user_id())
+        f = _request_filters()
     except ValidationFailed:
         abort(400)
     form = BulkNoteForm(request.form)
@@ -311,7 +319,7 @@ def bulk_action():
     Readers may only download; every other action checks its own role.
     """
     try:
-        f = search.parse_filters(_canonical_filters(search_terms.with_term(request.args)), user_id=_user_id())
+        f = _request_filters()
     except ValidationFailed:
         abort(400)
     day = today()
@@ -349,7 +357,7 @@ def _render_bulk_confirmation(f: search.RequestFilter, chosen: list[LpRequest], 
 def undo_bulk_note_verbale(event_id: int):
     """Undo a bulk note verbale recorded today: a reversal on each request's timeline, nothing deleted."""
     try:
-        f = search.parse_filters(_canonical_filters(search_terms.with_term(request.args)), user_id=_user_id())
+        f = _request_filters()
     except ValidationFailed:
         abort(400)
     try:

@@ -97,6 +97,7 @@ def test_the_facts_equal_a_rebuild_after_random_lifecycle_actions(app, make_coun
                     applied += 1
                 except (ValidationFailed, Conflict):
                     db.session.rollback()
+            assert answer_times.facts_in_step(), f"day {day}"
             kept = facts.snapshot()
             facts.rebuild()
             assert facts.snapshot() == kept, f"day {day}"
@@ -117,11 +118,14 @@ def test_the_rebuild_command_counts_requests_inserted_without_the_app(app, runne
     make_request("GN", submitted_on="2026-01-05")
     with app.app_context():
         kept = facts.snapshot()
+        assert answer_times.facts_in_step()
         db.session.execute(facts.AnswerTimeFact.__table__.delete())  # as after a bulk insert: no facts
         db.session.commit()
         assert facts.snapshot() == {}
+        assert not answer_times.facts_in_step()  # what makes `lp init` rebuild them
     result = runner.invoke(args=["lp", "facts", "rebuild"])
     assert result.exit_code == 0, result.output
     assert "Facts rebuilt: 1 rows" in result.output
     with app.app_context():
         assert facts.snapshot() == kept != {}
+
