@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from lp.core.types import utcnow
@@ -184,7 +184,7 @@ def versions(attachment: Attachment) -> list[Attachment]:
 def _listed(query):
     return list(db.session.scalars(
         query.where(Attachment.superseded_at.is_(None), Attachment.removed_at.is_(None))
-        .options(selectinload(Attachment.uploaded_by), selectinload(Attachment.previous))
+        .options(selectinload(Attachment.uploaded_by))
         .order_by(Attachment.uploaded_at.desc(), Attachment.id.desc())))
 
 
@@ -247,7 +247,3 @@ def delete_unreferenced(hashes: Iterable[str]) -> int:
     return sum(storage.delete(sha256) for sha256 in sorted(hashes - used))
 
 
-def count_removed_before(cutoff: date) -> int:
-    """Return how many removed files are due for deletion."""
-    moment = datetime.combine(cutoff, time.min, tzinfo=UTC)
-    return db.session.scalar(select(func.count()).where(Attachment.removed_at < moment)) or 0

@@ -22,7 +22,6 @@ from countries.models import Country, Mission
 from lp.insights import stats
 
 #: How many rows each list shows; the total is shown too.
-from lp.persons.models import Person
 from lp.reminders.models import Reminder
 from lp.reminders.services import mine as reminder_is_mine
 from lp.reminders.services import open_on
@@ -60,7 +59,6 @@ def _request_is_mine(user_id: int) -> ColumnElement[bool]:
 def _requests(user_id: int, scope: str) -> Select:
     query = (select(LpRequest.id, LpRequest.reference, Country.alpha2, _country_name(),
                     Mission.name.label("mission"))
-             .join(Person, Person.id == LpRequest.person_id)
              .join(Country, Country.id == LpRequest.country_id)
              .outerjoin(Mission, Mission.id == LpRequest.mission_id))
     return query.where(_request_is_mine(user_id)) if scope == "mine" else query

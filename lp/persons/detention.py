@@ -51,7 +51,3 @@ def warning_from(ends: date | None) -> date | None:
     return ends - timedelta(days=WARNING_DAYS) if ends is not None else None
 
 
-def days_left(person, today: date) -> int | None:
-    """Return the days of detention left on ``today`` (0 once the term is over), or None."""
-    ends = ends_on(person)
-    return max(0, (ends - today).days) if ends is not None else None

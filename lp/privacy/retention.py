@@ -116,6 +116,7 @@ def plan_retention(years: int | None = None, *, on: date | None = None) -> Reten
     plan = RetentionPlan(years=years, cutoff=cutoff_for(years, on or today()))
     plan.person_ids = eligible_person_ids(plan.cutoff)
     mail_ids = set(db.session.scalars(select(OutboxMail.id).where(_old_mail(plan.cutoff))))
+    attached = _attachments_since(plan.cutoff)  # read once, searched for each chunk
     for chunk in _chunks(plan.person_ids):
         request_ids = _request_ids(chunk)
         plan.requests += _count(select(LpRequest.id).where(LpRequest.person_id.in_(chunk)))
@@ -123,7 +124,7 @@ def plan_retention(years: int | None = None, *, on: date | None = None) -> Reten
         plan.events += _count(select(RequestEvent.id).where(RequestEvent.request_id.in_(request_ids)))
         plan.reminders += _count(select(Reminder.id).where(Reminder.request_id.in_(request_ids)))
         plan.audit_events += _count(select(AuditEvent.id).where(_audit_about(chunk)))
-        mail_ids.update(_mails_quoting(chunk, plan.cutoff))
+        mail_ids.update(_mails_quoting(chunk, plan.cutoff, attached))
         plan.files += _count(select(Attachment.id).where(Attachment.person_id.in_(chunk)))
     plan.outbox_mail_ids = sorted(mail_ids)
     plan.removed_file_ids = files.removed_before(plan.cutoff)
@@ -279,7 +280,18 @@ def _old_mail(cutoff: date):
     return or_(OutboxMail.created_at < moment, OutboxMail.sent_at < moment)
 
 
-def _mails_quoting(person_ids: list[int], cutoff: date) -> list[int]:
+def _attachments_since(cutoff: date) -> list[tuple[int, str]]:
+    """Return (id, text) of each mail with an attachment created since the cutoff.
+
+    A saved view's weekly CSV lists every request its filters match, closed ones too, however
+    long ago they changed: each of those attachments is read.
+    """
+    since = datetime.combine(cutoff, time.min, tzinfo=UTC)
+    return [(mail_id, text) for mail_id, text in db.session.execute(select(OutboxMail.id, OutboxMail.attachment).where(
+        OutboxMail.created_at >= since, OutboxMail.attachment_name != ""))]
+
+
+def _mails_quoting(person_ids: list[int], cutoff: date, attached: list[tuple[int, str]]) -> list[int]:
     """Return the newer mails (created since the cutoff) that quote something of these persons.
 
     A request shows up in mails only until its last change was recorded, so only mails
@@ -290,10 +302,6 @@ def _mails_quoting(person_ids: list[int], cutoff: date) -> list[int]:
     since = datetime.combine(cutoff, time.min, tzinfo=UTC)
     last_change = db.session.scalar(select(func.max(RequestEvent.at)).where(RequestEvent.request_id.in_(request_ids)))
     recent = last_change is not None and last_change >= since
-    # A saved view's weekly CSV lists every request its filters match, closed ones too, however
-    # long ago they changed: each attachment since the cutoff is read.
-    attached = db.session.execute(select(OutboxMail.id, OutboxMail.attachment).where(
-        OutboxMail.created_at >= since, OutboxMail.attachment_name != "")).all()
     if not recent and not attached:
         return []
     quotes = _quotable(person_ids, request_ids)

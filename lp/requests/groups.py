@@ -56,10 +56,9 @@ class RequestGroup(Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-def group_of(request_id: int) -> RequestGroup | None:
-    """Return the group the request belongs to, or None."""
-    return db.session.scalar(select(RequestGroup).join(LpRequest, LpRequest.group_id == RequestGroup.id)
-                             .where(LpRequest.id == request_id))
+def group_of(request: LpRequest) -> RequestGroup | None:
+    """Return the group the request belongs to, or None (no query for a request in no group)."""
+    return db.session.get(RequestGroup, request.group_id) if request.group_id is not None else None
 
 
 def _members(group_id: int) -> list[LpRequest]:

@@ -15,11 +15,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from countries.models import Country
 from lp.auth.models import User
 from lp.auth.roles import Role
 from lp.core.validation import Conflict, ValidationFailed
-from lp.persons.models import Person
 from lp.requests import services
 from lp.requests.models import LpRequest, RequestEvent
 from lp.web import audit
@@ -27,11 +25,6 @@ from lp.web.extensions import db
 
 #: The timeline event of a reassignment.
 EVENT_KIND = "owner"
-
-
-def default_owner_id(person: Person, country: Country) -> int | None:
-    """Return who owns a new request: the person's case officer, else the country's portfolio holder."""
-    return person.case_officer_id or country.portfolio_holder_id
 
 
 def name_of(user: User | None) -> str:

@@ -176,6 +176,11 @@ def _check_repeat(person: Person, country: Country, reason: str) -> dict[str, An
         raise ValidationFailed({REPEAT_FIELD: failure.errors["reason"]}) from None
 
 
+def default_owner_id(person: Person, country: Country) -> int | None:
+    """Return who owns a new request: the person's case officer, else the country's portfolio holder."""
+    return person.case_officer_id or country.portfolio_holder_id
+
+
 def create_request(person: Person, country: Country, mission: Mission | None, *, user_id: int | None,
                    details: dict[str, Any] | None = None, submit: dict[str, Any] | None = None,
                    repeat_reason: str = "") -> LpRequest:
@@ -191,8 +196,7 @@ def create_request(person: Person, country: Country, mission: Mission | None, *,
     repeat = _check_repeat(person, country, repeat_reason or "")
     request = LpRequest(person=person, country=country, mission=mission, status="draft",
                         created_by_id=user_id, created_at=utcnow(),
-                        # The default owner (lp.requests.ownership.default_owner_id).
-                        owner_id=person.case_officer_id or country.portfolio_holder_id)
+                        owner_id=default_owner_id(person, country))
     for name, value in (details or {}).items():
         if name in ("embassy_reference", "documents_enclosed", "identity_requested"):
             setattr(request, name, value)

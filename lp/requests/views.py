@@ -477,7 +477,7 @@ def _owner_form(lp_request: LpRequest, posted: OwnerForm | None = None) -> Owner
         return None
     form = posted
     if form is None:
-        owner = db.session.get(User, lp_request.owner_id) if lp_request.owner_id is not None else None
+        owner = lp_request.owner
         form = OwnerForm(data={"owner": officer_label(owner) if owner is not None else "",
                                "version": str(lp_request.version)})
     form.owner.render_kw = {**(form.owner.render_kw or {}),
@@ -489,7 +489,7 @@ def _render_request(lp_request: LpRequest, *, posted: Form | None = None, posted
                     general: list[str] | None = None, message: Any = None, status: int = 200,
                     link_form: LinkForm | None = None, unlink_form: UnlinkForm | None = None,
                     owner_form: OwnerForm | None = None, attach_errors: list[str] | None = None):
-    group = groups.group_of(lp_request.id)
+    group = groups.group_of(lp_request)
     request_files = files.files_of_request(lp_request.id)
     # A long history shows its newest events first; the whole timeline on request (?timeline=all).
     shown = None if request.args.get("timeline") == "all" else display.TIMELINE_SHOWN
