@@ -177,11 +177,16 @@ def deemed_agreed_since(request, today: date) -> date | None:
 
 
 def silence_agreement(request) -> Any | None:
-    """Return the agreement whose silence clause makes the request agreed (the shortest limit), or None."""
-    candidates = [a for a in request.country.agreements
-                  if a.silence_is_acceptance == "yes" and a.reply_time_limit_days
-                  and Terms(a.in_force_since, a.reply_time_limit_days, True).in_force_on(request.submitted_on)]
-    return min(candidates, key=lambda a: a.reply_time_limit_days, default=None)
+    """Return the agreement whose silence clause makes the request agreed, or None.
+
+    The one whose limit runs out first in calendar days, as ``compute_deemed_agreed`` counts it (a limit
+    in working days is counted out first, so 8 working days can end after 10 calendar days).
+    """
+    submitted_on, agreements = request.submitted_on, request.country.agreements
+    candidates = [(terms.calendar_days(submitted_on), agreement)
+                  for agreement, terms in zip(agreements, terms_of(agreements), strict=True)
+                  if terms.silence_is_consent and applicable([terms], submitted_on)]
+    return min(candidates, key=lambda pair: pair[0], default=(None, None))[1]
 
 
 def reply_limit_days(country, submitted_on: date | None) -> int:
