@@ -271,13 +271,21 @@ class RequestFilterForm(Form):
 
 
 def filter_form(args, country: Country | None, officer: User | None = None,
-                owner: User | None = None) -> RequestFilterForm:
+                owner: User | None = None, mission: Mission | None = None) -> RequestFilterForm:
     """Return the filter form filled from the query, its missions those of the chosen country.
 
-    The chosen case officer and owner show by name (the query holds the account's id).
+    Without a country the mission list holds only the chosen mission (if any), not the hundreds
+    of every country: choosing a country first offers its missions. The chosen case officer and
+    owner show by name (the query holds the account's id).
     """
     form = RequestFilterForm(args)
-    form.mission.choices = mission_choices(country, ANY)
+    if country is not None:
+        form.mission.choices = mission_choices(country, ANY)
+    else:
+        chosen = ([(str(mission.id), f"{mission.name} ({mission.country.name(get_locale().language)})")]
+                  if mission else [])
+        form.mission.choices = options([ANY, *chosen])
+        form.mission.description = _l("Choose a country first to pick one of its missions.")
     if officer is not None:
         form.case_officer.data = officer_label(officer)
     if owner is not None:

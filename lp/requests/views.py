@@ -185,7 +185,7 @@ def _render_list(*, bulk: BulkNoteForm | None = None, general: list[str] | None 
     owner = db.session.get(User, int(f.owner)) if f.owner.isdigit() else None
     page = render_template(
         "requests/index.html",
-        form=filter_form(args, country, officer, owner),
+        form=filter_form(args, country, officer, owner, mission),
         general=general or [],
         f=f,
         result=result,

@@ -94,3 +94,26 @@ def test_the_options_come_from_a_small_json_endpoint(client, login_as, make_user
 def test_the_options_need_a_login(client):
     response = client.get("/requests/filter-options/officers.json")
     assert response.status_code in (302, 401)
+
+
+def _mission_options(html: str) -> list[str]:
+    select = re.search(r'<select[^>]*name="mission"[^>]*>(.*?)</select>', html, flags=re.S).group(1)
+    return re.findall(r"<option[^>]*>([^<]*)</option>", select)
+
+
+def test_missions_are_offered_once_a_country_is_chosen(client, login_as, make_country, make_request):
+    """Without a country the mission list holds no mission of every country, only the one chosen."""
+    login_as("staff")
+    make_country("GN", name_nl="Guinee", missions=[{"name": "Ambassade Guinee"}, {"name": "Consulaat Guinee"}])
+    make_country("MA", name_nl="Marokko", missions=[{"name": "Ambassade Marokko"}])
+    make_request("GN")
+    html = client.get(LIST).get_data(as_text=True)
+    assert not any("Ambassade" in option for option in _mission_options(html))
+    assert "Kies eerst een land" in html
+    guinea = _mission_options(client.get(LIST, query_string={"country": "GN"}).get_data(as_text=True))
+    assert [o for o in guinea if "Guinee" in o] == ["Ambassade Guinee", "Consulaat Guinee"]
+    mission_id = re.search(r'<option[^>]*value="(\d+)"[^>]*>Consulaat Guinee',
+                           client.get(LIST, query_string={"country": "GN"}).get_data(as_text=True)).group(1)
+    chosen = client.get(LIST, query_string={"mission": mission_id}).get_data(as_text=True)
+    assert re.search(r"<option[^>]*selected[^>]*>Consulaat Guinee \(Guinee\)</option>", chosen)
+    assert not any("Marokko" in option for option in _mission_options(chosen))
