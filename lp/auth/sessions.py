@@ -43,6 +43,12 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+#: Activity is written at most this often: a page's requests (and a busy user's clicks) do not each
+#: write and commit the session row. The recorded time lags by at most this much, so a session ends
+#: at most this much *before* its idle time-out, never after it.
+ACTIVITY_GRANULARITY = timedelta(seconds=15)
+
+
 def idle_timeout() -> timedelta:
     return timedelta(minutes=current_app.config["LP_IDLE_TIMEOUT_MINUTES"])
 
@@ -123,7 +129,7 @@ def load(cookie_id: str) -> User | None:
         db.session.commit()
         flash(_("You have been signed out because your session timed out. Please log in again."), "info")
         return None
-    if request.endpoint != STATUS_ENDPOINT:
+    if request.endpoint != STATUS_ENDPOINT and now - user_session.last_seen_at >= ACTIVITY_GRANULARITY:
         # A plain UPDATE: if another request ended the session a moment ago, it matches
         # nothing, where the ORM would fail on the row it expected to update.
         db.session.execute(update(UserSession).where(UserSession.id == user_session.id).values(last_seen_at=now))

@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from lp.auth.models import UserSession
 from lp.web.extensions import db
 from tests.conftest import Auth, csrf_token_from, post_form
 
@@ -119,3 +120,25 @@ def test_a_time_out_too_short_for_its_warning_stops_the_app_from_starting(databa
 
     with pytest.raises(ValueError, match=name):
         create_app({**base_config(database_url, tmp_path), name: value})
+
+
+def test_activity_is_written_at_most_every_fifteen_seconds_and_never_extends_the_time_out(
+        app, client, login_as, clock):
+    def last_seen():
+        with app.app_context():
+            return db.session.scalar(select(UserSession.last_seen_at))
+
+    login_as("staff")
+    signed_in_at = last_seen()
+    clock.shift(timedelta(seconds=10))
+    assert _signed_in(client)
+    assert last_seen() == signed_in_at  # ten seconds later: not written again
+    clock.shift(timedelta(seconds=10))
+    assert _signed_in(client)
+    assert last_seen() == signed_in_at + timedelta(seconds=20)
+    # Idle from the last request (t+20 s) for 15 minutes and a second: ended, although the
+    # session row was last written then, not at a later request.
+    clock.shift(timedelta(seconds=5))
+    assert _signed_in(client)  # t+25 s, not written (5 s after the last write)
+    clock.shift(timedelta(minutes=15) - timedelta(seconds=4))
+    assert not _signed_in(client)  # 15 min after the write at t+20 s: ends early rather than late
