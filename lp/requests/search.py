@@ -204,19 +204,33 @@ class Page:
     items: list[LpRequest]
     total: int
     filter: RequestFilter
+    #: The count stopped at ``total`` (the count limit): more requests match.
+    more: bool = False
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.filter.per_page))
+        """The number of pages; beyond a stopped count, one after the current page while it is full."""
+        counted = max(1, -(-self.total // self.filter.per_page))
+        if not self.more:
+            return counted
+        return max(counted, self.filter.page + (len(self.items) == self.filter.per_page))
 
 
-def page(f: RequestFilter, today: date) -> Page:
+def count(query: Select, limit: int | None = None) -> tuple[int, bool]:
+    """Return how many rows ``query`` matches, read up to ``limit`` (None: all), and whether more match."""
+    counted = query if limit is None else query.limit(limit + 1)
+    total = db.session.execute(select(func.count()).select_from(counted.subquery())).scalar_one()
+    return (limit, True) if limit is not None and total > limit else (total, False)
+
+
+def page(f: RequestFilter, today: date, count_limit: int | None = None) -> Page:
     """Return one page of matching requests with person, country and mission loaded.
 
-    Three queries whatever the data size: the count, the page's ids, the page's rows.
+    Three queries whatever the data size: the count, the page's ids, the page's rows. With
+    ``count_limit`` the count reads at most that many matches plus one (``Page.more``).
     """
     base = filtered(f, today)
-    total = db.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+    total, more = count(base, count_limit)
     ids = list(db.session.scalars(ordered(base, f).limit(f.per_page).offset((f.page - 1) * f.per_page)))
     rows = db.session.scalars(
         select(LpRequest)
@@ -225,4 +239,4 @@ def page(f: RequestFilter, today: date) -> Page:
                  joinedload(LpRequest.owner))
     ).unique()
     by_id = {row.id: row for row in rows}
-    return Page([by_id[i] for i in ids], total, f)
+    return Page([by_id[i] for i in ids], total, f, more)

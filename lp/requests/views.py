@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -18,9 +19,9 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from werkzeug.datastructures import MultiDict
@@ -122,9 +123,14 @@ def _sort_links(f: search.RequestFilter) -> dict[str, tuple[str, str | None]]:
     return links
 
 
-def _page_numbers(current: int, pages: int) -> list[int | None]:
-    """Return the page links to show: the first, the last and two either side (None: a gap)."""
-    shown = sorted({1, pages, *range(max(1, current - 2), min(pages, current + 2) + 1)})
+def _page_numbers(current: int, pages: int, last_known: bool = True) -> list[int | None]:
+    """Return the page links to show: the first, the last and two either side (None: a gap).
+
+    When the count stopped before the last page (``last_known`` false), no last page is
+    offered: the numbers end after the current one, and "Next" goes on.
+    """
+    last = pages if last_known else min(pages, current + 1)
+    shown = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
     numbers: list[int | None] = []
     for number in shown:
         if numbers and number - numbers[-1] > 1:
@@ -175,7 +181,7 @@ def _render_list(*, bulk: BulkNoteForm | None = None, general: list[str] | None 
                                result=None, f=search.RequestFilter()), 422
     country = find_country(f.country) if f.country else None
     mission = db.session.get(Mission, f.mission) if f.mission is not None else None
-    result = search.page(f, today())
+    result = search.page(f, today(), count_limit=current_app.config["LP_LIST_COUNT_LIMIT"])
     if mission is not None and display.can_edit():
         bulk = bulk or BulkNoteForm(data={"occurred_on": today().isoformat()})
         bulk_today = batches.bulk_today(mission.id)
@@ -192,7 +198,8 @@ def _render_list(*, bulk: BulkNoteForm | None = None, general: list[str] | None 
         today=today(),
         sort_columns=SORT_COLUMNS,
         sort_links=_sort_links(f),
-        page_numbers=_page_numbers(f.page, result.pages),
+        page_numbers=_page_numbers(f.page, result.pages, last_known=not result.more),
+        count_limit=format_number(result.total) if result.more else None,
         mission=mission,
         bulk=bulk,
         bulk_today=bulk_today,

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -37,8 +38,9 @@ class SavedList:
     endpoint: str
     #: Validate query arguments; return the filters to keep (raise ValidationFailed).
     clean: Callable[[Mapping[str, str]], dict[str, str]]
-    #: How many rows the list holds for these filters, for this user (one COUNT).
-    count: Callable[[Mapping[str, str], int], int]
+    #: How many rows the list holds for these filters, for this user (one COUNT), and whether the
+    #: count stopped at the list's limit (the request list's LP_LIST_COUNT_LIMIT) with more matching.
+    count: Callable[[Mapping[str, str], int], tuple[int, bool]]
     #: The rows as CSV text (the list's own export format), or None when the list has no CSV.
     csv: Callable[[Mapping[str, str]], str] | None = None
 
@@ -54,9 +56,9 @@ def _clean_requests(args: Mapping[str, str]) -> dict[str, str]:
     return _kept(search.parse_filters({k: v for k, v in args.items() if k != "q"}).as_args(page=1))
 
 
-def _count_requests(params: Mapping[str, str], _user_id: int) -> int:
+def _count_requests(params: Mapping[str, str], _user_id: int) -> tuple[int, bool]:
     query = search.filtered(search.parse_filters(params), today())
-    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    return search.count(query, current_app.config["LP_LIST_COUNT_LIMIT"])
 
 
 def _csv_requests(params: Mapping[str, str]) -> str:
@@ -71,9 +73,9 @@ def _clean_reminders(args: Mapping[str, str]) -> dict[str, str]:
     return _kept(reminders.parse_filter(args).as_args(page=1))
 
 
-def _count_reminders(params: Mapping[str, str], user_id: int) -> int:
+def _count_reminders(params: Mapping[str, str], user_id: int) -> tuple[int, bool]:
     conditions = reminders.conditions(reminders.parse_filter(params), user_id, today())
-    return db.session.scalar(select(func.count(Reminder.id)).where(*conditions)) or 0
+    return db.session.scalar(select(func.count(Reminder.id)).where(*conditions)) or 0, False
 
 
 # --- countries ------------------------------------------------------------------------
@@ -95,8 +97,8 @@ def _countries(params: Mapping[str, str]):
     return query
 
 
-def _count_countries(params: Mapping[str, str], _user_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(_countries(params).order_by(None).subquery())) or 0
+def _count_countries(params: Mapping[str, str], _user_id: int) -> tuple[int, bool]:
+    return db.session.scalar(select(func.count()).select_from(_countries(params).order_by(None).subquery())) or 0, False
 
 
 def _csv_countries(params: Mapping[str, str]) -> str:

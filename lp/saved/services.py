@@ -113,6 +113,8 @@ class Counted:
     view: SavedView
     #: None when the saved filters are no longer valid.
     count: int | None
+    #: The count stopped at the list's limit: more rows match ("10,000+").
+    more: bool = False
 
 
 def counted(views: list[SavedView], user_id: int) -> list[Counted]:
@@ -120,10 +122,11 @@ def counted(views: list[SavedView], user_id: int) -> list[Counted]:
     result = []
     for view in views:
         try:
-            count: int | None = LISTS[view.list_name].count(view.params, user_id)
+            count, more = LISTS[view.list_name].count(view.params, user_id)
         except (ValidationFailed, KeyError):
-            count = None
-        result.append(Counted(view, count))
+            result.append(Counted(view, None))
+            continue
+        result.append(Counted(view, count, more))
     return result
 
 

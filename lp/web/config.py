@@ -37,6 +37,9 @@ DEFAULTS: dict[str, Any] = {
     # profile says otherwise (48 hours' notice to the country plus escort planning).
     "LP_FLIGHT_LEAD_DAYS": 14,
     "LP_STATS_CACHE_SECONDS": 300,
+    # The request list counts its matches up to this many ("more than 10,000"): an exact count of
+    # the whole archive grows with history, and nobody pages through 200 pages. The API counts exactly.
+    "LP_LIST_COUNT_LIMIT": 10_000,
     "LP_SCHEDULER": False,
     "LP_BASE_URL": "http://127.0.0.1:5000",
     "MAIL_SERVER": None,
@@ -90,6 +93,7 @@ DEFAULTS.update(processing_log.SETTINGS)
 _INTEGERS = {
     "MAIL_PORT",
     "LP_STATS_CACHE_SECONDS",
+    "LP_LIST_COUNT_LIMIT",
     "LP_DEFAULT_REPLY_DAYS",
     "LP_DETENTION_MAX_MONTHS",
     "LP_FLIGHT_LEAD_DAYS",
