@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lp.api import countries, headers, persons, requests
+from lp.api import countries, files, headers, persons, requests
 from lp.api.inputs import api_query, check_query, internal_query
 from lp.api.openapi import build_document, documented
 from lp.api.schemas import Schema, api_name, object_schema
@@ -109,7 +109,7 @@ def openapi_document():
     Public and readable from any origin (/core/publish-openapi): tools such as Swagger UI
     fetch it from the browser without a token. No other API answer allows another origin.
     """
-    schemas = [ACCOUNT, *(schema for resource in RESOURCES for schema in resource.SCHEMAS)]
+    schemas = [ACCOUNT, *files.SCHEMAS, *(schema for resource in RESOURCES for schema in resource.SCHEMAS)]
     response = jsonify(build_document(current_app, PREFIX, schemas, version=headers.API_VERSION,
                                       contact=contact()))
     response.headers["Access-Control-Allow-Origin"] = "*"

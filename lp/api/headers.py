@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import g
+from flask import Response, g, jsonify
 
 from lp.web.access import is_api_request
 
@@ -41,3 +41,10 @@ def add_api_headers(response):
         headers["Deprecation"] = f"@{int(SNAKE_CASE_DEPRECATED.timestamp())}"
     return response
 
+
+def created(body: dict, location: str) -> Response:
+    """Answer 201 Created with ``body`` and the new resource's ``Location``."""
+    response = jsonify(body)
+    response.status_code = 201
+    response.headers["Location"] = location
+    return response

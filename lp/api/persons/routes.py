@@ -6,9 +6,12 @@ from typing import Any
 
 from flask import Blueprint, abort, jsonify, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from lp.api import files as api_files
+from lp.api.headers import created
 from lp.api.inputs import PAGING_PARAMETERS, json_object, pages, query_args, read_paging
 from lp.api.openapi import documented
 from lp.api.paging import paged
@@ -18,6 +21,8 @@ from lp.api.persons.serialise import person_detail_json, person_json
 from lp.api.schemas import INVALID_INPUT, PROBLEM, query_parameter
 from lp.auth.roles import Role
 from lp.core.validation import ValidationFailed, search_text
+from lp.files import services as files
+from lp.files.models import Attachment
 from lp.persons.models import Person
 from lp.persons.services import create_person
 from lp.requests.models import LpRequest
@@ -94,10 +99,7 @@ def create():
     """Register a person with their identity documents."""
     values, documents = read_new_person(json_object())
     person = create_person(values, documents)
-    response = jsonify(person_detail_json(load_person(person.id)))
-    response.status_code = 201
-    response.headers["Location"] = url_for(".get_person", person_id=person.id)
-    return response
+    return created(person_detail_json(load_person(person.id)), url_for(".get_person", person_id=person.id))
 
 
 @bp.get("/persons/<int:person_id>")
@@ -107,3 +109,49 @@ def get_person(person_id: int):
     """Show one person with their identity documents and requests."""
     person = load_person(person_id)
     return jsonify(person_detail_json(person))
+
+
+# --- files -------------------------------------------------------------------------------
+
+
+def _download(attachment: Attachment) -> str:
+    return url_for(".download_file", person_id=attachment.person_id, file_id=attachment.id)
+
+
+def _person_or_404(person_id: int) -> Person:
+    person = db.session.get(Person, person_id)
+    if person is None:
+        abort(api_error(404, _("There is no person with number %(id)d.", id=person_id)))
+    return person
+
+
+@bp.get("/persons/<int:person_id>/files")
+@requires(Role.VIEWER)
+@documented("List the files of a person",
+            description="The current version of each, newest first: the person's own files and those on "
+                        "the person's LP requests (`request_id` says which).",
+            responses={200: api_files.FILE_LIST, 404: PROBLEM})
+def list_files(person_id: int):
+    """List the current files of a person, on the person's requests or not."""
+    _person_or_404(person_id)
+    return api_files.file_list(files.files_of_person(person_id), _download)
+
+
+@bp.post("/persons/<int:person_id>/files")
+@requires(Role.STAFF)
+@api_files.documented_upload("Upload a file of a person", "The file belongs to the person, on none of the LP requests.")
+def upload_file(person_id: int):
+    """Store an uploaded file of a person."""
+    person = _person_or_404(person_id)
+    attachment = api_files.store_upload(lambda upload: files.add_to_person(person, upload, user_id=current_user.id))
+    return created(api_files.file_json(attachment, _download(attachment)), _download(attachment))
+
+
+@bp.get("/persons/<int:person_id>/files/<int:file_id>")
+@requires(Role.VIEWER)
+@api_files.documented_download("Download a file of a person")
+def download_file(person_id: int, file_id: int):
+    """Send one file of a person (also one on the person's requests), as it was uploaded."""
+    _person_or_404(person_id)
+    return api_files.send_file(db.session.get(Attachment, file_id), lambda a: a.person_id == person_id,
+                               _("This person has no file with number %(id)d.", id=file_id))

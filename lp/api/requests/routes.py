@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, request, url_for
+from flask import Blueprint, abort, jsonify, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from lp.api import files as api_files
+from lp.api.headers import created
 from lp.api.inputs import is_whole_number, json_object, query_args, read_version
 from lp.api.openapi import documented
 from lp.api.paging import paged
@@ -18,10 +20,6 @@ from lp.api.requests.schemas import (
     EVENT_LIST,
     EVENT_POST,
     EVENT_RECORDED,
-    FILE,
-    FILE_CONTENT,
-    FILE_LIST,
-    FILE_UPLOAD,
     LP_REQUEST_DETAIL,
     LP_REQUEST_LIST,
     LP_REQUEST_PATCH,
@@ -30,15 +28,13 @@ from lp.api.requests.schemas import (
     REQUEST_CONFLICT,
     filter_parameters,
 )
-from lp.api.requests.serialise import event_json, file_json, request_detail_json, request_json
+from lp.api.requests.serialise import event_json, request_detail_json, request_json
 from lp.api.schemas import INVALID_INPUT, PROBLEM
 from lp.auth.roles import Role
 from lp.core.clock import today
 from lp.core.validation import Conflict, ValidationFailed
 from lp.files import services as files
 from lp.files.models import Attachment
-from lp.files.views import read_upload, send_attachment
-from lp.persons.views_log import EXPORTED, record_person_view
 from lp.requests import ownership
 from lp.requests.models import LpRequest, RequestEvent
 from lp.requests.search import page, parse_filters
@@ -47,13 +43,6 @@ from lp.web.access import api_error, requires
 from lp.web.extensions import db
 
 bp = Blueprint("requests", __name__)
-
-
-def _created(body: dict[str, Any], location: str):
-    response = jsonify(body)
-    response.status_code = 201
-    response.headers["Location"] = location
-    return response
 
 
 def _conflict(lp: LpRequest, conflict: Conflict):
@@ -101,7 +90,7 @@ def create():
     person, country, mission, details = read_new_request(json_object())
     lp = create_request(person, country, mission, user_id=current_user.id, details=details,
                         repeat_reason=details.pop(REPEAT_FIELD, ""))
-    return _created(request_detail_json(lp), url_for(".get_request", request_id=lp.id))
+    return created(request_detail_json(lp), url_for(".get_request", request_id=lp.id))
 
 
 @bp.get("/requests/<int:request_id>")
@@ -222,71 +211,42 @@ def record_event(request_id: int):
     except ValidationFailed:
         db.session.rollback()
         raise
-    return _created({"event": event_json(event), "request": request_detail_json(lp)},
+    return created({"event": event_json(event), "request": request_detail_json(lp)},
                     url_for(".list_events", request_id=lp.id))
 
 
 # --- files -------------------------------------------------------------------------------
 
 
-def _file_json(attachment: Attachment) -> dict[str, Any]:
-    return file_json(attachment, url_for(".download_file", request_id=attachment.request_id,
-                                         file_id=attachment.id))
+def _download(attachment: Attachment) -> str:
+    return url_for(".download_file", request_id=attachment.request_id, file_id=attachment.id)
 
 
 @bp.get("/requests/<int:request_id>/files")
 @requires(Role.VIEWER)
 @documented("List the files of an LP request", description="The current version of each, newest first.",
-            responses={200: FILE_LIST, 404: PROBLEM})
+            responses={200: api_files.FILE_LIST, 404: PROBLEM})
 def list_files(request_id: int):
     """List the current files of a request."""
     load_request(request_id)
-    found = files.files_of_request(request_id)
-    return jsonify({"items": [_file_json(attachment) for attachment in found], "count": len(found)})
+    return api_files.file_list(files.files_of_request(request_id), _download)
 
 
 @bp.post("/requests/<int:request_id>/files")
 @requires(Role.STAFF)
-@documented(
-    "Upload a file on an LP request",
-    description=("Send the file as `multipart/form-data` in the part `file`. Its kind is read from its content; "
-                 "other kinds are refused. When the server has a virus scanner, the file is scanned first and "
-                 "refused when infected or when the scanner does not answer."),
-    request_body=FILE_UPLOAD,
-    request_media_type="multipart/form-data",
-    responses={201: ("The file as stored.", FILE), 404: PROBLEM,
-               400: ("No file, a refused kind, too large, or refused by the virus scanner; nothing was stored.",
-                     INVALID_INPUT),
-               415: ("The body was not sent as multipart/form-data.", PROBLEM)},
-)
+@api_files.documented_upload("Upload a file on an LP request")
 def upload_file(request_id: int):
     """Store an uploaded file on a request."""
     lp = load_request(request_id)
-    if request.mimetype != "multipart/form-data":
-        abort(api_error(415, _("Send the file as multipart/form-data, in the part named file.")))
-    data, filename = read_upload(request.files.get(files.FIELD))
-    try:
-        attachment = files.add_to_request(lp, files.check_upload(data, filename), user_id=current_user.id)
-    except ValidationFailed:
-        db.session.rollback()
-        raise
-    return _created(_file_json(attachment), url_for(".download_file", request_id=lp.id, file_id=attachment.id))
+    attachment = api_files.store_upload(lambda upload: files.add_to_request(lp, upload, user_id=current_user.id))
+    return created(api_files.file_json(attachment, _download(attachment)), _download(attachment))
 
 
 @bp.get("/requests/<int:request_id>/files/<int:file_id>")
 @requires(Role.VIEWER)
-@documented("Download a file of an LP request",
-            description="Any version, also one replaced since. The download is logged as an export of the person.",
-            responses={200: ("The file.", FILE_CONTENT), 404: PROBLEM}, binary=True)
+@api_files.documented_download("Download a file of an LP request")
 def download_file(request_id: int, file_id: int):
     """Send one file of a request, as it was uploaded."""
     load_request(request_id)
-    attachment = db.session.get(Attachment, file_id)
-    if attachment is None or attachment.request_id != request_id:
-        abort(api_error(404, _("This request has no file with number %(id)d.", id=file_id)))
-    try:
-        data = files.read(attachment)
-    except FileNotFoundError:
-        abort(api_error(404, _("This request has no file with number %(id)d.", id=file_id)))
-    record_person_view(attachment.person_id, action=EXPORTED)
-    return send_attachment(attachment, data)
+    return api_files.send_file(db.session.get(Attachment, file_id), lambda a: a.request_id == request_id,
+                               _("This request has no file with number %(id)d.", id=file_id))

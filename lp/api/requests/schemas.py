@@ -18,7 +18,6 @@ from lp.api.schemas import (
     query_parameter,
 )
 from lp.core.validation import MAX_INT
-from lp.files.content import ACCEPTED
 from lp.requests.lifecycle import ACTIONS, EVENT_FIELDS, STATUSES
 from lp.requests.plausible import CONFIRM_FIELD, CONFIRMS_UNUSUAL
 from lp.requests.search import SORTS, RequestFilter
@@ -178,31 +177,6 @@ def filter_parameters() -> list[dict[str, Any]]:
 
 
 #: Every named schema of this resource, for the OpenAPI document's components.
-_MOMENT = {"type": "string", "format": "date-time"}
-FILE = Schema("RequestFile", object_schema({
-    "id": {"type": "integer"},
-    "filename": {"type": "string", "description": "The name it was uploaded under (no folders)."},
-    "content_type": {"type": "string", "enum": [kind.mime for kind in ACCEPTED],
-                     "description": "The kind of file, read from its content (never from its name)."},
-    "size": {"type": "integer", "minimum": 0, "description": "In bytes."},
-    "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-    "scanned": {"type": "boolean", "description": "Whether a virus scanner (ClamAV) passed it."},
-    "uploaded_at": _MOMENT,
-    "previous_id": {"type": ["integer", "null"], "description": "The version this one replaced, if any."},
-    "event_id": {"type": ["integer", "null"], "description": "The timeline event it came with, if any."},
-    "download": {"type": "string", "format": "uri-reference", "description": "Where to download it (this API)."},
-}))
-FILE_LIST = Schema("RequestFileList", object_schema({
-    "items": {"type": "array", "items": FILE}, "count": {"type": "integer", "minimum": 0}}))
-FILE_UPLOAD = Schema("RequestFileUpload", object_schema({
-    "file": {"type": "string", "contentMediaType": "application/octet-stream",
-             "description": "The file: PDF, JPEG, PNG, DOCX, ODT, MSG or EML (read from the content), at most "
-                            "LP_FILES_MAX_MB (default 20) MB."},
-}))
-FILE_CONTENT = {"type": "string", "contentMediaType": "application/octet-stream",
-                "description": "The file's bytes, in its own media type (Content-Type), as an attachment."}
-
 SCHEMAS = (LP_REQUEST, LP_REQUEST_DETAIL, LP_REQUEST_LIST, NEW_LP_REQUEST, LP_REQUEST_PATCH, OWNER_PUT,
            REQUEST_CONFLICT,
-           CHECKLIST_ITEM, EXPECTED_ANSWER, EVENT, EVENT_LIST, EVENT_RECORDED, EVENT_POST, FILE, FILE_LIST,
-           FILE_UPLOAD)
+           CHECKLIST_ITEM, EXPECTED_ANSWER, EVENT, EVENT_LIST, EVENT_RECORDED, EVENT_POST)

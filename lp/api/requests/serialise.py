@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from lp.core.clock import today
-from lp.files.models import Attachment
 from lp.requests.answer_times import expected_answer
 from lp.requests.checklist import checklist
 from lp.requests.deadlines import deemed_agreed_since
@@ -91,20 +90,4 @@ def event_json(event: RequestEvent) -> dict[str, Any]:
         "user": event.user.display_name if event.user else None,
         "note": event.note,
         "data": event.data,
-    }
-
-
-def file_json(attachment: Attachment, download: str) -> dict[str, Any]:
-    """Return what the API tells of an uploaded file; ``download`` is where its bytes are."""
-    return {
-        "id": attachment.id,
-        "filename": attachment.filename,
-        "content_type": attachment.content_type,
-        "size": attachment.size,
-        "sha256": attachment.sha256,
-        "scanned": attachment.scanned,
-        "uploaded_at": attachment.uploaded_at.isoformat(),
-        "previous_id": attachment.previous_id,
-        "event_id": attachment.event_id,
-        "download": download,
     }
