@@ -1,7 +1,11 @@
 """Right of access: everything held on one person, as one JSON document.
 
 Every column of every record is written (read from the table definitions), so a
-column added later is exported without anyone having to remember this module.
+column added later is exported without anyone having to remember this module; a table
+added later that refers to a person or a request is caught by
+tests/lp/privacy/test_access_export.py. Uploaded files are listed with every column
+(name, kind, size, SHA-256, versions, removal); their content is downloaded from the
+person's page, each download logged.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import selectinload
 
 from lp.core.types import utcnow
+from lp.files.models import Attachment
 from lp.persons.models import Person
 from lp.persons.views_log import EXPORTED, person_audit_events, record_person_view
+from lp.presentations.models import PresentationItem
 from lp.reminders.models import Reminder
 from lp.requests.models import LpRequest, RequestEvent
 from lp.web.extensions import db
@@ -40,9 +46,16 @@ def person_export(person: Person) -> dict[str, Any]:
         .options(selectinload(LpRequest.events).selectinload(RequestEvent.user),
                  selectinload(LpRequest.country), selectinload(LpRequest.mission))
     ))
+    request_ids = [r.id for r in requests]
     reminders = list(db.session.scalars(
-        select(Reminder).where(Reminder.request_id.in_([r.id for r in requests])).order_by(Reminder.id)
+        select(Reminder).where(Reminder.request_id.in_(request_ids)).order_by(Reminder.id)
     )) if requests else []
+    presentations = list(db.session.scalars(
+        select(PresentationItem).where(PresentationItem.request_id.in_(request_ids)).order_by(PresentationItem.id)
+        .options(selectinload(PresentationItem.day))
+    )) if requests else []
+    files = db.session.scalars(select(Attachment).where(Attachment.person_id == person.id).order_by(Attachment.id)
+                               .options(selectinload(Attachment.uploaded_by)))
     return {
         "format": FORMAT,
         "exported_at": utcnow(),
@@ -54,6 +67,8 @@ def person_export(person: Person) -> dict[str, Any]:
         "identity_documents": [columns_of(document) for document in person.documents],
         "requests": [_request(request) for request in requests],
         "reminders": [columns_of(reminder) for reminder in reminders],
+        "files": [{**columns_of(file), "uploaded_by": _user(file.uploaded_by)} for file in files],
+        "presentations": [{**columns_of(item), "day": columns_of(item.day)} for item in presentations],
         "access_log": [
             {**columns_of(event), "actor": _user(event.actor)} for event in person_audit_events(person.id)
         ],

@@ -101,3 +101,54 @@ def test_an_anonymised_person_exports_what_is_left(app, make_case):
         export = person_export(db.session.get(Person, ids["person"]))
     assert export["person"]["anonymised_at"] is not None
     assert NAME not in json.dumps(export, default=str) and export["identity_documents"] == []
+
+
+def test_the_export_holds_the_person_s_files_and_presentations(app, make_case):
+    from datetime import UTC, datetime
+
+    from lp.files import services as files
+    from lp.persons.models import Person
+    from lp.presentations.models import PresentationDay, PresentationItem
+    from lp.privacy.access_export import person_export
+    from lp.requests.models import LpRequest
+    from tests.lp.files import samples
+
+    ids = make_case(years_ago(1))
+    with app.test_request_context():
+        person = db.session.get(Person, ids["person"])
+        request = db.session.get(LpRequest, ids["request"])
+        own = files.add_to_person(person, files.check_upload(samples.PNG, "paspoort.png"), user_id=None)
+        on_request = files.add_to_request(request, files.check_upload(samples.PDF, "brief.pdf"), user_id=None)
+        day = PresentationDay(mission_id=request.mission_id, starts_at=datetime(2026, 12, 3, 9, tzinfo=UTC),
+                              place="Ambassade, Brussel", interpreter="Tolk Fula")
+        db.session.add(day)
+        db.session.flush()
+        db.session.add(PresentationItem(day_id=day.id, request_id=request.id, result="held"))
+        db.session.commit()
+        export = json.loads(json.dumps(person_export(person), default=str))
+    assert [(f["id"], f["filename"], f["request_id"], f["sha256"]) for f in export["files"]] == [
+        (own.id, "paspoort.png", None, own.sha256), (on_request.id, "brief.pdf", ids["request"], on_request.sha256)]
+    [item] = export["presentations"]
+    assert (item["request_id"], item["result"], item["day"]["place"], item["day"]["interpreter"]) == (
+        ids["request"], "held", "Ambassade, Brussel", "Tolk Fula")
+
+
+#: Tables that refer to a person or a request but hold no data on the person, and why.
+NOT_THE_PERSON_S = {
+    "notifications": "a staff member's own mail state: which news about a request was mailed to whom",
+}
+#: Where the export holds each table that refers to a person or a request.
+EXPORTED = {"persons": "person", "identity_documents": "identity_documents", "lp_requests": "requests",
+            "request_events": "requests[].events", "reminders": "reminders", "attachments": "files",
+            "presentation_items": "presentations"}
+
+
+def test_every_table_that_refers_to_a_person_or_request_is_exported_or_explained(app):
+    """A table added later that points at a person or a request must be exported (or said why not)."""
+    with app.app_context():
+        tables = db.metadata.tables.values()
+        referring = {table.name for table in tables
+                     if any(fk.column.table.name in ("persons", "lp_requests")
+                            for column in table.columns for fk in column.foreign_keys)}
+    assert referring | {"persons"} == set(EXPORTED) | set(NOT_THE_PERSON_S), (
+        "export the new table in lp/privacy/access_export.py (or add it with a reason to NOT_THE_PERSON_S)")
