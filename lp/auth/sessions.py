@@ -24,6 +24,7 @@ from flask import current_app, flash, g, request, session
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lp.auth.models import SessionSearchTerm, User, UserSession
 from lp.core.types import utcnow
@@ -133,11 +134,24 @@ def load(cookie_id: str) -> User | None:
         # A plain UPDATE: if another request ended the session a moment ago, it matches
         # nothing, where the ORM would fail on the row it expected to update.
         db.session.execute(update(UserSession).where(UserSession.id == user_session.id).values(last_seen_at=now))
-        db.session.commit()
+        _commit_keeping(user_session, now)
     g.lp_session_id = user_session.id
     g.lp_session = user_session
     user.session_token = cookie_id
     return user
+
+
+def _commit_keeping(user_session: UserSession, seen_at: datetime) -> None:
+    """Commit the activity without expiring the user and session just read (the UPDATE changed only
+    ``last_seen_at``): expired, each would be read again by the first page that uses it (two queries)."""
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+    set_committed_value(user_session, "last_seen_at", seen_at)
 
 
 def current_session() -> UserSession | None:

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from lp.core.types import utcnow
 from lp.core.validation import ValidationFailed
@@ -184,7 +184,7 @@ def versions(attachment: Attachment) -> list[Attachment]:
 def _listed(query):
     return list(db.session.scalars(
         query.where(Attachment.superseded_at.is_(None), Attachment.removed_at.is_(None))
-        .options(selectinload(Attachment.uploaded_by))
+        .options(joinedload(Attachment.uploaded_by))  # with the files: one query
         .order_by(Attachment.uploaded_at.desc(), Attachment.id.desc())))
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from flask import Flask, Response, g, has_app_context, has_request_context, make_response, request
 from flask_login import current_user
-from sqlalchemy import Select, event, select
+from sqlalchemy import Select, event, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -66,13 +66,18 @@ def record_person_view(person_id: int, *, commit: bool = True, action: str = VIE
     return event_
 
 
-def record_persons_shown(person_ids: Iterable[int], *, action: str = VIEWED, activity: str | None = None) -> int:
-    """Log one event per person not logged yet in this request; return how many. The caller commits."""
+def record_persons_shown(person_ids: Iterable[int], *, action: str = VIEWED, activity: str | None = None,
+                         actor_id: int | None = None) -> int:
+    """Log one event per person not logged yet in this request; return how many. The caller commits.
+
+    The actor is ``actor_id``, else the current user (if any).
+    """
     logged = _logged()
     new = sorted(set(person_ids) - logged)
     if not new:
         return 0
-    actor_id = current_user.id if has_request_context() and current_user.is_authenticated else None
+    if actor_id is None:
+        actor_id = current_user.id if has_request_context() and current_user.is_authenticated else None
     trace = _note_processing(new, activity or ACTIVITIES[action])
     moment, how = utcnow(), _how(trace)
     # One INSERT for all; the commit seals each row into the audit chain.
@@ -134,16 +139,31 @@ def _log_persons_shown(response: Response) -> Response:
     if not shown or not _carries_data(response) or shown <= _logged():
         return response
     try:
+        actor_id = _actor_id()
         # What the view left uncommitted is discarded at the end of the request anyway:
         # discard it now, so that committing the log cannot save it.
         db.session.rollback()
-        record_persons_shown(shown)
+        record_persons_shown(shown, actor_id=actor_id)
         db.session.commit()
     except SQLAlchemyError as error:
         db.session.rollback()
         log.error("person views could not be logged; answer withheld: %s", type(error).__name__)
         return make_response(render_error(503))
     return response
+
+
+def _actor_id() -> int | None:
+    """Return the signed-in user's id when it is known without reading the database, else None.
+
+    The rollback that follows expires the user: its id would cost a query. The database is not
+    asked here (the view may have left the transaction failed); with None, ``record_persons_shown``
+    reads the current user after the rollback.
+    """
+    user = current_user._get_current_object()
+    state = inspect(user, raiseerr=False)
+    if state is None or state.identity is None or "active" in state.unloaded:
+        return None
+    return state.identity[0] if user.is_authenticated else None
 
 
 def init_app(app: Flask) -> None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Integer, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import Date, Integer, Select, and_, bindparam, case, func, literal, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
@@ -97,10 +97,13 @@ def facts_in_step() -> bool:
     return requests == kept
 
 
-def days(today: date) -> ColumnElement[int]:
-    """The days until the answer, or until the request stopped waiting (censored), never below 0."""
+def days(today: date | ColumnElement[date]) -> ColumnElement[int]:
+    """The days until the answer, or until the request stopped waiting (censored), never below 0.
+
+    ``today``: a date, or a bound parameter that will hold it.
+    """
     r = LpRequest
-    now = literal(today, Date)
+    now = today if isinstance(today, ColumnElement) else literal(today, Date)
     paused_now = case((r.paused_since.is_not(None), days_between(now, r.paused_since)), else_=0)
     waited = case(
         (answered(), r.response_days),
@@ -139,10 +142,36 @@ def curves(by: str | None, today: date, start: date, end: date | None = None, *,
     the period come from the facts (lp.requests.facts: distinct days x months, not every
     request), and only the partial months at its ends from the requests themselves.
     """
-    r, f = LpRequest, AnswerTimeFact
     first, last = facts.whole_months(start, end, today)
-    upto = [r.submitted_on <= end] if end is not None else []
-    if first >= last:  # no whole month: every request from the requests
+    shape = (by, first < last, end is not None, countries is not None, missions is not None)
+    query = _CURVE_QUERIES.get(shape)
+    if query is None:
+        query = _CURVE_QUERIES[shape] = _curve_query(*shape)
+    values = {"start": start, "end": end, "first": first, "last": last, "today": today,
+              "today_ordinal": today.toordinal(), "countries": sorted(set(countries or ())),
+              "missions": sorted(set(missions or ()))}
+    tables: dict[Any, list[tuple[int, int, int]]] = {}
+    waiting: dict[Any, int] = {}
+    for key, day, done, still, n in db.session.execute(query, values):
+        done = int(done or 0)
+        tables.setdefault(key, []).append((int(day), done, int(n) - done))
+        waiting[key] = waiting.get(key, 0) + int(still or 0)
+    return _fitted(tables, waiting)
+
+
+#: The statement of ``curves`` per shape (see ``_curve_query``): built once, its values bound on each call.
+_CURVE_QUERIES: dict[tuple[str | None, bool, bool, bool, bool], Select[Any]] = {}
+
+
+def _curve_query(by: str | None, whole_months: bool, bounded: bool, countries: bool, missions: bool) -> Select[Any]:
+    """Return the statement of ``curves`` with its values as bound parameters (named as ``curves`` binds them).
+
+    ``whole_months``: the period holds whole months (read from the facts); ``bounded``: it has an end.
+    """
+    r, f = LpRequest, AnswerTimeFact
+    start, end, first, last = (bindparam(name, type_=Date()) for name in ("start", "end", "first", "last"))
+    upto = [r.submitted_on <= end] if bounded else []
+    if not whole_months:  # every request from the requests
         edges = and_(r.submitted_on >= start, *upto)
     else:
         edges = or_(and_(r.submitted_on >= start, r.submitted_on < first), and_(r.submitted_on >= last, *upto))
@@ -150,30 +179,24 @@ def curves(by: str | None, today: date, start: date, end: date | None = None, *,
     live_where = [edges]
     fact_key = {"country": f.country_id, "mission": func.nullif(f.mission_id, 0), None: literal(None)}[by]
     fact_where = [f.month >= first, f.month < last, f.n > 0]
-    if countries is not None:
-        live_where.append(r.country_id.in_(set(countries)))
-        fact_where.append(f.country_id.in_(set(countries)))
-    if missions is not None:
-        live_where.append(r.mission_id.in_(set(missions)))
-        fact_where.append(f.mission_id.in_(set(missions)))
-    live = select(live_key.label("key"), days(today).label("days"), case((answered(), 1), else_=0).label("done"),
+    if countries:
+        live_where.append(r.country_id.in_(bindparam("countries", expanding=True)))
+        fact_where.append(f.country_id.in_(bindparam("countries", expanding=True)))
+    if missions:
+        live_where.append(r.mission_id.in_(bindparam("missions", expanding=True)))
+        fact_where.append(f.mission_id.in_(bindparam("missions", expanding=True)))
+    live = select(live_key.label("key"), days(bindparam("today", type_=Date())).label("days"),
+                  case((answered(), 1), else_=0).label("done"),
                   case((r.status.in_(AWAITING_ANSWER), 1), else_=0).label("waiting"), literal(1).label("n")
                   ).where(counted(), *live_where)
-    now = literal(today.toordinal(), Integer)
+    now = bindparam("today_ordinal", type_=Integer())
     kept = select(fact_key.label("key"), case((f.until_today.is_(True), now - f.days), else_=f.days).label("days"),
                   case((f.done.is_(True), f.n), else_=0).label("done"),
                   case((f.waiting.is_(True), f.n), else_=0).label("waiting"), f.n.label("n")).where(*fact_where)
-    each = union_all(kept, live).subquery() if first < last else live.subquery()
-    query = (select(each.c.key, each.c.days, func.sum(each.c.done).label("done"),
-                    func.sum(each.c.waiting).label("waiting"), func.sum(each.c.n).label("n"))
-             .group_by(each.c.key, each.c.days))
-    tables: dict[Any, list[tuple[int, int, int]]] = {}
-    waiting: dict[Any, int] = {}
-    for row in db.session.execute(query):
-        done = int(row.done or 0)
-        tables.setdefault(row.key, []).append((int(row.days), done, int(row.n) - done))
-        waiting[row.key] = waiting.get(row.key, 0) + int(row.waiting or 0)
-    return _fitted(tables, waiting)
+    each = union_all(kept, live).subquery() if whole_months else live.subquery()
+    return (select(each.c.key, each.c.days, func.sum(each.c.done).label("done"),
+                   func.sum(each.c.waiting).label("waiting"), func.sum(each.c.n).label("n"))
+            .group_by(each.c.key, each.c.days))
 
 
 def _tables(key: ColumnElement[Any] | InstrumentedAttribute[Any] | None, today: date,

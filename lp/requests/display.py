@@ -15,8 +15,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
+from lp.auth.models import User
 from lp.auth.roles import Role
 from lp.core import signals
 from lp.core.clock import today
@@ -94,8 +94,11 @@ class Fact:
     long: bool = False
 
 
-def facts(request: LpRequest) -> list[Fact]:
-    """Return what is recorded on a request, outcome fields only once they are set."""
+def facts(request: LpRequest, deemed: date | None = None) -> list[Fact]:
+    """Return what is recorded on a request, outcome fields only once they are set.
+
+    ``deemed``: since when it is deemed agreed (``deadlines.deemed_agreed_since``), if the caller has it.
+    """
     spec = EVENT_FIELDS
     rows = [
         Fact(_l("Status"), str(STATUS_LABELS[request.status])),
@@ -107,7 +110,8 @@ def facts(request: LpRequest) -> list[Fact]:
         Fact(DETAIL_LABELS["identity_requested"], yes_no(request.identity_requested)),
         Fact(_l("Reply due"), day(request.reply_due_on)),
     ]
-    deemed = deadlines.deemed_agreed_since(request, today())
+    if deemed is None:
+        deemed = deadlines.deemed_agreed_since(request, today())
     optional = [
         Fact(_l("Deemed agreed since"), day(deemed)),
         Fact(_l("Clock paused since"), day(request.paused_since)),
@@ -154,14 +158,20 @@ def timeline(request: LpRequest, limit: int | None = None) -> list[Entry]:
 
     With ``limit``, at most that many and one more (so the page knows there are more).
     """
-    query = (select(RequestEvent).where(RequestEvent.request_id == request.id)
-             .options(selectinload(RequestEvent.user)).order_by(RequestEvent.id.desc()))
+    # Plain rows, the recorder's name joined in: a long history is shown, never changed, so
+    # it needs no ORM objects (building those cost more than the rest of the timeline).
+    e = RequestEvent
+    query = (select(e.id, e.kind, e.from_status, e.to_status, e.occurred_on, e.at, e.note, e.data,
+                    User.display_name, User.email)
+             .outerjoin(User, User.id == e.user_id)
+             .where(e.request_id == request.id).order_by(e.id.desc()))
     if limit is not None:
         query = query.limit(limit + 1)
-    return [_entry(event) for event in db.session.scalars(query)]
+    return [_entry(event) for event in db.session.execute(query)]
 
 
-def _entry(event: RequestEvent) -> Entry:
+def _entry(event: Any) -> Entry:
+    """Return one event in words; ``event`` is a row of ``timeline``'s query."""
     data = {name: value for name, value in (event.data or {}).items() if name not in INTERNAL_DATA}
     note = event.note
     if event.kind == "status":
@@ -187,8 +197,7 @@ def _entry(event: RequestEvent) -> Entry:
                   for name, value in data.items() if name not in changes]
         if event.kind in ("pause", "resume") and note == data.get("reason"):
             note = ""  # the reason is the note: show it once
-    user = event.user
-    who = (user.display_name or user.email) if user else _("system")
+    who = (event.display_name or event.email) if event.email is not None else _("system")
     return Entry(event.kind, event.at, event.occurred_on, who, title, [line for line in lines if line.value], note,
                  event.id)
 
@@ -263,7 +272,6 @@ def template_helpers() -> dict[str, Any]:
         "moment": moment,
         "is_overdue": is_overdue,
         "outcome": outcome,
-        "deemed_agreed_since": lambda request: deadlines.deemed_agreed_since(request, today()),
         "STATUS_LABELS": STATUS_LABELS,
         "status_tone": status_tone,
         "can_edit": can_edit(),

@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 from wtforms import Form
 
@@ -42,6 +43,7 @@ from lp.requests import (
     answer_times,
     batches,
     bulk,
+    deadlines,
     display,
     export,
     facts,
@@ -104,6 +106,14 @@ def _helpers() -> dict[str, Any]:
 
 def _request_or_404(request_id: int) -> LpRequest:
     return db.get_or_404(LpRequest, request_id)
+
+
+#: What the request page reads besides the request's row, loaded with it: the person, mission,
+#: owner, country and its agreements in the same query, the country's missions in a second one
+#: (instead of one query each as the page reaches them).
+PAGE_LOADS = (joinedload(LpRequest.person), joinedload(LpRequest.mission), joinedload(LpRequest.owner),
+              joinedload(LpRequest.country).joinedload(Country.agreements),
+              joinedload(LpRequest.country).selectinload(Country.missions))
 
 
 def _user_id() -> int:
@@ -501,10 +511,13 @@ def _render_request(lp_request: LpRequest, *, posted: Form | None = None, posted
     # A long history shows its newest events first; the whole timeline on request (?timeline=all).
     shown = None if request.args.get("timeline") == "all" else display.TIMELINE_SHOWN
     timeline = display.timeline(lp_request, limit=shown)
+    on = today()
+    deemed = deadlines.deemed_agreed_since(lp_request, on)
     page = render_template(
         "requests/show.html",
         r=lp_request,
-        facts=display.facts(lp_request),
+        facts=display.facts(lp_request, deemed),
+        deemed=deemed,
         checklist=checklist(lp_request.country, lp_request.person, lp_request.mission),
         timeline=timeline[:shown] if shown is not None else timeline,
         timeline_cut=shown is not None and len(timeline) > shown,
@@ -513,8 +526,8 @@ def _render_request(lp_request: LpRequest, *, posted: Form | None = None, posted
         general=general or [],
         message=message,
         overdue=display.is_overdue(lp_request),
-        expected=answer_times.expected_answer(lp_request, today()),
-        detention_risk=pace.detention_risk(lp_request, today()),
+        expected=answer_times.expected_answer(lp_request, on),
+        detention_risk=pace.detention_risk(lp_request, on),
         earlier=services.earlier_requests(lp_request.person, lp_request.country, before_id=lp_request.id),
         group=group,
         group_kinds=dict(groups.GROUP_KINDS),
@@ -522,7 +535,7 @@ def _render_request(lp_request: LpRequest, *, posted: Form | None = None, posted
         link_form=link_form or LinkForm(),
         unlink_form=unlink_form or UnlinkForm(),
         owner_form=_owner_form(lp_request, owner_form),
-        clock=display.clocks([lp_request], today()).get(lp_request.id),
+        clock=display.clocks([lp_request], on).get(lp_request.id),
         files=request_files,
         event_files=files.by_event(request_files),
         attachable=ATTACHABLE,
@@ -534,7 +547,7 @@ def _render_request(lp_request: LpRequest, *, posted: Form | None = None, posted
 @bp.get("/<int:request_id>")
 @requires(Role.VIEWER)
 def show(request_id: int):
-    lp_request = _request_or_404(request_id)
+    lp_request = db.get_or_404(LpRequest, request_id, options=PAGE_LOADS)
     return _render_request(lp_request)
 
 

@@ -490,6 +490,19 @@ def test_list_and_request_page_cost_no_query_per_row_or_event(client, login_as, 
     assert counts[0] == counts[1] and counts[2] == counts[3], counts
 
 
+def test_the_timeline_names_who_recorded_each_entry(client, login_as, auth, guinea, make_request):
+    """Each entry says who recorded it: the account's name (by default from its e-mail address), or "system"."""
+    request_id = make_request("GN", submitted_on="2026-10-01")  # created and submitted by no one: the system
+    login_as("staff", display_name="Sara Staff")
+    act(client, request_id, "contact", {"contact_kind": "call", "occurred_on": "2026-10-09"})
+    auth.logout()
+    login_as("staff", email="nameless@example.org")
+    act(client, request_id, "contact", {"contact_kind": "email", "occurred_on": "2026-10-10"})
+    page = _page(client, f"/requests/{request_id}")
+    recorders = re.findall(r"vastgelegd door (.+?) op ", page)
+    assert recorders == ["nameless", "Sara Staff", "systeem", "systeem"], recorders
+
+
 def test_pages_are_fully_available_in_english(client, login_as, guinea, make_request):
     request_id = make_request("GN")
     login_as("staff")
