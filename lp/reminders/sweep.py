@@ -89,11 +89,12 @@ def settings() -> str:
 
 def last_run() -> dict[str, Any] | None:
     """Return the last sweep's day and settings ({"as_of": "YYYY-MM-DD", "settings": ...}), or None."""
-    record = db.session.get(JobRun, STATE)
-    if record is None:
+    # A query, not Session.get: _record_run writes the row with Core, past the identity map.
+    stored = db.session.scalar(select(JobRun.last_result).where(JobRun.name == STATE))
+    if stored is None:
         return None
     try:
-        state = json.loads(record.last_result)
+        state = json.loads(stored)
     except ValueError:
         return None
     return state if isinstance(state, dict) else None
