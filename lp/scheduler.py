@@ -55,7 +55,7 @@ def sweep_job(planned: date) -> str:
     """Run the reminder sweep planned for a working day (Dutch public holidays skipped)."""
     if not deadlines.is_working_day(planned):
         return f"skipped: {planned} is not a working day"
-    result = sweep(_today())
+    result = sweep(_today(), incremental=True)  # the requests due or changed since the last run
     refresh_statistics(full=True)  # tables grow daily; keep the planner's picture current
     return f"created {result.created}, closed {result.closed}"
 

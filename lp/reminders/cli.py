@@ -31,11 +31,14 @@ def _as_of(value: str | None) -> date:
 
 @reminders_cli.command("sweep")
 @click.option("--as-of", "as_of", default=None, help="Evaluate the rules as on this day (YYYY-MM-DD).")
-def sweep_command(as_of) -> None:
+@click.option("--full", is_flag=True, help="Check every open request, not only those due or changed since the "
+                                           "last sweep (the result is the same).")
+def sweep_command(as_of, full) -> None:
     """Create the reminders that are due and close those that no longer are."""
     day = _as_of(as_of)
-    result = sweep(day)
-    click.echo(f"Sweep as of {day}: {result.requests_checked} open requests checked, "
+    result = sweep(day, incremental=not full)
+    which = "open requests" if result.full else "requests due or changed since the last sweep"
+    click.echo(f"Sweep as of {day}: {result.requests_checked} {which} checked, "
                f"{result.created} reminders created, {result.closed} closed, {result.reopened} reopened.")
 
 

@@ -8,17 +8,31 @@ open are closed as superseded, so every (subject, kind) has at most one open rem
 The sweep reads the open reminders and, of the closed ones, only those of a subject
 that is due again (to reopen one not acknowledged): never the closed history, which
 grows with every year of data while the open reminders do not.
+
+The daily run (``incremental=True``: the scheduler and ``lp reminders sweep``) reads only
+the open requests whose reminders can have changed since the last run: those whose next
+change (``deadlines.next_change``, stored as ``LpRequest.next_due_on``) has come, and
+those changed since (lp.reminders.due marks them), with their reminders; the countries'
+profile reminders are always all checked (a few hundred). Its result is the full sweep's
+on the same data. It sweeps in full (every open request and every open reminder) when
+there was no earlier run, when the day goes back, or when the settings the rules read
+changed (``settings``); ``sweep(day)`` and ``lp reminders sweep --full`` always do. Every
+sweep stores the day of each request it read and, in job_runs (``STATE``), its day and settings.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import holidays
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from countries.models import Agreement, Country
@@ -26,9 +40,9 @@ from lp.core.types import utcnow
 from lp.persons import detention
 from lp.persons.models import Person
 from lp.reminders import notifications
-from lp.reminders.models import SUPERSEDED, Reminder
+from lp.reminders.models import SUPERSEDED, JobRun, Reminder
 from lp.requests import deadlines
-from lp.requests.models import LpRequest
+from lp.requests.models import REQUESTS, LpRequest
 from lp.web.database import insert_unless_present
 from lp.web.extensions import db
 
@@ -41,8 +55,10 @@ class SweepResult:
     closed: int = 0
     reopened: int = 0
     requests_checked: int = 0
-    #: Existing reminders read: the open ones, and the closed ones of subjects due again.
+    #: Existing reminders read: the open ones (of the requests checked), and the closed ones of subjects due again.
     reminders_read: int = 0
+    #: Every open request checked (else only those due or changed since the last run).
+    full: bool = True
 
 
 Key = tuple[str, str, int]
@@ -56,13 +72,61 @@ def _agreement_terms() -> dict[int, tuple[deadlines.Terms, ...]]:
     return {country_id: deadlines.terms_of(rows) for country_id, rows in by_country.items()}
 
 
-def _wanted_for_requests(as_of: date) -> tuple[dict[Key, dict], int]:
+#: The row of job_runs where the sweep keeps the day and the settings of its last run.
+STATE = "reminder-sweep"
+
+
+def settings() -> str:
+    """Return a digest of what the rules read besides the data: settings, time zone, holiday calendar.
+
+    The days stored on the requests hold under these; when they differ, the next run is full.
+    """
+    values = {"policy": deadlines.policy(), "flight_lead_days": deadlines.flight_lead_days(None),
+              "detention_months": detention.default_months(), "timezone": current_app.config["LP_TIMEZONE"],
+              "holidays": holidays.__version__}
+    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def last_run() -> dict[str, Any] | None:
+    """Return the last sweep's day and settings ({"as_of": "YYYY-MM-DD", "settings": ...}), or None."""
+    # A query, not Session.get: _record_run writes the row with Core, past the identity map.
+    stored = db.session.scalar(select(JobRun.last_result).where(JobRun.name == STATE))
+    if stored is None:
+        return None
+    try:
+        state = json.loads(stored)
+    except ValueError:
+        return None
+    return state if isinstance(state, dict) else None
+
+
+def _record_run(as_of: date, digest: str, result: SweepResult) -> None:
+    """Keep this run's day and settings (one row, upserted: two sweeps at once both write it)."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    values = {"name": STATE, "last_run_at": utcnow(),
+              "last_result": json.dumps({"as_of": as_of.isoformat(), "settings": digest, "full": result.full,
+                                         "checked": result.requests_checked})}
+    statement = dialect.insert(JobRun).values(values)
+    db.session.execute(statement.on_conflict_do_update(index_elements=["name"], set_={
+        "last_run_at": statement.excluded.last_run_at, "last_result": statement.excluded.last_result}))
+
+
+def _full_needed(as_of: date, digest: str) -> bool:
+    state = last_run()
+    return state is None or state.get("settings") != digest or state.get("as_of", "9999") > as_of.isoformat()
+
+
+def _wanted_for_requests(as_of: date, full: bool) -> tuple[dict[Key, dict], list[int], list[dict[str, Any]]]:
+    """Return the reminders the requests want, the ids of those checked, and their next days that changed.
+
+    ``full``: every open request; else those whose stored next day has come (or that changed).
+    """
     zone = ZoneInfo(current_app.config["LP_TIMEZONE"])
-    rows = db.session.execute(
+    query = (
         select(
             LpRequest.id, LpRequest.status, LpRequest.submitted_on, LpRequest.reply_due_on,
             LpRequest.paused_since, LpRequest.paused_days, LpRequest.valid_until, LpRequest.next_presentation_at,
-            LpRequest.country_id, LpRequest.mission_id, LpRequest.owner_id,
+            LpRequest.country_id, LpRequest.mission_id, LpRequest.owner_id, LpRequest.version, LpRequest.next_due_on,
             Person.in_detention_since, Person.detention_max_months,
             Country.presentation_required, Country.reminder_policy, Country.flight_lead_days,
         )
@@ -70,13 +134,17 @@ def _wanted_for_requests(as_of: date) -> tuple[dict[Key, dict], int]:
         .join(Country, Country.id == LpRequest.country_id)
         .where(LpRequest.is_open.is_(True))
     )
+    if not full:
+        query = query.where(LpRequest.next_due_on <= as_of)
+    rows = db.session.execute(query)
     wanted: dict[Key, dict] = {}
     policies: dict[int, dict] = {}
     terms = _agreement_terms()
     detention_months = detention.default_months()
-    checked = 0
+    checked: list[int] = []
+    moved: list[dict[str, Any]] = []
     for row in rows:
-        checked += 1
+        checked.append(row.id)
         policy = policies.get(row.country_id)
         if policy is None:
             policy = policies[row.country_id] = deadlines.policy(row.reminder_policy)
@@ -103,7 +171,26 @@ def _wanted_for_requests(as_of: date) -> tuple[dict[Key, dict], int]:
                 "request_id": row.id, "country_id": row.country_id, "mission_id": row.mission_id,
                 "priority": facts.in_detention, "due_since": since, "owner_id": row.owner_id,
             }
-    return wanted, checked
+        next_day = deadlines.next_change(facts, as_of)
+        if next_day != row.next_due_on:
+            moved.append({"b_id": row.id, "b_version": row.version, "b_old": row.next_due_on, "b_new": next_day})
+    return wanted, checked, moved
+
+
+def _store_next_days(moved: list[dict[str, Any]]) -> None:
+    """Store each request's next day, unless the request changed meanwhile (its version or its day moved).
+
+    A request changed after the sweep read it keeps ``CHANGED``: the next run reads it again.
+    Core, not the ORM: no version bump, so a form opened on the request stays valid.
+    """
+    table = REQUESTS.c
+    statement = (update(REQUESTS)
+                 .where(table.id == bindparam("b_id"), table.version == bindparam("b_version"),
+                        table.next_due_on.is_not_distinct_from(bindparam("b_old", type_=table.next_due_on.type)))
+                 .values(next_due_on=bindparam("b_new", type_=table.next_due_on.type)))
+    moved.sort(key=lambda row: row["b_id"])  # one order for every writer: no deadlock between two sweeps
+    for start in range(0, len(moved), BATCH):
+        db.session.execute(statement, moved[start:start + BATCH])
 
 
 def _wanted_for_profiles(as_of: date) -> dict[Key, dict]:
@@ -157,17 +244,21 @@ def _highest_levels(wanted: dict[Key, dict]) -> dict[Key, dict]:
     return {key: values for key, values in wanted.items() if top[key[:2]] == key[2]}
 
 
-def _existing(wanted: dict[Key, dict]) -> tuple[dict[Key, tuple[int, bool, bool]], int]:
+def _existing(wanted: dict[Key, dict], subjects: list[str] | None) -> tuple[dict[Key, tuple[int, bool, bool]], int]:
     """Return {key: (id, closed, acknowledged)} of the open reminders and the closed ones wanted again.
 
-    The open ones by the index on closed_at; the closed ones only for subjects that have a
-    wanted key without an open reminder, by the unique key's index on subject, in batches.
-    Also returns how many rows were read.
+    The open ones by the index on closed_at (of ``subjects`` only, by the unique key's index,
+    unless None); the closed ones only for subjects that have a wanted key without an open
+    reminder, by the unique key's index on subject, in batches. Also returns how many rows were read.
     """
     columns = (Reminder.id, Reminder.subject, Reminder.kind, Reminder.level, Reminder.closed_at,
                Reminder.acknowledged_at)
-    found = {(r.subject, r.kind, r.level): (r.id, False, r.acknowledged_at is not None)
-             for r in db.session.execute(select(*columns).where(Reminder.closed_at.is_(None)))}
+    if subjects is None:
+        open_rows = list(db.session.execute(select(*columns).where(Reminder.closed_at.is_(None))))
+    else:
+        open_rows = [r for start in range(0, len(subjects), BATCH) for r in db.session.execute(
+            select(*columns).where(Reminder.subject.in_(subjects[start:start + BATCH]), Reminder.closed_at.is_(None)))]
+    found = {(r.subject, r.kind, r.level): (r.id, False, r.acknowledged_at is not None) for r in open_rows}
     read = len(found)
     subjects = sorted({key[0] for key in wanted if key not in found})
     for start in range(0, len(subjects), BATCH):
@@ -180,33 +271,73 @@ def _existing(wanted: dict[Key, dict]) -> tuple[dict[Key, tuple[int, bool, bool]
     return found, read
 
 
-def sweep(as_of: date) -> SweepResult:
-    """Bring the reminders in line with the state of requests and profiles on ``as_of``."""
-    result = SweepResult()
-    wanted, result.requests_checked = _wanted_for_requests(as_of)
+@dataclass
+class Plan:
+    """What a sweep changes, worked out from the data before anything is written (``plan``)."""
+
+    as_of: date
+    settings: str
+    result: SweepResult
+    #: The reminders to create (ON CONFLICT DO NOTHING: one another sweep created meanwhile is skipped).
+    new_rows: list[dict[str, Any]]
+    #: Ids of the open reminders to close: a higher level of the same subject and kind is due, or none is.
+    superseded: list[int]
+    no_longer_due: list[int]
+    #: Ids of closed reminders (not acknowledged) that are due again.
+    to_reopen: list[int]
+    #: The requests whose next day moved: {"b_id", "b_version", "b_old", "b_new"}.
+    moved: list[dict[str, Any]]
+
+
+def plan(as_of: date, *, incremental: bool = False) -> Plan:
+    """Work out what ``sweep`` changes on ``as_of``, reading only (see ``sweep``)."""
+    digest = settings()
+    result = SweepResult(full=not incremental or _full_needed(as_of, digest))
+    wanted, checked, moved = _wanted_for_requests(as_of, result.full)
+    result.requests_checked = len(checked)
+    # The subjects whose reminders this run brings in line: all, or those of the requests it read
+    # and of every country (the profile reviews are always checked).
+    subjects = None if result.full else [f"request:{request_id}" for request_id in checked] + [
+        f"country:{country_id}" for country_id in db.session.scalars(select(Country.id).order_by(Country.id))]
     wanted = _highest_levels(wanted | _wanted_for_profiles(as_of))
     wanted_level = {key[:2]: key[2] for key in wanted}
 
-    existing, result.reminders_read = _existing(wanted)
+    existing, result.reminders_read = _existing(wanted, subjects)
     now = utcnow()
     new_rows = [
         {"subject": key[0], "kind": key[1], "level": key[2], "created_at": now, "note": "", **values}
         for key, values in wanted.items() if key not in existing
     ]
-    created_ids = _insert_ignoring_duplicates(new_rows)
+    to_close = [(rid, key) for key, (rid, closed, _ack) in existing.items() if not closed and key not in wanted]
+    return Plan(
+        as_of, digest, result, new_rows,
+        superseded=sorted(rid for rid, key in to_close if wanted_level.get(key[:2], 0) > key[2]),
+        no_longer_due=sorted(rid for rid, key in to_close if wanted_level.get(key[:2], 0) <= key[2]),
+        to_reopen=sorted(rid for key, (rid, closed, ack) in existing.items() if closed and not ack and key in wanted),
+        moved=moved,
+    )
+
+
+def sweep(as_of: date, *, incremental: bool = False) -> SweepResult:
+    """Bring the reminders in line with the state of requests and profiles on ``as_of``.
+
+    ``incremental``: look only at the requests due or changed since the last run, when that
+    gives the full sweep's result (see the module's docstring); else at every open request.
+    """
+    work = plan(as_of, incremental=incremental)
+    result = work.result
+    created_ids = _insert_ignoring_duplicates(work.new_rows)
     result.created = len(created_ids)
     _notify_owners(created_ids)
-
-    to_close = [(rid, key) for key, (rid, closed, _ack) in existing.items() if not closed and key not in wanted]
-    superseded = [rid for rid, key in to_close if wanted_level.get(key[:2], 0) > key[2]]
-    no_longer_due = [rid for rid, key in to_close if wanted_level.get(key[:2], 0) <= key[2]]
-    to_reopen = [rid for key, (rid, closed, ack) in existing.items() if closed and not ack and key in wanted]
-    for ids, closed_at, reason in ((superseded, now, SUPERSEDED), (no_longer_due, now, None),
-                                   (to_reopen, None, None)):
+    now = utcnow()
+    for ids, closed_at, reason in ((work.superseded, now, SUPERSEDED), (work.no_longer_due, now, None),
+                                   (work.to_reopen, None, None)):
         for start in range(0, len(ids), BATCH):
             db.session.execute(update(Reminder).where(Reminder.id.in_(ids[start:start + BATCH]))
                                .values(closed_at=closed_at, closed_reason=reason))
-    result.closed, result.reopened = len(to_close), len(to_reopen)
+    result.closed, result.reopened = len(work.superseded) + len(work.no_longer_due), len(work.to_reopen)
+    _store_next_days(work.moved)
+    _record_run(as_of, work.settings, result)
     db.session.commit()
     return result
 

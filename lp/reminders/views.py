@@ -18,7 +18,7 @@ from lp.core.forms import apply_errors
 from lp.core.validation import Conflict, ValidationFailed
 from lp.files import pdf
 from lp.files.services import CheckedUpload
-from lp.reminders import bulk, letters, services, signals
+from lp.reminders import bulk, due, letters, services, signals
 from lp.reminders.forms import AcknowledgeForm, InboxFilterForm, SnoozeForm
 from lp.reminders.models import Reminder
 from lp.requests import bulk as request_bulk
@@ -30,6 +30,8 @@ from lp.web.extensions import db
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
 # Registered with the app, not at import: a closing request closes its reminders.
 bp.record_once(lambda _state: signals.connect())
+# A change to what the reminder rules read marks the request for the next daily sweep.
+bp.record_once(lambda _state: due.listen())
 
 
 def my_open_count() -> int | None:

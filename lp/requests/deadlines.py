@@ -272,46 +272,65 @@ KINDS = ("reply_overdue", "deemed_agreed", "detention_ending", "no_reply", "pres
          "presentability_check", "book_flight", "lp_expiring", "profile_review")
 
 
-def request_reminders(facts: RequestFacts, today: date) -> list[tuple[str, int, date]]:
-    """Return (kind, level, due since) for every reminder a request has earned by ``today``."""
-    found: list[tuple[str, int, date]] = []
+#: One reminder a request earns: (kind, level, first day, last day or None when it lasts).
+Window = tuple[str, int, date, date | None]
+
+
+def reminder_windows(facts: RequestFacts) -> list[Window]:
+    """Return every reminder the request earns, with the days it is due: the rules, for any day.
+
+    ``request_reminders`` (what is due on a day) and ``next_change`` (the first later day on
+    which that differs) both read these windows, so the sweep and the day it next has to look
+    at a request come from one definition.
+    """
+    found: list[Window] = []
     # The person's detention runs on whatever the request waits for, a paused clock included.
-    if facts.detention_warning_on is not None and facts.detention_warning_on <= today:
-        found.append(("detention_ending", 1, facts.detention_warning_on))
+    if facts.detention_warning_on is not None:
+        found.append(("detention_ending", 1, facts.detention_warning_on, None))
     if facts.paused:
         return found
     p, detained = facts.policy, facts.in_detention
     if facts.deemed_agreed_on is not None:
         # Silence is consent: the transfer is agreed, so nothing to chase at the embassy.
-        if facts.deemed_agreed_on <= today:
-            found.append(("deemed_agreed", 1, facts.deemed_agreed_on))
+        found.append(("deemed_agreed", 1, facts.deemed_agreed_on, None))
     elif facts.status in AWAITING_ANSWER and facts.reply_due_on is not None:
         first = facts.reply_due_on + timedelta(days=1)
-        steps = ((1, first),
-                 (2, first + timedelta(days=scaled(p["overdue_level2_days"], detained))),
-                 (3, first + timedelta(days=scaled(p["overdue_level3_days"], detained))))
-        found += [("reply_overdue", level, since) for level, since in steps if since <= today]
+        found += [("reply_overdue", 1, first, None),
+                  ("reply_overdue", 2, first + timedelta(days=scaled(p["overdue_level2_days"], detained)), None),
+                  ("reply_overdue", 3, first + timedelta(days=scaled(p["overdue_level3_days"], detained)), None)]
     if facts.status in AWAITING_ANSWER and facts.submitted_on is not None and facts.deemed_agreed_on is None:
-        since = facts.submitted_on + timedelta(days=p["no_reply_days"])
-        if since <= today:
-            found.append(("no_reply", 1, since))
+        found.append(("no_reply", 1, facts.submitted_on + timedelta(days=p["no_reply_days"]), None))
     # "submitted" means no presentation is scheduled now (also after a no-show).
     if facts.status == "submitted" and facts.presentation_required == "yes" and facts.submitted_on is not None:
-        since = facts.submitted_on + timedelta(days=scaled(p["presentation_unscheduled_days"], detained))
-        if since <= today:
-            found.append(("presentation_not_scheduled", 1, since))
+        found.append(("presentation_not_scheduled", 1,
+                      facts.submitted_on + timedelta(days=scaled(p["presentation_unscheduled_days"], detained)),
+                      None))
     if facts.status == "presentation_scheduled" and facts.next_presentation_on is not None:
-        since = working_days_before(facts.next_presentation_on, p["presentability_working_days"])
-        if since <= today <= facts.next_presentation_on:
-            found.append(("presentability_check", 1, since))
+        found.append(("presentability_check", 1,
+                      working_days_before(facts.next_presentation_on, p["presentability_working_days"]),
+                      facts.next_presentation_on))
     if facts.status == "issued" and facts.valid_until is not None:
-        since = facts.valid_until - timedelta(days=facts.flight_lead_days)
-        if since <= today <= facts.valid_until:
-            found.append(("book_flight", 1, since))
-        since = facts.valid_until - timedelta(days=p["lp_expiry_days"])
-        if since <= today <= facts.valid_until:
-            found.append(("lp_expiring", 1, since))
+        found.append(("book_flight", 1, facts.valid_until - timedelta(days=facts.flight_lead_days), facts.valid_until))
+        found.append(("lp_expiring", 1, facts.valid_until - timedelta(days=p["lp_expiry_days"]), facts.valid_until))
     return found
+
+
+def request_reminders(facts: RequestFacts, today: date) -> list[tuple[str, int, date]]:
+    """Return (kind, level, due since) for every reminder a request has earned by ``today``."""
+    return [(kind, level, since) for kind, level, since, last in reminder_windows(facts)
+            if since <= today and (last is None or today <= last)]
+
+
+def next_change(facts: RequestFacts, today: date) -> date | None:
+    """Return the first day after ``today`` on which ``request_reminders`` differs, or None if it never will.
+
+    Until that day (the facts unchanged) the request's reminders stay as they are on ``today``:
+    the sweep need not look at it before.
+    """
+    days = [day for _kind, _level, since, last in reminder_windows(facts)
+            for day in (since, last + timedelta(days=1) if last is not None else None)
+            if day is not None and day > today]
+    return min(days, default=None)
 
 
 def flight_lead_days(country_days: int | None) -> int:

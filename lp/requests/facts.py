@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import get_history
 
 from lp.requests.lifecycle import AWAITING_ANSWER
-from lp.requests.models import AnswerTimeFact, LpRequest
+from lp.requests.models import CHANGED, REQUESTS, AnswerTimeFact, LpRequest
 from lp.web.extensions import db
 
 #: The request's columns a fact is made of.
@@ -149,6 +149,17 @@ def rebuild(session: Session | None = None) -> int:
     for start in range(0, len(rows), BATCH):
         run.execute(statement, rows[start:start + BATCH])
     return len(rows)
+
+
+def mark_for_sweep(session: Session | None = None) -> int:
+    """Have the next reminder sweep look at every open request again; return how many.
+
+    Their stored next day (``LpRequest.next_due_on``) becomes ``CHANGED``: after requests
+    or reminders were written without the app, the days stored may no longer say when
+    each request's reminders change. The caller commits.
+    """
+    run: Any = session or db.session
+    return run.execute(update(REQUESTS).where(REQUESTS.c.is_open.is_(True)).values(next_due_on=CHANGED)).rowcount
 
 
 def snapshot() -> dict[tuple, int]:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lp.core.types import UTCDateTime, utcnow
 from lp.persons.models import Person
 from lp.web.extensions import IDS_NEVER_REUSED, Model
+
+#: ``LpRequest.next_due_on`` of a request the reminder sweep must look at again at its next run
+#: (new, or something its rules read changed): a day long past, so the sweep's one index range finds it.
+CHANGED = date(1, 1, 1)
 
 if TYPE_CHECKING:  # only for the annotations of the relationships; the mapper resolves them by name
     from countries.models import Country, Mission
@@ -62,6 +66,11 @@ class LpRequest(Model):
     group_id: Mapped[int | None] = mapped_column(ForeignKey("request_groups.id"), index=True)
 
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: The day the daily reminder sweep must look at the request again (lp.reminders.sweep): the
+    #: first day a reminder of it starts or ends (``deadlines.next_change``), as of its last sweep;
+    #: ``CHANGED`` when new or when what the rules read changed since (lp.reminders.due); None when
+    #: nothing more falls due while it stays as it is, or when it closed. Only open requests are read.
+    next_due_on: Mapped[date | None] = mapped_column(Date, server_default=CHANGED.isoformat())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: The staff member who looks after the request ("mine"): at creation the person's case
@@ -95,6 +104,8 @@ class LpRequest(Model):
         Index("ix_lp_requests_country_submitted", "country_id", "submitted_on"),
         # Issued LPs about to expire (dashboard, sweep) as one index range.
         Index("ix_lp_requests_status_valid_until", "status", "valid_until"),
+        # The open requests the daily sweep must look at (due, or changed) as one index range.
+        Index("ix_lp_requests_next_due", "is_open", "next_due_on"),
         IDS_NEVER_REUSED,
     )
 
@@ -102,6 +113,10 @@ class LpRequest(Model):
     def priority(self) -> bool:
         """Requests for a person in detention come first (courts want progress)."""
         return self.person.in_detention
+
+
+#: The requests' table, for Core statements that bypass the ORM: no rows loaded, no version bumped.
+REQUESTS = cast(Table, LpRequest.__table__)
 
 
 class RequestEvent(Model):

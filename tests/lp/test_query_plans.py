@@ -26,7 +26,7 @@ from sqlalchemy import event, func, select, text
 from lp.web.extensions import db
 from tests.conftest import post_form
 
-REQUESTS = 4000
+REQUESTS = 10000
 BIG_TABLES = ("lp_requests", "reminders", "request_events")
 SEQ_SCAN = re.compile(r"Seq Scan on (" + "|".join(BIG_TABLES) + r")\b")
 #: Statements that may still read a big table whole, each with why (marker in the SQL: reason).
@@ -147,6 +147,18 @@ def test_the_reminder_sweep_reads_no_big_table_whole(module_app, history):
         with Recorder(db.engine) as recorder:
             sweep(today())
         db.session.rollback()
+    assert sequential_scans(module_app, recorder.statements) == []
+
+
+def test_the_daily_sweep_reads_no_big_table_whole(module_app, history):
+    """The scheduler's run the next day: the requests due or changed (ix_lp_requests_next_due) and their reminders."""
+    from lp.core.clock import today
+    from lp.reminders.sweep import sweep
+
+    with module_app.app_context():
+        with Recorder(db.engine) as recorder:
+            result = sweep(today() + timedelta(days=1), incremental=True)
+    assert not result.full
     assert sequential_scans(module_app, recorder.statements) == []
 
 

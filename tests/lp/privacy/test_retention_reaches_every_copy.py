@@ -42,7 +42,8 @@ NOT_PERSONAL = {
     "identity_documents": {"kind"},  # a code
     # our reference, codes, and the dates the insights count
     "lp_requests": {"reference", "status", "channel", "refusal_reason", "closure_reason", "submitted_on",
-                    "decided_on", "issued_on", "valid_until", "departed_on", "paused_since", "reply_due_on"},
+                    "decided_on", "issued_on", "valid_until", "departed_on", "paused_since", "reply_due_on",
+                    "next_due_on"},  # the day the reminder sweep looks at it again
     "request_events": {"kind", "from_status", "to_status", "occurred_on"},
     "reminders": {"subject", "kind", "due_since", "snoozed_until", "closed_reason"},  # "request:<id>", a code, dates
     # codes; the staff member's address and browser (not the person's); hashes of the chain

@@ -19,8 +19,8 @@ from tests.lp.requests.form_html import form_values
 from tests.lp.requests.test_views import _page, guinea  # noqa: F401  (fixture)
 
 DETAILS = {"embassy_reference": "EMB/2026/77", "documents_enclosed": "Kopie paspoort\nGeboorteakte"}
-#: Bookkeeping that changes with every change.
-ALWAYS = {"version"}
+#: Bookkeeping that changes with every change: the version, and the day the reminder sweep looks again.
+ALWAYS = {"version", "next_due_on"}
 #: Per action: what the person fills in (the form's other values left as shown), the columns
 #: it may change, and the state the request is put in first.
 ACTIONS = {
