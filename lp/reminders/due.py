@@ -27,7 +27,7 @@ from sqlalchemy.orm.attributes import get_history
 
 from countries.models import Agreement, Country
 from lp.persons.models import Person
-from lp.requests.models import CHANGED, REQUESTS, LpRequest
+from lp.requests.models import CHANGED, REQUESTS, LpRequest, changed_mark
 
 #: The request's columns the rules read (lp.reminders.sweep reads these and nothing else of it).
 INPUTS = ("status", "submitted_on", "reply_due_on", "paused_since", "paused_days", "valid_until",
@@ -74,8 +74,9 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
              if condition is not None]
     if whose:
         # Core, not the ORM: the rows need not be loaded, and no version is bumped (an open form stays valid).
+        # A mark of its own: a sweep that read the request before it cannot overwrite it (changed_mark).
         session.connection().execute(update(REQUESTS).where(table.is_open.is_(True), or_(*whose))
-                                     .values(next_due_on=CHANGED))
+                                     .values(next_due_on=changed_mark()))
 
 
 def _country_ids(agreement: Agreement, *earlier: int | None) -> set[int]:

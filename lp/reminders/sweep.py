@@ -324,7 +324,11 @@ def sweep(as_of: date, *, incremental: bool = False) -> SweepResult:
     ``incremental``: look only at the requests due or changed since the last run, when that
     gives the full sweep's result (see the module's docstring); else at every open request.
     """
-    work = plan(as_of, incremental=incremental)
+    return apply(plan(as_of, incremental=incremental))
+
+
+def apply(work: Plan) -> SweepResult:
+    """Write what ``plan`` worked out, and commit."""
     result = work.result
     created_ids = _insert_ignoring_duplicates(work.new_rows)
     result.created = len(created_ids)
@@ -337,7 +341,7 @@ def sweep(as_of: date, *, incremental: bool = False) -> SweepResult:
                                .values(closed_at=closed_at, closed_reason=reason))
     result.closed, result.reopened = len(work.superseded) + len(work.no_longer_due), len(work.to_reopen)
     _store_next_days(work.moved)
-    _record_run(as_of, work.settings, result)
+    _record_run(work.as_of, work.settings, result)
     db.session.commit()
     return result
 

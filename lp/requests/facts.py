@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import get_history
 
 from lp.requests.lifecycle import AWAITING_ANSWER
-from lp.requests.models import CHANGED, REQUESTS, AnswerTimeFact, LpRequest
+from lp.requests.models import REQUESTS, AnswerTimeFact, LpRequest, changed_mark
 from lp.web.extensions import db
 
 #: The request's columns a fact is made of.
@@ -154,12 +154,12 @@ def rebuild(session: Session | None = None) -> int:
 def mark_for_sweep(session: Session | None = None) -> int:
     """Have the next reminder sweep look at every open request again; return how many.
 
-    Their stored next day (``LpRequest.next_due_on``) becomes ``CHANGED``: after requests
+    Their stored next day (``LpRequest.next_due_on``) becomes a mark (``changed_mark``): after requests
     or reminders were written without the app, the days stored may no longer say when
     each request's reminders change. The caller commits.
     """
     run: Any = session or db.session
-    return run.execute(update(REQUESTS).where(REQUESTS.c.is_open.is_(True)).values(next_due_on=CHANGED)).rowcount
+    return run.execute(update(REQUESTS).where(REQUESTS.c.is_open.is_(True)).values(next_due_on=changed_mark())).rowcount
 
 
 def snapshot() -> dict[tuple, int]:

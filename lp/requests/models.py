@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import secrets
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, false
@@ -15,6 +16,17 @@ from lp.web.extensions import IDS_NEVER_REUSED, Model
 #: ``LpRequest.next_due_on`` of a request the reminder sweep must look at again at its next run
 #: (new, or something its rules read changed): a day long past, so the sweep's one index range finds it.
 CHANGED = date(1, 1, 1)
+#: How many days after ``CHANGED`` a mark may be (``changed_mark``): all before the year 1600.
+_MARKS = 580_000
+
+
+def changed_mark() -> date:
+    """Return a mark like ``CHANGED`` that differs from mark to mark (one in 580,000 alike).
+
+    For the marks set with a plain UPDATE, which bumps no version: the sweep stores a request's
+    next day only where the day it read is still there, so a mark set while it ran survives.
+    """
+    return CHANGED + timedelta(days=secrets.randbelow(_MARKS))
 
 if TYPE_CHECKING:  # only for the annotations of the relationships; the mapper resolves them by name
     from countries.models import Country, Mission

@@ -178,3 +178,31 @@ def test_the_daily_run_reads_no_request_that_is_not_due_or_changed(app, make_cou
 
 
 _QUERIES: dict[str, int] = {}
+
+
+def test_a_country_changed_while_the_sweep_runs_is_read_again_at_the_next_run(app, world):
+    """The sweep stores a request's next day only where the day it read is still there.
+
+    A profile change marks the country's requests with a plain UPDATE (no version bump, so open
+    forms stay valid); each such mark differs, so a sweep that read a request before the change
+    does not overwrite the mark with a day worked out from the old profile.
+    """
+    from lp.reminders.sweep import apply
+
+    first, racing = date(2026, 2, 3), date(2026, 2, 4)
+    with _at(first), app.app_context():
+        sweep(first, incremental=True)
+    overdue = world["ids"]["overdue"]
+    with _at(racing), app.app_context():
+        # A colleague's earlier edit marked the request (the run reads it) ...
+        set_country_policy(countries.get_country("GN"), {"overdue_level2_days": 20}, user_id=None)
+        work = plan(racing, incremental=True)
+        assert overdue in [row["b_id"] for row in work.moved]
+        db.session.rollback()  # the run has read what it needs
+        # ... and another edit of our own escalation (no due date moves, no version bump) lands meanwhile.
+        set_country_policy(countries.get_country("GN"), {"overdue_level2_days": 5}, user_id=None)
+        apply(work)
+        assert db.session.get(LpRequest, overdue).next_due_on < date(1900, 1, 1)  # still marked
+        # The next run reads it again, with the profile as it is now.
+        again = plan(racing, incremental=True)
+        assert overdue in [row["b_id"] for row in again.moved]
