@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from countries.models import Agreement, Country
@@ -72,14 +72,16 @@ class Assessment:
 
 
 def _extra_counts(period: stats.Period, where: Iterable[ColumnElement[bool]] = ()) -> dict[int, dict[str, int]]:
-    """Return {country id: identity required, presentations requested / held / no-show} (2 queries)."""
+    """Return {country id: identity required, presentations requested / held / no-show} (2 queries).
+
+    The identity count comes from the facts (``stats.identity_required``); the presentations
+    are events of the year's requests (a join with their timeline, not kept as facts).
+    """
     r, e = LpRequest, RequestEvent
     in_year = and_(r.submitted_on >= period.start, r.submitted_on <= period.end, *where)
     found: dict[int, dict[str, int]] = {}
-    for row in db.session.execute(select(r.country_id, func.sum(case((r.identity_requested.is_(True), 1),
-                                                                        else_=0)))
-                                  .where(in_year).group_by(r.country_id)):
-        found.setdefault(row[0], {})["identity"] = int(row[1] or 0)
+    for country_id, required in stats.identity_required(period, where).items():
+        found.setdefault(country_id, {})["identity"] = required
     scheduled = e.to_status == "presentation_scheduled"
     held = and_(e.from_status == "presentation_scheduled", e.to_status == "presented")
     no_show = and_(e.from_status == "presentation_scheduled", e.to_status == "submitted")
