@@ -502,8 +502,8 @@ def _percentiles(by: str | None, period: Period, today: date,
              select(literal(None).label("key"), source.c.days, func.sum(source.c.n).label("n"))
              .group_by(source.c.days))
     histograms: dict[Any, list[tuple[int, int]]] = {} if by is not None else {None: []}
-    for row in db.session.execute(query):
-        histograms.setdefault(row.key, []).append((int(row.days), int(row.n)))
+    for key, days, n in db.session.execute(query):
+        histograms.setdefault(key, []).append((int(days), int(n)))
     return {k: (nearest_rank(h, 50), nearest_rank(h, 90)) for k, h in histograms.items()}
 
 

@@ -177,10 +177,16 @@ def curves(by: str | None, today: date, start: date, end: date | None = None, *,
              .group_by(each.c.key, each.c.days))
     tables: dict[Any, list[tuple[int, int, int]]] = {}
     waiting: dict[Any, int] = {}
-    for row in db.session.execute(query):
-        done = int(row.done or 0)
-        tables.setdefault(row.key, []).append((int(row.days), done, int(row.n) - done))
-        waiting[row.key] = waiting.get(row.key, 0) + int(row.waiting or 0)
+    # Plain tuples: a row's attributes by name cost more than the rest of the loop (some 12,000 rows
+    # for every country over a year at 100,000 requests).
+    for key, day, done, still, n in db.session.execute(query):
+        done = int(done or 0)
+        table = tables.get(key)
+        if table is None:
+            table = tables[key] = []
+            waiting[key] = 0
+        table.append((int(day), done, int(n) - done))
+        waiting[key] += int(still or 0)
     return _fitted(tables, waiting)
 
 

@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import delete, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import get_history
+from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
 from lp.requests.lifecycle import AWAITING_ANSWER
 from lp.requests.models import AnswerTimeFact, LpRequest, OutcomeFact, ResponseDayFact
@@ -194,7 +194,7 @@ RELATED = {"country_id": "country", "mission_id": "mission"}
 def _now(request: LpRequest, name: str) -> Any:
     """Return the value of ``name`` as it will be written, also when it is set through its relationship."""
     if name in RELATED:
-        history = get_history(request, RELATED[name])
+        history = get_history(request, RELATED[name], passive=PASSIVE_NO_INITIALIZE)  # never loads it
         if history.added:
             related = history.added[0]
             return None if related is None else related.id

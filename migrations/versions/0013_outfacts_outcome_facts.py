@@ -1,4 +1,5 @@
-"""outcome_facts and response_day_facts: the insights' counts and response-time histogram, kept as counts (issues 15, 19)
+"""outcome_facts and response_day_facts: the insights' counts and response-time histogram, kept as counts;
+the partial index of presentation events (issues 15, 19)
 
 Revision ID: 0013_outfacts_outcome_facts
 Revises: 0012_files_attachments
@@ -8,6 +9,9 @@ Create Date: 2026-11-29 18:20:00
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.orm import Session
+
+PRESENTATION_EVENTS = ("kind = 'status' AND (to_status = 'presentation_scheduled' "
+                       "OR from_status = 'presentation_scheduled')")
 
 # revision identifiers, used by Alembic.
 revision = '0013_outfacts_outcome_facts'
@@ -51,6 +55,10 @@ def upgrade():
     with op.batch_alter_table('response_day_facts', schema=None) as batch_op:
         batch_op.create_index('ix_response_day_facts_month', ['month', 'country_id'], unique=False)
         batch_op.create_index('ix_response_day_facts_country', ['country_id', 'month'], unique=False)
+    with op.batch_alter_table('request_events', schema=None) as batch_op:
+        batch_op.create_index('ix_request_events_presentations', ['request_id', 'from_status', 'to_status'],
+                              unique=False, postgresql_where=sa.text(PRESENTATION_EVENTS),
+                              sqlite_where=sa.text(PRESENTATION_EVENTS))
     # Backfill from the requests already recorded.
     from lp.requests import facts  # the app's one definition of a fact
     from lp.requests.models import OutcomeFact, ResponseDayFact
@@ -61,6 +69,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('request_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_request_events_presentations')
     with op.batch_alter_table('response_day_facts', schema=None) as batch_op:
         batch_op.drop_index('ix_response_day_facts_country')
         batch_op.drop_index('ix_response_day_facts_month')
