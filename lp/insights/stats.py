@@ -455,8 +455,10 @@ def _counts(by: str, labels: Iterable[SQLColumnExpression[Any]], joined: Any, pe
     where = list(where) if not isinstance(where, CountryFilter) else where
 
     def grouped(key: ColumnElement[Any], source: Any, columns: list[ColumnElement], *condition: Any) -> list[Any]:
-        query = (select(key.label("key"), *labels, *columns).select_from(source)
-                 .outerjoin(joined, joined.id == key).where(*condition).group_by(key, *labels))
+        # Counted per key first, then labelled: the join and the grouping by text read one row per key.
+        counted = (select(key.label("key"), *columns).select_from(source).where(*condition).group_by(key)
+                   .subquery())
+        query = select(counted, *labels).outerjoin(joined, joined.id == counted.c.key)
         return list(db.session.execute(query))
 
     merged: dict[Any, dict] = {}
