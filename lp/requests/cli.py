@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from lp.requests import facts
 from lp.web.extensions import db
 
-facts_cli = AppGroup("facts", help="The time-to-answer facts the insights read.")
+facts_cli = AppGroup("facts", help="The facts the insights read: time to answer, outcomes, response times.")
 
 
 @facts_cli.command("rebuild")
