@@ -17,13 +17,13 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, select, text
 from sqlalchemy.sql.elements import ColumnElement
 
 from countries.models import Agreement, Country
 from lp.core.validation import ValidationFailed
 from lp.insights import stats
-from lp.requests.models import LpRequest, RequestEvent
+from lp.requests.models import PRESENTATION_EVENTS, LpRequest, RequestEvent
 from lp.web.extensions import db
 
 #: The first year one can assess (no LP data is older).
@@ -72,20 +72,24 @@ class Assessment:
 
 
 def _extra_counts(period: stats.Period, where: Iterable[ColumnElement[bool]] = ()) -> dict[int, dict[str, int]]:
-    """Return {country id: identity required, presentations requested / held / no-show} (2 queries)."""
+    """Return {country id: identity required, presentations requested / held / no-show} (2 queries).
+
+    The identity count comes from the facts (``stats.identity_required``); the presentations
+    are events of the year's requests, read through the partial index of the status changes
+    into and out of "presentation scheduled" (not kept as facts: they are events, not
+    columns of the request).
+    """
     r, e = LpRequest, RequestEvent
     in_year = and_(r.submitted_on >= period.start, r.submitted_on <= period.end, *where)
     found: dict[int, dict[str, int]] = {}
-    for row in db.session.execute(select(r.country_id, func.sum(case((r.identity_requested.is_(True), 1),
-                                                                        else_=0)))
-                                  .where(in_year).group_by(r.country_id)):
-        found.setdefault(row[0], {})["identity"] = int(row[1] or 0)
+    for country_id, required in stats.identity_required(period, where).items():
+        found.setdefault(country_id, {})["identity"] = required
     scheduled = e.to_status == "presentation_scheduled"
     held = and_(e.from_status == "presentation_scheduled", e.to_status == "presented")
     no_show = and_(e.from_status == "presentation_scheduled", e.to_status == "submitted")
     query = (select(r.country_id, stats.count_if(scheduled).label("requested"), stats.count_if(held).label("held"),
                     stats.count_if(no_show).label("no_show"))
-             .join(e, e.request_id == r.id).where(in_year, e.kind == "status").group_by(r.country_id))
+             .join(e, e.request_id == r.id).where(in_year, text(PRESENTATION_EVENTS)).group_by(r.country_id))
     for row in db.session.execute(query):
         found.setdefault(row.country_id, {}).update(requested=int(row.requested), held=int(row.held),
                                                     no_show=int(row.no_show))

@@ -2,16 +2,49 @@
 
 from __future__ import annotations
 
-from flask_babel import format_percent
+import functools
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from babel import Locale
+from babel.numbers import format_percent as babel_percent
+from flask_babel import format_percent, get_locale
 
 from lp.core.survival import Estimate, Quantile
 
 DASH = "\u2013"
+ONE = Decimal(1)
+
+
+@functools.cache
+def _percent_sign(locale: str) -> str | None:
+    """Return the percent sign of a locale whose percentages are whole numbers with the sign after them
+    ("#,##0%", as English and Dutch), else None."""
+    parsed = Locale.parse(locale)
+    zero = babel_percent(0, locale=parsed)
+    if parsed.percent_formats[None].pattern != "#,##0%" or not zero.startswith("0"):
+        return None
+    return zero[1:]
+
+
+def format_share(value: float) -> str:
+    """Format a share as ``flask_babel.format_percent`` does, in a tenth of its time.
+
+    The insights tables show thousands of shares (249 countries x a dozen columns); Babel's
+    general number formatting was the largest cost of rendering them. For a share under 9
+    (no thousands separator) in a locale with the plain pattern, the same text comes from
+    the same arithmetic: the float as its shortest decimal, x 100, rounded half to even.
+    Anything else goes to Babel.
+    """
+    locale = get_locale()
+    sign = _percent_sign(str(locale)) if locale is not None else None
+    if sign is None or not 0 <= value < 9:  # under 900 %: no thousands separator, also once rounded
+        return format_percent(value)
+    return f"{Decimal(str(value)).scaleb(2).quantize(ONE, rounding=ROUND_HALF_EVEN)}{sign}"
 
 
 def percent(value: float | None) -> str:
     """Format a share (0..1) as a percentage in the UI language, or a dash."""
-    return DASH if value is None else format_percent(value)
+    return DASH if value is None else format_share(value)
 
 
 def number(value: int | None) -> str:
@@ -21,7 +54,7 @@ def number(value: int | None) -> str:
 
 def share_of(part: int, whole: int) -> str:
     """Format a share with the counts it is made of: "40% (2/5)", or a dash without a whole."""
-    return DASH if not whole else f"{format_percent(part / whole)} ({part}/{whole})"
+    return DASH if not whole else f"{format_share(part / whole)} ({part}/{whole})"
 
 
 def curve_days(curve: Estimate | None, share: float) -> str:

@@ -4,8 +4,10 @@ The definitions are in ``DEFINITIONS`` below; this docstring is built from them 
 the end of the module) and the pages render the same text, translated, under "How
 this is computed". Each function runs a fixed number of queries (its docstring says
 how many), whatever the number of requests: counts are conditional sums grouped by
-country or mission, percentiles come from window functions (ROW_NUMBER and COUNT
-OVER PARTITION), so the same SQL runs on SQLite and PostgreSQL.
+country or mission, over the facts of the period's whole months (``outcome_facts``,
+``response_day_facts``: a few rows per country and month, kept by lp.requests.facts)
+and the requests of the partial months at its ends; percentiles are read off the
+histogram of the response days, so the same SQL runs on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -16,16 +18,16 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, SQLColumnExpression, and_, case, cast, extract, func, select
+from sqlalchemy import Integer, SQLColumnExpression, and_, case, cast, extract, func, literal, or_, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from countries.models import Country, Mission
 from lp.core.survival import Estimate
 from lp.core.validation import ValidationFailed
-from lp.requests import answer_times
+from lp.requests import answer_times, facts
 from lp.requests.lifecycle import AWAITING_ANSWER, CLOSURE_REASONS, REFUSAL_REASONS
-from lp.requests.models import LpRequest
+from lp.requests.models import LpRequest, OutcomeFact, ResponseDayFact
 from lp.web.extensions import db
 
 
@@ -289,37 +291,131 @@ def _in_period(period: Period) -> ColumnElement[bool]:
     return and_(LpRequest.submitted_on >= period.start, LpRequest.submitted_on <= period.end)
 
 
-def _outcome_counts(names: Iterable[str]) -> list[ColumnElement[int]]:
-    """Return the labelled count of each outcome in ``names``.
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return case((condition, 1), else_=0)
+
+
+def _from_facts(where: Iterable[ColumnElement[bool]]) -> tuple[bool, set[int] | None]:
+    """Return (whether the facts can answer, the countries to keep or None for all) for ``where``.
+
+    The facts answer for all requests or one country's (``country_filter``); any other
+    condition is on the requests' own columns, so those read the requests.
+    """
+    if isinstance(where, CountryFilter):
+        return True, {where.country_id}
+    return not list(where), None
+
+
+def _split(period: Period, today: date, where: Iterable[ColumnElement[bool]]
+           ) -> tuple[tuple[date, date] | None, set[int] | None, ColumnElement[bool], list[ColumnElement[bool]]]:
+    """Return (the whole months read from the facts or None, their countries, which requests are read,
+    the conditions on those requests).
+
+    The whole months of the period come from the facts (lp.requests.facts), the partial
+    months at its ends from the requests, as ``answer_times.curves`` does.
+    """
+    usable, countries = _from_facts(where)
+    first, last = facts.whole_months(period.start, period.end, today)
+    if not usable or first >= last:
+        return None, None, _in_period(period), list(where)
+    r = LpRequest
+    edges = or_(and_(r.submitted_on >= period.start, r.submitted_on < first),
+                and_(r.submitted_on >= last, r.submitted_on <= period.end))
+    return (first, last), countries, edges, list(where)
+
+
+def _outcomes(period: Period, today: date, where: Iterable[ColumnElement[bool]] = (), *,
+              months: bool = False) -> Any:
+    """Return every submitted request of the period as (country_id, mission_id, status, reason, silence,
+    answered, within, identity, n) rows, a subquery: the facts of its whole months and the requests of
+    the rest (see ``_split``). With ``months``, also the year and month of submission.
+
+    The flags are 0 or 1; ``reason`` is the refusal reason of a refused request, the closure
+    reason of a withdrawn one, "" otherwise (lp.requests.facts.outcome_of).
+    """
+    r, f = LpRequest, OutcomeFact
+    whole, countries, requests, conditions = _split(period, today, where)
+    reason = func.coalesce(case((r.status == "refused", r.refusal_reason),
+                                (r.status == "withdrawn", r.closure_reason)), "")
+    answered = r.response_days.is_not(None)
+    live_columns: list[ColumnElement[Any]] = [
+        r.country_id.label("country_id"), r.mission_id.label("mission_id"), r.status.label("status"),
+        reason.label("reason"),
+        _flag(and_(r.status == "handover_agreed", answer_times.deemed_agreed())).label("silence"),
+        _flag(answered).label("answered"), _flag(and_(answered, r.response_days <= r.allowed_days)).label("within"),
+        _flag(r.identity_requested.is_(True)).label("identity"), literal(1).label("n")]
+    if months:
+        live_columns += [cast(extract("year", r.submitted_on), Integer).label("year"),
+                         cast(extract("month", r.submitted_on), Integer).label("month")]
+    live = select(*live_columns).where(requests, *conditions)
+    if whole is None:
+        return live.subquery()
+    kept_columns: list[ColumnElement[Any]] = [
+        f.country_id.label("country_id"), func.nullif(f.mission_id, 0).label("mission_id"), f.status.label("status"),
+        f.reason.label("reason"), _flag(f.silence.is_(True)).label("silence"),
+        _flag(f.answered.is_(True)).label("answered"), _flag(f.within.is_(True)).label("within"),
+        _flag(f.identity.is_(True)).label("identity"), f.n.label("n")]
+    if months:
+        kept_columns += [cast(extract("year", f.month), Integer).label("year"),
+                         cast(extract("month", f.month), Integer).label("month")]
+    kept = select(*kept_columns).where(f.month >= whole[0], f.month < whole[1], f.n > 0)
+    if countries is not None:
+        kept = kept.where(f.country_id.in_(countries))
+    return union_all(kept, live).subquery()
+
+
+def _response_days(period: Period, today: date, where: Iterable[ColumnElement[bool]] = ()) -> Any:
+    """Return the recorded response times of the period as (country_id, mission_id, days, n) rows, a
+    subquery: the facts' histogram of its whole months and the requests of the rest."""
+    r, f = LpRequest, ResponseDayFact
+    whole, countries, requests, conditions = _split(period, today, where)
+    live = select(r.country_id.label("country_id"), r.mission_id.label("mission_id"),
+                  r.response_days.label("days"), literal(1).label("n")
+                  ).where(requests, r.response_days.is_not(None), *conditions)
+    if whole is None:
+        return live.subquery()
+    kept = select(f.country_id.label("country_id"), func.nullif(f.mission_id, 0).label("mission_id"),
+                  f.days.label("days"), f.n.label("n")).where(f.month >= whole[0], f.month < whole[1], f.n > 0)
+    if countries is not None:
+        kept = kept.where(f.country_id.in_(countries))
+    return union_all(kept, live).subquery()
+
+
+def _sum_if(source: Any, condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """Add up ``source``'s counts (n) of the rows that meet ``condition`` (0 when none), in a grouped query."""
+    return func.coalesce(func.sum(case((condition, source.c.n), else_=0)), 0)
+
+
+def _outcome_counts(source: Any, names: Iterable[str]) -> list[ColumnElement[int]]:
+    """Return the labelled count of each outcome in ``names`` over ``source`` (``_outcomes``).
 
     The one definition of the tables' outcome columns and of the trend, so the two agree.
     """
-    r = LpRequest
+    u = source.c
     outcomes = {
-        "issued": r.status.in_(ISSUED),
-        "refused": r.status == "refused",
-        "handover": r.status == "handover_agreed",
-        "handover_silence": and_(r.status == "handover_agreed", answer_times.deemed_agreed()),
-        "handover_answer": and_(r.status == "handover_agreed", ~answer_times.deemed_agreed()),
-        "no_reply": r.status == "no_reply",
-        "withdrawn": r.status == "withdrawn",
+        "issued": u.status.in_(ISSUED),
+        "refused": u.status == "refused",
+        "handover": u.status == "handover_agreed",
+        "handover_silence": and_(u.status == "handover_agreed", u.silence == 1),
+        "handover_answer": and_(u.status == "handover_agreed", u.silence == 0),
+        "no_reply": u.status == "no_reply",
+        "withdrawn": u.status == "withdrawn",
     }
-    return [count_if(outcomes[name]).label(name) for name in names]
+    return [_sum_if(source, outcomes[name]).label(name) for name in names]
 
 
-def _count_columns(period: Period) -> list[ColumnElement[int]]:
-    """Return the labelled conditional counts of Figures over requests submitted in the period."""
-    r = LpRequest
-    answered = r.response_days.is_not(None)
+def _count_columns(source: Any) -> list[ColumnElement[int]]:
+    """Return the labelled conditional counts of Figures over ``source`` (``_outcomes``)."""
+    u = source.c
     columns = [
-        func.count().label("requests"),
-        *_outcome_counts(("issued", "refused", "handover", "handover_silence", "no_reply", "withdrawn")),
-        count_if(answered).label("answered"),
-        count_if(and_(answered, r.response_days <= r.allowed_days)).label("within_limit"),
+        func.coalesce(func.sum(u.n), 0).label("requests"),
+        *_outcome_counts(source, ("issued", "refused", "handover", "handover_silence", "no_reply", "withdrawn")),
+        _sum_if(source, u.answered == 1).label("answered"),
+        _sum_if(source, u.within == 1).label("within_limit"),
     ]
-    columns += [count_if(and_(r.status == "refused", r.refusal_reason == code)).label(f"refused_{code}")
+    columns += [_sum_if(source, and_(u.status == "refused", u.reason == code)).label(f"refused_{code}")
                 for code in REFUSAL_CODES]
-    columns += [count_if(and_(r.status == "withdrawn", r.closure_reason == code)).label(f"withdrawn_{code}")
+    columns += [_sum_if(source, and_(u.status == "withdrawn", u.reason == code)).label(f"withdrawn_{code}")
                 for code in CLOSURE_CODES]
     return columns
 
@@ -345,64 +441,81 @@ def _figures_from(values: Mapping[str, Any]) -> Figures:
     )
 
 
-def _counts(key: SQLColumnExpression[Any], labels: Iterable[SQLColumnExpression[Any]], period: Period, today: date,
-            where: Iterable[ColumnElement[bool]] = (), joins: Iterable[tuple[Any, Any]] = ()) -> list[dict]:
-    """Run the grouped counts: one query over the period, one over what is open now (2 queries).
+def _counts(by: str, labels: Iterable[SQLColumnExpression[Any]], joined: Any, period: Period, today: date,
+            where: Iterable[ColumnElement[bool]] = ()) -> list[dict]:
+    """Run the counts grouped by ``by`` ("country_id" or "mission_id"), with the ``labels`` of ``joined``
+    (Country or Mission, joined on its id): one query over the period (``_outcomes``), one over what is
+    open now (2 queries).
 
     Returns one mapping per key with the key, the labels and every count. Two plain
-    queries, each on its own index (submission date; open flag), instead of one with
-    an OR between them, which makes the database read every request.
+    queries, each on its own index (submission date or facts' month; open flag), instead
+    of one with an OR between them, which makes the database read every request.
     """
     labels = list(labels)
-    where = list(where)
+    where = list(where) if not isinstance(where, CountryFilter) else where
 
-    def grouped(columns: list[ColumnElement], condition: ColumnElement[bool]) -> list[Any]:
-        query = select(key.label("key"), *labels, *columns).select_from(LpRequest)
-        for target, onclause in joins:
-            query = query.outerjoin(target, onclause)
-        return list(db.session.execute(query.where(condition, *where).group_by(key, *labels)))
+    def grouped(key: ColumnElement[Any], source: Any, columns: list[ColumnElement], *condition: Any) -> list[Any]:
+        # Counted per key first, then labelled: the join and the grouping by text read one row per key.
+        counted = (select(key.label("key"), *columns).select_from(source).where(*condition).group_by(key)
+                   .subquery())
+        query = select(counted, *labels).outerjoin(joined, joined.id == counted.c.key)
+        return list(db.session.execute(query))
 
     merged: dict[Any, dict] = {}
-    for row in grouped(_count_columns(period), _in_period(period)):
+    source = _outcomes(period, today, where)
+    for row in grouped(source.c[by], source, _count_columns(source)):
         merged[row.key] = dict(row._mapping)
     # Drafts (never submitted) are not waiting for any embassy: they count nowhere.
-    for row in grouped(_now_columns(today), and_(LpRequest.is_open.is_(True), LpRequest.submitted_on.is_not(None))):
+    for row in grouped(getattr(LpRequest, by), LpRequest, _now_columns(today), LpRequest.is_open.is_(True),
+                       LpRequest.submitted_on.is_not(None), *where):
         merged.setdefault(row.key, {name: value for name, value in row._mapping.items()
                                     if name not in ("open", "overdue")}).update(
             open=row.open, overdue=row.overdue)
     return list(merged.values())
 
 
-def _nearest_rank(ranked: Any, percent: int) -> ColumnElement[int]:
-    # Position ceil(percent/100 * n) in integer arithmetic, the same on both databases.
-    position = (ranked.c.n * percent + 99) // 100
-    return func.max(case((ranked.c.position == position, ranked.c.days)))
+def nearest_rank(histogram: Iterable[tuple[int, int]], percent: int) -> int | None:
+    """Return the ``percent``-th percentile of a histogram of (days, count), nearest rank (None: empty).
+
+    Sorted ascending, the value at position ceil(percent/100 x n), n the sum of the counts.
+    """
+    ordered = sorted((days, n) for days, n in histogram if n)
+    position = (sum(n for _days, n in ordered) * percent + 99) // 100
+    seen = 0
+    for days, n in ordered:
+        seen += n
+        if seen >= position:
+            return days
+    return None
 
 
-def _percentiles(key: SQLColumnExpression[Any] | None, period: Period,
+def _percentiles(by: str | None, period: Period, today: date,
                  where: Iterable[ColumnElement[bool]] = ()) -> dict[Any, tuple[int | None, int | None]]:
     """Return {key: (median, 90th percentile)} of the response days, nearest rank (one query).
 
-    Without a ``key`` all matching requests form one group, returned under the key None.
+    ``by``: "country_id" or "mission_id"; without it all matching requests form one group,
+    returned under the key None (also when there are none). The database counts the
+    requests per (key, days) (``_response_days``); the ranks are taken from those counts.
     """
-    keys: list[SQLColumnExpression[Any]] = [key.label("key")] if key is not None else []
-    ranked = (
-        select(
-            *keys,
-            LpRequest.response_days.label("days"),
-            func.row_number().over(partition_by=key,
-                                   order_by=(LpRequest.response_days, LpRequest.id)).label("position"),
-            func.count().over(partition_by=key).label("n"),
-        )
-        .where(_in_period(period), LpRequest.response_days.is_not(None), *where)
-        .subquery()
-    )
-    percentiles = [_nearest_rank(ranked, 50), _nearest_rank(ranked, 90)]
-    if key is None:
-        row = db.session.execute(select(*percentiles)).one()
-        return {None: (row[0], row[1])}
-    query = select(ranked.c.key, *percentiles).group_by(ranked.c.key)
-    return {row[0]: (row[1], row[2]) for row in db.session.execute(query)}
+    source = _response_days(period, today, where)
+    key = source.c[by] if by is not None else literal(None)
+    query = (select(key.label("key"), source.c.days, func.sum(source.c.n).label("n"))
+             .group_by(key, source.c.days) if by is not None else
+             select(literal(None).label("key"), source.c.days, func.sum(source.c.n).label("n"))
+             .group_by(source.c.days))
+    histograms: dict[Any, list[tuple[int, int]]] = {} if by is not None else {None: []}
+    for key, days, n in db.session.execute(query):
+        histograms.setdefault(key, []).append((int(days), int(n)))
+    return {k: (nearest_rank(h, 50), nearest_rank(h, 90)) for k, h in histograms.items()}
+
+
+def identity_required(period: Period, where: Iterable[ColumnElement[bool]] = ()) -> dict[int, int]:
+    """Return {country id: requests of the period where the embassy required the identity to be
+    established} (1 query)."""
+    source = _outcomes(period, period.end, where)
+    query = (select(source.c.country_id, _sum_if(source, source.c.identity == 1).label("n"))
+             .group_by(source.c.country_id))
+    return {row.country_id: int(row.n) for row in db.session.execute(query)}
 
 
 def _with_percentiles(rows: list[Row], percentiles: Mapping[Any, tuple[int | None, int | None]],
@@ -432,21 +545,19 @@ def _curves(key: ColumnElement[Any] | InstrumentedAttribute[Any] | None, period:
 def country_rows(period: Period, today: date, language: str) -> list[Row]:
     """Return the figures of every country with requests in the period or open now (4 queries)."""
     name = Country.name_en if language == "en" else Country.name_nl
-    counted = _counts(LpRequest.country_id, [Country.alpha2, name.label("name")], period, today,
-                      joins=[(Country, Country.id == LpRequest.country_id)])
+    counted = _counts("country_id", [Country.alpha2, name.label("name")], Country, period, today)
     rows = [Row(r["key"], r["name"], _figures_from(r), alpha2=r["alpha2"]) for r in counted]
-    return _with_percentiles(rows, _percentiles(LpRequest.country_id, period),
+    return _with_percentiles(rows, _percentiles("country_id", period, today),
                              _curves(LpRequest.country_id, period, today))
 
 
 def mission_rows(country: Country, period: Period, today: date) -> list[Row]:
     """Return the figures of each of a country's missions (4 queries); key None = no mission."""
-    where = [LpRequest.country_id == country.id]
-    counted = _counts(LpRequest.mission_id, [Mission.name, Mission.city], period, today, where=where,
-                      joins=[(Mission, Mission.id == LpRequest.mission_id)])
+    where = CountryFilter(country.id)
+    counted = _counts("mission_id", [Mission.name, Mission.city], Mission, period, today, where)
     rows = [Row(r["key"], _mission_label(r["name"], r["city"]), _figures_from(r)) for r in counted]
     rows.sort(key=lambda row: (row.key is None, row.label.lower()))
-    return _with_percentiles(rows, _percentiles(LpRequest.mission_id, period, where),
+    return _with_percentiles(rows, _percentiles("mission_id", period, today, where),
                              _curves(LpRequest.mission_id, period, today, CountryFilter(country.id)))
 
 
@@ -465,7 +576,7 @@ def total(rows: Iterable[Row], period: Period, where: Iterable[ColumnElement[boo
     figures = Figures()
     for row in rows:
         figures.add_counts(row.figures)
-    figures.median_days, figures.p90_days = _percentiles(None, period, where)[None]
+    figures.median_days, figures.p90_days = _percentiles(None, period, today or period.end, where)[None]
     if today is not None:
         figures.time_to_answer = _curves(None, period, today, where).get(None)
     return figures
@@ -495,13 +606,14 @@ def bucket_label(bucket: Bucket) -> str:
 
 def distribution(period: Period, where: Iterable[ColumnElement[bool]] = ()) -> list[tuple[Bucket, int]]:
     """Return (bucket, answered requests) for every bucket in BUCKETS (1 query)."""
-    days = LpRequest.response_days
+    source = _response_days(period, period.end, where)
+    days = source.c.days
     bucket = case(*[(days <= high, index) for index, (_low, high) in enumerate(BUCKETS) if high is not None],
                   else_=len(BUCKETS) - 1)
     # Grouped in an outer query: PostgreSQL cannot match a CASE with bound values in
     # SELECT to the same CASE in GROUP BY.
-    each = select(bucket.label("bucket")).where(_in_period(period), days.is_not(None), *where).subquery()
-    query = select(each.c.bucket, func.count().label("n")).group_by(each.c.bucket)
+    each = select(bucket.label("bucket"), source.c.n).subquery()
+    query = select(each.c.bucket, func.sum(each.c.n).label("n")).group_by(each.c.bucket)
     counts = {row.bucket: row.n for row in db.session.execute(query)}
     return [(b, int(counts.get(index, 0))) for index, b in enumerate(BUCKETS)]
 
@@ -527,11 +639,9 @@ def trend(period: Period, where: Iterable[ColumnElement[bool]] = (),
     split by the quarter of submission: the quarters add up to the tables' totals. The
     default outcomes make the trend; MIX_OUTCOMES the outcome mix.
     """
-    r = LpRequest
-    year = cast(extract("year", r.submitted_on), Integer)
-    month = cast(extract("month", r.submitted_on), Integer)
-    query = (select(year.label("year"), month.label("month"), *_outcome_counts(outcomes))
-             .where(_in_period(period), *where).group_by(year, month))
+    source = _outcomes(period, period.end, where, months=True)
+    query = (select(source.c.year, source.c.month, *_outcome_counts(source, outcomes))
+             .group_by(source.c.year, source.c.month))
     points = {(y, q): TrendPoint(y, q, dict.fromkeys(outcomes, 0)) for y, q in period.quarters()}
     for row in db.session.execute(query):
         point = points[(int(row.year), (int(row.month) - 1) // 3 + 1)]

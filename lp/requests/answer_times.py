@@ -37,7 +37,7 @@ from lp.core.survival import Estimate, kaplan_meier
 from lp.persons import detention
 from lp.requests import facts
 from lp.requests.lifecycle import AWAITING_ANSWER
-from lp.requests.models import AnswerTimeFact, LpRequest
+from lp.requests.models import AnswerTimeFact, LpRequest, OutcomeFact, ResponseDayFact
 from lp.web.extensions import db
 
 #: A country or mission needs this many counted requests for its curve to be shown as a
@@ -88,13 +88,21 @@ def counted() -> ColumnElement[bool]:
 
 
 def facts_in_step() -> bool:
-    """Whether the time-to-answer facts count exactly the requests that count (2 aggregate queries).
+    """Whether the facts (lp.requests.facts) count exactly the requests they count (2 aggregate queries).
 
-    Requests written without the app (imports, generators) leave them short; ``facts.rebuild`` mends that.
+    The time-to-answer facts the requests that count here, the outcome facts every
+    submitted request, the response-day facts every one with a response time. Requests
+    written without the app (imports, generators) leave them short; ``facts.rebuild`` mends that.
     """
-    requests = db.session.scalar(select(func.count()).select_from(LpRequest).where(counted())) or 0
-    kept = db.session.scalar(select(func.coalesce(func.sum(AnswerTimeFact.n), 0))) or 0
-    return requests == kept
+    r = LpRequest
+    submitted = r.submitted_on.is_not(None)
+    requests = db.session.execute(select(
+        func.coalesce(func.sum(case((counted(), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((submitted, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((and_(submitted, r.response_days.is_not(None)), 1), else_=0)), 0))).one()
+    kept = db.session.execute(select(*(select(func.coalesce(func.sum(model.n), 0)).scalar_subquery()
+                                       for model in (AnswerTimeFact, OutcomeFact, ResponseDayFact)))).one()
+    return tuple(int(n) for n in requests) == tuple(int(n) for n in kept)
 
 
 def days(today: date | ColumnElement[date]) -> ColumnElement[int]:

@@ -10,8 +10,9 @@ from flask.cli import AppGroup
 from lp.requests import facts
 from lp.web.extensions import db
 
-facts_cli = AppGroup("facts", help="What is kept derived from the requests: the time-to-answer facts the insights "
-                                    "read, the day the reminder sweep next looks at each request.")
+facts_cli = AppGroup("facts", help="What is kept derived from the requests: the facts the insights read (time to "
+                                    "answer, outcomes, response times), the day the reminder sweep next looks at "
+                                    "each request.")
 
 
 @facts_cli.command("rebuild")

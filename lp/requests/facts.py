@@ -12,10 +12,18 @@ requests without the ORM (bench/generate.py, bulk imports) run ``rebuild`` after
 A request still at risk today (waiting with a running clock, or closed without a date)
 gains a day every day without any event: its fact keeps the ordinal of its submission
 date plus its paused days (``until_today``), and the reader subtracts that from today's.
+
+The same hook keeps two more tables for the counts of the insights (lp.insights.stats):
+``outcome_facts`` (per country, mission and month of submission: status, reason,
+handover by silence, answered, within the limit, identity required) and
+``response_day_facts`` (the histogram of the recorded response times), so the
+outcome counts, the answered-only percentiles, the distribution, the trend and the
+assessment's counts of a period read a few rows per country and month.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -23,16 +31,19 @@ from typing import Any
 from sqlalchemy import delete, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import get_history
+from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
 from lp.requests.lifecycle import AWAITING_ANSWER
-from lp.requests.models import REQUESTS, AnswerTimeFact, LpRequest, changed_mark
+from lp.requests.models import REQUESTS, AnswerTimeFact, LpRequest, OutcomeFact, ResponseDayFact, changed_mark
 from lp.web.extensions import db
 
 #: The request's columns a fact is made of.
 COLUMNS = ("country_id", "mission_id", "status", "submitted_on", "decided_on", "response_days",
-           "agreed_by_silence", "paused_since", "paused_days")
+           "agreed_by_silence", "paused_since", "paused_days", "allowed_days", "refusal_reason", "closure_reason",
+           "identity_requested")
 KEY = ("country_id", "mission_id", "month", "until_today", "days", "done", "waiting")
+OUTCOME_KEY = ("country_id", "mission_id", "month", "status", "reason", "silence", "answered", "within", "identity")
+DAY_KEY = ("country_id", "mission_id", "month", "days")
 BATCH = 2000
 
 
@@ -47,6 +58,31 @@ class Fact:
     days: int
     done: bool
     waiting: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The row of ``outcome_facts`` one submitted request counts in (see OutcomeFact)."""
+
+    country_id: int
+    mission_id: int
+    month: date
+    status: str
+    reason: str
+    silence: bool
+    answered: bool
+    within: bool
+    identity: bool
+
+
+@dataclass(frozen=True)
+class ResponseDay:
+    """The row of ``response_day_facts`` one request with a response time counts in (see ResponseDayFact)."""
+
+    country_id: int
+    mission_id: int
+    month: date
+    days: int
 
 
 def fact_of(values: dict[str, Any]) -> Fact | None:
@@ -79,37 +115,90 @@ def fact_of(values: dict[str, Any]) -> Fact | None:
                 answered, waiting)
 
 
-def _upsert(deltas: dict[Fact, int], session: Session | None = None):
+def outcome_of(values: dict[str, Any]) -> Outcome | None:
+    """Return the outcome fact of a request with these column values, or None when it is not submitted.
+
+    The same rules as the counts of ``lp.insights.stats`` (``_outcome_counts``, ``_count_columns``).
+    """
+    submitted = values["submitted_on"]
+    if submitted is None:
+        return None
+    status, days, allowed = values["status"], values["response_days"], values["allowed_days"]
+    reason = {"refused": values["refusal_reason"], "withdrawn": values["closure_reason"]}.get(status) or ""
+    return Outcome(values["country_id"], values["mission_id"] or 0, submitted.replace(day=1), status, reason,
+                   status == "handover_agreed" and values["agreed_by_silence"] is True, days is not None,
+                   days is not None and allowed is not None and days <= allowed,
+                   values["identity_requested"] is True)
+
+
+def response_day_of(values: dict[str, Any]) -> ResponseDay | None:
+    """Return the response-time fact of a request with these column values, or None (not submitted or
+    no response time)."""
+    submitted, days = values["submitted_on"], values["response_days"]
+    if submitted is None or days is None:
+        return None
+    return ResponseDay(values["country_id"], values["mission_id"] or 0, submitted.replace(day=1), days)
+
+
+#: Every kind of fact: (table, its key, the fact of a request's column values).
+KINDS: tuple[tuple[type[Any], tuple[str, ...], Callable[[dict[str, Any]], Any]], ...] = (
+    (AnswerTimeFact, KEY, fact_of),
+    (OutcomeFact, OUTCOME_KEY, outcome_of),
+    (ResponseDayFact, DAY_KEY, response_day_of),
+)
+Deltas = dict[Any, int]
+
+
+def _upsert(model: type[Any], key: tuple[str, ...], deltas: Deltas, session: Session | None = None):
     """Return (statement, rows) adding each delta to its fact's count (created at 0 when missing)."""
     bind = (session or db.session).get_bind()
     dialect = postgresql if bind.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(AnswerTimeFact)
-    statement = statement.on_conflict_do_update(index_elements=list(KEY),
-                                                set_={"n": AnswerTimeFact.n + statement.excluded.n})
+    statement = dialect.insert(model)
+    statement = statement.on_conflict_do_update(index_elements=list(key), set_={"n": model.n + statement.excluded.n})
     rows = [{**fact.__dict__, "n": delta} for fact, delta in deltas.items() if delta]
     return statement, rows
 
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    deltas: dict[Fact, int] = {}
+    deltas: list[Deltas] = [{} for _kind in KINDS]
+
+    def count(values: dict[str, Any], step: int) -> None:
+        for (_model, _key, fact), found in zip(KINDS, deltas, strict=True):
+            _count(found, fact(values), step)
+
     for request in session.new:
         if isinstance(request, LpRequest):
-            _count(deltas, fact_of({name: getattr(request, name) for name in COLUMNS}), 1)
+            count({name: _now(request, name) for name in COLUMNS}, 1)
     for request in session.dirty:
         if isinstance(request, LpRequest) and session.is_modified(request):
-            before = fact_of({name: _old(request, name) for name in COLUMNS})
-            after = fact_of({name: getattr(request, name) for name in COLUMNS})
+            before = {name: _old(request, name) for name in COLUMNS}
+            after = {name: _now(request, name) for name in COLUMNS}
             if before != after:
-                _count(deltas, before, -1)
-                _count(deltas, after, 1)
+                count(before, -1)
+                count(after, 1)
     for request in session.deleted:
         if isinstance(request, LpRequest):
-            _count(deltas, fact_of({name: _old(request, name) for name in COLUMNS}), -1)
-    statement, rows = _upsert(deltas, session)
-    if rows:
-        # A fact whose count drops to 0 stays (readers skip it): deleting it would cost a
-        # lookup per change, and the same fact often comes back.
-        session.connection().execute(statement, rows)
+            count({name: _old(request, name) for name in COLUMNS}, -1)
+    for (model, key, _fact), found in zip(KINDS, deltas, strict=True):
+        statement, rows = _upsert(model, key, found, session)
+        if rows:
+            # A fact whose count drops to 0 stays (readers skip it): deleting it would cost a
+            # lookup per change, and the same fact often comes back.
+            session.connection().execute(statement, rows)
+
+
+#: The foreign keys a relationship sets (at flush, after this hook): request.mission = ... on the details form.
+RELATED = {"country_id": "country", "mission_id": "mission"}
+
+
+def _now(request: LpRequest, name: str) -> Any:
+    """Return the value of ``name`` as it will be written, also when it is set through its relationship."""
+    if name in RELATED:
+        history = get_history(request, RELATED[name], passive=PASSIVE_NO_INITIALIZE)  # never loads it
+        if history.added:
+            related = history.added[0]
+            return None if related is None else related.id
+    return getattr(request, name)
 
 
 def _old(request: LpRequest, name: str) -> Any:
@@ -122,7 +211,7 @@ def _old(request: LpRequest, name: str) -> Any:
     return None if history.added else getattr(request, name)
 
 
-def _count(deltas: dict[Fact, int], fact: Fact | None, step: int) -> None:
+def _count(deltas: Deltas, fact: Any, step: int) -> None:
     if fact is not None:
         deltas[fact] = deltas.get(fact, 0) + step
 
@@ -133,22 +222,30 @@ def listen() -> None:
         event.listen(Session, "before_flush", _before_flush)
 
 
-def rebuild(session: Session | None = None) -> int:
-    """Recompute every fact from the requests (after inserts that bypass the ORM); return the rows made.
+def rebuild(session: Session | None = None, tables: Iterable[type[Any]] | None = None) -> int:
+    """Recompute every fact (or those of ``tables``) from the requests (after inserts that bypass the ORM);
+    return the rows made.
 
     Runs in the caller's transaction (the app's session, or ``session`` in a migration);
-    the caller commits.
+    the caller commits. A migration names the tables that exist at its revision.
     """
     run: Any = session or db.session
-    run.execute(delete(AnswerTimeFact))
-    deltas: dict[Fact, int] = {}
+    kinds = [kind for kind in KINDS if tables is None or kind[0] in set(tables)]
+    deltas: list[Deltas] = [{} for _kind in kinds]
+    for model, _key, _fact in kinds:
+        run.execute(delete(model))
     for row in run.execute(select(*(getattr(LpRequest, name) for name in COLUMNS))
                            .where(LpRequest.submitted_on.is_not(None))):
-        _count(deltas, fact_of(row._asdict()), 1)
-    statement, rows = _upsert(deltas, session)
-    for start in range(0, len(rows), BATCH):
-        run.execute(statement, rows[start:start + BATCH])
-    return len(rows)
+        values = row._asdict()
+        for (_model, _key, fact), found in zip(kinds, deltas, strict=True):
+            _count(found, fact(values), 1)
+    made = 0
+    for (model, key, _fact), found in zip(kinds, deltas, strict=True):
+        statement, rows = _upsert(model, key, found, session)
+        for start in range(0, len(rows), BATCH):
+            run.execute(statement, rows[start:start + BATCH])
+        made += len(rows)
+    return made
 
 
 def mark_for_sweep(session: Session | None = None) -> int:
@@ -162,10 +259,11 @@ def mark_for_sweep(session: Session | None = None) -> int:
     return run.execute(update(REQUESTS).where(REQUESTS.c.is_open.is_(True)).values(next_due_on=changed_mark())).rowcount
 
 
-def snapshot() -> dict[tuple, int]:
-    """Return every fact with its count (for tests and checks)."""
-    return {tuple(getattr(row, name) for name in KEY): row.n
-            for row in db.session.scalars(select(AnswerTimeFact).where(AnswerTimeFact.n != 0))}
+def snapshot(model: type[Any] = AnswerTimeFact) -> dict[tuple, int]:
+    """Return every fact of ``model`` with its count (for tests and checks)."""
+    key = next(key for kind, key, _fact in KINDS if kind is model)
+    return {tuple(getattr(row, name) for name in key): row.n
+            for row in db.session.scalars(select(model).where(model.n != 0))}
 
 
 # -- reading --------------------------------------------------------------------------

@@ -6,7 +6,20 @@ import secrets
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lp.core.types import UTCDateTime, utcnow
@@ -48,7 +61,7 @@ class LpRequest(Model):
     submitted_on: Mapped[date | None] = mapped_column(Date, active_history=True)
     channel: Mapped[str | None] = mapped_column(String(16))
     documents_enclosed: Mapped[str] = mapped_column(Text, default="")
-    identity_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    identity_requested: Mapped[bool] = mapped_column(Boolean, default=False, active_history=True)
 
     # Outcome (docs/design.md, "Request lifecycle").
     decided_on: Mapped[date | None] = mapped_column(Date, active_history=True)
@@ -56,13 +69,13 @@ class LpRequest(Model):
     issued_on: Mapped[date | None] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
     departed_on: Mapped[date | None] = mapped_column(Date)
-    refusal_reason: Mapped[str | None] = mapped_column(String(32))
-    closure_reason: Mapped[str | None] = mapped_column(String(32))
+    refusal_reason: Mapped[str | None] = mapped_column(String(32), active_history=True)
+    closure_reason: Mapped[str | None] = mapped_column(String(32), active_history=True)
 
     # The embassy's answer, measured when it is recorded (issued, refused, handover):
     # calendar days from submission, paused days excluded, and the days it was allowed.
     response_days: Mapped[int | None] = mapped_column(Integer, active_history=True)
-    allowed_days: Mapped[int | None] = mapped_column(Integer)
+    allowed_days: Mapped[int | None] = mapped_column(Integer, active_history=True)
     #: The handover was agreed by the embassy's silence under the agreement (no answer to time).
     agreed_by_silence: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
                                                     active_history=True)
@@ -131,6 +144,12 @@ class LpRequest(Model):
 REQUESTS = cast(Table, LpRequest.__table__)
 
 
+#: The events of ``ix_request_events_presentations``; a query that names this condition, as SQL text,
+#: can read that index (a partial index is used when the query's condition contains its own).
+PRESENTATION_EVENTS = ("kind = 'status' AND (to_status = 'presentation_scheduled' "
+                       "OR from_status = 'presentation_scheduled')")
+
+
 class RequestEvent(Model):
     """Something that happened to a request: append-only, shown as its timeline."""
 
@@ -151,7 +170,14 @@ class RequestEvent(Model):
     user: Mapped[User | None] = relationship()
 
     # Files (lp.files) point at the event they came with: its id is never given to another.
-    __table_args__ = (Index("ix_request_events_request_id", "request_id", "id"), IDS_NEVER_REUSED)
+    __table_args__ = (
+        Index("ix_request_events_request_id", "request_id", "id"),
+        # The presentations of a year's requests (lp.insights.assessment) without reading every event:
+        # only the status changes into and out of "presentation scheduled" (a few in a hundred).
+        Index("ix_request_events_presentations", "request_id", "from_status", "to_status",
+              postgresql_where=text(PRESENTATION_EVENTS), sqlite_where=text(PRESENTATION_EVENTS)),
+        IDS_NEVER_REUSED,
+    )
 
 
 class AnswerTimeFact(Model):
@@ -182,4 +208,59 @@ class AnswerTimeFact(Model):
         Index("ix_answer_time_facts_month", "month", "country_id"),
         # One mission's curve (the request page's expected answer) without reading every country's months.
         Index("ix_answer_time_facts_mission", "mission_id", "month"),
+    )
+
+
+class OutcomeFact(Model):
+    """How many requests of a country, mission and month of submission ended how (lp.requests.facts).
+
+    The counts of the insights' tables, trend and assessment (lp.insights.stats), kept up
+    to date in the transaction that changes a request, so a period's counts read a few
+    rows per country and month instead of every request. ``reason`` is the refusal reason
+    of a refused request and the closure reason of a withdrawn one ("" otherwise or when
+    none was recorded: ``None`` cannot take part in a unique key).
+    """
+
+    __tablename__ = "outcome_facts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country_id: Mapped[int] = mapped_column(Integer)
+    mission_id: Mapped[int] = mapped_column(Integer)  # 0: none
+    month: Mapped[date] = mapped_column(Date)  # the first day of the submission month
+    status: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str] = mapped_column(String(32))
+    silence: Mapped[bool] = mapped_column(Boolean)  # a handover agreed by silence
+    answered: Mapped[bool] = mapped_column(Boolean)  # a response time is recorded
+    within: Mapped[bool] = mapped_column(Boolean)  # ... and it is within the limit that applied
+    identity: Mapped[bool] = mapped_column(Boolean)  # the embassy required the identity to be established
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        UniqueConstraint("country_id", "mission_id", "month", "status", "reason", "silence", "answered", "within",
+                         "identity", name="uq_outcome_facts_key"),
+        Index("ix_outcome_facts_month", "month", "country_id"),
+        Index("ix_outcome_facts_country", "country_id", "month"),
+    )
+
+
+class ResponseDayFact(Model):
+    """How many requests of a country, mission and month of submission had which response time, in days.
+
+    The histogram the answered-only percentiles and the distribution are read from
+    (lp.insights.stats), kept like ``OutcomeFact``; only requests with a recorded response time.
+    """
+
+    __tablename__ = "response_day_facts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country_id: Mapped[int] = mapped_column(Integer)
+    mission_id: Mapped[int] = mapped_column(Integer)  # 0: none
+    month: Mapped[date] = mapped_column(Date)  # the first day of the submission month
+    days: Mapped[int] = mapped_column(Integer)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        UniqueConstraint("country_id", "mission_id", "month", "days", name="uq_response_day_facts_key"),
+        Index("ix_response_day_facts_month", "month", "country_id"),
+        Index("ix_response_day_facts_country", "country_id", "month"),
     )

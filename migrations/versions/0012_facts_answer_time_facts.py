@@ -37,9 +37,10 @@ def upgrade():
         batch_op.create_index('ix_answer_time_facts_mission', ['mission_id', 'month'], unique=False)
     # Backfill from the requests already recorded.
     from lp.requests import facts  # the app's one definition of a fact
+    from lp.requests.models import AnswerTimeFact  # the only facts table at this revision
 
     session = Session(bind=op.get_bind())
-    facts.rebuild(session)
+    facts.rebuild(session, [AnswerTimeFact])
     session.flush()
 
 

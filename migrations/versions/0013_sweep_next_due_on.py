@@ -6,7 +6,7 @@ ix_lp_requests_next_due) instead of every open request. Every existing row start
 every open request, as it would anyway without an earlier run, and stores each one's day.
 
 Revision ID: 0013_sweep_next_due_on
-Revises: 0012_files_attachments
+Revises: 0013_outfacts_outcome_facts
 Create Date: 2026-11-29 18:30:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0013_sweep_next_due_on'
-down_revision = '0012_files_attachments'
+down_revision = '0013_outfacts_outcome_facts'
 branch_labels = None
 depends_on = None
 

@@ -111,6 +111,9 @@ PAGES = (
     "/requests/?case_officer=5",
     "/requests/{request}",
     "/insights/countries/{country}",
+    "/insights/",
+    "/insights/assessment",
+    "/insights/countries/{country}/assessment",
     "/reminders/",
 )
 
