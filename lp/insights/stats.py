@@ -499,10 +499,8 @@ def _percentiles(by: str | None, period: Period, today: date,
     """
     source = _response_days(period, today, where)
     key = source.c[by] if by is not None else literal(None)
-    query = (select(key.label("key"), source.c.days, func.sum(source.c.n).label("n"))
-             .group_by(key, source.c.days) if by is not None else
-             select(literal(None).label("key"), source.c.days, func.sum(source.c.n).label("n"))
-             .group_by(source.c.days))
+    grouped_by = [key, source.c.days] if by is not None else [source.c.days]
+    query = select(key.label("key"), source.c.days, func.sum(source.c.n).label("n")).group_by(*grouped_by)
     histograms: dict[Any, list[tuple[int, int]]] = {} if by is not None else {None: []}
     for key, days, n in db.session.execute(query):
         histograms.setdefault(key, []).append((int(days), int(n)))

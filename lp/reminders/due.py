@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import event, or_, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import get_history
+from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
 from countries.models import Agreement, Country
 from lp.persons.models import Person
@@ -42,7 +42,8 @@ AGREEMENT_INPUTS = ("country_id", "in_force_since", "reply_time_limit_days", "re
 
 
 def _changed(obj: Any, names: tuple[str, ...]) -> bool:
-    return any(get_history(obj, name).has_changes() for name in names)
+    # Never loads an attribute (a relationship or collection not read is not changed): no query in the flush.
+    return any(get_history(obj, name, passive=PASSIVE_NO_INITIALIZE).has_changes() for name in names)
 
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:

@@ -32,7 +32,6 @@ from zoneinfo import ZoneInfo
 import holidays
 from flask import current_app
 from sqlalchemy import and_, bindparam, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from countries.models import Agreement, Country
@@ -43,7 +42,7 @@ from lp.reminders import notifications
 from lp.reminders.models import SUPERSEDED, JobRun, Reminder
 from lp.requests import deadlines
 from lp.requests.models import REQUESTS, LpRequest
-from lp.web.database import insert_unless_present
+from lp.web.database import conflict_insert, insert_unless_present
 from lp.web.extensions import db
 
 BATCH = 2000
@@ -102,11 +101,10 @@ def last_run() -> dict[str, Any] | None:
 
 def _record_run(as_of: date, digest: str, result: SweepResult) -> None:
     """Keep this run's day and settings (one row, upserted: two sweeps at once both write it)."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     values = {"name": STATE, "last_run_at": utcnow(),
               "last_result": json.dumps({"as_of": as_of.isoformat(), "settings": digest, "full": result.full,
                                          "checked": result.requests_checked})}
-    statement = dialect.insert(JobRun).values(values)
+    statement = conflict_insert(JobRun).values(values)
     db.session.execute(statement.on_conflict_do_update(index_elements=["name"], set_={
         "last_run_at": statement.excluded.last_run_at, "last_result": statement.excluded.last_result}))
 

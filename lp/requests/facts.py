@@ -29,12 +29,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import delete, event, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
 from lp.requests.lifecycle import AWAITING_ANSWER
 from lp.requests.models import REQUESTS, AnswerTimeFact, LpRequest, OutcomeFact, ResponseDayFact, changed_mark
+from lp.web.database import conflict_insert
 from lp.web.extensions import db
 
 #: The request's columns a fact is made of.
@@ -151,9 +151,7 @@ Deltas = dict[Any, int]
 
 def _upsert(model: type[Any], key: tuple[str, ...], deltas: Deltas, session: Session | None = None):
     """Return (statement, rows) adding each delta to its fact's count (created at 0 when missing)."""
-    bind = (session or db.session).get_bind()
-    dialect = postgresql if bind.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(model)
+    statement = conflict_insert(model, session)
     statement = statement.on_conflict_do_update(index_elements=list(key), set_={"n": model.n + statement.excluded.n})
     rows = [{**fact.__dict__, "n": delta} for fact, delta in deltas.items() if delta]
     return statement, rows

@@ -24,14 +24,13 @@ from typing import TYPE_CHECKING, Any
 from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy import JSON, ForeignKey, Index, String, event, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lp.core.types import UTCDateTime, utcnow
 from lp.web.audit_chain import GENESIS, details_digest, row_digest
+from lp.web.database import conflict_insert
 from lp.web.extensions import Model, db
 
 if TYPE_CHECKING:  # only for the annotation of AuditEvent.actor; the mapper resolves it by name
@@ -185,8 +184,8 @@ def _lock_head(session: Session) -> tuple[int, str]:
     locked = select(AuditChainHead.seq, AuditChainHead.row_hash).where(AuditChainHead.id == 1).with_for_update()
     row = session.execute(locked).first()
     if row is None:  # a new database: create the head, once, whoever comes first
-        insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        session.execute(insert(AuditChainHead).values(id=1, seq=0, row_hash=GENESIS).on_conflict_do_nothing())
+        head = conflict_insert(AuditChainHead, session).values(id=1, seq=0, row_hash=GENESIS)
+        session.execute(head.on_conflict_do_nothing())
         row = session.execute(locked).one()
     return row.seq, row.row_hash
 

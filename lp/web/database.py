@@ -79,14 +79,19 @@ def refresh_statistics(full: bool = False) -> None:
     db.session.commit()
 
 
+def conflict_insert(model, session: Any = None):
+    """Return this database's INSERT for ``model``, the kind that takes ON CONFLICT (PostgreSQL or SQLite)."""
+    dialect = postgresql if (session or db.session).get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
+
+
 def insert_unless_present(model, unique_columns: list[str]):
     """Return INSERT ... ON CONFLICT (unique_columns) DO NOTHING RETURNING id for this database.
 
     The database, not the application, then decides that a row is created only once,
     even when two processes insert it at the same moment.
     """
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    return (dialect.insert(model).on_conflict_do_nothing(index_elements=unique_columns)
+    return (conflict_insert(model).on_conflict_do_nothing(index_elements=unique_columns)
             .returning(model.id))
 
 
