@@ -142,6 +142,25 @@ def confirm_enrolment(user: User, code: str) -> list[str]:
     return codes
 
 
+def renew_recovery_codes(user: User, code: str) -> list[str]:
+    """Replace an account's recovery codes, used or not, with ten new ones; return them (shown once).
+
+    Asks a code of the app (not a recovery code): whoever holds only a stolen session or a
+    sheet of codes cannot make new ones. The old codes stop working in the same commit.
+    """
+    if not user.has_second_factor:
+        raise ValidationFailed.single("code", _l("Set up a second factor first."))
+    step = _matching_step(user, _normalise(code))
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        raise ValidationFailed.single("code", _l("This code is not correct, or was used already. Enter the code "
+                                                 "your app shows now."))
+    user.totp_last_step = step
+    codes = _new_recovery_codes(user)
+    audit.record("mfa.recovery_codes_renewed", "user", user.id, actor_id=user.id)
+    db.session.commit()
+    return codes
+
+
 # --- Signing in ---------------------------------------------------------------------------------
 
 

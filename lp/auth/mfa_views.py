@@ -13,9 +13,10 @@ from flask_login import current_user
 
 from lp.auth import mfa, services, signin, throttle
 from lp.auth.forms import CodeForm
+from lp.auth.roles import Role
 from lp.core.forms import apply_errors
 from lp.core.validation import ValidationFailed
-from lp.web.access import public
+from lp.web.access import public, requires
 from lp.web.extensions import db
 
 bp = Blueprint("mfa", __name__, url_prefix="/auth/mfa")
@@ -93,3 +94,26 @@ def setup():
     status = 422 if form.errors or general else 200
     return render_template("auth/mfa_setup.html", form=form, general=general, secret=secret,
                            qr_code=mfa.qr_code_data_uri(uri), required=mfa.required_for(user)), status
+
+
+@bp.route("/recovery-codes", methods=["GET", "POST"])
+@requires(Role.VIEWER)
+def renew_recovery_codes():
+    """Make ten new recovery codes (the old ones stop working), confirmed with a code of the app."""
+    user = current_user._get_current_object()
+    if not user.has_second_factor:
+        return render_template("auth/mfa_renew_codes.html", form=None, general=[], codes_left=0)
+    form = CodeForm()
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            codes = mfa.renew_recovery_codes(user, form.code.data)
+        except ValidationFailed as failure:
+            db.session.rollback()
+            general = apply_errors(form, failure)
+        else:
+            return render_template("auth/mfa_recovery_codes.html", codes=codes, onward=url_for("auth.account"),
+                                   renewed=True)
+    status = 422 if form.errors or general else 200
+    return render_template("auth/mfa_renew_codes.html", form=form, general=general,
+                           codes_left=mfa.unused_recovery_codes(user)), status

@@ -348,6 +348,7 @@ COVERED = {
     # The second factor: a code that is checked, never stored as typed.
     "mfa.setup": "tests/e2e/test_mfa.py (enrolment with a code from the secret shown)",
     "mfa.code": "tests/e2e/test_mfa.py (sign-in with a code, then a recovery code once)",
+    "mfa.renew_recovery_codes": "tests/lp/test_mfa.py (an app code, not a recovery code; the old codes stop working)",
     "admin.reset_second_factor": "tests/lp/test_mfa.py (another admin, after confirmation; audited)",
     "auth.sign_out_everywhere": "tests/lp/test_session_timeouts.py (one button, ends every session)",
     # Presentation days: planned from an empty form, changed, filled and recorded in one step.

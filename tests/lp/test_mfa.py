@@ -242,3 +242,31 @@ def test_password_login_of_accounts_without_a_factor_is_unchanged(client, auth, 
     make_user("kim@example.org", role="viewer")
     assert auth.login("kim@example.org", PASSWORD).headers["Location"] == "/"
     assert _signed_in(client)
+
+
+def test_new_recovery_codes_replace_the_old_ones_after_a_code_of_the_app(app, client, auth, make_user, clock):
+    from lp.web.audit import AuditEvent
+
+    make_user("boss@example.org", role="admin")
+    secret, old = _enrol(client, auth, "boss@example.org")
+    account = client.get("/auth/account").get_data(as_text=True)
+    assert 'href="/auth/mfa/recovery-codes"' in account
+    _next_step(clock)
+    # A recovery code is not enough to make new ones, nor a wrong code: nothing changes.
+    refused = post_form(client, "/auth/mfa/recovery-codes", {"code": old[0]})
+    assert refused.status_code == 422 and "niet juist" in refused.get_data(as_text=True)
+    done = post_form(client, "/auth/mfa/recovery-codes", {"code": pyotp.TOTP(secret).now()})
+    assert done.status_code == 200
+    new = RECOVERY.findall(done.get_data(as_text=True))
+    assert len(new) == 10 and not set(new) & set(old)
+    assert "de oude werken niet meer" in done.get_data(as_text=True)
+    # The same app code again (a replay) is refused.
+    assert post_form(client, "/auth/mfa/recovery-codes", {"code": pyotp.TOTP(secret).now()}).status_code == 422
+    auth.logout()
+
+    auth.login("boss@example.org")
+    assert _code_step(client, old[1]).status_code == 422 and not _signed_in(client)
+    assert _code_step(client, new[1]).status_code == 302 and _signed_in(client)
+    with app.app_context():
+        actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions.count("mfa.recovery_codes_renewed") == 1

@@ -17,7 +17,7 @@ ROLES = ("viewer", "staff", "admin")
 #: The only writes a viewer may make: their own session (log out, stay signed in, sign out
 #: everywhere), language, password and calendar feed, and posting a search (so that names stay out of URLs).
 VIEWER_WRITES = {"auth.logout", "auth.stay_signed_in", "auth.sign_out_everywhere", "auth.set_language",
-                 "auth.change_password",
+                 "auth.change_password", "mfa.renew_recovery_codes",  # their own second factor
                  "insights.calendar_create", "insights.calendar_revoke",
                  "requests.search_form", "persons.search_form", "main.search_everywhere",
                  # a viewer's own notification choices and saved views
