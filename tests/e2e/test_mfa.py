@@ -49,10 +49,8 @@ def _code_step(page, code: str) -> None:
     page.get_by_role("button", name="Bevestigen").click()
 
 
-def test_enrol_at_first_sign_in_then_codes_and_a_recovery_code_once(page, make_user, console):
-    make_user("ada@example.org", role="admin", display_name="Ada Admin")
-    _password_step(page, "ada@example.org")
-
+def _enrol(page) -> tuple[pyotp.TOTP, list[str]]:
+    """Set up the second factor on the page shown after the password; return "the app" and the codes shown."""
     expect(page.get_by_role("heading", name="Tweede factor instellen")).to_be_visible()
     qr = page.get_by_role("img", name="QR-code voor de authenticator-app")
     expect(qr).to_be_visible()
@@ -69,6 +67,13 @@ def test_enrol_at_first_sign_in_then_codes_and_a_recovery_code_once(page, make_u
     codes = page.get_by_role("list", name="Herstelcodes").get_by_role("listitem").all_inner_texts()
     assert len(set(codes)) == 10
     page.get_by_role("link", name="Ik heb ze bewaard: verder").click()
+    return app, codes
+
+
+def test_enrol_at_first_sign_in_then_codes_and_a_recovery_code_once(page, make_user, console):
+    make_user("ada@example.org", role="admin", display_name="Ada Admin")
+    _password_step(page, "ada@example.org")
+    app, codes = _enrol(page)
     expect(page.get_by_role("heading", name="Welkom, Ada Admin")).to_be_visible()
     _log_out(page)
 
@@ -89,6 +94,35 @@ def test_enrol_at_first_sign_in_then_codes_and_a_recovery_code_once(page, make_u
     page.goto("/")
     expect(page.get_by_role("heading", name="Inloggen")).to_be_visible()
     # Chromium reports each refused code's 422 answer; nothing else may appear.
+    assert [error for error in console.errors if "status of 422" not in error] == []
+
+
+def test_new_recovery_codes_from_the_account_page_replace_the_old_ones(page, make_user, console):
+    make_user("ada@example.org", role="admin", display_name="Ada Admin")
+    _password_step(page, "ada@example.org")
+    app, old = _enrol(page)
+    page.goto("/auth/account")
+    expect(page.get_by_text("Herstelcodes over: 10.")).to_be_visible()
+    page.get_by_role("link", name="Nieuwe herstelcodes").click()
+    expect(page.get_by_role("heading", name="Nieuwe herstelcodes")).to_be_visible()
+    page.get_by_label("Code").fill(old[0])  # a recovery code does not make new ones
+    page.get_by_role("button", name="Nieuwe herstelcodes maken").click()
+    expect(page.get_by_text("Deze code is niet juist, of is al gebruikt.")).to_be_visible()
+    page.get_by_label("Code").fill(app.at(time.time() + 30))  # the app's next code
+    page.get_by_role("button", name="Nieuwe herstelcodes maken").click()
+    expect(page.get_by_text("Er zijn nieuwe herstelcodes gemaakt; de oude werken niet meer.")).to_be_visible()
+    new = page.get_by_role("list", name="Herstelcodes").get_by_role("listitem").all_inner_texts()
+    assert len(set(new)) == 10 and not set(new) & set(old)
+    page.get_by_role("link", name="Ik heb ze bewaard: verder").click()
+    expect(page.get_by_role("heading", name="Uw account")).to_be_visible()
+    page.goto("/")  # the account page has "sign out everywhere" too
+    _log_out(page)
+
+    _password_step(page, "ada@example.org")
+    _code_step(page, old[1])  # an old code no longer works
+    expect(page.get_by_text("Deze code is niet juist, of is al gebruikt.")).to_be_visible()
+    _code_step(page, new[1])
+    expect(page.get_by_role("heading", name="Welkom, Ada Admin")).to_be_visible()
     assert [error for error in console.errors if "status of 422" not in error] == []
 
 
