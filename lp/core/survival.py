@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from statistics import NormalDist
 
 #: Two-sided 95% confidence.
@@ -67,18 +67,27 @@ class Estimate:
     longest: int | None
     #: Of the censored cases, those still running today (the rest stopped without finishing).
     running: int = 0
+    #: The life table the curve was fitted to, as (day, finished, censored): curves of parts
+    #: combine into the curve of the whole (``combined``) without asking the database again.
+    table: tuple[tuple[int, int, int], ...] = field(default=(), compare=False, repr=False)
+    #: The quantiles read so far (a page reads the median and P90 of a curve several times).
+    _read: dict[float, Quantile] = field(init=False, default_factory=dict, compare=False, repr=False, hash=False)
 
     def quantile(self, share: float) -> Quantile:
         """Return the day by which ``share`` (0.5 for the median) of the cases finished."""
+        known = self._read.get(share)
+        if known is not None:
+            return known
         target = 1 - share + TOLERANCE
 
         def first(values: Iterable[tuple[int, float]]) -> int | None:
             return next((day for day, value in values if value <= target), None)
 
-        return Quantile(share,
-                        first((s.day, s.survival) for s in self.steps),
-                        first((s.day, s.lower) for s in self.steps),
-                        first((s.day, s.upper) for s in self.steps))
+        found = self._read[share] = Quantile(share,
+                                             first((s.day, s.survival) for s in self.steps),
+                                             first((s.day, s.lower) for s in self.steps),
+                                             first((s.day, s.upper) for s in self.steps))
+        return found
 
     @property
     def median(self) -> Quantile:
@@ -99,6 +108,7 @@ def kaplan_meier(table: Iterable[tuple[int, int, int]]) -> Estimate:
 
     Days may repeat and come in any order; negative days count as day 0.
     """
+    table = tuple(table)
     finished: dict[int, int] = {}
     censored: dict[int, int] = {}
     for day, events, censorings in table:
@@ -119,7 +129,20 @@ def kaplan_meier(table: Iterable[tuple[int, int, int]]) -> Estimate:
         at_risk -= events + censored.get(day, 0)
     days = finished.keys() | censored.keys()
     return Estimate(tuple(steps), cases, sum(finished.values()), sum(censored.values()),
-                    max(days) if days else None)
+                    max(days) if days else None, table=table)
+
+
+def combined(estimates: Iterable[Estimate]) -> Estimate | None:
+    """Return the curve of all the cases of ``estimates`` together (None: no estimates).
+
+    Fitted to their life tables put together: the same curve as one fitted to all the cases
+    at once (curves themselves do not add up).
+    """
+    parts = list(estimates)
+    if not parts:
+        return None
+    return replace(kaplan_meier(row for part in parts for row in part.table),
+                   running=sum(part.running for part in parts))
 
 
 def _band(survival: float, variance: float) -> tuple[float, float]:

@@ -132,7 +132,7 @@ def one_country(country: Country, year: int, today: date, language: str) -> Asse
     """Return one country's assessment, also without requests in the year (9 queries)."""
     period = year_period(year)
     where = stats.country_filter(country)
-    figures = stats.total(stats.mission_rows(country, period, today), period, where, today)
+    figures = stats.total(stats.mission_rows(country, period, today))
     row = stats.Row(country.id, country.name(language), figures, alpha2=country.alpha2)
     extra = _extra_counts(period, where).get(country.id, {})
     return _assessment(row, year, extra, _agreements([country.id], year).get(country.id, []))

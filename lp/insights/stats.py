@@ -23,7 +23,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from countries.models import Country, Mission
-from lp.core.survival import Estimate
+from lp.core.survival import Estimate, combined
 from lp.core.validation import ValidationFailed
 from lp.requests import answer_times, facts
 from lp.requests.lifecycle import AWAITING_ANSWER, CLOSURE_REASONS, REFUSAL_REASONS
@@ -233,6 +233,9 @@ class Figures:
     #: The Kaplan-Meier curve of the time to answer, waiting requests counted (None: no requests).
     #: Derived from the same requests as the counts, so it takes no part in comparing figures.
     time_to_answer: Estimate | None = field(default=None, compare=False)
+    #: The answered requests' response days as (days, requests): the median and P90 of parts
+    #: combine into those of the whole from these (``total``). Like the curve, not compared.
+    response_days: tuple[tuple[int, int], ...] = field(default=(), compare=False, repr=False)
 
     @property
     def finished(self) -> int:
@@ -268,7 +271,7 @@ class Figures:
             if isinstance(mine, dict):
                 for key, value in theirs.items():
                     mine[key] = mine.get(key, 0) + value
-            elif f.name not in ("median_days", "p90_days", "time_to_answer"):
+            elif f.name not in ("median_days", "p90_days", "time_to_answer", "response_days"):
                 setattr(self, f.name, mine + theirs)
 
 
@@ -489,22 +492,20 @@ def nearest_rank(histogram: Iterable[tuple[int, int]], percent: int) -> int | No
     return None
 
 
-def _percentiles(by: str | None, period: Period, today: date,
-                 where: Iterable[ColumnElement[bool]] = ()) -> dict[Any, tuple[int | None, int | None]]:
-    """Return {key: (median, 90th percentile)} of the response days, nearest rank (one query).
+def _histograms(by: str, period: Period, today: date,
+                where: Iterable[ColumnElement[bool]] = ()) -> dict[Any, tuple[tuple[int, int], ...]]:
+    """Return {key: ((days, requests), ...)} of the response days (one query).
 
-    ``by``: "country_id" or "mission_id"; without it all matching requests form one group,
-    returned under the key None (also when there are none). The database counts the
-    requests per (key, days) (``_response_days``); the ranks are taken from those counts.
+    ``by``: "country_id" or "mission_id". The database counts the requests per (key, days)
+    (``_response_days``); the percentiles are read from those counts (``nearest_rank``).
     """
     source = _response_days(period, today, where)
-    key = source.c[by] if by is not None else literal(None)
-    grouped_by = [key, source.c.days] if by is not None else [source.c.days]
-    query = select(key.label("key"), source.c.days, func.sum(source.c.n).label("n")).group_by(*grouped_by)
-    histograms: dict[Any, list[tuple[int, int]]] = {} if by is not None else {None: []}
+    key = source.c[by]
+    query = select(key.label("key"), source.c.days, func.sum(source.c.n).label("n")).group_by(key, source.c.days)
+    histograms: dict[Any, list[tuple[int, int]]] = {}
     for key, days, n in db.session.execute(query):
         histograms.setdefault(key, []).append((int(days), int(n)))
-    return {k: (nearest_rank(h, 50), nearest_rank(h, 90)) for k, h in histograms.items()}
+    return {k: tuple(h) for k, h in histograms.items()}
 
 
 def identity_required(period: Period, where: Iterable[ColumnElement[bool]] = ()) -> dict[int, int]:
@@ -516,12 +517,18 @@ def identity_required(period: Period, where: Iterable[ColumnElement[bool]] = ())
     return {row.country_id: int(row.n) for row in db.session.execute(query)}
 
 
-def _with_percentiles(rows: list[Row], percentiles: Mapping[Any, tuple[int | None, int | None]],
+def _with_percentiles(rows: list[Row], histograms: Mapping[Any, tuple[tuple[int, int], ...]],
                       curves: Mapping[Any, Estimate]) -> list[Row]:
     for row in rows:
-        row.figures.median_days, row.figures.p90_days = percentiles.get(row.key, (None, None))
-        row.figures.time_to_answer = curves.get(row.key)
+        _set_times(row.figures, histograms.get(row.key, ()), curves.get(row.key))
     return rows
+
+
+def _set_times(figures: Figures, histogram: tuple[tuple[int, int], ...], curve: Estimate | None) -> None:
+    """Set the time-to-answer figures: the answered-only median and P90 of ``histogram``, and the curve."""
+    figures.response_days = histogram
+    figures.median_days, figures.p90_days = nearest_rank(histogram, 50), nearest_rank(histogram, 90)
+    figures.time_to_answer = curve
 
 
 def _curves(key: ColumnElement[Any] | InstrumentedAttribute[Any] | None, period: Period, today: date,
@@ -545,7 +552,7 @@ def country_rows(period: Period, today: date, language: str) -> list[Row]:
     name = Country.name_en if language == "en" else Country.name_nl
     counted = _counts("country_id", [Country.alpha2, name.label("name")], Country, period, today)
     rows = [Row(r["key"], r["name"], _figures_from(r), alpha2=r["alpha2"]) for r in counted]
-    return _with_percentiles(rows, _percentiles("country_id", period, today),
+    return _with_percentiles(rows, _histograms("country_id", period, today),
                              _curves(LpRequest.country_id, period, today))
 
 
@@ -555,7 +562,7 @@ def mission_rows(country: Country, period: Period, today: date) -> list[Row]:
     counted = _counts("mission_id", [Mission.name, Mission.city], Mission, period, today, where)
     rows = [Row(r["key"], _mission_label(r["name"], r["city"]), _figures_from(r)) for r in counted]
     rows.sort(key=lambda row: (row.key is None, row.label.lower()))
-    return _with_percentiles(rows, _percentiles("mission_id", period, today, where),
+    return _with_percentiles(rows, _histograms("mission_id", period, today, where),
                              _curves(LpRequest.mission_id, period, today, CountryFilter(country.id)))
 
 
@@ -565,18 +572,22 @@ def _mission_label(name: str | None, city: str | None) -> str:
     return f"{name} ({city})" if city else name
 
 
-def total(rows: Iterable[Row], period: Period, where: Iterable[ColumnElement[bool]] = (),
-          today: date | None = None) -> Figures:
-    """Return the counts of ``rows`` added up, with the percentiles of them all (1 query).
+def total(rows: Iterable[Row]) -> Figures:
+    """Return the figures of ``rows`` together: the counts added up, the percentiles and the curve
+    of all their requests (no query).
 
-    With ``today``, also the time-to-answer curve of them all (1 more query).
+    ``rows`` must be every row of one breakdown (``country_rows`` or ``mission_rows``): the
+    whole is put together from the parts' histograms and life tables.
     """
     figures = Figures()
+    histogram: list[tuple[int, int]] = []
+    curves = []
     for row in rows:
         figures.add_counts(row.figures)
-    figures.median_days, figures.p90_days = _percentiles(None, period, today or period.end, where)[None]
-    if today is not None:
-        figures.time_to_answer = _curves(None, period, today, where).get(None)
+        histogram += row.figures.response_days
+        if row.figures.time_to_answer is not None:
+            curves.append(row.figures.time_to_answer)
+    _set_times(figures, tuple(histogram), combined(curves))
     return figures
 
 
@@ -637,15 +648,24 @@ def trend(period: Period, where: Iterable[ColumnElement[bool]] = (),
     split by the quarter of submission: the quarters add up to the tables' totals. The
     default outcomes make the trend; MIX_OUTCOMES the outcome mix.
     """
+    return trends(period, where, outcomes)[0]
+
+
+def trends(period: Period, where: Iterable[ColumnElement[bool]], *kinds: tuple[str, ...]) -> list[list[TrendPoint]]:
+    """Return ``trend`` of each of ``kinds`` (tuples of outcomes), in one query: the trend and the
+    outcome mix of a page read the period's requests once."""
+    outcomes = tuple(dict.fromkeys(outcome for kind in kinds for outcome in kind))
     source = _outcomes(period, period.end, where, months=True)
     query = (select(source.c.year, source.c.month, *_outcome_counts(source, outcomes))
              .group_by(source.c.year, source.c.month))
-    points = {(y, q): TrendPoint(y, q, dict.fromkeys(outcomes, 0)) for y, q in period.quarters()}
+    points = [{(y, q): TrendPoint(y, q, dict.fromkeys(kind, 0)) for y, q in period.quarters()} for kind in kinds]
     for row in db.session.execute(query):
-        point = points[(int(row.year), (int(row.month) - 1) // 3 + 1)]
-        for outcome in outcomes:
-            point.counts[outcome] += int(getattr(row, outcome))
-    return list(points.values())
+        quarter = (int(row.year), (int(row.month) - 1) // 3 + 1)
+        for kind, kind_points in zip(kinds, points, strict=True):
+            counts = kind_points[quarter].counts
+            for outcome in kind:
+                counts[outcome] += int(getattr(row, outcome))
+    return [list(kind_points.values()) for kind_points in points]
 
 
 # -- rankings ---------------------------------------------------------------------------

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import replace
 
 import pytest
 
-from lp.core.survival import kaplan_meier
+from lp.core.survival import combined, kaplan_meier
 
 lifelines = pytest.importorskip("lifelines")
 
@@ -68,3 +69,21 @@ def test_random_data_sets_agree_with_lifelines(seed):
     durations = [rng.randint(0, 120) for _ in range(size)]
     finished = [rng.random() < 0.6 for _ in range(size)]
     _check_against_lifelines(durations, finished)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_curves_of_parts_combine_into_the_curve_of_the_whole(seed):
+    # The total row of a table (all countries, all missions) is put together from its rows' curves.
+    rng = random.Random(seed)
+    parts = [[(rng.randint(0, 200), rng.randint(0, 3), rng.randint(0, 3)) for _ in range(rng.randint(1, 40))]
+             for _ in range(rng.randint(2, 12))]
+    # Of each part's censored cases, some are still running today.
+    curves = [replace(kaplan_meier(part), running=sum(c for _d, _e, c in part) // 2) for part in parts]
+    whole = kaplan_meier(row for part in parts for row in part)
+    together = combined(curves)
+    assert together is not None
+    assert (together.steps, together.cases, together.finished, together.censored, together.longest) == (
+        whole.steps, whole.cases, whole.finished, whole.censored, whole.longest)
+    assert (together.median, together.p90) == (whole.median, whole.p90)
+    assert together.running == sum(sum(c for _d, _e, c in part) // 2 for part in parts) > 0
+    assert combined([]) is None
