@@ -8,6 +8,6 @@ from lp.persons.models import IdentityDocument, Person  # noqa: F401
 from lp.presentations.models import PresentationDay, PresentationItem  # noqa: F401
 from lp.reminders.models import JobRun, Notification, NotificationPreference, Reminder  # noqa: F401
 from lp.requests.groups import RequestGroup  # noqa: F401
-from lp.requests.models import AnswerTimeFact, LpRequest, RequestEvent  # noqa: F401
+from lp.requests.models import AnswerTimeFact, FigureSnapshot, FigureVersion, LpRequest, RequestEvent  # noqa: F401
 from lp.saved.models import SavedView  # noqa: F401
 from lp.web.audit import AuditEvent  # noqa: F401

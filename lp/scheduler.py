@@ -34,6 +34,7 @@ from werkzeug.local import LocalProxy
 from lp.core.clock import today
 from lp.core.logsafe import log_exception
 from lp.core.types import utcnow
+from lp.insights import stats
 from lp.mail.outbox import deliver_pending
 from lp.reminders.digest import digest_day, send_digests
 from lp.reminders.models import JobRun
@@ -89,6 +90,17 @@ def daily_job(planned: date) -> str:
     return f"queued {result.queued}, already sent {result.already_sent}"
 
 
+def figures_job(planned: date) -> str:
+    """Count every country's figures of the insights' default period (the last 12 months) for today.
+
+    After the sweep, before the office opens: the first dashboard and overview of the day
+    read them as kept (lp.requests.snapshots) instead of counting a year of requests.
+    """
+    day = _today()
+    rows = stats.country_rows(stats.Period.default(day), day, "nl")
+    return f"{len(rows)} countries counted for {day}"
+
+
 def outbox_job(planned: date) -> str:
     """Deliver queued mail (and retry failed mail whose backoff has passed)."""
     result = deliver_pending()
@@ -109,6 +121,7 @@ JOBS = (
     Job("daily", daily_job, lambda tz: CronTrigger(day_of_week="mon-fri", hour=8, minute=0, timezone=tz), True),
     Job("saved_views", saved_views_job,
         lambda tz: CronTrigger(day_of_week="mon-fri", hour=8, minute=5, timezone=tz), True),
+    Job("figures", figures_job, lambda tz: CronTrigger(hour=7, minute=30, timezone=tz), True),
     Job("outbox", outbox_job, lambda tz: IntervalTrigger(minutes=1, timezone=tz), False),
 )
 

@@ -73,7 +73,6 @@ def base_config(database_url: str, instance_path) -> dict[str, Any]:
         "LP_INSTANCE_PATH": str(instance_path),
         "LP_PASSWORD_HASH_METHOD": FAST_HASH,
         "SESSION_COOKIE_SECURE": False,
-        "LP_STATS_CACHE_SECONDS": 0,  # every test sees its own data
         # Off for the suite, whose accounts are often admins signing in by password alone;
         # tests/lp/test_mfa.py and tests/e2e/test_mfa.py switch it on.
         "LP_MFA_REQUIRED": "off",

@@ -27,6 +27,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from statistics import NormalDist
+from typing import Any
 
 #: Two-sided 95% confidence.
 Z95 = NormalDist().inv_cdf(0.975)
@@ -58,24 +59,35 @@ class Quantile:
 
 @dataclass(frozen=True)
 class Estimate:
-    """A fitted curve and what the pages show of it."""
+    """A fitted curve and what the pages show of it.
 
-    steps: tuple[Step, ...]
+    Made by ``kaplan_meier`` from a life table, or by ``restore`` from what ``summary``
+    kept of one. The curve itself (``steps``) is fitted when first read, as is each quantile.
+    """
+
     cases: int
     finished: int
     censored: int
     longest: int | None
     #: Of the censored cases, those still running today (the rest stopped without finishing).
     running: int = 0
-    #: The life table the curve was fitted to, as (day, finished, censored): curves of parts
-    #: combine into the curve of the whole (``combined``) without asking the database again.
+    #: The life table, one (day, finished, censored) per day in ascending order: the curve is
+    #: fitted to it, and curves of parts combine into the curve of the whole (``combined``).
     table: tuple[tuple[int, int, int], ...] = field(default=(), compare=False, repr=False)
-    #: The quantiles read so far (a page reads the median and P90 of a curve several times).
-    _read: dict[float, Quantile] = field(init=False, default_factory=dict, compare=False, repr=False, hash=False)
+    #: What was read of the curve so far: "steps", "last", and each share's Quantile.
+    _known: dict[Any, Any] = field(init=False, default_factory=dict, compare=False, repr=False, hash=False)
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """The curve on each day with events."""
+        steps = self._known.get("steps")
+        if steps is None:
+            steps = self._known["steps"] = _fit(self.table, self.cases)
+        return steps
 
     def quantile(self, share: float) -> Quantile:
         """Return the day by which ``share`` (0.5 for the median) of the cases finished."""
-        known = self._read.get(share)
+        known = self._known.get(share)
         if known is not None:
             return known
         target = 1 - share + TOLERANCE
@@ -83,10 +95,11 @@ class Estimate:
         def first(values: Iterable[tuple[int, float]]) -> int | None:
             return next((day for day, value in values if value <= target), None)
 
-        found = self._read[share] = Quantile(share,
-                                             first((s.day, s.survival) for s in self.steps),
-                                             first((s.day, s.lower) for s in self.steps),
-                                             first((s.day, s.upper) for s in self.steps))
+        steps = self.steps
+        found = self._known[share] = Quantile(share,
+                                              first((s.day, s.survival) for s in steps),
+                                              first((s.day, s.lower) for s in steps),
+                                              first((s.day, s.upper) for s in steps))
         return found
 
     @property
@@ -100,36 +113,66 @@ class Estimate:
     @property
     def last_survival(self) -> float:
         """The share not finished after the last event (1.0 without events)."""
-        return self.steps[-1].survival if self.steps else 1.0
+        last = self._known.get("last")
+        if last is None:
+            steps = self.steps
+            last = self._known["last"] = steps[-1].survival if steps else 1.0
+        return last
+
+    def summary(self) -> dict[str, Any]:
+        """Return what the pages read of this curve, as plain values, without its table (for ``restore``)."""
+        return {"counts": [self.cases, self.finished, self.censored, self.longest, self.running],
+                "median": _quantile_values(self.median), "p90": _quantile_values(self.p90),
+                "last": self.last_survival}
+
+    @classmethod
+    def restore(cls, summary: dict[str, Any], table: Iterable[Iterable[int]] = ()) -> Estimate:
+        """Return the curve ``summary`` was made of: its median, P90 and last survival without fitting it again.
+
+        Without its ``table`` it cannot be combined with others or read at another quantile.
+        """
+        cases, finished, censored, longest, running = summary["counts"]
+        estimate = cls(cases, finished, censored, longest, running,
+                       tuple((day, done, stopped) for day, done, stopped in table))
+        estimate._known.update({0.5: Quantile(0.5, *summary["median"]), 0.9: Quantile(0.9, *summary["p90"]),
+                                "last": summary["last"]})
+        return estimate
+
+
+def _quantile_values(quantile: Quantile) -> list[int | None]:
+    return [quantile.day, quantile.low, quantile.high]
 
 
 def kaplan_meier(table: Iterable[tuple[int, int, int]]) -> Estimate:
-    """Fit the curve to a life table: (day, cases finished that day, cases censored that day).
+    """Return the curve of a life table: (day, cases finished that day, cases censored that day).
 
     Days may repeat and come in any order; negative days count as day 0.
     """
-    table = tuple(table)
     finished: dict[int, int] = {}
     censored: dict[int, int] = {}
     for day, events, censorings in table:
         day = max(0, int(day))
         finished[day] = finished.get(day, 0) + int(events)
         censored[day] = censored.get(day, 0) + int(censorings)
-    cases = sum(finished.values()) + sum(censored.values())
+    done, stopped = sum(finished.values()), sum(censored.values())
+    days = sorted(finished.keys() | censored.keys())
+    return Estimate(done + stopped, done, stopped, days[-1] if days else None,
+                    table=tuple((day, finished.get(day, 0), censored.get(day, 0)) for day in days))
+
+
+def _fit(table: tuple[tuple[int, int, int], ...], cases: int) -> tuple[Step, ...]:
+    """Fit the curve: S(t), its band, at risk and events on each day with events (see the module)."""
     at_risk, survival, variance = cases, 1.0, 0.0
     steps = []
-    for day in sorted(finished.keys() | censored.keys()):
-        events = finished.get(day, 0)
+    for day, events, censorings in table:
         if events:
             survival *= 1 - events / at_risk
             if events < at_risk:
                 variance += events / (at_risk * (at_risk - events))
             lower, upper = _band(survival, variance)
             steps.append(Step(day, at_risk, events, survival, lower, upper))
-        at_risk -= events + censored.get(day, 0)
-    days = finished.keys() | censored.keys()
-    return Estimate(tuple(steps), cases, sum(finished.values()), sum(censored.values()),
-                    max(days) if days else None, table=table)
+        at_risk -= events + censorings
+    return tuple(steps)
 
 
 def combined(estimates: Iterable[Estimate]) -> Estimate | None:
@@ -141,6 +184,8 @@ def combined(estimates: Iterable[Estimate]) -> Estimate | None:
     parts = list(estimates)
     if not parts:
         return None
+    if any(part.cases and not part.table for part in parts):
+        raise ValueError("a curve restored without its table cannot be combined")
     return replace(kaplan_meier(row for part in parts for row in part.table),
                    running=sum(part.running for part in parts))
 

@@ -12,6 +12,7 @@ histogram of the response days, so the same SQL runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
@@ -25,7 +26,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from countries.models import Country, Mission
 from lp.core.survival import Estimate, combined
 from lp.core.validation import ValidationFailed
-from lp.requests import answer_times, facts
+from lp.requests import answer_times, facts, snapshots
 from lp.requests.lifecycle import AWAITING_ANSWER, CLOSURE_REASONS, REFUSAL_REASONS
 from lp.requests.models import LpRequest, OutcomeFact, ResponseDayFact
 from lp.web.extensions import db
@@ -305,7 +306,7 @@ def _from_facts(where: Iterable[ColumnElement[bool]]) -> tuple[bool, set[int] | 
     condition is on the requests' own columns, so those read the requests.
     """
     if isinstance(where, CountryFilter):
-        return True, {where.country_id}
+        return True, set(where.country_ids)
     return not list(where), None
 
 
@@ -541,29 +542,95 @@ def _curves(key: ColumnElement[Any] | InstrumentedAttribute[Any] | None, period:
     by = {"country_id": "country", "mission_id": "mission"}.get(getattr(key, "key", ""))
     if key is None or by is not None:
         if isinstance(where, CountryFilter):
-            return answer_times.curves(by, today, period.start, period.end, countries={where.country_id})
+            return answer_times.curves(by, today, period.start, period.end, countries=where.country_ids)
         if not where:
             return answer_times.curves(by, today, period.start, period.end)
     return answer_times.estimates(key, today, [_in_period(period), *where])
 
 
-def country_rows(period: Period, today: date, language: str) -> list[Row]:
-    """Return the figures of every country with requests in the period or open now (4 queries)."""
+def country_rows(period: Period, today: date, language: str, *, detail: bool = False) -> list[Row]:
+    """Return the figures of every country with requests in the period or open now.
+
+    Each country's figures as kept (lp.requests.snapshots: 3 queries), counted again only for the
+    countries whose requests changed since (4 more queries), and kept for the next page. With
+    ``detail``, also what ``total`` needs of them (the life tables and response days).
+    """
+    current = snapshots.versions()
+    kept = snapshots.read(period.start, period.end, today, current, detail=detail)
     name = Country.name_en if language == "en" else Country.name_nl
-    counted = _counts("country_id", [Country.alpha2, name.label("name")], Country, period, today)
-    rows = [Row(r["key"], r["name"], _figures_from(r), alpha2=r["alpha2"]) for r in counted]
-    return _with_percentiles(rows, _histograms("country_id", period, today),
-                             _curves(LpRequest.country_id, period, today))
+    countries = db.session.execute(select(Country.id, Country.alpha2, name)).all()
+    missing = [country_id for country_id, _alpha2, _name in countries if country_id not in kept]
+    if missing:
+        # Many missing (a new day, a new period): all at once reads the facts once.
+        counted = _country_figures(period, today, () if len(missing) > RECOUNT_ONE_BY_ONE else CountryFilter(missing))
+        fresh = {country_id: encode(counted.get(country_id)) for country_id in missing}
+        snapshots.keep(period.start, period.end, today,
+                       {country_id: (current.get(country_id, 0), *encoded) for country_id, encoded in fresh.items()})
+        kept.update(fresh)
+    rows = []
+    for country_id, alpha2, label in countries:
+        figures = decode(*kept[country_id])
+        if figures is not None:
+            rows.append(Row(country_id, label, figures, alpha2=alpha2))
+    return rows
+
+
+#: Up to this many countries missing from the kept figures are counted on their own (4 queries
+#: over their facts); more are counted with all the others (4 queries over all facts).
+RECOUNT_ONE_BY_ONE = 40
+
+
+def _country_figures(period: Period, today: date, where: Iterable[ColumnElement[bool]]) -> dict[int, Figures]:
+    """Return {country id: figures} of the countries with requests in the period or open now, among
+    ``where`` (all, or a CountryFilter) (4 queries)."""
+    rows = [Row(r["key"], "", _figures_from(r)) for r in _counts("country_id", [], Country, period, today, where)]
+    _with_percentiles(rows, _histograms("country_id", period, today, where),
+                      _curves(LpRequest.country_id, period, today, where))
+    return {row.key: row.figures for row in rows}
+
+
+#: The counts of Figures, as kept (``encode``): every field but the times.
+COUNTS = tuple(f.name for f in fields(Figures) if f.name not in ("median_days", "p90_days", "time_to_answer",
+                                                                  "response_days"))
+
+
+def encode(figures: Figures | None) -> tuple[str, str]:
+    """Return ``figures`` as JSON, for ``decode``: (what every page reads, what only a total reads).
+
+    "null": no figures.
+    """
+    if figures is None:
+        return "null", "null"
+    curve = figures.time_to_answer
+    body = {"counts": [getattr(figures, name) for name in COUNTS], "median": figures.median_days,
+            "p90": figures.p90_days, "curve": curve.summary() if curve is not None else None}
+    detail = {"response_days": figures.response_days, "table": curve.table if curve is not None else []}
+    return json.dumps(body, separators=(",", ":")), json.dumps(detail, separators=(",", ":"))
+
+
+def decode(body: str, detail: str | None = None) -> Figures | None:
+    """Return the figures ``encode`` made ``body`` (and ``detail``, when given) of."""
+    values = json.loads(body)
+    if values is None:
+        return None
+    figures = Figures(**dict(zip(COUNTS, values["counts"], strict=True)), median_days=values["median"],
+                      p90_days=values["p90"])
+    more = json.loads(detail) if detail is not None else None
+    if more is not None:
+        figures.response_days = tuple((days, n) for days, n in more["response_days"])
+    if values["curve"] is not None:
+        figures.time_to_answer = Estimate.restore(values["curve"], more["table"] if more is not None else ())
+    return figures
 
 
 def mission_rows(country: Country, period: Period, today: date) -> list[Row]:
     """Return the figures of each of a country's missions (4 queries); key None = no mission."""
-    where = CountryFilter(country.id)
+    where = CountryFilter([country.id])
     counted = _counts("mission_id", [Mission.name, Mission.city], Mission, period, today, where)
     rows = [Row(r["key"], _mission_label(r["name"], r["city"]), _figures_from(r)) for r in counted]
     rows.sort(key=lambda row: (row.key is None, row.label.lower()))
     return _with_percentiles(rows, _histograms("mission_id", period, today, where),
-                             _curves(LpRequest.mission_id, period, today, CountryFilter(country.id)))
+                             _curves(LpRequest.mission_id, period, today, where))
 
 
 def _mission_label(name: str | None, city: str | None) -> str:
@@ -576,8 +643,8 @@ def total(rows: Iterable[Row]) -> Figures:
     """Return the figures of ``rows`` together: the counts added up, the percentiles and the curve
     of all their requests (no query).
 
-    ``rows`` must be every row of one breakdown (``country_rows`` or ``mission_rows``): the
-    whole is put together from the parts' histograms and life tables.
+    ``rows`` must be every row of one breakdown (``country_rows`` with ``detail``, or
+    ``mission_rows``): the whole is put together from the parts' histograms and life tables.
     """
     figures = Figures()
     histogram: list[tuple[int, int]] = []
@@ -592,16 +659,16 @@ def total(rows: Iterable[Row]) -> Figures:
 
 
 class CountryFilter(list):
-    """The condition that keeps one country's requests, which also says which country (for the facts)."""
+    """The condition that keeps some countries' requests, which also says which countries (for the facts)."""
 
-    def __init__(self, country_id: int) -> None:
-        super().__init__([LpRequest.country_id == country_id])
-        self.country_id = country_id
+    def __init__(self, country_ids: Iterable[int]) -> None:
+        self.country_ids = frozenset(country_ids)
+        super().__init__([LpRequest.country_id.in_(sorted(self.country_ids))])
 
 
 def country_filter(country: Country) -> list[ColumnElement[bool]]:
     """Return the condition that keeps one country's requests (for ``total``, ``trend``, ...)."""
-    return CountryFilter(country.id)
+    return CountryFilter([country.id])
 
 
 # -- distribution and trend -------------------------------------------------------------

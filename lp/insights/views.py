@@ -159,7 +159,7 @@ def index():
     sort = request.args.get("sort", "median")
     if sort not in stats.SORTS:
         raise BadInput({"sort": [_("Unknown sort order.")]})
-    rows = stats.sorted_rows(stats.country_rows(period, today(), _language()), sort)
+    rows = stats.sorted_rows(stats.country_rows(period, today(), _language(), detail=True), sort)
     points, mix = stats.trends(period, (), stats.TREND_OUTCOMES, stats.MIX_OUTCOMES)
     subject = _("all countries")
     return render_template(

@@ -9,12 +9,10 @@ queries in all, whatever the amount of data.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from flask_babel import get_locale
 from sqlalchemy import ColumnElement, Select, func, select
 
@@ -121,28 +119,16 @@ class Rankings:
     least_within: list[stats.Row]
 
 
-#: Rankings computed lately, per (day, language): (moment computed, rankings).
-_recent: dict[tuple[date, str], tuple[float, Rankings]] = {}
-
-
 def rankings(today: date) -> Rankings:
-    """Rank the countries over the last 12 months (4 queries, or none when computed lately).
+    """Rank the countries over the last 12 months (3 queries, 4 more for the countries changed since last counted).
 
-    The ranking aggregates a year of requests, so its cost grows with the data; it
-    changes slowly, and every page view of the dashboard needs it. It is therefore
-    kept for LP_STATS_CACHE_SECONDS (default 300) in each process.
+    From each country's figures as kept between page views and shared by every worker
+    (lp.requests.snapshots): a year of requests is counted again only for the countries
+    whose requests changed.
     """
     language = get_locale().language
-    keep = current_app.config["LP_STATS_CACHE_SECONDS"]
-    cached = _recent.get((today, language))
-    if cached is not None and time.monotonic() - cached[0] < keep:
-        return cached[1]
     period = stats.Period.default(today)
     rows = stats.country_rows(period, today, language)
     fastest, slowest = stats.ranking(rows, "time_to_answer")
     most, least = stats.ranking(rows, "within")
-    result = Rankings(period, fastest, slowest, most, least)
-    if keep > 0:
-        _recent.clear()  # one day and language at a time is all a dashboard shows
-        _recent[(today, language)] = (time.monotonic(), result)
-    return result
+    return Rankings(period, fastest, slowest, most, least)

@@ -33,7 +33,15 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
 from lp.requests.lifecycle import AWAITING_ANSWER
-from lp.requests.models import REQUESTS, AnswerTimeFact, LpRequest, OutcomeFact, ResponseDayFact, changed_mark
+from lp.requests.models import (
+    REQUESTS,
+    AnswerTimeFact,
+    FigureSnapshot,
+    LpRequest,
+    OutcomeFact,
+    ResponseDayFact,
+    changed_mark,
+)
 from lp.web.database import conflict_insert
 from lp.web.extensions import db
 
@@ -166,17 +174,17 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
 
     for request in session.new:
         if isinstance(request, LpRequest):
-            count({name: _now(request, name) for name in COLUMNS}, 1)
+            count({name: value_now(request, name) for name in COLUMNS}, 1)
     for request in session.dirty:
         if isinstance(request, LpRequest) and session.is_modified(request):
-            before = {name: _old(request, name) for name in COLUMNS}
-            after = {name: _now(request, name) for name in COLUMNS}
+            before = {name: value_before(request, name) for name in COLUMNS}
+            after = {name: value_now(request, name) for name in COLUMNS}
             if before != after:
                 count(before, -1)
                 count(after, 1)
     for request in session.deleted:
         if isinstance(request, LpRequest):
-            count({name: _old(request, name) for name in COLUMNS}, -1)
+            count({name: value_before(request, name) for name in COLUMNS}, -1)
     for (model, key, _fact), found in zip(KINDS, deltas, strict=True):
         statement, rows = _upsert(model, key, found, session)
         if rows:
@@ -189,7 +197,7 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
 RELATED = {"country_id": "country", "mission_id": "mission"}
 
 
-def _now(request: LpRequest, name: str) -> Any:
+def value_now(request: LpRequest, name: str) -> Any:
     """Return the value of ``name`` as it will be written, also when it is set through its relationship."""
     if name in RELATED:
         history = get_history(request, RELATED[name], passive=PASSIVE_NO_INITIALIZE)  # never loads it
@@ -199,7 +207,7 @@ def _now(request: LpRequest, name: str) -> Any:
     return getattr(request, name)
 
 
-def _old(request: LpRequest, name: str) -> Any:
+def value_before(request: LpRequest, name: str) -> Any:
     """Return the value of ``name`` as it was loaded (the columns keep their history: active_history)."""
     history = get_history(request, name)
     if history.deleted:
@@ -232,6 +240,8 @@ def rebuild(session: Session | None = None, tables: Iterable[type[Any]] | None =
     deltas: list[Deltas] = [{} for _kind in kinds]
     for model, _key, _fact in kinds:
         run.execute(delete(model))
+    if tables is None:  # figures kept from the requests as they were (lp.requests.snapshots)
+        run.execute(delete(FigureSnapshot))
     for row in run.execute(select(*(getattr(LpRequest, name) for name in COLUMNS))
                            .where(LpRequest.submitted_on.is_not(None))):
         values = row._asdict()

@@ -264,3 +264,44 @@ class ResponseDayFact(Model):
         Index("ix_response_day_facts_month", "month", "country_id"),
         Index("ix_response_day_facts_country", "country_id", "month"),
     )
+
+
+class FigureVersion(Model):
+    """How often a country's requests changed: a kept figure of an older version is not used again.
+
+    One row per country, made at its first change; no row is version 0. Raised in the
+    transaction that changes a request (lp.requests.snapshots), so a reader that reads the
+    version before the requests never keeps figures older than the version it keeps them under.
+    """
+
+    __tablename__ = "figure_versions"
+
+    country_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FigureSnapshot(Model):
+    """One country's figures for one period, as computed on ``day`` from its requests at ``version``.
+
+    ``body`` and ``detail``: JSON (lp.insights.stats.encode), "null" when the country has no
+    row (no request in the period and none open). Rows of earlier days are removed as new ones
+    are written.
+    """
+
+    __tablename__ = "figure_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    day: Mapped[date] = mapped_column(Date)
+    country_id: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    #: JSON: what only a total of several countries reads (the life table, the response days), apart
+    #: so that a page of every country's figures does not read it.
+    detail: Mapped[str] = mapped_column(Text, default="null")
+
+    __table_args__ = (
+        UniqueConstraint("period_start", "period_end", "day", "country_id", name="uq_figure_snapshots_key"),
+        Index("ix_figure_snapshots_day", "day"),
+    )

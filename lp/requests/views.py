@@ -54,6 +54,7 @@ from lp.requests import (
     search,
     services,
     signals,
+    snapshots,
 )
 from lp.requests.checklist import checklist
 from lp.requests.forms import (
@@ -87,6 +88,7 @@ ATTACHABLE = frozenset({"contact"})
 bp.record_once(lambda _state: signals.connect())
 # The time-to-answer facts follow every change of a request, in its transaction.
 bp.record_once(lambda _state: facts.listen())
+bp.record_once(lambda _state: snapshots.listen())
 
 #: The list's sortable columns, by their key in search.SORTS.
 SORT_COLUMNS = {

@@ -36,7 +36,6 @@ DEFAULTS: dict[str, Any] = {
     # Days before an issued LP expires by which the flight must be booked, unless the country
     # profile says otherwise (48 hours' notice to the country plus escort planning).
     "LP_FLIGHT_LEAD_DAYS": 14,
-    "LP_STATS_CACHE_SECONDS": 300,
     # The request list counts its matches up to this many ("more than 10,000"): an exact count of
     # the whole archive grows with history, and nobody pages through 200 pages. The API counts exactly.
     "LP_LIST_COUNT_LIMIT": 10_000,
@@ -92,7 +91,6 @@ DEFAULTS.update(processing_log.SETTINGS)
 #: Settings read from the environment as integers or booleans rather than text.
 _INTEGERS = {
     "MAIL_PORT",
-    "LP_STATS_CACHE_SECONDS",
     "LP_LIST_COUNT_LIMIT",
     "LP_DEFAULT_REPLY_DAYS",
     "LP_DETENTION_MAX_MONTHS",

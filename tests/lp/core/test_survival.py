@@ -87,3 +87,27 @@ def test_curves_of_parts_combine_into_the_curve_of_the_whole(seed):
     assert (together.median, together.p90) == (whole.median, whole.p90)
     assert together.running == sum(sum(c for _d, _e, c in part) // 2 for part in parts) > 0
     assert combined([]) is None
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_curve_kept_as_json_reads_the_same(seed):
+    # The insights keep each country's curve between page views (lp.insights.snapshots) as JSON.
+    import json
+
+    from lp.core.survival import Estimate
+
+    rng = random.Random(seed)
+    table = [(rng.randint(0, 300), rng.randint(0, 2), rng.randint(0, 2)) for _ in range(rng.randint(0, 60))]
+    fitted = replace(kaplan_meier(table), running=rng.randint(0, 5))
+    summary = json.loads(json.dumps(fitted.summary()))
+    kept = Estimate.restore(summary, json.loads(json.dumps(fitted.table)))
+    assert kept == fitted
+    assert (kept.median, kept.p90, kept.last_survival) == (fitted.median, fitted.p90, fitted.last_survival)
+    assert (kept.longest, kept.running, kept.table) == (fitted.longest, fitted.running, fitted.table)
+    assert kept.quantile(0.25) == fitted.quantile(0.25)  # fitted again from the table when asked
+    # Without its table: the same figures, but it cannot be combined with another curve.
+    alone = Estimate.restore(summary)
+    assert (alone.median, alone.p90, alone.last_survival) == (fitted.median, fitted.p90, fitted.last_survival)
+    if fitted.cases:
+        with pytest.raises(ValueError):
+            combined([alone, fitted])

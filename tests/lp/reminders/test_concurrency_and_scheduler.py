@@ -100,14 +100,15 @@ def test_after_downtime_each_daily_job_catches_up_once(app):
     import time_machine
 
     with time_machine.travel(now, tick=False):
-        # digest and the daily summary: 08:00 today; the saved views' CSV: 08:05 today
-        assert scheduler.catch_up(app, now) == ["sweep", "digest", "daily", "saved_views"]
+        # digest and the daily summary: 08:00 today; the saved views' CSV: 08:05 today; the insights'
+        # figures (never run): 07:30 today
+        assert scheduler.catch_up(app, now) == ["sweep", "digest", "daily", "saved_views", "figures"]
         assert scheduler.catch_up(app, now) == []  # once, not once per missed day
 
 
 def test_no_catch_up_when_nothing_was_missed(app):
     with app.app_context():
-        for name in ("sweep", "digest", "daily", "saved_views"):
+        for name in ("sweep", "digest", "daily", "saved_views", "figures"):
             db.session.add(JobRun(name=name, last_run_at=datetime(2026, 3, 5, 8, 30, tzinfo=AMSTERDAM),
                                   last_result="ok"))
         db.session.commit()

@@ -1,0 +1,101 @@
+"""Each country's figures are kept between page views (lp.requests.snapshots), shared by every worker,
+and counted again for a country when one of its requests changes, on a new day, or for another period."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import time_machine
+from sqlalchemy import select
+
+from lp.web.extensions import db
+from tests.lp.insights.conftest import NOW, submit, tables
+
+PERIOD = "from=2026-01-01&to=2026-06-30"
+
+
+def _requests_per_country(client, period: str = PERIOD) -> dict[str, str]:
+    rows = tables(client.get(f"/insights/?{period}").get_data(as_text=True))["table-countries"]
+    return {row[0]: row[1] for row in rows[1:]}
+
+
+def _queries(count_queries, client, path: str) -> int:
+    with count_queries:
+        assert client.get(path).status_code == 200
+    return count_queries.count
+
+
+def _kept(app) -> dict[int, tuple]:
+    from lp.requests.models import FigureSnapshot as S
+
+    with app.app_context():
+        return {row.country_id: (row.id, row.day, row.version, row.body) for row in db.session.execute(
+            select(S.id, S.country_id, S.day, S.version, S.body))}
+
+
+def _country_id(app, alpha2: str) -> int:
+    from countries.services import get_country
+
+    with app.app_context():
+        return get_country(alpha2).id
+
+
+def test_a_second_view_counts_nothing_again(dataset, client, login_as, count_queries):
+    login_as("viewer")
+    first = _queries(count_queries, client, f"/insights/?{PERIOD}")
+    again = _queries(count_queries, client, f"/insights/?{PERIOD}")
+    # Not run again: the four queries that count the countries' requests, the two that keep the result.
+    assert again == first - 6
+    assert _requests_per_country(client) == {"Guinee": "9", "Marokko": "5", "Alle landen": "14"}
+
+
+def test_a_change_to_one_request_is_shown_at_once_and_recounts_only_its_country(
+        app, dataset, client, login_as, add_request):
+    login_as("viewer")
+    assert _requests_per_country(client)["Guinee"] == "9"
+    before = _kept(app)
+    gn, ma = _country_id(app, "GN"), _country_id(app, "MA")
+    add_request("GN", 0, {}, [submit("2026-05-04")])
+    assert _requests_per_country(client) == {"Guinee": "10", "Marokko": "5", "Alle landen": "15"}
+    after = _kept(app)
+    assert after[ma] == before[ma]  # Morocco's figures were used again, not counted
+    assert after[gn][2] > before[gn][2] and after[gn][3] != before[gn][3]
+
+
+def test_a_transition_through_the_app_is_shown_at_once(
+        app, dataset, client, login_as):
+    from lp.requests import services
+    from lp.requests.models import LpRequest
+
+    login_as("viewer")
+    assert _requests_per_country(client)["Marokko"] == "5"
+    with app.test_request_context():
+        request = db.session.get(LpRequest, dataset["R17"])  # Morocco, waiting for its presentation
+        services.apply_transition(request, "withdraw", {"closure_reason": "absconded", "decided_on": "2026-06-30"},
+                                  user_id=None, unusual_confirmed=True)
+    rows = tables(client.get(f"/insights/?{PERIOD}").get_data(as_text=True))["table-countries"]
+    withdrawn = rows[0].index("Ingetrokken")
+    assert {row[0]: row[withdrawn] for row in rows[1:]}["Marokko"] == "2"
+
+
+def test_a_new_day_counts_again_and_drops_what_earlier_days_kept(app, dataset, client, login_as):
+    login_as("viewer")
+    _requests_per_country(client)
+    assert {day for _id, day, _version, _body in _kept(app).values()} == {NOW.date()}
+    with time_machine.travel(NOW + timedelta(days=1), tick=False):
+        assert _requests_per_country(client)["Alle landen"] == "14"
+        assert {day for _id, day, _version, _body in _kept(app).values()} == {NOW.date() + timedelta(days=1)}
+
+
+def test_the_morning_job_counts_the_last_twelve_months_before_the_first_view(app, dataset):
+    from lp.insights import stats
+    from lp.requests.models import FigureSnapshot
+    from lp.scheduler import JOBS, run_job
+
+    run_job(app, next(job for job in JOBS if job.name == "figures"))
+    period = stats.Period.default(NOW.date())
+    with app.app_context():
+        kept = db.session.execute(select(FigureSnapshot.country_id, FigureSnapshot.period_start,
+                                         FigureSnapshot.period_end, FigureSnapshot.day)).all()
+    assert {(start, end, day) for _country, start, end, day in kept} == {(period.start, period.end, NOW.date())}
+    assert {country for country, *_rest in kept} == {_country_id(app, "GN"), _country_id(app, "MA")}
