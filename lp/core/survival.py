@@ -27,7 +27,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from statistics import NormalDist
-from typing import Any
+from typing import Any, cast
 
 #: Two-sided 95% confidence.
 Z95 = NormalDist().inv_cdf(0.975)
@@ -133,7 +133,7 @@ class Estimate:
         """
         cases, finished, censored, longest, running = summary["counts"]
         estimate = cls(cases, finished, censored, longest, running,
-                       tuple((day, done, stopped) for day, done, stopped in table))
+                       cast(tuple[tuple[int, int, int], ...], tuple(map(tuple, table))))
         estimate._known.update({0.5: Quantile(0.5, *summary["median"]), 0.9: Quantile(0.9, *summary["p90"]),
                                 "last": summary["last"]})
         return estimate
