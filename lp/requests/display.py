@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any, Literal, cast
 
 from babel import Locale, dates
-from flask_babel import format_date, format_datetime, get_locale, get_timezone
+from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -31,6 +31,7 @@ from lp.requests.lifecycle import AWAITING_ANSWER, DERIVED_FIELDS, EVENT_FIELDS,
 from lp.requests.models import LpRequest, RequestEvent
 from lp.web.extensions import db
 from lp.web.i18n import gettext as _
+from lp.web.i18n import locale_and_zone
 
 #: How the non-workflow details are labelled (their changes are "details" events).
 DETAIL_LABELS = {
@@ -79,7 +80,7 @@ def day(value: date | None, style: str = "medium") -> str:
     """Return a date in the UI language, or an empty string for none."""
     if not value:
         return ""
-    locale = get_locale()
+    locale = locale_and_zone()[0]
     if isinstance(value, datetime) or locale is None or style not in _STYLES:
         return format_date(value, style)
     return _date_pattern(locale, cast(Style, style)).apply(value, locale)
@@ -89,7 +90,7 @@ def moment(value: datetime | None) -> str:
     """Return a moment as date and time in the configured time zone, or an empty string."""
     if not value:
         return ""
-    locale, zone = get_locale(), get_timezone()
+    locale, zone = locale_and_zone()
     if locale is None or zone is None:
         return format_datetime(value, "short")
     both, time_pattern, date_pattern = _moment_patterns(locale, "short")

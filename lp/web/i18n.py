@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Any
 
 import flask_babel
+from babel import Locale
 from babel.support import NullTranslations
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import get_locale
@@ -76,6 +78,15 @@ def translations() -> NullTranslations:
     if ctx is not None and getattr(ctx, "babel_locale", None) is not None:
         ctx.lp_translations = (ctx.babel_locale, found)
     return found
+
+
+def locale_and_zone() -> tuple[Locale | None, tzinfo | None]:
+    """Return Flask-Babel's get_locale() and get_timezone(), read off the request's Babel context once chosen."""
+    try:
+        ctx = g._get_current_object()._flask_babel
+        return ctx.babel_locale, ctx.babel_tzinfo
+    except (RuntimeError, AttributeError):  # no app context; not chosen yet in this request
+        return get_locale(), flask_babel.get_timezone()
 
 
 def gettext(string: str, **variables: Any) -> str:
