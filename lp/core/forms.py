@@ -8,7 +8,9 @@ from typing import Any, ClassVar
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Form, HiddenField
+from markupsafe import Markup, escape
+from wtforms import Form, HiddenField, widgets
+from wtforms.widgets import core as widget_core
 
 from lp.core.fields import FieldSpec
 from lp.core.kinds import ChoicesProvider, options
@@ -17,6 +19,33 @@ from lp.core.validation import ValidationFailed, identifier, whole_number
 __all__ = ["ANY", "MarkRequired", "VersionedForm", "apply_errors", "field_for", "options"]
 
 ANY = ("", _l("All"))
+
+
+def html_params(**kwargs: Any) -> Markup:
+    """Return WTForms' ``html_params``: the same attributes, in the same order, written the same way.
+
+    WTForms writes each attribute with ``Markup.format`` (Python's string.Formatter); a request
+    page's thirty fields spent a fifth of the page's time in it. Here each attribute is one
+    f-string of the same escaped parts: the name escaped, the value escaped with its quotes as
+    ``&quot;`` (tests/lp/core/test_forms.py compares both).
+    """
+    params: list[str] = []
+    for key, value in sorted(kwargs.items()):
+        name = str(escape(widget_core.clean_key(key)))
+        if value is True:
+            params.append(name)
+        elif value is not False:
+            text = str(escape(value)).replace('"', "&quot;")  # a value's own markup keeps its quotes apart
+            params.append(f'{name}="{text}"')
+    return Markup(" ".join(params))
+
+
+#: WTForms' own, kept for the test that compares them.
+wtforms_html_params = widget_core.html_params
+# Every widget and label of WTForms writes its attributes with this one (the module's function,
+# the package's name for it, and the input and button widgets' own references).
+widget_core.html_params = widgets.html_params = html_params
+widget_core.Input.html_params = widget_core.Button.html_params = staticmethod(html_params)
 
 
 def apply_errors(form: Form, failure: ValidationFailed) -> list[str]:

@@ -60,3 +60,43 @@ def test_times_are_shown_in_amsterdam_time_per_locale(app):
             english = format_datetime(moment, "medium")
     assert "12:30" in dutch and "jul" in dutch
     assert "12:30" in english and "Jul" in english
+
+
+def test_a_request_switched_to_another_language_speaks_it_and_then_its_own_again(app):
+    """The translations kept for a request follow force_locale (a mail in the recipient's language)."""
+    from flask import render_template_string
+    from flask_babel import force_locale, lazy_gettext
+
+    from lp.web.i18n import gettext, ngettext
+
+    label = lazy_gettext("Change password")
+    template = "{{ _('Change password') }} · {{ ngettext('%(num)d day waiting', '%(num)d days waiting', 2) }}"
+    with app.test_request_context(headers={"Accept-Language": "nl"}):
+        assert gettext("Change password") == "Wachtwoord wijzigen" == str(label)
+        with force_locale("en"):
+            assert gettext("Change password") == "Change password" == str(label)
+            assert ngettext("%(num)d day waiting", "%(num)d days waiting", 1) == "1 day waiting"
+            assert render_template_string(template) == "Change password · 2 days waiting"
+        assert render_template_string(template).startswith("Wachtwoord wijzigen · 2 dagen")
+        assert gettext("Change password") == "Wachtwoord wijzigen" == str(label)
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_dates_and_moments_read_as_babel_writes_them(app, language):
+    """The request page's day() and moment() write what Flask-Babel's format_date and format_datetime write."""
+    from datetime import date
+
+    from flask_babel import force_locale, format_date, format_datetime
+
+    from lp.requests.display import day, moment
+    from lp.web.i18n import locale_for
+
+    moments = [datetime(2026, month, 28, hour, 5, tzinfo=UTC) for month in (1, 3, 10, 12) for hour in (0, 1, 22, 23)]
+    moments += [datetime(2026, 3, 29, 1, 30), datetime(2026, 10, 25, 0, 59)]  # naive: UTC, across the clock changes
+    with app.test_request_context(), force_locale(locale_for(language)):
+        for value in moments:
+            assert moment(value) == format_datetime(value, "short")
+            for style in ("short", "medium", "long"):
+                assert day(value.date(), style) == format_date(value.date(), style)
+        assert day(date(2026, 9, 6)) == ("6 sep 2026" if language == "nl" else "6 Sept 2026")
+        assert day(None) == moment(None) == ""
