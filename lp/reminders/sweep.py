@@ -221,8 +221,12 @@ NOTIFIED = {("reply_overdue", 3): notifications.LEVEL3, ("lp_expiring", 1): noti
 
 
 def _notify_owners(created_ids: list[int]) -> None:
-    """Tell the owners of the new level-3 and "LP expiring" reminders (once each: the reminder is the occasion)."""
+    """Tell the owners of the new level-3 and "LP expiring" reminders (once each: the reminder is the occasion).
+
+    In batches: each reads the owners and their choices once and inserts its notifications and mails in bulk.
+    """
     for start in range(0, len(created_ids), BATCH):
+        notices = []
         for reminder in db.session.scalars(
                 select(Reminder).where(Reminder.id.in_(created_ids[start:start + BATCH]),
                                        Reminder.request_id.is_not(None), Reminder.owner_id.is_not(None),
@@ -231,7 +235,9 @@ def _notify_owners(created_ids: list[int]) -> None:
                 .options(joinedload(Reminder.request)).order_by(Reminder.id)):
             kind = NOTIFIED.get((reminder.kind, reminder.level))
             if kind is not None and reminder.request is not None:
-                notifications.notify(reminder.owner_id, kind, reminder.request, f"reminder:{reminder.id}")
+                notices.append(notifications.Notice(reminder.owner_id, kind, reminder.request,
+                                                    f"reminder:{reminder.id}"))
+        notifications.notify_many(notices)
 
 
 def _highest_levels(wanted: dict[Key, dict]) -> dict[Key, dict]:
