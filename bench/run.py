@@ -214,8 +214,11 @@ def prepare(engine: str, size: int) -> tuple[Flask, str, str]:
             record(f"{engine} {size}", seconds, counts)
             print(f"  generated {counts} in {seconds:.1f} s", flush=True)
         # Each run starts without the reminders earlier bench runs' sweeps made (the generated
-        # history is closed and not superseded: it stays).
+        # history is closed and not superseded: it stays), nor the notifications and mails they
+        # made (the generated data has none): every run's sweeps start from the same tables.
         db.session.execute(db.text("DELETE FROM reminders WHERE closed_at IS NULL OR closed_reason IS NOT NULL"))
+        db.session.execute(db.text("DELETE FROM notifications"))
+        db.session.execute(db.text("DELETE FROM outbox_mails"))
         db.session.commit()
         derived = rebuild_derived(app)
         refresh_statistics(full=True)  # what lp init and the daily sweep keep up to date
