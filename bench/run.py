@@ -604,7 +604,7 @@ def targets(results: dict[tuple[str, int], list[Measure]], load: Load | None, lo
             lines.append(f"- {engine}: list and request pages ≤ {FLOOR_RATIO:.0f}× their SQL floor at {size:,}: "
                          + (f"**missed**: {'; '.join(bad)}" if bad else "met")
                          + (f" ({'met: ' if bad else ''}{'; '.join(good)})" if good else ""))
-        if 100_000 in pages and 1_000_000 in pages:
+        if pages.get(100_000) and pages.get(1_000_000):  # (--pages none: the sweeps only, no page to compare)
             grown = [(name, pages[1_000_000][name].pct(0.95) / m.pct(0.95)) for name, m in pages[100_000].items()
                      if name in pages[1_000_000]]
             over = [f"{name} {ratio:.2f}×" for name, ratio in grown if ratio > GROWTH_LIMIT]
