@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import or_, select, update
@@ -33,18 +35,47 @@ LEASE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=6)
 
 
+class Mail(NamedTuple):
+    """A mail to queue (``enqueue_many``); ``attachment`` is (file name, CSV text)."""
+
+    dedupe_key: str
+    to_address: str
+    subject: str
+    text: str
+    html: str
+    recipient_id: int | None = None
+    attachment: tuple[str, str] | None = None
+
+
 def enqueue(dedupe_key: str, to_address: str, subject: str, text: str, html: str,
             recipient_id: int | None = None, attachment: tuple[str, str] | None = None) -> bool:
     """Queue a mail unless one with the same key exists; return whether it was queued.
 
     The caller commits. The unique key makes this safe across processes.
     """
-    statement = insert_unless_present(OutboxMail, ["dedupe_key"]).values(
-        dedupe_key=dedupe_key, to_address=to_address, subject=subject, body_text=text, body_html=html,
-        recipient_id=recipient_id, created_at=utcnow(), attempts=0, last_error="", next_attempt_at=utcnow(),
-        message_id=new_message_id(), attachment_name=attachment[0] if attachment else "",
-        attachment=attachment[1] if attachment else "")
-    return db.session.execute(statement).first() is not None
+    return bool(enqueue_many([Mail(dedupe_key, to_address, subject, text, html, recipient_id, attachment)]))
+
+
+#: Mails per INSERT of ``enqueue_many``.
+BATCH = 500
+
+
+def enqueue_many(mails: Sequence[Mail]) -> set[str]:
+    """Queue the mails whose key is not there yet, in a few multi-row INSERTs; return the keys queued.
+
+    The caller commits. The unique key on ``dedupe_key`` makes this safe across processes.
+    """
+    now = utcnow()
+    rows = [{"dedupe_key": mail.dedupe_key, "to_address": mail.to_address, "subject": mail.subject,
+             "body_text": mail.text, "body_html": mail.html, "recipient_id": mail.recipient_id, "created_at": now,
+             "attempts": 0, "last_error": "", "next_attempt_at": now, "message_id": new_message_id(),
+             "attachment_name": mail.attachment[0] if mail.attachment else "",
+             "attachment": mail.attachment[1] if mail.attachment else ""} for mail in mails]
+    statement = insert_unless_present(OutboxMail, ["dedupe_key"]).returning(OutboxMail.dedupe_key)
+    queued: set[str] = set()
+    for start in range(0, len(rows), BATCH):
+        queued.update(row.dedupe_key for row in db.session.execute(statement, rows[start:start + BATCH]))
+    return queued
 
 
 def build_message(mail: OutboxMail) -> EmailMessage:

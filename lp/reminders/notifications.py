@@ -13,7 +13,7 @@ Retries, a second worker or a second scheduler find the row and send nothing aga
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -47,6 +47,8 @@ KINDS: dict[str, tuple[Any, str]] = {
     LP_EXPIRING: (_l("The LP of a request I own is about to expire"), "daily"),
 }
 IMMEDIATELY, DAILY, NEVER = "immediately", "daily", "never"
+#: People, preferences or notifications per query of the batch path (``notify_many``).
+BATCH = 500
 MODES = ((IMMEDIATELY, _l("Immediately")), (DAILY, _l("In the daily summary")), (NEVER, _l("Not at all")))
 
 
@@ -60,10 +62,20 @@ def preferences_defaults() -> dict[str, str]:
 
 def preferences(user_id: int) -> dict[str, str]:
     """Return the person's choice for every kind (the default where none was saved)."""
-    rows = db.session.execute(select(NotificationPreference.kind, NotificationPreference.mode)
-                              .where(NotificationPreference.user_id == user_id))
-    saved: dict[str, str] = {row.kind: row.mode for row in rows}
-    return {kind: saved.get(kind, default) for kind, (_label, default) in KINDS.items()}
+    return preferences_of([user_id])[user_id]
+
+
+def preferences_of(user_ids: Iterable[int]) -> dict[int, dict[str, str]]:
+    """Return ``preferences`` of each of ``user_ids``, by user id (a query per ``BATCH`` people)."""
+    saved: dict[int, dict[str, str]] = {user_id: {} for user_id in user_ids}
+    ids = sorted(saved)
+    for start in range(0, len(ids), BATCH):
+        for row in db.session.execute(
+                select(NotificationPreference.user_id, NotificationPreference.kind, NotificationPreference.mode)
+                .where(NotificationPreference.user_id.in_(ids[start:start + BATCH]))):
+            saved[row.user_id][row.kind] = row.mode
+    return {user_id: {kind: chosen.get(kind, default) for kind, (_label, default) in KINDS.items()}
+            for user_id, chosen in saved.items()}
 
 
 def save_preferences(user_id: int, raw: Mapping[str, Any]) -> dict[str, str]:
@@ -96,32 +108,72 @@ def save_preferences(user_id: int, raw: Mapping[str, Any]) -> dict[str, str]:
 # --- recording and sending -------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Notice:
+    """Something to tell ``user_id`` about ``request`` once per ``occasion`` (``notify_many``)."""
+
+    user_id: int | None
+    kind: str
+    request: LpRequest
+    occasion: str
+    actor_id: int | None = None
+
+
 def notify(user_id: int | None, kind: str, request: LpRequest, occasion: str, *,
            actor_id: int | None = None) -> bool:
     """Tell ``user_id`` about ``request`` once per ``occasion``, as they chose; the caller commits.
 
     Return whether a new notification was recorded (False: they want none, or had it already).
     """
-    if user_id is None:
-        return False
+    return bool(notify_many([Notice(user_id, kind, request, occasion, actor_id)]))
+
+
+def notify_many(notices: Sequence[Notice]) -> int:
+    """``notify`` each notice, reading the people and their choices once and inserting in bulk; the caller commits.
+
+    Return how many new notifications were recorded. The notifications (and the mails of those
+    wanted at once) are inserted in the notices' order; each mail is in its recipient's language.
+    """
     with db.session.no_autoflush:  # runs inside the sender's change; its flush comes with the commit
-        user = db.session.get(User, user_id)
-        if user is None or not user.active:
-            return False
-        mode = preferences(user_id)[kind]
-        if mode == NEVER:
-            return False
-        statement = insert_unless_present(Notification, ["user_id", "kind", "subject", "occasion"]).values(
-            user_id=user_id, kind=kind, subject=f"request:{request.id}", occasion=occasion[:40],
-            request_id=request.id, mode=mode, actor_id=actor_id, created_at=utcnow())
-        row = db.session.execute(statement).first()
-        if row is None:
-            return False
-        if mode == IMMEDIATELY:
-            actor = db.session.get(User, actor_id) if actor_id is not None else None
-            subject, text, html = _render_one(user, kind, request, actor)
-            outbox.enqueue(f"notice:{row.id}", user.email, subject, text, html, user.id)
-        return True
+        wanted = {notice.user_id for notice in notices if notice.user_id is not None}
+        people = _users(wanted | {notice.actor_id for notice in notices if notice.actor_id is not None})
+        recipients = {user_id for user_id in wanted if user_id in people and people[user_id].active}
+        modes = preferences_of(recipients)
+        rows: dict[tuple[int, str, str, str], dict[str, Any]] = {}
+        told: dict[tuple[int, str, str, str], Notice] = {}
+        now = utcnow()
+        for notice in notices:
+            if notice.user_id not in recipients or modes[notice.user_id][notice.kind] == NEVER:
+                continue
+            key = (notice.user_id, notice.kind, f"request:{notice.request.id}", notice.occasion[:40])
+            if key not in rows:  # the same occasion twice in one batch is news once
+                rows[key] = {"user_id": key[0], "kind": key[1], "subject": key[2], "occasion": key[3],
+                             "request_id": notice.request.id, "mode": modes[key[0]][key[1]],
+                             "actor_id": notice.actor_id, "created_at": now}
+                told[key] = notice
+        statement = insert_unless_present(Notification, ["user_id", "kind", "subject", "occasion"]).returning(
+            Notification.user_id, Notification.kind, Notification.subject, Notification.occasion)
+        values = list(rows.values())
+        created: dict[tuple[int, str, str, str], int] = {}
+        for start in range(0, len(values), BATCH):
+            for new in db.session.execute(statement, values[start:start + BATCH]):
+                created[(new.user_id, new.kind, new.subject, new.occasion)] = new.id
+        mails = []
+        for key, row in rows.items():  # the notices' order, whatever order RETURNING gave
+            if key in created and row["mode"] == IMMEDIATELY:
+                notice, user = told[key], people[key[0]]
+                subject, text, html = _render_one(user, notice.kind, notice.request,
+                                                  people.get(notice.actor_id) if notice.actor_id else None)
+                mails.append(outbox.Mail(f"notice:{created[key]}", user.email, subject, text, html, user.id))
+        outbox.enqueue_many(mails)
+        return len(created)
+
+
+def _users(user_ids: set[int]) -> dict[int, User]:
+    """Return the users of ``user_ids`` that exist, by id (a query per ``BATCH``)."""
+    ids = sorted(user_ids)
+    return {user.id: user for start in range(0, len(ids), BATCH)
+            for user in db.session.scalars(select(User).where(User.id.in_(ids[start:start + BATCH])))}
 
 
 def _link(request_id: int) -> str:

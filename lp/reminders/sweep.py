@@ -31,8 +31,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from flask import current_app
-from sqlalchemy import and_, bindparam, or_, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Row, bindparam, func, select, update
 
 from countries.models import Agreement, Country
 from lp.core.types import utcnow
@@ -207,12 +206,13 @@ def _wanted_for_profiles(as_of: date) -> dict[Key, dict]:
     return wanted
 
 
-def _insert_ignoring_duplicates(rows: list[dict]) -> list[int]:
-    """Insert the reminders not there yet; return the ids of those this run created."""
-    statement = insert_unless_present(Reminder, ["subject", "kind", "level"])
-    created: list[int] = []
+def _insert_ignoring_duplicates(rows: list[dict]) -> list[Row]:
+    """Insert the reminders not there yet; return those this run created (id, kind, level, request_id, owner_id)."""
+    statement = insert_unless_present(Reminder, ["subject", "kind", "level"]).returning(
+        Reminder.kind, Reminder.level, Reminder.request_id, Reminder.owner_id)
+    created: list[Row] = []
     for start in range(0, len(rows), BATCH):
-        created += [row.id for row in db.session.execute(statement, rows[start:start + BATCH])]
+        created += db.session.execute(statement, rows[start:start + BATCH]).all()
     return created
 
 
@@ -220,18 +220,21 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> list[int]:
 NOTIFIED = {("reply_overdue", 3): notifications.LEVEL3, ("lp_expiring", 1): notifications.LP_EXPIRING}
 
 
-def _notify_owners(created_ids: list[int]) -> None:
-    """Tell the owners of the new level-3 and "LP expiring" reminders (once each: the reminder is the occasion)."""
-    for start in range(0, len(created_ids), BATCH):
-        for reminder in db.session.scalars(
-                select(Reminder).where(Reminder.id.in_(created_ids[start:start + BATCH]),
-                                       Reminder.request_id.is_not(None), Reminder.owner_id.is_not(None),
-                                       or_(and_(Reminder.kind == "reply_overdue", Reminder.level == 3),
-                                           Reminder.kind == "lp_expiring"))
-                .options(joinedload(Reminder.request)).order_by(Reminder.id)):
-            kind = NOTIFIED.get((reminder.kind, reminder.level))
-            if kind is not None and reminder.request is not None:
-                notifications.notify(reminder.owner_id, kind, reminder.request, f"reminder:{reminder.id}")
+def _notify_owners(created: list[Row]) -> None:
+    """Tell the owners of the new level-3 and "LP expiring" reminders (once each: the reminder is the occasion).
+
+    In batches: each reads its requests, the owners and their choices once and inserts its
+    notifications and mails in bulk (lp.reminders.notifications.notify_many).
+    """
+    told = sorted((row.id, NOTIFIED[(row.kind, row.level)], row.request_id, row.owner_id) for row in created
+                  if (row.kind, row.level) in NOTIFIED and row.request_id is not None and row.owner_id is not None)
+    for start in range(0, len(told), BATCH):
+        batch = told[start:start + BATCH]
+        requests = {request.id: request for request in db.session.scalars(
+            select(LpRequest).where(LpRequest.id.in_({request_id for _id, _kind, request_id, _owner in batch})))}
+        notifications.notify_many([
+            notifications.Notice(owner_id, kind, requests[request_id], f"reminder:{reminder_id}")
+            for reminder_id, kind, request_id, owner_id in batch if request_id in requests])
 
 
 def _highest_levels(wanted: dict[Key, dict]) -> dict[Key, dict]:
@@ -254,8 +257,14 @@ def _existing(wanted: dict[Key, dict], subjects: list[str] | None) -> tuple[dict
     if subjects is None:
         open_rows = list(db.session.execute(select(*columns).where(Reminder.closed_at.is_(None))))
     else:
+        still_open = Reminder.closed_at.is_(None)
+        if db.session.get_bind().dialect.name == "sqlite":
+            # The same test as coalesce(closed_at, NULL) IS NULL, which no index on closed_at serves: SQLite
+            # then looks the subjects up by the unique key instead of reading every open reminder per batch
+            # (ix_reminders_open; its statistics do not say that every open reminder shares the one NULL).
+            still_open = func.coalesce(Reminder.closed_at, None).is_(None)
         open_rows = [r for start in range(0, len(subjects), BATCH) for r in db.session.execute(
-            select(*columns).where(Reminder.subject.in_(subjects[start:start + BATCH]), Reminder.closed_at.is_(None)))]
+            select(*columns).where(Reminder.subject.in_(subjects[start:start + BATCH]), still_open))]
     found = {(r.subject, r.kind, r.level): (r.id, False, r.acknowledged_at is not None) for r in open_rows}
     read = len(found)
     subjects = sorted({key[0] for key in wanted if key not in found})
@@ -328,9 +337,9 @@ def sweep(as_of: date, *, incremental: bool = False) -> SweepResult:
 def apply(work: Plan) -> SweepResult:
     """Write what ``plan`` worked out, and commit."""
     result = work.result
-    created_ids = _insert_ignoring_duplicates(work.new_rows)
-    result.created = len(created_ids)
-    _notify_owners(created_ids)
+    created = _insert_ignoring_duplicates(work.new_rows)
+    result.created = len(created)
+    _notify_owners(created)
     now = utcnow()
     for ids, closed_at, reason in ((work.superseded, now, SUPERSEDED), (work.no_longer_due, now, None),
                                    (work.to_reopen, None, None)):

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from lp import scheduler
 from lp.auth.models import User
 from lp.reminders import notifications
-from lp.reminders.models import Notification
+from lp.reminders.models import Notification, Reminder
 from lp.requests import ownership, services
 from lp.requests.models import LpRequest
 from lp.web.extensions import db
@@ -147,6 +147,58 @@ def test_a_reminder_reaching_level_3_is_told_once(app, runner, people, sweep_on,
     assert subjects == sorted(f"LP-tracker: {_reference(app, people[key])} antwoord te laat, niveau 3"
                               for key in ("first", "second"))
     assert all(message["To"] == "daan@example.org" for message in smtp_server.messages)
+
+
+def test_one_sweep_tells_each_owner_of_a_level_3_reminder_as_they_chose_in_their_language(
+        app, runner, client, auth, make_user, make_request, people, sweep_on, smtp_server):
+    """Several owners in one sweep (one batch): each told once, at once or in the summary, or not at all."""
+    fleur = make_user("fleur@example.org", role="staff", display_name="Fleur", language="nl")
+    gert = make_user("gert@example.org", role="staff", display_name="Gert", language="en")
+    gone = make_user("gone@example.org", role="staff", display_name="Gone", language="en")
+    _set(client, auth, "fleur@example.org", level3="daily")
+    _set(client, auth, "gert@example.org", level3="never")
+    owners = {"first": people["daan"], "second": people["daan"], "emma": people["emma"], "fleur": fleur,
+              "gert": gert, "gone": gone}
+    with time_machine.travel(datetime(2026, 1, 5, 9, 0, tzinfo=AMSTERDAM), tick=False):
+        requests = {"first": people["first"], "second": people["second"],
+                    **{key: make_request("GN", submitted_on="2026-01-05") for key in ("emma", "fleur", "gert", "gone")}}
+    for key in ("emma", "fleur", "gert", "gone"):  # Daan holds GN: he owns the others already
+        _reassign(app, requests[key], owners[key], owners[key])  # taken by themselves: no assignment news
+    with app.app_context():
+        db.session.get(User, gone).active = False
+        db.session.commit()
+    sweep_on("2026-03-10")
+    sweep_on("2026-05-07")  # level 3 for all six requests at once
+    _deliver(runner)
+    reference = {key: _reference(app, request_id) for key, request_id in requests.items()}
+    assert sorted((m["To"], m["Subject"]) for m in smtp_server.messages) == sorted([
+        ("daan@example.org", f"LP-tracker: {reference['first']} antwoord te laat, niveau 3"),
+        ("daan@example.org", f"LP-tracker: {reference['second']} antwoord te laat, niveau 3"),
+        ("emma@example.org", f"LP-tracker: {reference['emma']} reply overdue, level 3"),
+    ])
+    english = next(m for m in smtp_server.messages if m["To"] == "emma@example.org")
+    assert (f"The embassy's reply to request {reference['emma']} is overdue at level 3: escalate to management."
+            in english.get_body(("plain",)).get_content())
+    with app.app_context():
+        level3 = dict(db.session.execute(select(Reminder.request_id, Reminder.id).where(
+            Reminder.kind == "reply_overdue", Reminder.level == 3)).all())
+        told = sorted(db.session.execute(select(Notification.user_id, Notification.request_id, Notification.occasion,
+                                                Notification.mode)).all())
+    assert told == sorted([(owner, requests[key], f"reminder:{level3[requests[key]]}",
+                            "daily" if key == "fleur" else "immediately")
+                           for key, owner in owners.items() if key not in ("gert", "gone")])
+    sweep_on("2026-05-07")  # again, the next day, and in full: nothing new to tell
+    sweep_on("2026-05-08")
+    assert runner.invoke(args=["lp", "reminders", "sweep", "--full", "--as-of", "2026-05-08"]).exit_code == 0
+    _deliver(runner)
+    assert len(smtp_server.messages) == 3
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Notification)) == len(told)
+    assert _daily(app, datetime(2026, 5, 8, 8, 0, tzinfo=AMSTERDAM)) == "queued 1, already sent 0"
+    summary = smtp_server.messages[-1]
+    assert summary["To"] == "fleur@example.org" and summary["Subject"].startswith("LP-tracker dagoverzicht")
+    assert (f"Het antwoord van de ambassade op aanvraag {reference['fleur']} is te laat op niveau 3"
+            in summary.get_body(("plain",)).get_content())
 
 
 def test_an_answer_is_told_to_the_owner_only_when_someone_else_records_it(app, runner, client, auth, people,
