@@ -91,7 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from lp.reminders.views import bp as reminders_bp
     from lp.requests.views import bp as requests_bp
     from lp.saved.views import bp as saved_bp
-    from lp.web import navigation
+    from lp.web import links, navigation
     from lp.web.health import bp as health_bp
 
     app.url_map.converters["int"] = IdConverter  # before any rule is added
@@ -102,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
                       api_bp):
         app.register_blueprint(blueprint)
     navigation.init_app(app, list(navigation.DEFAULT_ITEMS))
+    links.init_app(app)
 
 
 def _register_cli(app: Flask) -> None:

@@ -7,21 +7,21 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from babel import Locale
 from babel.numbers import format_percent as babel_percent
-from flask_babel import format_percent, get_locale
+from flask_babel import format_percent
 
 from lp.core.survival import Estimate, Quantile
+from lp.web.i18n import locale_and_zone
 
 DASH = "\u2013"
 ONE = Decimal(1)
 
 
 @functools.cache
-def _percent_sign(locale: str) -> str | None:
+def _percent_sign(locale: Locale) -> str | None:
     """Return the percent sign of a locale whose percentages are whole numbers with the sign after them
     ("#,##0%", as English and Dutch), else None."""
-    parsed = Locale.parse(locale)
-    zero = babel_percent(0, locale=parsed)
-    if parsed.percent_formats[None].pattern != "#,##0%" or not zero.startswith("0"):
+    zero = babel_percent(0, locale=locale)
+    if locale.percent_formats[None].pattern != "#,##0%" or not zero.startswith("0"):
         return None
     return zero[1:]
 
@@ -35,8 +35,8 @@ def format_share(value: float) -> str:
     the same arithmetic: the float as its shortest decimal, x 100, rounded half to even.
     Anything else goes to Babel.
     """
-    locale = get_locale()
-    sign = _percent_sign(str(locale)) if locale is not None else None
+    locale, _zone = locale_and_zone()  # the request's, found once
+    sign = _percent_sign(locale) if locale is not None else None
     if sign is None or not 0 <= value < 9:  # under 900 %: no thousands separator, also once rounded
         return format_percent(value)
     return f"{Decimal(str(value)).scaleb(2).quantize(ONE, rounding=ROUND_HALF_EVEN)}{sign}"
