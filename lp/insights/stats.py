@@ -237,6 +237,9 @@ class Figures:
     #: The answered requests' response days as (days, requests): the median and P90 of parts
     #: combine into those of the whole from these (``total``). Like the curve, not compared.
     response_days: tuple[tuple[int, int], ...] = field(default=(), compare=False, repr=False)
+    #: The requests of each outcome of KEPT_OUTCOMES per quarter of the period (in ``Period.quarters``
+    #: order), when counted with them: the overview's trend and mix add these up (``trends_of``).
+    by_quarter: dict[str, list[int]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def finished(self) -> int:
@@ -269,10 +272,12 @@ class Figures:
         """Add ``other``'s counts to these (not the percentiles: they do not add up)."""
         for f in fields(self):
             mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if f.name == "by_quarter":
+                continue
             if isinstance(mine, dict):
                 for key, value in theirs.items():
                     mine[key] = mine.get(key, 0) + value
-            elif f.name not in ("median_days", "p90_days", "time_to_answer", "response_days"):
+            elif f.name not in ("median_days", "p90_days", "time_to_answer", "response_days", "by_quarter"):
                 setattr(self, f.name, mine + theirs)
 
 
@@ -548,18 +553,49 @@ def _curves(key: ColumnElement[Any] | InstrumentedAttribute[Any] | None, period:
     return answer_times.estimates(key, today, [_in_period(period), *where])
 
 
-def country_rows(period: Period, today: date, language: str, *, detail: bool = False) -> list[Row]:
+def country_rows(period: Period, today: date, language: str) -> list[Row]:
     """Return the figures of every country with requests in the period or open now.
 
     Each country's figures as kept (lp.requests.snapshots: 3 queries), counted again only for the
-    countries whose requests changed since (4 more queries), and kept for the next page. With
-    ``detail``, also what ``total`` needs of them (the life tables and response days).
+    countries whose requests changed since (5 more queries), and kept for the next page.
+    """
+    return _kept_rows(period, today, language, snapshots.versions())[0]
+
+
+def country_table(period: Period, today: date, language: str) -> tuple[list[Row], Figures]:
+    """Return ``country_rows`` and the figures of all countries together (``total``), both as kept.
+
+    The total is kept under the sum of every country's version, which grows with any change;
+    when it is not kept, it is put together from the rows' life tables and response days,
+    read for it (1 more query), and kept.
     """
     current = snapshots.versions()
+    whole = sum(current.values())
+    rows, kept = _kept_rows(period, today, language, {**current, ALL_COUNTRIES: whole})
+    if ALL_COUNTRIES in kept and readable(kept[ALL_COUNTRIES][0]):
+        figures = decode(*kept[ALL_COUNTRIES])
+        if figures is not None:
+            return rows, figures
+    figures = total(_kept_rows(period, today, language, current, detail=True)[0])
+    snapshots.keep(period.start, period.end, today, {ALL_COUNTRIES: (whole, *encode(figures))})
+    return rows, figures
+
+
+#: Where the total of all countries is kept among the countries' figures (no country has id 0).
+ALL_COUNTRIES = 0
+
+
+def _kept_rows(period: Period, today: date, language: str, current: Mapping[int, int], *,
+               detail: bool = False) -> tuple[list[Row], dict[int, tuple[str, str | None]]]:
+    """Return (``country_rows`` from the figures kept at the ``current`` versions, everything kept).
+
+    With ``detail``, the rows also hold what ``total`` needs (life tables, response days).
+    """
     kept = snapshots.read(period.start, period.end, today, current, detail=detail)
     name = Country.name_en if language == "en" else Country.name_nl
     countries = db.session.execute(select(Country.id, Country.alpha2, name)).all()
-    missing = [country_id for country_id, _alpha2, _name in countries if country_id not in kept]
+    missing = [country_id for country_id, _alpha2, _name in countries
+               if country_id not in kept or not readable(kept[country_id][0])]
     if missing:
         # Many missing (a new day, a new period): all at once reads the facts once.
         counted = _country_figures(period, today, () if len(missing) > RECOUNT_ONE_BY_ONE else CountryFilter(missing))
@@ -572,7 +608,7 @@ def country_rows(period: Period, today: date, language: str, *, detail: bool = F
         figures = decode(*kept[country_id])
         if figures is not None:
             rows.append(Row(country_id, label, figures, alpha2=alpha2))
-    return rows
+    return rows, kept
 
 
 #: Up to this many countries missing from the kept figures are counted on their own (4 queries
@@ -582,16 +618,22 @@ RECOUNT_ONE_BY_ONE = 40
 
 def _country_figures(period: Period, today: date, where: Iterable[ColumnElement[bool]]) -> dict[int, Figures]:
     """Return {country id: figures} of the countries with requests in the period or open now, among
-    ``where`` (all, or a CountryFilter) (4 queries)."""
+    ``where`` (all, or a CountryFilter), with their counts per quarter (5 queries)."""
     rows = [Row(r["key"], "", _figures_from(r)) for r in _counts("country_id", [], Country, period, today, where)]
     _with_percentiles(rows, _histograms("country_id", period, today, where),
                       _curves(LpRequest.country_id, period, today, where))
+    quarters = period.quarters()
+    counted = _by_quarter(period, where, KEPT_OUTCOMES, "country_id")
+    for row in rows:
+        found = counted.get(row.key, {})
+        row.figures.by_quarter = {outcome: [found.get(quarter, {}).get(outcome, 0) for quarter in quarters]
+                                  for outcome in KEPT_OUTCOMES}
     return {row.key: row.figures for row in rows}
 
 
 #: The counts of Figures, as kept (``encode``): every field but the times.
 COUNTS = tuple(f.name for f in fields(Figures) if f.name not in ("median_days", "p90_days", "time_to_answer",
-                                                                  "response_days"))
+                                                                  "response_days", "by_quarter"))
 
 
 def encode(figures: Figures | None) -> tuple[str, str]:
@@ -603,9 +645,19 @@ def encode(figures: Figures | None) -> tuple[str, str]:
         return "null", "null"
     curve = figures.time_to_answer
     body = {"counts": [getattr(figures, name) for name in COUNTS], "median": figures.median_days,
-            "p90": figures.p90_days, "curve": curve.summary() if curve is not None else None}
+            "p90": figures.p90_days, "curve": curve.summary() if curve is not None else None,
+            "quarters": figures.by_quarter, "layout": LAYOUT}
     detail = {"response_days": figures.response_days, "table": curve.table if curve is not None else []}
     return json.dumps(body, separators=(",", ":")), json.dumps(detail, separators=(",", ":"))
+
+
+def readable(body: str) -> bool:
+    """Whether ``body`` was written by this ``encode`` (a body of an earlier layout is counted again)."""
+    return body == "null" or body.endswith(f'"layout":{LAYOUT}}}')
+
+
+#: The layout of a kept body: raise it when ``encode`` changes what it writes.
+LAYOUT = 2
 
 
 def decode(body: str, detail: str | None = None) -> Figures | None:
@@ -614,7 +666,7 @@ def decode(body: str, detail: str | None = None) -> Figures | None:
     if values is None:
         return None
     figures = Figures(**dict(zip(COUNTS, values["counts"], strict=True)), median_days=values["median"],
-                      p90_days=values["p90"])
+                      p90_days=values["p90"], by_quarter=values["quarters"])
     more = json.loads(detail) if detail is not None else None
     if more is not None:
         figures.response_days = tuple((days, n) for days, n in more["response_days"])
@@ -722,17 +774,49 @@ def trends(period: Period, where: Iterable[ColumnElement[bool]], *kinds: tuple[s
     """Return ``trend`` of each of ``kinds`` (tuples of outcomes), in one query: the trend and the
     outcome mix of a page read the period's requests once."""
     outcomes = tuple(dict.fromkeys(outcome for kind in kinds for outcome in kind))
+    return _points(period, _by_quarter(period, where, outcomes).get(None, {}), kinds)
+
+
+def trends_of(rows: Iterable[Row], period: Period, *kinds: tuple[str, ...]) -> list[list[TrendPoint]]:
+    """Return ``trends`` of all the requests of ``rows`` (``country_rows``: every country), from the
+    counts per quarter kept with each row (no query). Every outcome of ``kinds`` is in KEPT_OUTCOMES."""
+    quarters = period.quarters()
+    added: dict[str, list[int]] = {outcome: [0] * len(quarters) for outcome in KEPT_OUTCOMES}
+    for row in rows:
+        for outcome, counts in row.figures.by_quarter.items():
+            added[outcome] = [a + b for a, b in zip(added[outcome], counts, strict=True)]
+    found = {quarter: {outcome: added[outcome][index] for outcome in KEPT_OUTCOMES}
+             for index, quarter in enumerate(quarters)}
+    return _points(period, found, kinds)
+
+
+#: The outcomes counted per quarter with each country's figures: those of the trend and the mix.
+KEPT_OUTCOMES = tuple(dict.fromkeys(TREND_OUTCOMES + MIX_OUTCOMES))
+
+
+def _by_quarter(period: Period, where: Iterable[ColumnElement[bool]], outcomes: tuple[str, ...],
+                by: str | None = None) -> dict[Any, dict[tuple[int, int], dict[str, int]]]:
+    """Return {key: {(year, quarter): {outcome: requests}}} of the period (1 query); without ``by``
+    ("country_id"), every request under the key None."""
     source = _outcomes(period, period.end, where, months=True)
-    query = (select(source.c.year, source.c.month, *_outcome_counts(source, outcomes))
-             .group_by(source.c.year, source.c.month))
-    points = [{(y, q): TrendPoint(y, q, dict.fromkeys(kind, 0)) for y, q in period.quarters()} for kind in kinds]
+    keys = [source.c[by].label("key")] if by is not None else []
+    query = (select(*keys, source.c.year, source.c.month, *_outcome_counts(source, outcomes))
+             .group_by(*keys, source.c.year, source.c.month))
+    found: dict[Any, dict[tuple[int, int], dict[str, int]]] = {}
     for row in db.session.execute(query):
         quarter = (int(row.year), (int(row.month) - 1) // 3 + 1)
-        for kind, kind_points in zip(kinds, points, strict=True):
-            counts = kind_points[quarter].counts
-            for outcome in kind:
-                counts[outcome] += int(getattr(row, outcome))
-    return [list(kind_points.values()) for kind_points in points]
+        counts = found.setdefault(row.key if by is not None else None, {}).setdefault(
+            quarter, dict.fromkeys(outcomes, 0))
+        for outcome in outcomes:
+            counts[outcome] += int(getattr(row, outcome))
+    return found
+
+
+def _points(period: Period, found: Mapping[tuple[int, int], Mapping[str, int]],
+            kinds: Iterable[tuple[str, ...]]) -> list[list[TrendPoint]]:
+    """Return, for each of ``kinds``, every quarter of the period with its counts in ``found``."""
+    return [[TrendPoint(year, quarter, {outcome: found.get((year, quarter), {}).get(outcome, 0) for outcome in kind})
+             for year, quarter in period.quarters()] for kind in kinds]
 
 
 # -- rankings ---------------------------------------------------------------------------

@@ -159,12 +159,13 @@ def index():
     sort = request.args.get("sort", "median")
     if sort not in stats.SORTS:
         raise BadInput({"sort": [_("Unknown sort order.")]})
-    rows = stats.sorted_rows(stats.country_rows(period, today(), _language(), detail=True), sort)
-    points, mix = stats.trends(period, (), stats.TREND_OUTCOMES, stats.MIX_OUTCOMES)
+    rows, total = stats.country_table(period, today(), _language())
+    rows = stats.sorted_rows(rows, sort)
+    points, mix = stats.trends_of(rows, period, stats.TREND_OUTCOMES, stats.MIX_OUTCOMES)
     subject = _("all countries")
     return render_template(
         "insights/index.html", period=period, rows=rows, sort=sort,
-        by_time=stats.sorted_rows(rows, "time_to_answer"), total=stats.total(rows),
+        by_time=stats.sorted_rows(rows, "time_to_answer"), total=total,
         points=points, trend_svg=trend_chart(points, period, subject),
         mix=mix, mix_svg=mix_chart(mix, period, subject), sort_labels=SORT_LABELS,
     )

@@ -44,8 +44,9 @@ def test_a_second_view_counts_nothing_again(dataset, client, login_as, count_que
     login_as("viewer")
     first = _queries(count_queries, client, f"/insights/?{PERIOD}")
     again = _queries(count_queries, client, f"/insights/?{PERIOD}")
-    # Not run again: the four queries that count the countries' requests, the two that keep the result.
-    assert again == first - 6
+    # Not run again: the five queries that count the countries' requests and the two that keep them;
+    # the total's: the kept rows read again with their life tables, the countries, the two that keep it.
+    assert again == first - 11
     assert _requests_per_country(client) == {"Guinee": "9", "Marokko": "5", "Alle landen": "14"}
 
 
@@ -99,3 +100,20 @@ def test_the_morning_job_counts_the_last_twelve_months_before_the_first_view(app
                                          FigureSnapshot.period_end, FigureSnapshot.day)).all()
     assert {(start, end, day) for _country, start, end, day in kept} == {(period.start, period.end, NOW.date())}
     assert {country for country, *_rest in kept} == {_country_id(app, "GN"), _country_id(app, "MA")}
+
+
+def test_the_overview_trend_added_up_from_the_countries_equals_the_trend_counted_at_once(app, dataset):
+    from datetime import date
+
+    from lp.insights import stats
+
+    kinds = (stats.TREND_OUTCOMES, stats.MIX_OUTCOMES)
+    with app.test_request_context():
+        for period in (stats.Period(date(2026, 1, 1), date(2026, 6, 30)), stats.Period.default(NOW.date()),
+                       stats.Period(date(2026, 2, 15), date(2026, 4, 20))):
+            rows, whole = stats.country_table(period, NOW.date(), "nl")
+            added = stats.trends_of(rows, period, *kinds)
+            assert added == stats.trends(period, (), *kinds)
+            assert sum(sum(point.counts.values()) for point in added[1]) > 0
+            # The total kept equals the total put together from the rows.
+            assert whole == stats.total(stats._kept_rows(period, NOW.date(), "nl", {}, detail=True)[0])

@@ -124,7 +124,7 @@ def test_mission_figures_and_their_sum(ctx):
 def test_total_of_all_countries(ctx):
     # 14 requests; answered 10 10 12 19 20 30 40 40 (n = 8): median ceil(4) = 4 -> 19,
     # 90th ceil(7.2) = 8 -> 40. Issuance 3 / (3 + 3 + 1 + 1) = 3/8.
-    total = stats.total(stats.country_rows(PERIOD, TODAY, "nl", detail=True))
+    total = stats.country_table(PERIOD, TODAY, "nl")[1]
     assert total == figures(
         requests=14, issued=3, refused=3,
         refused_by_reason={"not_recognised": 1, "nationality_not_established": 1, "unwilling": 1},
@@ -164,7 +164,7 @@ def test_trend_by_quarter_of_submission(ctx):
     assert counts() == [("2026 Q1", {"issued": 3, "refused": 3, "no_reply": 0}),
                         ("2026 Q2", {"issued": 0, "refused": 0, "no_reply": 1})]
     # The quarters add up to the table.
-    total = stats.total(stats.country_rows(PERIOD, TODAY, "nl", detail=True))
+    total = stats.country_table(PERIOD, TODAY, "nl")[1]
     assert {o: sum(c[o] for _label, c in counts()) for o in stats.TREND_OUTCOMES} == {
         "issued": total.issued, "refused": total.refused, "no_reply": total.no_reply}
 
