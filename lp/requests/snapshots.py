@@ -87,8 +87,12 @@ def forget(session: Any = None) -> None:
 
 
 def raise_versions(country_ids: Iterable[int], session: Session | None = None) -> None:
-    """Raise the version of each country (in the caller's transaction): its kept figures are old now."""
-    ids = sorted(set(country_ids))  # one order for every writer: no deadlock between two of them
+    """Raise the version of each country (in the caller's transaction): its kept figures are old now.
+
+    The country's row stays locked until the transaction ends (PostgreSQL): two transactions
+    writing requests of one country take turns at their commits, as their rows' updates would.
+    """
+    ids = sorted(set(country_ids))  # one order for every writer: two flushes cannot lock them crosswise
     if not ids:
         return
     statement = conflict_insert(FigureVersion, session)
