@@ -270,15 +270,19 @@ class Figures:
 
     def add_counts(self, other: Figures) -> None:
         """Add ``other``'s counts to these (not the percentiles: they do not add up)."""
-        for f in fields(self):
-            mine, theirs = getattr(self, f.name), getattr(other, f.name)
-            if f.name == "by_quarter":
-                continue
+        for name in COUNTS:
+            mine, theirs = getattr(self, name), getattr(other, name)
             if isinstance(mine, dict):
                 for key, value in theirs.items():
                     mine[key] = mine.get(key, 0) + value
-            elif f.name not in ("median_days", "p90_days", "time_to_answer", "response_days", "by_quarter"):
-                setattr(self, f.name, mine + theirs)
+            else:
+                setattr(self, name, mine + theirs)
+
+
+#: The counts of Figures: every field but the times and the counts per quarter. They add up
+#: (``Figures.add_counts``) and are kept as they are (``encode``).
+COUNTS = tuple(f.name for f in fields(Figures) if f.name not in ("median_days", "p90_days", "time_to_answer",
+                                                                  "response_days", "by_quarter"))
 
 
 @dataclass
@@ -611,8 +615,8 @@ def _kept_rows(period: Period, today: date, language: str, current: Mapping[int,
     return rows, kept
 
 
-#: Up to this many countries missing from the kept figures are counted on their own (4 queries
-#: over their facts); more are counted with all the others (4 queries over all facts).
+#: Up to this many countries missing from the kept figures are counted on their own (5 queries
+#: over their facts); more are counted with all the others (5 queries over all facts).
 RECOUNT_ONE_BY_ONE = 40
 
 
@@ -629,11 +633,6 @@ def _country_figures(period: Period, today: date, where: Iterable[ColumnElement[
         row.figures.by_quarter = {outcome: [found.get(quarter, {}).get(outcome, 0) for quarter in quarters]
                                   for outcome in KEPT_OUTCOMES}
     return {row.key: row.figures for row in rows}
-
-
-#: The counts of Figures, as kept (``encode``): every field but the times.
-COUNTS = tuple(f.name for f in fields(Figures) if f.name not in ("median_days", "p90_days", "time_to_answer",
-                                                                  "response_days", "by_quarter"))
 
 
 def encode(figures: Figures | None) -> tuple[str, str]:

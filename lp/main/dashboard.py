@@ -120,7 +120,7 @@ class Rankings:
 
 
 def rankings(today: date) -> Rankings:
-    """Rank the countries over the last 12 months (3 queries, 4 more for the countries changed since last counted).
+    """Rank the countries over the last 12 months (3 queries, 5 more for the countries changed since last counted).
 
     From each country's figures as kept between page views and shared by every worker
     (lp.requests.snapshots): a year of requests is counted again only for the countries

@@ -23,7 +23,7 @@ assessment's counts of a period read a few rows per country and month.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -172,25 +172,34 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
         for (_model, _key, fact), found in zip(KINDS, deltas, strict=True):
             _count(found, fact(values), step)
 
-    for request in session.new:
-        if isinstance(request, LpRequest):
-            count({name: value_now(request, name) for name in COLUMNS}, 1)
-    for request in session.dirty:
-        if isinstance(request, LpRequest) and session.is_modified(request):
-            before = {name: value_before(request, name) for name in COLUMNS}
-            after = {name: value_now(request, name) for name in COLUMNS}
-            if before != after:
+    for request, existed, stays in written_requests(session):
+        before = {name: value_before(request, name) for name in COLUMNS} if existed else None
+        after = {name: value_now(request, name) for name in COLUMNS} if stays else None
+        if before != after:
+            if before is not None:
                 count(before, -1)
+            if after is not None:
                 count(after, 1)
-    for request in session.deleted:
-        if isinstance(request, LpRequest):
-            count({name: value_before(request, name) for name in COLUMNS}, -1)
     for (model, key, _fact), found in zip(KINDS, deltas, strict=True):
         statement, rows = _upsert(model, key, found, session)
         if rows:
             # A fact whose count drops to 0 stays (readers skip it): deleting it would cost a
             # lookup per change, and the same fact often comes back.
             session.connection().execute(statement, rows)
+
+
+def written_requests(session: Session) -> Iterator[tuple[LpRequest, bool, bool]]:
+    """Yield (request, it was stored before, it is stored after) for every request the flush writes:
+    new ones (False, True), changed ones (True, True), deleted ones (True, False)."""
+    for request in session.new:
+        if isinstance(request, LpRequest):
+            yield request, False, True
+    for request in session.dirty:
+        if isinstance(request, LpRequest) and session.is_modified(request):
+            yield request, True, True
+    for request in session.deleted:
+        if isinstance(request, LpRequest):
+            yield request, True, False
 
 
 #: The foreign keys a relationship sets (at flush, after this hook): request.mission = ... on the details form.

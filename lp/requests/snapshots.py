@@ -33,8 +33,8 @@ from sqlalchemy import delete, event, null, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from lp.requests.facts import value_before, value_now
-from lp.requests.models import FigureSnapshot, FigureVersion, LpRequest
+from lp.requests.facts import value_before, value_now, written_requests
+from lp.requests.models import FigureSnapshot, FigureVersion
 from lp.web.database import conflict_insert
 from lp.web.extensions import db
 
@@ -103,15 +103,11 @@ def raise_versions(country_ids: Iterable[int], session: Session | None = None) -
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     changed: set[Any] = set()
-    for request in session.new:
-        if isinstance(request, LpRequest):
-            changed.add(value_now(request, "country_id"))
-    for request in session.dirty:
-        if isinstance(request, LpRequest) and session.is_modified(request):
-            changed.update((value_before(request, "country_id"), value_now(request, "country_id")))
-    for request in session.deleted:
-        if isinstance(request, LpRequest):
+    for request, existed, stays in written_requests(session):
+        if existed:
             changed.add(value_before(request, "country_id"))
+        if stays:
+            changed.add(value_now(request, "country_id"))
     changed.discard(None)
     raise_versions(changed, session)
 
