@@ -441,3 +441,14 @@ def empty_database_url(request, tmp_path):
     with admin.connect() as connection:
         connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
     admin.dispose()
+
+
+def app_today():
+    """Today where the app's users are (LP_TIMEZONE, as lp.core.clock.today reads it), not the machine's date:
+    between 23:00 and midnight UTC the two differ by a day."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from lp.web.config import DEFAULTS
+
+    return datetime.now(ZoneInfo(DEFAULTS["LP_TIMEZONE"])).date()

@@ -1,10 +1,11 @@
 """Reassigning a request on its page: the new owner, the timeline, the menu count and the clock badges."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from tests.conftest import app_today
 from tests.e2e import menu, playwright_expect
 
 pytestmark = pytest.mark.e2e
@@ -22,10 +23,10 @@ def test_reassign_on_the_request_page_and_see_the_clock(page, runner, make_user,
     me = make_user("kim@example.org", role="staff", display_name="Kim Jansen")
     make_user("lotte@example.org", role="staff", display_name="Lotte van Dijk", language="en")
     make_country("GN", name_nl="Guinee", name_en="Guinea", portfolio_holder_id=me,
-                 last_reviewed_on=date.today(), missions=[{"name": "Ambassade van Guinee"}])
+                 last_reviewed_on=app_today(), missions=[{"name": "Ambassade van Guinee"}])
     # Submitted 40 days ago: the reply (30 days) is 10 days overdue, reminder level 1.
     request_id = make_request("GN", person_id=make_person(name="Amadou Diallo", nationality="GN"),
-                              submitted_on=date.today() - timedelta(days=40))
+                              submitted_on=app_today() - timedelta(days=40))
     assert runner.invoke(args=["lp", "reminders", "sweep"]).exit_code == 0
     log_in("kim@example.org")
 

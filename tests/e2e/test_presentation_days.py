@@ -1,13 +1,14 @@
 """A presentation day in the browser: two linked requests and a third put on a planned day, their results
 recorded in one step, and the day list printed for transport and escort."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from lp.requests.models import LpRequest
 from lp.web.extensions import db
+from tests.conftest import app_today
 from tests.e2e import playwright_expect
 
 pytestmark = pytest.mark.e2e
@@ -19,8 +20,8 @@ def test_a_day_with_three_persons_recorded_in_one_step(app, page, make_user, mak
     make_user("kim@example.org", role="staff", display_name="Kim Jansen")
     make_country("GN", name_nl="Guinee", name_en="Guinea",
                  missions=[{"name": "Ambassade van Guinee", "city": "Den Haag"}])
-    submitted = (date.today() - timedelta(days=40)).isoformat()
-    detained = (date.today() - timedelta(days=10)).isoformat()
+    submitted = (app_today() - timedelta(days=40)).isoformat()
+    detained = (app_today() - timedelta(days=10)).isoformat()
     names = ("Amadou Diallo", "Fatou Diallo", "Ibrahima Sow")
     ids = [make_request("GN", person_id=make_person(name=name, v_number=f"200000000{n}", nationality="GN",
                                                     in_detention_since=detained), submitted_on=submitted)
@@ -42,7 +43,7 @@ def test_a_day_with_three_persons_recorded_in_one_step(app, page, make_user, mak
     # Plan a day at the embassy through the form.
     page.goto("/presentations/")
     page.get_by_role("link", name="Presentatiedag plannen").click()
-    page.get_by_label("Datum en tijd").fill(f"{date.today().isoformat()}T10:00")
+    page.get_by_label("Datum en tijd").fill(f"{app_today().isoformat()}T10:00")
     page.get_by_label("Plaats").fill("Ambassade van Guinee, Den Haag")
     page.get_by_label("Tolk(en)").fill("Mw. Bah (Fula)")
     page.get_by_label("Vervoer en begeleiding door").fill("Team vervoer Noord")
@@ -79,7 +80,7 @@ def test_a_day_with_three_persons_recorded_in_one_step(app, page, make_user, mak
 
     # The day list prints the persons and nothing of the navigation.
     page.goto("/presentations/")
-    page.get_by_role("link", name=date.today().strftime("%d-%m-%Y"), exact=False).click()
+    page.get_by_role("link", name=app_today().strftime("%d-%m-%Y"), exact=False).click()
     page.get_by_role("link", name="Daglijst voor vervoer en begeleiding").click()
     page.emulate_media(media="print")
     table = page.locator("#day-list")

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from lp.web.extensions import db
-from tests.conftest import csrf_token_from, post_form
+from tests.conftest import app_today, csrf_token_from, post_form
 
-TODAY = date.today()
+TODAY = app_today()
 
 
 @pytest.fixture
