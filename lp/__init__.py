@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from lp.auth.views import bp as auth_bp
     from lp.core.validation import IdConverter
     from lp.files.views import bp as files_bp
+    from lp.insights import refresh
     from lp.insights.calendar import bp as calendar_bp
     from lp.insights.views import bp as insights_bp
     from lp.main.views import bp as main_bp
@@ -103,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     navigation.init_app(app, list(navigation.DEFAULT_ITEMS))
     links.init_app(app)
+    refresh.init_app(app)  # the kept insights figures counted again after a page wrote requests
 
 
 def _register_cli(app: Flask) -> None:

@@ -40,7 +40,7 @@ from lp.reminders.digest import digest_day, send_digests
 from lp.reminders.models import JobRun
 from lp.reminders.notifications import send_daily
 from lp.reminders.sweep import sweep
-from lp.requests import deadlines
+from lp.requests import deadlines, snapshots
 from lp.saved.mail import send_weekly
 from lp.web.database import refresh_statistics
 from lp.web.extensions import db
@@ -91,14 +91,25 @@ def daily_job(planned: date) -> str:
 
 
 def figures_job(planned: date) -> str:
-    """Count every country's figures of the insights' default period (the last 12 months) for today.
+    """Count every country's figures for today, and their total: of the insights' default period (the
+    last 12 months), and of the periods viewed the day before (at most ``AGAIN_AT_MOST``).
 
-    After the sweep, before the office opens: the first dashboard and overview of the day
-    read them as kept (lp.requests.snapshots) instead of counting a year of requests.
+    Just after midnight, when yesterday's are no longer used: the first dashboard, overview or
+    assessment of the day reads them as kept (lp.requests.snapshots) instead of counting a
+    year of requests; pages that write requests keep them current (lp.insights.refresh). A
+    period that ended on the day it was viewed ("from 1 January", "up to today") is counted up
+    to today.
     """
     day = _today()
-    rows = stats.country_rows(stats.Period.default(day), day, "nl")
-    return f"{len(rows)} countries counted for {day}"
+    earlier = snapshots.periods_kept_before(day)  # before today's figures are kept: that drops them
+    again = [stats.Period(start, day if end == kept_on else end) for start, end, kept_on in reversed(earlier)]
+    periods = list(dict.fromkeys([stats.Period.default(day), *again]))[:1 + AGAIN_AT_MOST]
+    counted = [len(stats.country_table(period, day, "nl")[0]) for period in periods]
+    return f"{counted[0]} countries counted for {day}, {len(periods)} period(s)"
+
+
+#: Periods viewed the day before that the figures job counts again for the new day (the latest first).
+AGAIN_AT_MOST = 10
 
 
 def outbox_job(planned: date) -> str:
@@ -121,7 +132,7 @@ JOBS = (
     Job("daily", daily_job, lambda tz: CronTrigger(day_of_week="mon-fri", hour=8, minute=0, timezone=tz), True),
     Job("saved_views", saved_views_job,
         lambda tz: CronTrigger(day_of_week="mon-fri", hour=8, minute=5, timezone=tz), True),
-    Job("figures", figures_job, lambda tz: CronTrigger(hour=7, minute=30, timezone=tz), True),
+    Job("figures", figures_job, lambda tz: CronTrigger(hour=0, minute=5, timezone=tz), True),
     Job("outbox", outbox_job, lambda tz: IntervalTrigger(minutes=1, timezone=tz), False),
 )
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from bench.generate import PASSWORD, RICH_EVENTS, generate
-from bench.run import run_load
+from bench.run import DetailsEdit, run_load
 from countries.models import Country, Mission
 from lp.core.clock import today
 from lp.persons.models import Person
@@ -75,6 +75,19 @@ def test_generated_data_serves_pages_and_takes_new_rows(module_app, generated):
     page = client.get(f"/requests/{generated['rich_request']}")
     assert page.status_code == 200
     assert client.get("/requests/").status_code == 200
+    # The bench's edit saves the details form as a browser would: every field kept, the reference new.
+    with module_app.app_context():
+        shown = db.session.get(LpRequest, 1)
+        assert shown is not None
+        before = (shown.mission_id, shown.documents_enclosed, shown.identity_requested, shown.embassy_reference)
+    edit = DetailsEdit(client, 1)
+    edit.save()
+    edit.save()  # the form read again: its version moved on
+    with module_app.app_context():
+        saved = db.session.get(LpRequest, 1)
+        assert saved is not None
+        assert (saved.mission_id, saved.documents_enclosed, saved.identity_requested) == before[:3]
+        assert saved.embassy_reference.startswith("bench ") and saved.embassy_reference != before[3]
     with module_app.app_context():
         # The id sequences continue after the bulk-loaded rows (COPY on PostgreSQL does not advance them).
         db.session.execute(text("INSERT INTO request_events (request_id, kind, occurred_on, at, note, data) "

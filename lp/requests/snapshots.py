@@ -110,6 +110,33 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
             changed.add(value_now(request, "country_id"))
     changed.discard(None)
     raise_versions(changed, session)
+    session.info.setdefault(WRITTEN, set()).update(changed)
+
+
+#: Where a session notes the countries whose requests it wrote (for lp.insights.refresh); a
+#: superset after a rollback, which only costs a recount that finds nothing to do.
+WRITTEN = "figures_written"
+
+
+def written_countries(session: Session) -> set[int]:
+    """Return, and forget, the countries whose requests ``session`` wrote since last asked."""
+    return session.info.pop(WRITTEN, None) or set()
+
+
+def periods_kept_before(day: date) -> list[tuple[date, date, date]]:
+    """Return the periods whose figures were kept on days before ``day``, as (start, end, that day),
+    oldest first (1 query); gone once anything is kept on ``day``."""
+    s = FigureSnapshot
+    query = (select(s.period_start, s.period_end, s.day).where(s.day < day).distinct()
+             .order_by(s.day, s.period_start, s.period_end))
+    return [(row.period_start, row.period_end, row.day) for row in db.session.execute(query)]
+
+
+def kept_on(start: date, end: date, day: date) -> bool:
+    """Whether any figures of the period are kept for ``day`` (1 query)."""
+    s = FigureSnapshot
+    query = select(s.country_id).where(s.period_start == start, s.period_end == end, s.day == day).limit(1)
+    return db.session.execute(query).first() is not None
 
 
 def listen() -> None:

@@ -88,7 +88,7 @@ def test_a_new_day_counts_again_and_drops_what_earlier_days_kept(app, dataset, c
         assert {day for _id, day, _version, _body in _kept(app).values()} == {NOW.date() + timedelta(days=1)}
 
 
-def test_the_morning_job_counts_the_last_twelve_months_before_the_first_view(app, dataset):
+def test_the_midnight_job_counts_the_last_twelve_months_and_their_total_before_the_first_view(app, dataset):
     from lp.insights import stats
     from lp.requests.models import FigureSnapshot
     from lp.scheduler import JOBS, run_job
@@ -99,7 +99,8 @@ def test_the_morning_job_counts_the_last_twelve_months_before_the_first_view(app
         kept = db.session.execute(select(FigureSnapshot.country_id, FigureSnapshot.period_start,
                                          FigureSnapshot.period_end, FigureSnapshot.day)).all()
     assert {(start, end, day) for _country, start, end, day in kept} == {(period.start, period.end, NOW.date())}
-    assert {country for country, *_rest in kept} == {_country_id(app, "GN"), _country_id(app, "MA")}
+    assert {country for country, *_rest in kept} == {_country_id(app, "GN"), _country_id(app, "MA"),
+                                                     stats.ALL_COUNTRIES}
 
 
 def test_the_overview_trend_added_up_from_the_countries_equals_the_trend_counted_at_once(app, dataset):
@@ -117,3 +118,53 @@ def test_the_overview_trend_added_up_from_the_countries_equals_the_trend_counted
             assert sum(sum(point.counts.values()) for point in added[1]) > 0
             # The total kept equals the total put together from the rows.
             assert whole == stats.total(stats._kept_rows(period, NOW.date(), "nl", {}, detail=True)[0])
+
+
+def test_an_edit_through_the_app_counts_its_country_again_before_the_next_view(
+        app, dataset, client, login_as, count_queries):
+    from tests.lp.requests.form_html import form_values
+
+    login_as("staff")
+    _queries(count_queries, client, "/insights/")  # the default period, counted and kept
+    unchanged = _queries(count_queries, client, "/insights/")
+    before = _kept(app)
+    gn, ma = _country_id(app, "GN"), _country_id(app, "MA")
+    url = f"/requests/{dataset['R1']}/edit"  # Guinea
+    shown, _boxes = form_values(client.get(url).get_data(as_text=True), "")
+    assert client.post(url, data={**shown, "embassy_reference": "EMB/NEW"}).status_code == 302
+    after = _kept(app)
+    # Counted again by the page that saved the edit: Guinea and the total, not Morocco.
+    assert after[gn][2] > before[gn][2] and after[ma] == before[ma]
+    assert after[0][2] > before[0][2]
+    # So the next overview counts nothing: as many queries as a view with nothing changed.
+    assert _queries(count_queries, client, "/insights/") == unchanged
+
+
+def test_a_page_that_writes_no_requests_counts_nothing_again(app, dataset, client, login_as):
+    login_as("staff")
+    client.get("/insights/")
+    before = _kept(app)
+    assert client.get(f"/requests/{dataset['R1']}").status_code == 200
+    assert _kept(app) == before
+
+
+def test_the_midnight_job_also_counts_the_periods_viewed_the_day_before(app, dataset, client, login_as):
+    from datetime import date
+
+    from lp.insights import stats
+    from lp.requests.models import FigureSnapshot
+    from lp.scheduler import JOBS, run_job
+
+    login_as("viewer")
+    assert client.get("/insights/assessment?year=2025").status_code == 200  # 1 January .. 31 December 2025
+    assert client.get("/insights/?from=2026-01-01").status_code == 200  # 1 January up to today
+    tomorrow = NOW + timedelta(days=1)
+    with time_machine.travel(tomorrow, tick=False):
+        run_job(app, next(job for job in JOBS if job.name == "figures"))
+    with app.app_context():
+        kept = set(db.session.execute(select(FigureSnapshot.period_start, FigureSnapshot.period_end,
+                                             FigureSnapshot.day)).all())
+    default = stats.Period.default(tomorrow.date())
+    assert kept == {(default.start, default.end, tomorrow.date()),
+                    (date(2025, 1, 1), date(2025, 12, 31), tomorrow.date()),
+                    (date(2026, 1, 1), tomorrow.date(), tomorrow.date())}  # "up to today" moves with the day

@@ -101,7 +101,7 @@ def test_after_downtime_each_daily_job_catches_up_once(app):
 
     with time_machine.travel(now, tick=False):
         # digest and the daily summary: 08:00 today; the saved views' CSV: 08:05 today; the insights'
-        # figures (never run): 07:30 today
+        # figures (never run): 00:05 today
         assert scheduler.catch_up(app, now) == ["sweep", "digest", "daily", "saved_views", "figures"]
         assert scheduler.catch_up(app, now) == []  # once, not once per missed day
 
