@@ -16,14 +16,26 @@ DASH = "\u2013"
 ONE = Decimal(1)
 
 
-@functools.cache
 def _percent_sign(locale: Locale) -> str | None:
     """Return the percent sign of a locale whose percentages are whole numbers with the sign after them
     ("#,##0%", as English and Dutch), else None."""
+    # Looked up by the locale's parts: hashing a Locale itself costs more than the rest of a share.
+    return _percent_sign_of(locale.language, locale.territory, locale.script, locale.variant)
+
+
+@functools.cache
+def _percent_sign_of(language: str, territory: str | None, script: str | None, variant: str | None) -> str | None:
+    locale = Locale(language, territory, script, variant)
     zero = babel_percent(0, locale=locale)
     if locale.percent_formats[None].pattern != "#,##0%" or not zero.startswith("0"):
         return None
     return zero[1:]
+
+
+@functools.lru_cache(maxsize=4096)
+def _whole_percent(value: float, sign: str) -> str:
+    """The share as its shortest decimal x 100, rounded half to even, with the sign (a table repeats many)."""
+    return f"{Decimal(str(value)).scaleb(2).quantize(ONE, rounding=ROUND_HALF_EVEN)}{sign}"
 
 
 def format_share(value: float) -> str:
@@ -39,7 +51,7 @@ def format_share(value: float) -> str:
     sign = _percent_sign(locale) if locale is not None else None
     if sign is None or not 0 <= value < 9:  # under 900 %: no thousands separator, also once rounded
         return format_percent(value)
-    return f"{Decimal(str(value)).scaleb(2).quantize(ONE, rounding=ROUND_HALF_EVEN)}{sign}"
+    return _whole_percent(value, sign)
 
 
 def percent(value: float | None) -> str:

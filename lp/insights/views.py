@@ -22,7 +22,7 @@ from lp.auth.roles import Role
 from lp.core.clock import today
 from lp.core.csv import DEFAULT_DELIMITER, DELIMITERS
 from lp.core.validation import ValidationFailed
-from lp.insights import assessment, calendar, export, stats
+from lp.insights import assessment, calendar, cells, export, stats
 from lp.insights.charts import Chart, bar_chart, column_chart, stacked_chart
 from lp.insights.formatting import curve_days, curve_interval, number, percent, share_of
 from lp.requests.lifecycle import CLOSURE_REASONS, REFUSAL_REASONS
@@ -57,6 +57,7 @@ def _helpers() -> dict[str, Any]:
         "min_requests": stats.MIN_REQUESTS_FOR_RANKING,
         "bucket_label": stats.bucket_label,
         "REFUSAL_REASONS": REFUSAL_REASONS,
+        **cells.HELPERS,
         "CLOSURE_REASONS": CLOSURE_REASONS,
         "TREND_OUTCOMES": stats.TREND_OUTCOMES,
         "definitions": stats.DEFINITIONS,
