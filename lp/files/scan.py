@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from lp.core.chunks import chunks
+
 CHUNK = 64 * 1024
 TIMEOUT_SECONDS = 60
 
@@ -56,8 +58,7 @@ def scan(data: bytes) -> Verdict:
     try:
         with _connect() as connection:
             connection.sendall(b"zINSTREAM\0")
-            for start in range(0, len(data), CHUNK):
-                chunk = data[start:start + CHUNK]
+            for chunk in chunks(data, CHUNK):
                 connection.sendall(struct.pack("!L", len(chunk)) + chunk)
             connection.sendall(struct.pack("!L", 0))
             answer = b""

@@ -24,6 +24,7 @@ from typing import NamedTuple
 from flask import current_app
 from sqlalchemy import or_, select, update
 
+from lp.core.chunks import chunks
 from lp.core.types import utcnow
 from lp.mail.models import OutboxMail, new_message_id
 from lp.web.database import insert_unless_present, rows_changed
@@ -73,8 +74,8 @@ def enqueue_many(mails: Sequence[Mail]) -> set[str]:
              "attachment": mail.attachment[1] if mail.attachment else ""} for mail in mails]
     statement = insert_unless_present(OutboxMail, ["dedupe_key"]).returning(OutboxMail.dedupe_key)
     queued: set[str] = set()
-    for start in range(0, len(rows), BATCH):
-        queued.update(row.dedupe_key for row in db.session.execute(statement, rows[start:start + BATCH]))
+    for batch in chunks(rows, BATCH):
+        queued.update(row.dedupe_key for row in db.session.execute(statement, batch))
     return queued
 
 

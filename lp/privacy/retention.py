@@ -22,7 +22,6 @@ cutoff. The insights' figures (statuses, dates, outcome codes, countries, missio
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -30,6 +29,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import and_, delete, exists, func, or_, select, union_all, update
 
+from lp.core.chunks import chunked
 from lp.core.clock import today
 from lp.core.types import utcnow
 from lp.files import services as files
@@ -117,7 +117,7 @@ def plan_retention(years: int | None = None, *, on: date | None = None) -> Reten
     plan.person_ids = eligible_person_ids(plan.cutoff)
     mail_ids = set(db.session.scalars(select(OutboxMail.id).where(_old_mail(plan.cutoff))))
     attached = _attachments_since(plan.cutoff)  # read once, searched for each chunk
-    for chunk in _chunks(plan.person_ids):
+    for chunk in chunked(plan.person_ids, CHUNK):
         request_ids = _request_ids(chunk)
         plan.requests += _count(select(LpRequest.id).where(LpRequest.person_id.in_(chunk)))
         plan.documents += _count(select(IdentityDocument.id).where(IdentityDocument.person_id.in_(chunk)))
@@ -139,12 +139,12 @@ def apply_retention(years: int | None = None, *, on: date | None = None,
     try:
         moment = utcnow()
         blanked: list[int] = []
-        for chunk in _chunks(plan.removed_file_ids):
+        for chunk in chunked(plan.removed_file_ids, CHUNK):
             hashes |= files.delete_rows(chunk)
-        for chunk in _chunks(plan.person_ids):
+        for chunk in chunked(plan.person_ids, CHUNK):
             hashes |= files.delete_for_persons(chunk)
             blanked += _anonymise(chunk, moment)
-        for chunk in _chunks(plan.outbox_mail_ids):
+        for chunk in chunked(plan.outbox_mail_ids, CHUNK):
             db.session.execute(delete(OutboxMail).where(OutboxMail.id.in_(chunk)))
         details: dict[str, Any] = {"years": plan.years, "cutoff": plan.cutoff.isoformat(), **plan.counts(),
                                    audit.BLANKED_EVENTS: sorted(blanked)}
@@ -333,9 +333,3 @@ def _request_ids(person_ids: list[int]):
 
 def _count(query) -> int:
     return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-
-
-def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
-    ids = list(ids)
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start:start + CHUNK]

@@ -26,6 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from lp.auth.models import User
+from lp.core.chunks import chunks
 from lp.core.types import utcnow
 from lp.core.validation import ValidationFailed
 from lp.mail import outbox
@@ -69,10 +70,10 @@ def preferences_of(user_ids: Iterable[int]) -> dict[int, dict[str, str]]:
     """Return ``preferences`` of each of ``user_ids``, by user id (a query per ``BATCH`` people)."""
     saved: dict[int, dict[str, str]] = {user_id: {} for user_id in user_ids}
     ids = sorted(saved)
-    for start in range(0, len(ids), BATCH):
+    for batch in chunks(ids, BATCH):
         for row in db.session.execute(
                 select(NotificationPreference.user_id, NotificationPreference.kind, NotificationPreference.mode)
-                .where(NotificationPreference.user_id.in_(ids[start:start + BATCH]))):
+                .where(NotificationPreference.user_id.in_(batch))):
             saved[row.user_id][row.kind] = row.mode
     return {user_id: {kind: chosen.get(kind, default) for kind, (_label, default) in KINDS.items()}
             for user_id, chosen in saved.items()}
@@ -155,8 +156,8 @@ def notify_many(notices: Sequence[Notice]) -> int:
             Notification.user_id, Notification.kind, Notification.subject, Notification.occasion)
         values = list(rows.values())
         created: dict[tuple[int, str, str, str], int] = {}
-        for start in range(0, len(values), BATCH):
-            for new in db.session.execute(statement, values[start:start + BATCH]):
+        for batch in chunks(values, BATCH):
+            for new in db.session.execute(statement, batch):
                 created[(new.user_id, new.kind, new.subject, new.occasion)] = new.id
         mails = []
         for key, row in rows.items():  # the notices' order, whatever order RETURNING gave
@@ -172,8 +173,8 @@ def notify_many(notices: Sequence[Notice]) -> int:
 def _users(user_ids: set[int]) -> dict[int, User]:
     """Return the users of ``user_ids`` that exist, by id (a query per ``BATCH``)."""
     ids = sorted(user_ids)
-    return {user.id: user for start in range(0, len(ids), BATCH)
-            for user in db.session.scalars(select(User).where(User.id.in_(ids[start:start + BATCH])))}
+    return {user.id: user for batch in chunks(ids, BATCH)
+            for user in db.session.scalars(select(User).where(User.id.in_(batch)))}
 
 
 def _link(request_id: int) -> str:

@@ -34,6 +34,7 @@ from flask import current_app
 from sqlalchemy import Row, bindparam, func, select, update
 
 from countries.models import Agreement, Country
+from lp.core.chunks import chunks
 from lp.core.types import utcnow
 from lp.persons import detention
 from lp.persons.models import Person
@@ -186,8 +187,8 @@ def _store_next_days(moved: list[dict[str, Any]]) -> None:
                         table.next_due_on.is_not_distinct_from(bindparam("b_old", type_=table.next_due_on.type)))
                  .values(next_due_on=bindparam("b_new", type_=table.next_due_on.type)))
     moved.sort(key=lambda row: row["b_id"])  # one order for every writer: no deadlock between two sweeps
-    for start in range(0, len(moved), BATCH):
-        db.session.execute(statement, moved[start:start + BATCH])
+    for batch in chunks(moved, BATCH):
+        db.session.execute(statement, batch)
 
 
 def _wanted_for_profiles(as_of: date) -> dict[Key, dict]:
@@ -211,8 +212,8 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> list[Row]:
     statement = insert_unless_present(Reminder, ["subject", "kind", "level"]).returning(
         Reminder.kind, Reminder.level, Reminder.request_id, Reminder.owner_id)
     created: list[Row] = []
-    for start in range(0, len(rows), BATCH):
-        created += db.session.execute(statement, rows[start:start + BATCH]).all()
+    for batch in chunks(rows, BATCH):
+        created += db.session.execute(statement, batch).all()
     return created
 
 
@@ -228,8 +229,7 @@ def _notify_owners(created: list[Row]) -> None:
     """
     told = sorted((row.id, NOTIFIED[(row.kind, row.level)], row.request_id, row.owner_id) for row in created
                   if (row.kind, row.level) in NOTIFIED and row.request_id is not None and row.owner_id is not None)
-    for start in range(0, len(told), BATCH):
-        batch = told[start:start + BATCH]
+    for batch in chunks(told, BATCH):
         requests = {request.id: request for request in db.session.scalars(
             select(LpRequest).where(LpRequest.id.in_({request_id for _id, _kind, request_id, _owner in batch})))}
         notifications.notify_many([
@@ -263,14 +263,14 @@ def _existing(wanted: dict[Key, dict], subjects: list[str] | None) -> tuple[dict
             # then looks the subjects up by the unique key instead of reading every open reminder per batch
             # (ix_reminders_open; its statistics do not say that every open reminder shares the one NULL).
             still_open = func.coalesce(Reminder.closed_at, None).is_(None)
-        open_rows = [r for start in range(0, len(subjects), BATCH) for r in db.session.execute(
-            select(*columns).where(Reminder.subject.in_(subjects[start:start + BATCH]), still_open))]
+        open_rows = [r for batch in chunks(subjects, BATCH) for r in db.session.execute(
+            select(*columns).where(Reminder.subject.in_(batch), still_open))]
     found = {(r.subject, r.kind, r.level): (r.id, False, r.acknowledged_at is not None) for r in open_rows}
     read = len(found)
     subjects = sorted({key[0] for key in wanted if key not in found})
-    for start in range(0, len(subjects), BATCH):
-        for r in db.session.execute(select(*columns).where(Reminder.subject.in_(subjects[start:start + BATCH]),
-                                                           Reminder.closed_at.is_not(None))):
+    for batch in chunks(subjects, BATCH):
+        closed = select(*columns).where(Reminder.subject.in_(batch), Reminder.closed_at.is_not(None))
+        for r in db.session.execute(closed):
             read += 1
             key = (r.subject, r.kind, r.level)
             if key in wanted:
@@ -343,9 +343,9 @@ def apply(work: Plan) -> SweepResult:
     now = utcnow()
     for ids, closed_at, reason in ((work.superseded, now, SUPERSEDED), (work.no_longer_due, now, None),
                                    (work.to_reopen, None, None)):
-        for start in range(0, len(ids), BATCH):
-            db.session.execute(update(Reminder).where(Reminder.id.in_(ids[start:start + BATCH]))
-                               .values(closed_at=closed_at, closed_reason=reason))
+        for batch in chunks(ids, BATCH):
+            db.session.execute(update(Reminder).where(Reminder.id.in_(batch)).values(closed_at=closed_at,
+                                                                                   closed_reason=reason))
     result.closed, result.reopened = len(work.superseded) + len(work.no_longer_due), len(work.to_reopen)
     _store_next_days(work.moved)
     _record_run(work.as_of, work.settings, result)

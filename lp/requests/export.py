@@ -19,6 +19,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from lp.core.chunks import chunks
 from lp.core.csv import escape_cell, spreadsheet_writer
 from lp.persons.models import Person
 from lp.persons.views_log import EXPORTED, record_persons_shown
@@ -70,8 +71,7 @@ def matching_ids(f: RequestFilter, today: date) -> list[int]:
 
 def _chunks(ids: list[int]) -> Iterator[list[LpRequest]]:
     """Yield these requests in this order, CHUNK at a time, with what the columns read."""
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
+    for chunk in chunks(ids, CHUNK):
         rows = db.session.scalars(
             select(LpRequest).where(LpRequest.id.in_(chunk)).options(
                 joinedload(LpRequest.person).joinedload(Person.nationality),

@@ -32,6 +32,7 @@ from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
+from lp.core.chunks import chunks
 from lp.requests.lifecycle import AWAITING_ANSWER
 from lp.requests.models import (
     REQUESTS,
@@ -259,8 +260,8 @@ def rebuild(session: Session | None = None, tables: Iterable[type[Any]] | None =
     made = 0
     for (model, key, _fact), found in zip(kinds, deltas, strict=True):
         statement, rows = _upsert(model, key, found, session)
-        for start in range(0, len(rows), BATCH):
-            run.execute(statement, rows[start:start + BATCH])
+        for batch in chunks(rows, BATCH):
+            run.execute(statement, batch)
         made += len(rows)
     return made
 
