@@ -5,8 +5,10 @@ yearly under article 25a of the Visa Code): requests submitted in the year, answ
 within the agreement's limit, the time to answer with waiting requests counted, the
 outcomes, presentations requested / held / no-show, the share where the embassy required
 the identity to be established, and the agreements in force. Every figure is that of
-the insights (``stats``) for the period 1 January .. 31 December, followed up to today;
-the two extra counts here are one aggregate query each, grouped by country.
+the insights (``stats``) for the period 1 January .. 31 December, followed up to today:
+for all countries as kept with each country's figures (``stats.country_rows``: the
+identity count and the presentations included), for one country counted from its missions'
+figures and ``stats.presentations``, with the same definitions.
 """
 
 from __future__ import annotations
@@ -17,13 +19,11 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, select, text
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import select
 
 from countries.models import Agreement, Country
 from lp.core.validation import ValidationFailed
 from lp.insights import stats
-from lp.requests.models import PRESENTATION_EVENTS, LpRequest, RequestEvent
 from lp.web.extensions import db
 
 #: The first year one can assess (no LP data is older).
@@ -62,38 +62,19 @@ class Assessment:
     name: str
     year: int
     figures: stats.Figures
-    presentations: Presentations = field(default_factory=Presentations)
-    identity_required: int = 0
     agreements: list[Agreement] = field(default_factory=list)
+
+    @property
+    def presentations(self) -> Presentations:
+        return Presentations(**self.figures.presentations)
+
+    @property
+    def identity_required(self) -> int:
+        return self.figures.identity_required
 
     @property
     def identity_share(self) -> float | None:
         return self.identity_required / self.figures.requests if self.figures.requests else None
-
-
-def _extra_counts(period: stats.Period, where: Iterable[ColumnElement[bool]] = ()) -> dict[int, dict[str, int]]:
-    """Return {country id: identity required, presentations requested / held / no-show} (2 queries).
-
-    The identity count comes from the facts (``stats.identity_required``); the presentations
-    are events of the year's requests, read through the partial index of the status changes
-    into and out of "presentation scheduled" (not kept as facts: they are events, not
-    columns of the request).
-    """
-    r, e = LpRequest, RequestEvent
-    in_year = and_(r.submitted_on >= period.start, r.submitted_on <= period.end, *where)
-    found: dict[int, dict[str, int]] = {}
-    for country_id, required in stats.identity_required(period, where).items():
-        found.setdefault(country_id, {})["identity"] = required
-    scheduled = e.to_status == "presentation_scheduled"
-    held = and_(e.from_status == "presentation_scheduled", e.to_status == "presented")
-    no_show = and_(e.from_status == "presentation_scheduled", e.to_status == "submitted")
-    query = (select(r.country_id, stats.count_if(scheduled).label("requested"), stats.count_if(held).label("held"),
-                    stats.count_if(no_show).label("no_show"))
-             .join(e, e.request_id == r.id).where(in_year, text(PRESENTATION_EVENTS)).group_by(r.country_id))
-    for row in db.session.execute(query):
-        found.setdefault(row.country_id, {}).update(requested=int(row.requested), held=int(row.held),
-                                                    no_show=int(row.no_show))
-    return found
 
 
 def _agreements(country_ids: Iterable[int], year: int) -> dict[int, list[Agreement]]:
@@ -112,30 +93,27 @@ def _agreements(country_ids: Iterable[int], year: int) -> dict[int, list[Agreeme
     return found
 
 
-def _assessment(row: stats.Row, year: int, extra: Mapping[str, int], agreements: list[Agreement]) -> Assessment:
-    return Assessment(row.alpha2 or "", row.label, year, row.figures,
-                      Presentations(extra.get("requested", 0), extra.get("held", 0), extra.get("no_show", 0)),
-                      extra.get("identity", 0), agreements)
+def _assessment(row: stats.Row, year: int, agreements: list[Agreement]) -> Assessment:
+    return Assessment(row.alpha2 or "", row.label, year, row.figures, agreements)
 
 
 def all_countries(year: int, today: date, language: str) -> list[Assessment]:
-    """Return the assessment of every country with requests in the year, by name (7 queries)."""
+    """Return the assessment of every country with requests in the year, by name (4 queries while
+    the countries' figures are kept, see ``stats.country_rows``)."""
     period = year_period(year)
     rows = [row for row in stats.sorted_rows(stats.country_rows(period, today, language), "name")
             if row.figures.requests]
-    extra = _extra_counts(period)
     agreements = _agreements((row.key for row in rows), year)
-    return [_assessment(row, year, extra.get(row.key, {}), agreements.get(row.key, [])) for row in rows]
+    return [_assessment(row, year, agreements.get(row.key, [])) for row in rows]
 
 
 def one_country(country: Country, year: int, today: date, language: str) -> Assessment:
-    """Return one country's assessment, also without requests in the year (9 queries)."""
+    """Return one country's assessment, also without requests in the year (6 queries)."""
     period = year_period(year)
-    where = stats.country_filter(country)
     figures = stats.total(stats.mission_rows(country, period, today))
+    figures.presentations = stats.presentations(period, stats.country_filter(country)).get(country.id, {})
     row = stats.Row(country.id, country.name(language), figures, alpha2=country.alpha2)
-    extra = _extra_counts(period, where).get(country.id, {})
-    return _assessment(row, year, extra, _agreements([country.id], year).get(country.id, []))
+    return _assessment(row, year, _agreements([country.id], year).get(country.id, []))
 
 
 def agreement_text(agreement: Agreement, kinds: Mapping[str, Any]) -> str:

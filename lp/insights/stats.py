@@ -19,7 +19,20 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, SQLColumnExpression, and_, case, cast, extract, func, literal, or_, select, union_all
+from sqlalchemy import (
+    Integer,
+    SQLColumnExpression,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -28,7 +41,7 @@ from lp.core.survival import Estimate, combined
 from lp.core.validation import ValidationFailed
 from lp.requests import answer_times, facts, snapshots
 from lp.requests.lifecycle import AWAITING_ANSWER, CLOSURE_REASONS, REFUSAL_REASONS
-from lp.requests.models import LpRequest, OutcomeFact, ResponseDayFact
+from lp.requests.models import PRESENTATION_EVENTS, LpRequest, OutcomeFact, RequestEvent, ResponseDayFact
 from lp.web.extensions import db
 
 
@@ -227,6 +240,8 @@ class Figures:
     withdrawn_by_reason: dict[str, int] = field(default_factory=dict)
     answered: int = 0
     within_limit: int = 0
+    #: Requests where the embassy required the identity to be established (the yearly assessment).
+    identity_required: int = 0
     open: int = 0
     overdue: int = 0
     median_days: int | None = None
@@ -240,6 +255,9 @@ class Figures:
     #: The requests of each outcome of KEPT_OUTCOMES per quarter of the period (in ``Period.quarters``
     #: order), when counted with them: the overview's trend and mix add these up (``trends_of``).
     by_quarter: dict[str, list[int]] = field(default_factory=dict, compare=False, repr=False)
+    #: The presentations of the period's requests ({name: count} of PRESENTATIONS, ``presentations``; {}: none),
+    #: when counted with them (a country's figures, one country's assessment): the yearly assessment shows them.
+    presentations: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def finished(self) -> int:
@@ -279,10 +297,10 @@ class Figures:
                 setattr(self, name, mine + theirs)
 
 
-#: The counts of Figures: every field but the times and the counts per quarter. They add up
-#: (``Figures.add_counts``) and are kept as they are (``encode``).
+#: The counts of Figures: every field but the times, the counts per quarter and the presentations. They add
+#: up (``Figures.add_counts``) and are kept as they are (``encode``).
 COUNTS = tuple(f.name for f in fields(Figures) if f.name not in ("median_days", "p90_days", "time_to_answer",
-                                                                  "response_days", "by_quarter"))
+                                                                  "response_days", "by_quarter", "presentations"))
 
 
 @dataclass
@@ -425,6 +443,7 @@ def _count_columns(source: Any) -> list[ColumnElement[int]]:
         *_outcome_counts(source, ("issued", "refused", "handover", "handover_silence", "no_reply", "withdrawn")),
         _sum_if(source, u.answered == 1).label("answered"),
         _sum_if(source, u.within == 1).label("within_limit"),
+        _sum_if(source, u.identity == 1).label("identity_required"),
     ]
     columns += [_sum_if(source, and_(u.status == "refused", u.reason == code)).label(f"refused_{code}")
                 for code in REFUSAL_CODES]
@@ -446,7 +465,7 @@ def _figures_from(values: Mapping[str, Any]) -> Figures:
 
     counts: dict[str, Any] = {name: number(name) for name in (
         "requests", "issued", "refused", "handover", "handover_silence", "no_reply", "withdrawn", "answered",
-        "within_limit", "open", "overdue")}
+        "within_limit", "identity_required", "open", "overdue")}
     return Figures(
         **counts,
         refused_by_reason={code: number(f"refused_{code}") for code in REFUSAL_CODES},
@@ -518,13 +537,29 @@ def _histograms(by: str, period: Period, today: date,
     return {k: tuple(h) for k, h in histograms.items()}
 
 
-def identity_required(period: Period, where: Iterable[ColumnElement[bool]] = ()) -> dict[int, int]:
-    """Return {country id: requests of the period where the embassy required the identity to be
-    established} (1 query)."""
-    source = _outcomes(period, period.end, where)
-    query = (select(source.c.country_id, _sum_if(source, source.c.identity == 1).label("n"))
-             .group_by(source.c.country_id))
-    return {row.country_id: int(row.n) for row in db.session.execute(query)}
+#: The presentations of a period's requests (``presentations``): scheduled, held, and not held (no-show).
+PRESENTATIONS = ("requested", "held", "no_show")
+
+
+def presentations(period: Period, where: Iterable[ColumnElement[bool]] = ()) -> dict[int, dict[str, int]]:
+    """Return {country id: {name: count} of PRESENTATIONS} of the period's requests among ``where`` (1 query).
+
+    Events of the requests, read through the partial index of the status changes into and
+    out of "presentation scheduled" (not kept as facts: they are events, not columns of
+    the request). Kept with each country's figures (``_country_figures``), so an event that
+    changes them must raise the country's version (lp.requests.snapshots).
+    """
+    r, e = LpRequest, RequestEvent
+    counted = {
+        "requested": e.to_status == "presentation_scheduled",
+        "held": and_(e.from_status == "presentation_scheduled", e.to_status == "presented"),
+        "no_show": and_(e.from_status == "presentation_scheduled", e.to_status == "submitted"),
+    }
+    query = (select(r.country_id, *(count_if(counted[name]).label(name) for name in PRESENTATIONS))
+             .join(e, e.request_id == r.id).where(_in_period(period), *where, text(PRESENTATION_EVENTS))
+             .group_by(r.country_id))
+    return {row.country_id: {name: int(getattr(row, name)) for name in PRESENTATIONS}
+            for row in db.session.execute(query)}
 
 
 def _with_percentiles(rows: list[Row], histograms: Mapping[Any, tuple[tuple[int, int], ...]],
@@ -561,7 +596,7 @@ def country_rows(period: Period, today: date, language: str) -> list[Row]:
     """Return the figures of every country with requests in the period or open now.
 
     Each country's figures as kept (lp.requests.snapshots: 3 queries), counted again only for the
-    countries whose requests changed since (5 more queries), and kept for the next page.
+    countries whose requests changed since (6 more queries), and kept for the next page.
     """
     return _kept_rows(period, today, language, snapshots.versions())[0]
 
@@ -615,23 +650,25 @@ def _kept_rows(period: Period, today: date, language: str, current: Mapping[int,
     return rows, kept
 
 
-#: Up to this many countries missing from the kept figures are counted on their own (5 queries
-#: over their facts); more are counted with all the others (5 queries over all facts).
+#: Up to this many countries missing from the kept figures are counted on their own (6 queries
+#: over their facts); more are counted with all the others (6 queries over all facts).
 RECOUNT_ONE_BY_ONE = 40
 
 
 def _country_figures(period: Period, today: date, where: Iterable[ColumnElement[bool]]) -> dict[int, Figures]:
     """Return {country id: figures} of the countries with requests in the period or open now, among
-    ``where`` (all, or a CountryFilter), with their counts per quarter (5 queries)."""
+    ``where`` (all, or a CountryFilter), with their counts per quarter and presentations (6 queries)."""
     rows = [Row(r["key"], "", _figures_from(r)) for r in _counts("country_id", [], Country, period, today, where)]
     _with_percentiles(rows, _histograms("country_id", period, today, where),
                       _curves(LpRequest.country_id, period, today, where))
     quarters = period.quarters()
     counted = _by_quarter(period, where, KEPT_OUTCOMES, "country_id")
+    presented = presentations(period, where)
     for row in rows:
         found = counted.get(row.key, {})
         row.figures.by_quarter = {outcome: [found.get(quarter, {}).get(outcome, 0) for quarter in quarters]
                                   for outcome in KEPT_OUTCOMES}
+        row.figures.presentations = presented.get(row.key, {})
     return {row.key: row.figures for row in rows}
 
 
@@ -645,7 +682,7 @@ def encode(figures: Figures | None) -> tuple[str, str]:
     curve = figures.time_to_answer
     body = {"counts": [getattr(figures, name) for name in COUNTS], "median": figures.median_days,
             "p90": figures.p90_days, "curve": curve.summary() if curve is not None else None,
-            "quarters": figures.by_quarter, "layout": LAYOUT}
+            "quarters": figures.by_quarter, "presentations": figures.presentations, "layout": LAYOUT}
     detail = {"response_days": figures.response_days, "table": curve.table if curve is not None else []}
     return json.dumps(body, separators=(",", ":")), json.dumps(detail, separators=(",", ":"))
 
@@ -656,7 +693,7 @@ def readable(body: str) -> bool:
 
 
 #: The layout of a kept body: raise it when ``encode`` changes what it writes.
-LAYOUT = 2
+LAYOUT = 3
 
 
 def decode(body: str, detail: str | None = None) -> Figures | None:
@@ -665,7 +702,7 @@ def decode(body: str, detail: str | None = None) -> Figures | None:
     if values is None:
         return None
     figures = Figures(**dict(zip(COUNTS, values["counts"], strict=True)), median_days=values["median"],
-                      p90_days=values["p90"], by_quarter=values["quarters"])
+                      p90_days=values["p90"], by_quarter=values["quarters"], presentations=values["presentations"])
     more = json.loads(detail) if detail is not None else None
     if more is not None:
         figures.response_days = tuple((days, n) for days, n in more["response_days"])
@@ -867,8 +904,8 @@ def ranking(rows: Iterable[Row], sort: str, size: int = 10) -> tuple[list[Row], 
 def _docstring() -> str:
     """Return the module docstring followed by every definition (English source text)."""
     lines = [__doc__ or "", "Definitions", "-----------", ""]
-    for term, text in DEFINITIONS:
-        lines += [term, "    " + text, ""]
+    for term, definition in DEFINITIONS:
+        lines += [term, "    " + definition, ""]
     return "\n".join(lines)
 
 

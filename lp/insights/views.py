@@ -251,7 +251,8 @@ def _years() -> list[int]:
 @bp.get("/assessment")
 @requires(Role.VIEWER)
 def assessment_all():
-    """Show every country's cooperation in one calendar year, printable (7 queries)."""
+    """Show every country's cooperation in one calendar year, printable (5 queries while the countries'
+    figures are kept)."""
     year = _year()
     return render_template("insights/assessment.html", year=year, years=_years(), country=None,
                            assessments=assessment.all_countries(year, today(), _language()),
@@ -262,7 +263,7 @@ def assessment_all():
 @bp.get("/countries/<alpha2>/assessment")
 @requires(Role.VIEWER)
 def assessment_country(alpha2: str):
-    """Show one country's cooperation in one calendar year, printable (9 queries)."""
+    """Show one country's cooperation in one calendar year, printable (8 queries)."""
     country = _country_or_404(alpha2)
     year = _year()
     return render_template("insights/assessment.html", year=year, years=_years(), country=country,

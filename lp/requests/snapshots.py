@@ -13,12 +13,15 @@ in ``figure_snapshots`` and used again while nothing they were made of has chang
   every day, and so do the overdue counts);
 - the same version of the country (``figure_versions``): every flush that writes a request
   raises the version of its country, before and after (``_before_flush``), in the same
-  transaction. A reader reads the versions before the requests, so figures are never kept
-  under a version newer than the requests they were counted from; at worst they are
-  counted again.
+  transaction; so does every flush that writes a status event (the presentations kept with
+  the figures are counted from those events, and moving a presentation to another place
+  at the same time records one without changing the request's row). A reader reads the
+  versions before the requests, so figures are never kept under a version newer than the
+  requests they were counted from; at worst they are counted again.
 
 So after one request changes, the next page counts one country again, not 249. After writes
-that bypass the ORM (imports, the bench's generator), ``facts.rebuild`` forgets them all.
+that bypass the ORM (imports, the bench's generator), ``facts.rebuild`` forgets them all;
+retention's bulk updates of the events change only their texts, never what is counted.
 Keeping is best effort: figures that cannot be written are still shown.
 """
 
@@ -34,7 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from lp.requests.facts import value_before, value_now, written_requests
-from lp.requests.models import FigureSnapshot, FigureVersion
+from lp.requests.models import FigureSnapshot, FigureVersion, RequestEvent
 from lp.web.database import conflict_insert
 from lp.web.extensions import db
 
@@ -108,6 +111,9 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
             changed.add(value_before(request, "country_id"))
         if stays:
             changed.add(value_now(request, "country_id"))
+    for written in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(written, RequestEvent) and written.kind == "status":  # every presentation event is one
+            changed.add(written.request.country_id)
     changed.discard(None)
     raise_versions(changed, session)
     session.info.setdefault(WRITTEN, set()).update(changed)
@@ -140,6 +146,7 @@ def kept_on(start: date, end: date, day: date) -> bool:
 
 
 def listen() -> None:
-    """Raise the versions on every flush that writes a request (idempotent; called when the app is made)."""
+    """Raise the versions on every flush that writes a request or a status event (idempotent; called when the
+    app is made)."""
     if not event.contains(Session, "before_flush", _before_flush):
         event.listen(Session, "before_flush", _before_flush)

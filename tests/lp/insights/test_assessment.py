@@ -15,7 +15,7 @@ import pytest
 
 from lp.requests.models import LpRequest
 from lp.web.extensions import db
-from tests.lp.insights.conftest import present, submit, tables
+from tests.lp.insights.conftest import NOW, present, submit, tables
 
 
 @pytest.fixture
@@ -70,3 +70,35 @@ def test_another_year_and_a_bad_year(viewer):
         response = viewer.get(url)
         assert response.status_code == 422 and "Kies een jaar van 2000 tot 2026." in response.get_data(as_text=True)
     assert viewer.get("/insights/countries/XX/assessment").status_code == 404
+
+
+def _presentations_and_identity(app) -> tuple[dict, dict]:
+    """({country: (presentations, identity required)} of the all-country assessment, the same of each country's)."""
+    from countries.services import get_country
+    from lp.insights import assessment
+
+    def figures(a: assessment.Assessment) -> tuple:
+        return (a.presentations.requested, a.presentations.held, a.presentations.no_show), a.identity_required
+
+    with app.test_request_context():
+        every = {a.alpha2: figures(a) for a in assessment.all_countries(2026, NOW.date(), "nl")}
+        each = {alpha2: figures(assessment.one_country(get_country(alpha2), 2026, NOW.date(), "nl"))
+                for alpha2 in every}
+    return every, each
+
+
+def test_the_all_country_figures_are_kept_and_equal_each_countrys_also_after_a_presentation(app, dataset, viewer):
+    from lp.requests import services
+
+    # As in test_all_countries_in_one_year: GN 4 scheduled, 1 held, 1 no-show, identity R1; MA R17 scheduled.
+    expected = {"GN": ((4, 1, 1), 1), "MA": ((1, 0, 0), 0)}
+    assert _presentations_and_identity(app) == (expected, expected)
+    with app.test_request_context():
+        # R5's presentation (GN) held; R17's (MA) moved to another place at the same time: scheduled again.
+        services.apply_transition(db.session.get(LpRequest, dataset["R5"]), "record_presentation",
+                                  {"occurred_on": "2026-07-01", "took_place": "yes"}, user_id=None)
+        services.apply_transition(db.session.get(LpRequest, dataset["R17"]), "schedule_presentation",
+                                  {"presentation_at": "2026-07-08T10:00", "place": "Consulaat, Rotterdam",
+                                   "staff_admitted": "no"}, user_id=None)
+    expected = {"GN": ((4, 2, 1), 1), "MA": ((2, 0, 0), 0)}
+    assert _presentations_and_identity(app) == (expected, expected)

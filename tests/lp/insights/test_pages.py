@@ -145,7 +145,9 @@ def test_no_inline_styles_or_scripts(viewer):
 
 
 PAGES = ("/", "/?scope=all", f"/insights/?{PERIOD}", f"/insights/countries/GN?{PERIOD}",
-         f"/insights/export/countries.csv?{PERIOD}", f"/insights/countries/GN/missions.csv?{PERIOD}")
+         f"/insights/export/countries.csv?{PERIOD}", f"/insights/countries/GN/missions.csv?{PERIOD}",
+         "/insights/assessment?year=2026", "/insights/assessment.csv?year=2026",
+         "/insights/countries/GN/assessment?year=2026")
 
 
 def _counts(count_queries, client) -> dict[str, int]:
