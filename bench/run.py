@@ -42,7 +42,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from html.parser import HTMLParser
 from pathlib import Path
 
 from flask import Flask
@@ -341,30 +340,6 @@ def facts(app: Flask) -> dict[str, object]:
     return {"busiest": busiest, "sample": last // 2, "rich": last, "deep": 1, "edited": edited}
 
 
-class FormReader(HTMLParser):
-    """The values a browser would send for the first form of a page (inputs, checked boxes, selects)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: dict[str, str] = {}
-        self.select: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = {key: value or "" for key, value in attrs}
-        name = found.get("name")
-        if tag == "input" and name and (found.get("type") not in ("checkbox", "radio") or "checked" in found):
-            self.values[name] = found.get("value", "y" if found.get("type") == "checkbox" else "")
-        elif tag == "select" and name:
-            self.select = name
-            self.values.setdefault(name, "")
-        elif tag == "option" and self.select and "selected" in found:
-            self.values[self.select] = found.get("value", "")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "select":
-            self.select = None
-
-
 class DetailsEdit:
     """Save the details form of one request with a new embassy reference, as a user does: the form
     read first (untimed, ``read``), then posted (``save``), which must answer with the redirect of a
@@ -375,9 +350,10 @@ class DetailsEdit:
         self.shown: dict[str, str] = {}
 
     def read(self) -> None:
-        reader = FormReader()
-        reader.feed(self.client.get(self.url).get_data(as_text=True))
-        self.shown = {**reader.values, "embassy_reference": f"bench {time.perf_counter_ns() % 10**9}"}
+        from tests.lp.requests.form_html import form_values  # the tests' reader: as a browser submits
+
+        shown, _boxes = form_values(self.client.get(self.url).get_data(as_text=True), "")
+        self.shown = {**shown, "embassy_reference": f"bench {time.perf_counter_ns() % 10**9}"}
 
     def save(self) -> None:
         if not self.shown:
