@@ -311,6 +311,9 @@ class Row:
     label: str
     figures: Figures
     alpha2: str | None = None
+    #: A mission's name and city (``mission_row``), of which its label is made in the reader's language.
+    name: str | None = None
+    city: str | None = None
 
 
 def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -715,10 +718,15 @@ def mission_rows(country: Country, period: Period, today: date) -> list[Row]:
     """Return the figures of each of a country's missions (4 queries); key None = no mission."""
     where = CountryFilter([country.id])
     counted = _counts("mission_id", [Mission.name, Mission.city], Mission, period, today, where)
-    rows = [Row(r["key"], _mission_label(r["name"], r["city"]), _figures_from(r)) for r in counted]
+    rows = [mission_row(r["key"], r["name"], r["city"], _figures_from(r)) for r in counted]
     rows.sort(key=lambda row: (row.key is None, row.label.lower()))
     return _with_percentiles(rows, _histograms("mission_id", period, today, where),
                              _curves(LpRequest.mission_id, period, today, where))
+
+
+def mission_row(key: int | None, name: str | None, city: str | None, figures: Figures) -> Row:
+    """Return a mission's row, labelled in the reader's language (key None: no mission recorded)."""
+    return Row(key, _mission_label(name, city), figures, name=name, city=city)
 
 
 def _mission_label(name: str | None, city: str | None) -> str:
@@ -816,13 +824,25 @@ def trends(period: Period, where: Iterable[ColumnElement[bool]], *kinds: tuple[s
 def trends_of(rows: Iterable[Row], period: Period, *kinds: tuple[str, ...]) -> list[list[TrendPoint]]:
     """Return ``trends`` of all the requests of ``rows`` (``country_rows``: every country), from the
     counts per quarter kept with each row (no query). Every outcome of ``kinds`` is in KEPT_OUTCOMES."""
-    quarters = period.quarters()
-    added: dict[str, list[int]] = {outcome: [0] * len(quarters) for outcome in KEPT_OUTCOMES}
+    added: dict[str, list[int]] = {outcome: [0] * len(period.quarters()) for outcome in KEPT_OUTCOMES}
     for row in rows:
         for outcome, counts in row.figures.by_quarter.items():
             added[outcome] = [a + b for a, b in zip(added[outcome], counts, strict=True)]
-    found = {quarter: {outcome: added[outcome][index] for outcome in KEPT_OUTCOMES}
-             for index, quarter in enumerate(quarters)}
+    return points_of(period, added, *kinds)
+
+
+def quarter_counts(period: Period, where: Iterable[ColumnElement[bool]]) -> dict[str, list[int]]:
+    """Return {outcome: requests per quarter of the period} of KEPT_OUTCOMES among ``where``, in the
+    form ``Figures.by_quarter`` keeps them (1 query)."""
+    found = _by_quarter(period, where, KEPT_OUTCOMES).get(None, {})
+    return {outcome: [found.get(quarter, {}).get(outcome, 0) for quarter in period.quarters()]
+            for outcome in KEPT_OUTCOMES}
+
+
+def points_of(period: Period, counts: Mapping[str, list[int]], *kinds: tuple[str, ...]) -> list[list[TrendPoint]]:
+    """Return ``trends`` of each of ``kinds`` from counts per quarter as ``quarter_counts`` returns them (no query)."""
+    found = {quarter: {outcome: counts[outcome][index] for outcome in counts}
+             for index, quarter in enumerate(period.quarters())}
     return _points(period, found, kinds)
 
 

@@ -50,13 +50,25 @@ def versions() -> dict[int, int]:
     return {row.country_id: row.version for row in rows}
 
 
+def version_of(country_id: int) -> int:
+    """Return the version of one country (0: never changed) (1 query)."""
+    found = db.session.scalar(select(FigureVersion.version).where(FigureVersion.country_id == country_id))
+    return found or 0
+
+
 def read(start: date, end: date, day: date, current: Mapping[int, int], *,
          detail: bool = False) -> dict[int, tuple[str, str | None]]:
-    """Return {country id: (body, detail or None)} of the figures kept for the period on ``day`` at the
-    ``current`` versions (1 query); the detail only when asked for."""
+    """Return {key: (body, detail or None)} of the figures kept for the period on ``day`` at the
+    ``current`` versions (1 query); the detail only when asked for.
+
+    The keys are countries' ids (and 0: their total), unless ``current`` asks for negative
+    keys (one country's own insights, lp.insights.kept_country); only those are read then.
+    """
     s = FigureSnapshot
     query = select(s.country_id, s.version, s.body, s.detail if detail else null().label("detail")).where(
         s.period_start == start, s.period_end == end, s.day == day)
+    own = sorted(key for key in current if key < 0)
+    query = query.where(s.country_id.in_(own) if own else s.country_id >= 0)
     return {row.country_id: (row.body, row.detail) for row in db.session.execute(query)
             if row.version == current.get(row.country_id, 0)}
 
@@ -133,7 +145,7 @@ def periods_kept_before(day: date) -> list[tuple[date, date, date]]:
     """Return the periods whose figures were kept on days before ``day``, as (start, end, that day),
     oldest first (1 query); gone once anything is kept on ``day``."""
     s = FigureSnapshot
-    query = (select(s.period_start, s.period_end, s.day).where(s.day < day).distinct()
+    query = (select(s.period_start, s.period_end, s.day).where(s.day < day, s.country_id >= 0).distinct()
              .order_by(s.day, s.period_start, s.period_end))
     return [(row.period_start, row.period_end, row.day) for row in db.session.execute(query)]
 
@@ -141,7 +153,8 @@ def periods_kept_before(day: date) -> list[tuple[date, date, date]]:
 def kept_on(start: date, end: date, day: date) -> bool:
     """Whether any figures of the period are kept for ``day`` (1 query)."""
     s = FigureSnapshot
-    query = select(s.country_id).where(s.period_start == start, s.period_end == end, s.day == day).limit(1)
+    query = select(s.country_id).where(s.period_start == start, s.period_end == end, s.day == day,
+                                       s.country_id >= 0).limit(1)
     return db.session.execute(query).first() is not None
 
 
