@@ -129,6 +129,9 @@ class LpRequest(Model):
         Index("ix_lp_requests_country_submitted", "country_id", "submitted_on"),
         # Issued LPs about to expire (dashboard, sweep) as one index range.
         Index("ix_lp_requests_status_valid_until", "status", "valid_until"),
+        # The same two of one owner (the home page's "mine"): only that owner's rows.
+        Index("ix_lp_requests_owner_presentation", "owner_id", "next_presentation_at"),
+        Index("ix_lp_requests_owner_valid_until", "owner_id", "status", "valid_until"),
         # The open requests the daily sweep must look at (due, or changed) as one index range.
         Index("ix_lp_requests_next_due", "is_open", "next_due_on"),
         IDS_NEVER_REUSED,
