@@ -58,6 +58,9 @@ serve: $(STAMP) $(MO)
 	$(BIN)/gunicorn --config deploy/gunicorn.conf.py --workers $(WORKERS) --bind 127.0.0.1:$(PORT) app:app
 
 CHROMIUM_PATH ?= /usr/bin/chromium
+# With TEST_DATABASE_URL, make test runs the suite on SQLite and PostgreSQL at once (2 jobs, one
+# per core); TEST_JOBS=1 runs them one after the other.
+TEST_JOBS ?= 2
 
 test: $(STAMP) $(MO) lint-api
 	@if [ ! -x "$(CHROMIUM_PATH)" ]; then \
@@ -67,12 +70,23 @@ test: $(STAMP) $(MO) lint-api
 	else \
 		echo "== end-to-end browser tests: run with chromium at $(CHROMIUM_PATH)"; \
 	fi
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	@if [ -z "$$TEST_DATABASE_URL" ]; then \
+		$(BIN)/python -m pytest $(PYTEST_ARGS) || exit $$?; \
+		echo "== TEST_DATABASE_URL is not set: the suite ran on SQLite only"; \
+	elif [ "$(TEST_JOBS)" = "1" ]; then \
+		$(BIN)/python -m pytest $(PYTEST_ARGS) || exit $$?; \
 		echo "== the same suite on PostgreSQL ($$TEST_DATABASE_URL)"; \
 		$(BIN)/python -m pytest --db=postgresql $(PYTEST_ARGS); \
 	else \
-		echo "== TEST_DATABASE_URL is not set: the suite ran on SQLite only"; \
+		log=$$(mktemp); \
+		echo "== the suite on SQLite and, at the same time, on PostgreSQL ($$TEST_DATABASE_URL; its output is printed after the SQLite run's)"; \
+		$(BIN)/python -m pytest --db=postgresql $(PYTEST_ARGS) >"$$log" 2>&1 & postgresql=$$!; \
+		trap 'kill $$postgresql 2>/dev/null; rm -f "$$log"' EXIT INT TERM; \
+		$(BIN)/python -m pytest $(PYTEST_ARGS); sqlite=$$?; \
+		wait $$postgresql; pg=$$?; \
+		echo "== the same suite on PostgreSQL ($$TEST_DATABASE_URL)"; cat "$$log"; \
+		echo "== SQLite: exit $$sqlite; PostgreSQL: exit $$pg"; \
+		[ $$sqlite -eq 0 ] && [ $$pg -eq 0 ]; \
 	fi
 
 # ruff, mypy and import-linter come with the test extra; each must report nothing.
