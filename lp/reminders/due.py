@@ -1,11 +1,12 @@
-"""Which open requests the daily reminder sweep must look at: ``LpRequest.next_due_on``.
+"""Which open requests the daily reminder sweep must look at: ``SweepDay`` and ``LpRequest.next_due_on``.
 
-The sweep stores on each open request the first day its reminders change
-(``deadlines.next_change``, from the rules it applies) and the next run reads only the
-requests whose day has come: one index range, however long the history. Whatever the
-rules read may also change in between; a flush hook (``before_flush``) then sets the
-request's day to ``CHANGED``, a day long past, in the same transaction, so the next run
-looks at it whatever service changed it:
+The sweep stores for each open request the first day its reminders change
+(``deadlines.next_change``, from the rules it applies; ``SweepDay``) and the next run reads
+only the requests whose day has come: one index range, however long the history. Whatever
+the rules read may also change in between; a flush hook (``before_flush``) then marks the
+request: its ``next_due_on`` becomes ``CHANGED``, a day long past, in the same transaction,
+so the next run looks at it whatever service changed it (the sweep takes the mark away
+again). A request that closes loses its day. What is marked:
 
 - the request's own columns the rules read (``INPUTS``), and a new request;
 - the person's detention (start, maximum term): that person's open requests;
@@ -21,12 +22,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, or_, update
+from sqlalchemy import delete, event, or_, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
 from countries.models import Agreement, Country
 from lp.persons.models import Person
+from lp.reminders.models import SweepDay
 from lp.requests.models import CHANGED, REQUESTS, LpRequest, changed_mark
 
 #: The request's columns the rules read (lp.reminders.sweep reads these and nothing else of it).
@@ -54,10 +56,13 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
             obj.next_due_on = CHANGED if obj.is_open is not False else None
         elif isinstance(obj, Agreement):
             countries.update(_country_ids(obj))
+    closed: set[int] = set()
     for obj in session.dirty:
         if isinstance(obj, LpRequest):
             if _changed(obj, INPUTS + RELATIONSHIPS):
                 obj.next_due_on = CHANGED if obj.is_open else None
+                if not obj.is_open:
+                    closed.add(obj.id)
         elif isinstance(obj, Person):
             if obj.id is not None and _changed(obj, PERSON_INPUTS):
                 persons.add(obj.id)
@@ -69,6 +74,8 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     for obj in session.deleted:
         if isinstance(obj, Agreement):
             countries.update(_country_ids(obj))
+    if closed:  # never looked at again: its day would stay in the index range the sweep reads
+        session.connection().execute(delete(SweepDay).where(SweepDay.request_id.in_(sorted(closed))))
     table = REQUESTS.c
     whose = [condition for condition in (table.person_id.in_(sorted(persons)) if persons else None,
                                          table.country_id.in_(sorted(countries)) if countries else None)

@@ -125,3 +125,21 @@ class Notification(Model):
         Index("ix_notifications_request", "request_id"),
         IDS_NEVER_REUSED,
     )
+
+
+class SweepDay(Model):
+    """The day the daily reminder sweep must look at an open request again (lp.reminders.sweep).
+
+    Kept apart from the request's row: on PostgreSQL a changed value of an indexed column
+    writes the row's new version into every index of its table (lp_requests has 20), here
+    into two; storing 5,000 days took 558 ms in lp_requests and 42 ms in a table of its own
+    (100,000 requests). ``LpRequest.next_due_on`` stays as the mark that the request changed
+    (lp.reminders.due): the sweep reads the requests marked or whose day here has come.
+    """
+
+    __tablename__ = "sweep_days"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("lp_requests.id", ondelete="CASCADE"), primary_key=True)
+    next_due_on: Mapped[date] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_sweep_days_next_due", "next_due_on"),)

@@ -11,8 +11,8 @@ grows with every year of data while the open reminders do not.
 
 The daily run (``incremental=True``: the scheduler and ``lp reminders sweep``) reads only
 the open requests whose reminders can have changed since the last run: those whose next
-change (``deadlines.next_change``, stored as ``LpRequest.next_due_on``) has come, and
-those changed since (lp.reminders.due marks them), with their reminders; the countries'
+change (``deadlines.next_change``, stored in ``SweepDay``) has come, and those changed
+since (lp.reminders.due marks them in ``LpRequest.next_due_on``), with their reminders; the countries'
 profile reminders are always all checked (a few hundred). Its result is the full sweep's
 on the same data. It sweeps in full (every open request and every open reminder) when
 there was no earlier run, when the day goes back, or when the settings the rules read
@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from flask import current_app
-from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy import Row, bindparam, delete, func, select, union, update
 
 from countries.models import Agreement, Country
 from lp.core.chunks import chunks
@@ -39,7 +39,7 @@ from lp.core.types import utcnow
 from lp.persons import detention
 from lp.persons.models import Person
 from lp.reminders import notifications
-from lp.reminders.models import SUPERSEDED, JobRun, Reminder
+from lp.reminders.models import SUPERSEDED, JobRun, Reminder, SweepDay
 from lp.requests import deadlines
 from lp.requests.models import REQUESTS, LpRequest
 from lp.web.database import conflict_insert, insert_unless_present
@@ -124,16 +124,22 @@ def _wanted_for_requests(as_of: date, full: bool) -> tuple[dict[Key, dict], list
         select(
             LpRequest.id, LpRequest.status, LpRequest.submitted_on, LpRequest.reply_due_on,
             LpRequest.paused_since, LpRequest.paused_days, LpRequest.valid_until, LpRequest.next_presentation_at,
-            LpRequest.country_id, LpRequest.mission_id, LpRequest.owner_id, LpRequest.version, LpRequest.next_due_on,
+            LpRequest.country_id, LpRequest.mission_id, LpRequest.owner_id, LpRequest.version,
+            LpRequest.next_due_on.label("mark"), SweepDay.next_due_on.label("stored"),
             Person.in_detention_since, Person.detention_max_months,
             Country.presentation_required, Country.reminder_policy, Country.flight_lead_days,
         )
         .join(Person, Person.id == LpRequest.person_id)
         .join(Country, Country.id == LpRequest.country_id)
+        .outerjoin(SweepDay, SweepDay.request_id == LpRequest.id)
         .where(LpRequest.is_open.is_(True))
     )
     if not full:
-        query = query.where(LpRequest.next_due_on <= as_of)
+        # Two index ranges: the requests marked as changed (ix_lp_requests_next_due) and those whose day has
+        # come (ix_sweep_days_next_due).
+        marked = select(LpRequest.id).where(LpRequest.is_open.is_(True), LpRequest.next_due_on <= as_of)
+        come = select(SweepDay.request_id).where(SweepDay.next_due_on <= as_of)
+        query = query.where(LpRequest.id.in_(union(marked, come).subquery().select()))
     rows = db.session.execute(query)
     wanted: dict[Key, dict] = {}
     policies: dict[int, dict] = {}
@@ -170,25 +176,39 @@ def _wanted_for_requests(as_of: date, full: bool) -> tuple[dict[Key, dict], list
                 "priority": facts.in_detention, "due_since": since, "owner_id": row.owner_id,
             }
         next_day = deadlines.next_change(facts, as_of)
-        if next_day != row.next_due_on:
-            moved.append({"b_id": row.id, "b_version": row.version, "b_old": row.next_due_on, "b_new": next_day})
+        if row.mark is not None or next_day != row.stored:
+            moved.append({"b_id": row.id, "b_version": row.version, "b_mark": row.mark, "b_new": next_day,
+                          "stored": row.stored})
     return wanted, checked, moved
 
 
 def _store_next_days(moved: list[dict[str, Any]]) -> None:
-    """Store each request's next day, unless the request changed meanwhile (its version or its day moved).
+    """Store each request's next day (``SweepDay``) and take away the marks the sweep read.
 
-    A request changed after the sweep read it keeps ``CHANGED``: the next run reads it again.
-    Core, not the ORM: no version bump, so a form opened on the request stays valid.
+    A mark goes only where the request did not change meanwhile (its version and its mark
+    are still those read): a request changed after the sweep read it keeps its new mark, so
+    the next run reads it again, whatever day this one stored. Core, not the ORM: no version
+    bump, so a form opened on the request stays valid.
     """
-    table = REQUESTS.c
-    statement = (update(REQUESTS)
-                 .where(table.id == bindparam("b_id"), table.version == bindparam("b_version"),
-                        table.next_due_on.is_not_distinct_from(bindparam("b_old", type_=table.next_due_on.type)))
-                 .values(next_due_on=bindparam("b_new", type_=table.next_due_on.type)))
     moved.sort(key=lambda row: row["b_id"])  # one order for every writer: no deadlock between two sweeps
-    for batch in chunks(moved, BATCH):
-        db.session.execute(statement, batch)
+    days = [{"request_id": row["b_id"], "next_due_on": row["b_new"]} for row in moved
+            if row["b_new"] is not None and row["b_new"] != row["stored"]]
+    upsert = conflict_insert(SweepDay)
+    upsert = upsert.on_conflict_do_update(index_elements=["request_id"],
+                                          set_={"next_due_on": upsert.excluded.next_due_on})
+    for batch in chunks(days, BATCH):
+        db.session.execute(upsert, batch)
+    gone = [row["b_id"] for row in moved if row["b_new"] is None and row["stored"] is not None]
+    for ids in chunks(gone, BATCH):
+        db.session.execute(delete(SweepDay).where(SweepDay.request_id.in_(ids)))
+    table = REQUESTS.c
+    unmark = (update(REQUESTS)
+              .where(table.id == bindparam("b_id"), table.version == bindparam("b_version"),
+                     table.next_due_on == bindparam("b_mark", type_=table.next_due_on.type))
+              .values(next_due_on=None))
+    marked = [{key: row[key] for key in ("b_id", "b_version", "b_mark")} for row in moved if row["b_mark"] is not None]
+    for batch in chunks(marked, BATCH):
+        db.session.execute(unmark, batch)
 
 
 def _wanted_for_profiles(as_of: date) -> dict[Key, dict]:
@@ -292,7 +312,7 @@ class Plan:
     no_longer_due: list[int]
     #: Ids of closed reminders (not acknowledged) that are due again.
     to_reopen: list[int]
-    #: The requests whose next day moved: {"b_id", "b_version", "b_old", "b_new"}.
+    #: The requests whose next day moved or whose mark was read: {"b_id", "b_version", "b_mark", "b_new", "stored"}.
     moved: list[dict[str, Any]]
 
 

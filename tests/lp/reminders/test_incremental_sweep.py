@@ -20,7 +20,7 @@ from countries import services as countries
 from lp.persons import services as persons
 from lp.persons.models import Person
 from lp.reminders import services as reminders
-from lp.reminders.models import Reminder
+from lp.reminders.models import Reminder, SweepDay
 from lp.reminders.policy import set_country_policy
 from lp.reminders.sweep import Plan, plan, sweep
 from lp.requests import services
@@ -170,11 +170,14 @@ def test_the_daily_run_reads_no_request_that_is_not_due_or_changed(app, make_cou
     assert result.reminders_read == 0  # none of the untouched requests' reminders either
     assert counter.count == _QUERIES.setdefault("daily", counter.count)  # the same at both sizes
     with app.app_context():
-        waiting = db.session.execute(select(LpRequest.id, LpRequest.next_due_on)
-                                     .where(LpRequest.id.in_([*quiet, due])))
-        # Their next change is level 2, thirty days after level 1.
-        assert {next_due_on for _id, next_due_on in waiting} == {date(2026, 3, 7), date(2026, 3, 8)}
+        waiting = db.session.execute(select(SweepDay.request_id, SweepDay.next_due_on, LpRequest.next_due_on)
+                                     .join(LpRequest, LpRequest.id == SweepDay.request_id)
+                                     .where(SweepDay.request_id.in_([*quiet, due])))
+        # Their next change is level 2, thirty days after level 1; none of them is marked any more.
+        assert {(stored, mark) for _id, stored, mark in waiting} == {(date(2026, 3, 7), None),
+                                                                     (date(2026, 3, 8), None)}
         assert db.session.get(LpRequest, changed).next_due_on is None  # closed: never read again
+        assert db.session.get(SweepDay, changed) is None
 
 
 _QUERIES: dict[str, int] = {}
