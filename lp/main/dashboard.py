@@ -3,8 +3,8 @@
 "Mine" means of a country in my portfolio or of a person whose case officer I am
 (the reminders inbox's definition, ``lp.reminders.services.mine``); "all" drops that
 condition. Each list is one query that returns its first rows and, by a window
-COUNT, how many there are in all; the rankings are ``lp.insights.stats``. Five
-queries in all, whatever the amount of data.
+COUNT, how many there are in all (the reminders: see ``reminders``); the rankings are
+``lp.insights.stats``. A fixed number of queries, whatever the amount of data.
 """
 
 from __future__ import annotations
@@ -62,30 +62,69 @@ def _requests(user_id: int, scope: str) -> Select:
     return query.where(_request_is_mine(user_id)) if scope == "mine" else query
 
 
+@dataclass
+class ReminderLine:
+    """One line of the open reminders: a request's (or country's) most urgent one, and how many others it has."""
+
+    id: int
+    kind: str
+    level: int
+    priority: bool
+    due_since: date
+    request_id: int | None
+    others: int
+    reference: str | None
+    alpha2: str
+    country: str
+
+
 def reminders(user_id: int, scope: str, today: date) -> Listing:
     """Return the open reminders, one line per request (or country): detention first, then the longest due.
 
     A request with several open reminders (say "reply overdue" and "presentation not
     scheduled") shows its most urgent one, with how many it has in ``others``; so
-    the first rows are as many different requests.
+    the first rows are as many different requests. The first lines are found by reading
+    the open reminders in that order until LIST_SIZE subjects are seen (a few dozen rows),
+    not by ranking every open reminder of every subject (4 queries; 334 ms for everyone's
+    35,000 open reminders at 100,000 requests when ranked).
     """
-    order = (Reminder.priority.desc(), Reminder.due_since, Reminder.id)
-    open_ones = select(
-        Reminder.id, Reminder.subject, Reminder.kind, Reminder.level, Reminder.priority, Reminder.due_since,
-        Reminder.request_id, Reminder.country_id,
-        func.row_number().over(partition_by=Reminder.subject, order_by=order).label("rank"),
-        (func.count().over(partition_by=Reminder.subject) - 1).label("others"),
-    ).where(open_on(today))
+    where = [open_on(today)]
     if scope == "mine":
-        open_ones = open_ones.where(reminder_is_mine(user_id))
-    first = open_ones.subquery()
-    query = (select(first.c.id, first.c.kind, first.c.level, first.c.priority, first.c.due_since,
-                    first.c.request_id, first.c.others, LpRequest.reference, Country.alpha2, _country_name())
-             .join(Country, Country.id == first.c.country_id)
-             .outerjoin(LpRequest, LpRequest.id == first.c.request_id)
-             .where(first.c.rank == 1)
-             .order_by(first.c.priority.desc(), first.c.due_since, first.c.id))
-    return _listing(query)
+        where.append(reminder_is_mine(user_id))
+    total = db.session.scalar(select(func.count(func.distinct(Reminder.subject))).where(*where)) or 0
+    firsts = _first_of_each_subject(where, total)
+    if not firsts:
+        return Listing([], total)
+    counted = select(Reminder.subject, func.count().label("n")).where(*where, Reminder.subject.in_(list(firsts)))
+    others = {row.subject: row.n - 1 for row in db.session.execute(counted.group_by(Reminder.subject))}
+    query = (select(Reminder.id, Reminder.subject, Reminder.kind, Reminder.level, Reminder.priority,
+                    Reminder.due_since, Reminder.request_id, LpRequest.reference, Country.alpha2, _country_name())
+             .join(Country, Country.id == Reminder.country_id)
+             .outerjoin(LpRequest, LpRequest.id == Reminder.request_id)
+             .where(Reminder.id.in_(list(firsts.values()))))
+    found = {row.id: row for row in db.session.execute(query)}
+    lines = [ReminderLine(r.id, r.kind, r.level, r.priority, r.due_since, r.request_id, others.get(r.subject, 0),
+                          r.reference, r.alpha2, r.country)
+             for r in (found[reminder_id] for reminder_id in firsts.values() if reminder_id in found)]
+    return Listing(lines, total)
+
+
+def _first_of_each_subject(where: list[ColumnElement[bool]], subjects: int) -> dict[str, int]:
+    """Return {subject: id of its most urgent open reminder} of the first LIST_SIZE subjects, most urgent first."""
+    order = (Reminder.priority.desc(), Reminder.due_since, Reminder.id)
+    wanted = min(LIST_SIZE, subjects)
+    firsts: dict[str, int] = {}
+    read, step = 0, LIST_SIZE * 4
+    while len(firsts) < wanted:
+        rows = db.session.execute(select(Reminder.id, Reminder.subject).where(*where).order_by(*order)
+                                  .offset(read).limit(step)).all()
+        for reminder_id, subject in rows:
+            if len(firsts) < wanted:
+                firsts.setdefault(subject, reminder_id)
+        if len(rows) < step:
+            break
+        read += step
+    return firsts
 
 
 def presentations(user_id: int, scope: str, now: datetime) -> Listing:

@@ -121,3 +121,28 @@ def test_empty_dashboard_and_bad_scope(client, login_as):
     assert "Geen openstaande herinneringen." in html and "Geen presentaties gepland." in html
     assert "Te weinig antwoorden in deze periode om de landen te rangschikken." in html
     assert client.get("/?scope=nobody").status_code == 422
+
+
+def test_a_request_with_several_open_reminders_is_one_line_with_its_others_counted(app, client, auth, dataset):
+    """One line per request: its most urgent reminder (detention first, then the longest due), "and N others";
+    the total counts requests, not reminders; a snoozed or acknowledged reminder is not among the others."""
+    from lp.reminders.models import Reminder
+    from lp.requests.models import LpRequest
+
+    with app.app_context():
+        request = db.session.get(LpRequest, dataset["R17"])  # Morocco: Ann's portfolio
+        made = [Reminder(subject=f"request:{request.id}", kind=kind, level=1, request_id=request.id,
+                         country_id=request.country_id, owner_id=request.owner_id, due_since=due, **values)
+                for kind, due, values in (("reply_overdue", date(2026, 6, 1), {}),
+                                          ("presentability_check", date(2026, 5, 1), {}),
+                                          ("no_reply", date(2026, 4, 1), {"snoozed_until": date(2026, 7, 5)}),
+                                          ("lp_expiring", date(2026, 3, 1), {"acknowledged_at": utcnow()}))]
+        db.session.add_all(made)
+        db.session.commit()
+        oldest = made[1].id
+    auth.login(ANN)
+    html = client.get("/").get_data(as_text=True)
+    items = list_texts(html, "list-reminders")
+    assert len(items) == 1 and "en nog 1 herinnering" in items[0]
+    assert f'href="/reminders/{oldest}"' in html  # the longest due of the two open ones
+    assert re.search(r'id="dash-reminders">[^<]*<span class="badge[^"]*">1</span>', html)
