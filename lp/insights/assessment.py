@@ -108,8 +108,8 @@ def all_countries(year: int, today: date, language: str) -> list[Assessment]:
 
 
 def one_country(country: Country, year: int, today: date, language: str) -> Assessment:
-    """Return one country's assessment, also without requests in the year (3 queries while kept, see
-    lp.insights.kept_country; 7 more to count them)."""
+    """Return one country's assessment, also without requests in the year (4 queries while kept, see
+    lp.insights.kept_country; 6 more to count them)."""
     figures = kept_country.insights(country, year_period(year), today).figures()
     row = stats.Row(country.id, country.name(language), figures, alpha2=country.alpha2)
     return _assessment(row, year, _agreements([country.id], year).get(country.id, []))

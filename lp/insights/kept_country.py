@@ -8,12 +8,14 @@ country page and the one-country assessment cost 2.5 and 3 times what they cost 
 100,000. So they are counted once per period and day and kept in ``figure_snapshots``
 (lp.requests.snapshots) under the key ``-country id``, at the country's version: a change
 to any of its requests (or a presentation event) raises that version, and the next view
-counts the country again. A view of a kept country reads 2 rows (its version, its body).
+counts the country again. A view of a kept country reads 2 rows (its version, its body) and
+its missions' names (a renamed mission changes no figure).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -52,12 +54,12 @@ class CountryInsights:
 
 
 def insights(country: Country, period: stats.Period, today: date) -> CountryInsights:
-    """Return the country's insights for the period: as kept (2 queries), or counted (7 more) and kept (2)."""
+    """Return the country's insights for the period: as kept (3 queries), or counted (6 more) and kept (2)."""
     key = -country.id
     version = snapshots.version_of(country.id)  # read before what is counted: never kept newer than its data
     kept = snapshots.read(period.start, period.end, today, {key: version})
     if key in kept:
-        found = _decode(period, kept[key][0])
+        found = _decode(period, kept[key][0], {m.id: (m.name, m.city) for m in country.missions})
         if found is not None:
             return found
     counted = _count(country, period, today)
@@ -77,15 +79,15 @@ def _count(country: Country, period: stats.Period, today: date) -> CountryInsigh
 
 
 def _encode(found: CountryInsights) -> str:
-    missions = [{"key": row.key, "name": row.name, "city": row.city, "figures": stats.encode(row.figures)}
-                for row in found.missions]
+    missions = [{"key": row.key, "figures": stats.encode(row.figures)} for row in found.missions]
     return json.dumps({"missions": missions, "buckets": [n for _bucket, n in found.buckets],
                        "quarters": found.quarters, "presentations": found.presentations, "layout": LAYOUT},
                       separators=(",", ":"))
 
 
-def _decode(period: stats.Period, body: str) -> CountryInsights | None:
-    """Return the insights ``_encode`` made ``body`` of; None when another layout wrote it."""
+def _decode(period: stats.Period, body: str, names: Mapping[int, tuple[str, str | None]]) -> CountryInsights | None:
+    """Return the insights ``_encode`` made ``body`` of, the missions named as they are now (``names``: {id: (name,
+    city)}: a renamed mission does not change the figures); None when another layout wrote it."""
     values: dict[str, Any] = json.loads(body)
     if values.get("layout") != LAYOUT or len(values["buckets"]) != len(stats.BUCKETS):
         return None
@@ -93,7 +95,9 @@ def _decode(period: stats.Period, body: str) -> CountryInsights | None:
     for mission in values["missions"]:
         figures = stats.decode(*mission["figures"])
         assert figures is not None  # a mission row always has figures
-        missions.append(stats.mission_row(mission["key"], mission["name"], mission["city"], figures))
+        name, city = names.get(mission["key"], (None, None))
+        missions.append(stats.mission_row(mission["key"], name, city, figures))
+    stats.sort_missions(missions)
     return CountryInsights(
         period=period,
         missions=missions,

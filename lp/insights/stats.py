@@ -311,9 +311,6 @@ class Row:
     label: str
     figures: Figures
     alpha2: str | None = None
-    #: A mission's name and city (``mission_row``), of which its label is made in the reader's language.
-    name: str | None = None
-    city: str | None = None
 
 
 def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -718,15 +715,20 @@ def mission_rows(country: Country, period: Period, today: date) -> list[Row]:
     """Return the figures of each of a country's missions (4 queries); key None = no mission."""
     where = CountryFilter([country.id])
     counted = _counts("mission_id", [Mission.name, Mission.city], Mission, period, today, where)
-    rows = [mission_row(r["key"], r["name"], r["city"], _figures_from(r)) for r in counted]
-    rows.sort(key=lambda row: (row.key is None, row.label.lower()))
+    rows = sort_missions([mission_row(r["key"], r["name"], r["city"], _figures_from(r)) for r in counted])
     return _with_percentiles(rows, _histograms("mission_id", period, today, where),
                              _curves(LpRequest.mission_id, period, today, where))
 
 
+def sort_missions(rows: list[Row]) -> list[Row]:
+    """Sort mission rows by label, "No mission recorded" last; return them."""
+    rows.sort(key=lambda row: (row.key is None, row.label.lower()))
+    return rows
+
+
 def mission_row(key: int | None, name: str | None, city: str | None, figures: Figures) -> Row:
     """Return a mission's row, labelled in the reader's language (key None: no mission recorded)."""
-    return Row(key, _mission_label(name, city), figures, name=name, city=city)
+    return Row(key, _mission_label(name, city), figures)
 
 
 def _mission_label(name: str | None, city: str | None) -> str:

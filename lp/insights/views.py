@@ -176,7 +176,7 @@ def index():
 @requires(Role.VIEWER)
 def country(alpha2: str):
     """Show one country: its figures, its missions compared, the distribution, the trend and the mix
-    (3 queries while kept, see lp.insights.kept_country; 7 more to count them)."""
+    (4 queries while kept, see lp.insights.kept_country; 6 more to count them)."""
     country = _country_or_404(alpha2)
     period = _period()
     kept = kept_country.insights(country, period, today())

@@ -28,8 +28,9 @@ def test_a_second_view_of_a_country_counts_nothing_again_and_shows_the_same(
     first_html = _page(client, COUNTRY_PAGE)
     first = _queries(count_queries, client, f"/insights/countries/MA?{PERIOD}")
     again = _queries(count_queries, client, f"/insights/countries/MA?{PERIOD}")
-    # Not run again: the seven queries that count the country's insights and the two that keep them.
-    assert again == first - 9
+    # Not run again: the seven queries that count the country's insights and the two that keep them;
+    # one more reads the names of its missions.
+    assert again == first - 8
     assert _page(client, COUNTRY_PAGE) == first_html
     assert -_country_id(app, "GN") in _kept(app) and -_country_id(app, "MA") in _kept(app)
 
@@ -109,3 +110,18 @@ def test_the_outcome_mix_csv_added_up_from_the_kept_figures_equals_the_mix_count
         counted = stats.trend(stats.Period(date(2026, 1, 1), date(2026, 6, 30)), outcomes=stats.MIX_OUTCOMES)
     assert [row[2:] for row in rows[1:]] == [[str(point.counts[o]) for o in stats.MIX_OUTCOMES] for point in counted]
     assert sum(int(cell) for row in rows[1:] for cell in row[2:]) > 0
+
+
+def test_a_renamed_mission_is_shown_by_its_new_name_from_the_kept_figures(app, dataset, client, login_as):
+    from countries.models import Mission
+
+    login_as("viewer")
+    assert "Consulaat-generaal van Guinee (Parijs)" in _page(client, COUNTRY_PAGE)
+    kept = _kept(app)[-_country_id(app, "GN")]
+    with app.app_context():
+        mission = db.session.scalar(db.select(Mission).where(Mission.city == "Parijs"))
+        mission.name, mission.city = "Consulaat van Guinee", "Lyon"
+        db.session.commit()
+    missions = [row[0] for row in tables(_page(client, COUNTRY_PAGE))["table-missions"][1:]]
+    assert _kept(app)[-_country_id(app, "GN")] == kept  # the figures are those kept
+    assert missions == ["Ambassade van Guinee (Brussel)", "Consulaat van Guinee (Lyon)"]
