@@ -6,7 +6,7 @@ and its presentations. Counted on every view, that is 7 queries over the period'
 and requests of the country, and they grow with its history: at 1,000,000 requests the
 country page and the one-country assessment cost 2.5 and 3 times what they cost at
 100,000. So they are counted once per period and day and kept in ``figure_snapshots``
-(lp.requests.snapshots) under the key ``-country id``, at the country's version: a change
+(lp.requests.snapshots) as the kind ``COUNTRY_PAGE``, at the country's version: a change
 to any of its requests (or a presentation event) raises that version, and the next view
 counts the country again. A view of a kept country reads 2 rows (its version, its body) and
 its missions' names (a renamed mission changes no figure).
@@ -23,6 +23,7 @@ from typing import Any
 from countries.models import Country
 from lp.insights import stats
 from lp.requests import snapshots
+from lp.requests.models import COUNTRY_PAGE
 
 #: The layout of a kept body: raise it when ``_encode`` changes what it writes.
 LAYOUT = 1
@@ -55,15 +56,15 @@ class CountryInsights:
 
 def insights(country: Country, period: stats.Period, today: date) -> CountryInsights:
     """Return the country's insights for the period: as kept (3 queries), or counted (6 more) and kept (2)."""
-    key = -country.id
     version = snapshots.version_of(country.id)  # read before what is counted: never kept newer than its data
-    kept = snapshots.read(period.start, period.end, today, {key: version})
-    if key in kept:
-        found = _decode(period, kept[key][0], {m.id: (m.name, m.city) for m in country.missions})
+    kept = snapshots.read(period.start, period.end, today, {country.id: version}, kind=COUNTRY_PAGE)
+    if country.id in kept:
+        found = _decode(period, kept[country.id][0], {m.id: (m.name, m.city) for m in country.missions})
         if found is not None:
             return found
     counted = _count(country, period, today)
-    snapshots.keep(period.start, period.end, today, {key: (version, _encode(counted), "null")})
+    snapshots.keep(period.start, period.end, today, {country.id: (version, _encode(counted), "null")},
+                   kind=COUNTRY_PAGE)
     return counted
 
 

@@ -22,6 +22,7 @@ Other requests (drafts, or an outcome without a recorded response time) do not c
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -33,11 +34,12 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
+from countries.models import Mission
 from lp.core.survival import Estimate, kaplan_meier
 from lp.persons import detention
-from lp.requests import facts
+from lp.requests import facts, snapshots
 from lp.requests.lifecycle import AWAITING_ANSWER
-from lp.requests.models import AnswerTimeFact, LpRequest, OutcomeFact, ResponseDayFact
+from lp.requests.models import EXPECTED_ANSWERS, AnswerTimeFact, LpRequest, OutcomeFact, ResponseDayFact
 from lp.web.extensions import db
 
 #: A country or mission needs this many counted requests for its curve to be shown as a
@@ -260,7 +262,8 @@ def detention_ends_on(request: LpRequest) -> date | None:
 
 
 def expected_answers(requests: Iterable[LpRequest], today: date) -> dict[int, ExpectedAnswer]:
-    """Return the expected answer of each waiting request, by id (at most 2 queries, however many requests).
+    """Return the expected answer of each waiting request, by id (2 queries while the curves are kept, however
+    many requests; 3 more to count the countries whose curves are not, see ``history_curves``).
 
     A request's mission curve when the mission has MIN_REQUESTS requests submitted in the
     last HISTORY_DAYS, else its country's; none with less history. The dates add the days
@@ -270,20 +273,64 @@ def expected_answers(requests: Iterable[LpRequest], today: date) -> dict[int, Ex
     if not waiting:
         return {}
     since = today - timedelta(days=HISTORY_DAYS)
-    missions = {r.mission_id for r in waiting if r.mission_id is not None}
-    by_mission = curves("mission", today, since, missions=missions) if missions else {}
+    kept = history_curves({r.country_id for r in waiting}, since, today)
     found = {}
     for request in waiting:
-        curve = by_mission.get(request.mission_id)
-        if curve is not None and curve.cases >= MIN_REQUESTS:
-            found[request.id] = _expected(request, "mission", curve, since, today)
-    rest = [r for r in waiting if r.id not in found]  # the country's curve only where the mission's is too thin
-    by_country = curves("country", today, since, countries={r.country_id for r in rest}) if rest else {}
-    for request in rest:
-        curve = by_country.get(request.country_id)
-        if curve is not None and curve.cases >= MIN_REQUESTS:
-            found[request.id] = _expected(request, "country", curve, since, today)
+        country_curve, mission_curves = kept.get(request.country_id, (None, {}))
+        mission_curve = mission_curves.get(request.mission_id) if request.mission_id is not None else None
+        for basis, curve in (("mission", mission_curve), ("country", country_curve)):
+            if curve is not None and curve.cases >= MIN_REQUESTS:
+                found[request.id] = _expected(request, basis, curve, since, today)
+                break
     return found
+
+
+Curves = tuple[Estimate | None, dict[int, Estimate]]
+
+
+def history_curves(country_ids: set[int], since: date, today: date) -> dict[int, Curves]:
+    """Return {country id: (its curve, {mission id: curve})} of the requests submitted from ``since``.
+
+    Kept per country and day like the insights' figures (lp.requests.snapshots, kind
+    EXPECTED_ANSWERS), at the country's version: a request page or the digest reads them
+    (2 queries) instead of fitting them from two years of facts on every view; the countries
+    not kept are counted (3 queries) and kept.
+    """
+    current = {country_id: version for country_id, version in snapshots.versions().items() if country_id in country_ids}
+    current.update({country_id: 0 for country_id in country_ids if country_id not in current})
+    kept = snapshots.read(since, today, today, current, kind=EXPECTED_ANSWERS)
+    found: dict[int, Curves] = {}
+    for country_id, (body, _detail) in kept.items():
+        restored = _restore(body)
+        if restored is not None:
+            found[country_id] = restored
+    missing = sorted(country_ids - found.keys())
+    if missing:
+        by_country = curves("country", today, since, countries=missing)
+        by_mission = curves("mission", today, since, countries=missing)
+        for country_id in missing:
+            found[country_id] = (by_country.get(country_id), {})
+        if by_mission:
+            missions = select(Mission.id, Mission.country_id).where(Mission.id.in_([m for m in by_mission if m]))
+            for mission_id, country_id in db.session.execute(missions):
+                found[country_id][1][mission_id] = by_mission[mission_id]
+        snapshots.keep(since, today, today, {country_id: (current[country_id], _keep(*found[country_id]), "null")
+                                             for country_id in missing}, kind=EXPECTED_ANSWERS)
+    return found
+
+
+def _keep(country: Estimate | None, missions: dict[int, Estimate]) -> str:
+    return json.dumps({"country": country.summary() if country is not None else None,
+                       "missions": [[mission_id, curve.summary()] for mission_id, curve in sorted(missions.items())]},
+                      separators=(",", ":"))
+
+
+def _restore(body: str) -> Curves | None:
+    values = json.loads(body)
+    if not isinstance(values, dict) or "missions" not in values:
+        return None
+    country = Estimate.restore(values["country"]) if values["country"] is not None else None
+    return country, {mission_id: Estimate.restore(summary) for mission_id, summary in values["missions"]}
 
 
 def expected_answer(request: LpRequest, today: date) -> ExpectedAnswer | None:

@@ -283,12 +283,19 @@ class FigureVersion(Model):
     version: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class FigureSnapshot(Model):
-    """One country's figures for one period, as computed on ``day`` from its requests at ``version``.
+#: The kinds of ``FigureSnapshot``: a country's row of the overview (country id 0: all countries
+#: together; lp.insights.stats), a country's own page (its missions, distribution, trend:
+#: lp.insights.kept_country), and the curves its waiting requests' expected answers are read
+#: from (lp.requests.answer_times).
+COUNTRY_FIGURES, COUNTRY_PAGE, EXPECTED_ANSWERS = "countries", "country", "expected"
 
-    ``body`` and ``detail``: JSON (lp.insights.stats.encode), "null" when the country has no
-    row (no request in the period and none open). Rows of earlier days are removed as new ones
-    are written.
+
+class FigureSnapshot(Model):
+    """One country's figures of one ``kind`` for one period, as computed on ``day`` from its requests at ``version``.
+
+    ``body`` and ``detail``: JSON written by the module of the kind (``COUNTRY_FIGURES``:
+    lp.insights.stats.encode, "null" when the country has no row: no request in the period
+    and none open). Rows of earlier days are removed as new ones are written.
     """
 
     __tablename__ = "figure_snapshots"
@@ -297,6 +304,8 @@ class FigureSnapshot(Model):
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     day: Mapped[date] = mapped_column(Date)
+    #: What the body holds (``KINDS``); each kind is kept per country.
+    kind: Mapped[str] = mapped_column(String(16), server_default=COUNTRY_FIGURES)
     country_id: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
@@ -305,6 +314,6 @@ class FigureSnapshot(Model):
     detail: Mapped[str] = mapped_column(Text, default="null")
 
     __table_args__ = (
-        UniqueConstraint("period_start", "period_end", "day", "country_id", name="uq_figure_snapshots_key"),
+        UniqueConstraint("period_start", "period_end", "day", "kind", "country_id", name="uq_figure_snapshots_key"),
         Index("ix_figure_snapshots_day", "day"),
     )

@@ -37,7 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from lp.requests.facts import value_before, value_now, written_requests
-from lp.requests.models import FigureSnapshot, FigureVersion, RequestEvent
+from lp.requests.models import COUNTRY_FIGURES, FigureSnapshot, FigureVersion, RequestEvent
 from lp.web.database import conflict_insert
 from lp.web.extensions import db
 
@@ -56,36 +56,37 @@ def version_of(country_id: int) -> int:
     return found or 0
 
 
-def read(start: date, end: date, day: date, current: Mapping[int, int], *,
-         detail: bool = False) -> dict[int, tuple[str, str | None]]:
-    """Return {key: (body, detail or None)} of the figures kept for the period on ``day`` at the
-    ``current`` versions (1 query); the detail only when asked for.
+def read(start: date, end: date, day: date, current: Mapping[int, int], *, detail: bool = False,
+         kind: str = COUNTRY_FIGURES) -> dict[int, tuple[str, str | None]]:
+    """Return {country id: (body, detail or None)} of the figures of ``kind`` kept for the period on ``day``
+    at the ``current`` versions (1 query); the detail only when asked for.
 
-    The keys are countries' ids (and 0: their total), unless ``current`` asks for negative
-    keys (one country's own insights, lp.insights.kept_country); only those are read then.
+    Every country's of the kind (and 0: their total); of the other kinds only those in ``current``.
     """
     s = FigureSnapshot
     query = select(s.country_id, s.version, s.body, s.detail if detail else null().label("detail")).where(
-        s.period_start == start, s.period_end == end, s.day == day)
-    own = sorted(key for key in current if key < 0)
-    query = query.where(s.country_id.in_(own) if own else s.country_id >= 0)
+        s.period_start == start, s.period_end == end, s.day == day, s.kind == kind)
+    if kind != COUNTRY_FIGURES:
+        query = query.where(s.country_id.in_(sorted(current)))
     return {row.country_id: (row.body, row.detail) for row in db.session.execute(query)
             if row.version == current.get(row.country_id, 0)}
 
 
-def keep(start: date, end: date, day: date, bodies: Mapping[int, tuple[int, str, str]]) -> None:
-    """Keep {country id: (version, body, detail)} for the period on ``day``, and drop what earlier days kept.
+def keep(start: date, end: date, day: date, bodies: Mapping[int, tuple[int, str, str]], *,
+         kind: str = COUNTRY_FIGURES) -> None:
+    """Keep {country id: (version, body, detail)} of ``kind`` for the period on ``day``, and drop what earlier
+    days kept.
 
     In a transaction of its own, so a page that only reads keeps its figures without
     committing its session; a failure is logged and otherwise ignored.
     """
     s = FigureSnapshot
-    rows = [{"period_start": start, "period_end": end, "day": day, "country_id": country_id, "version": version,
-             "body": body, "detail": kept_detail}
+    rows = [{"period_start": start, "period_end": end, "day": day, "kind": kind, "country_id": country_id,
+             "version": version, "body": body, "detail": kept_detail}
             for country_id, (version, body, kept_detail) in sorted(bodies.items())]
     statement = conflict_insert(s)
     statement = statement.on_conflict_do_update(
-        index_elements=["period_start", "period_end", "day", "country_id"],
+        index_elements=["period_start", "period_end", "day", "kind", "country_id"],
         set_={"version": statement.excluded.version, "body": statement.excluded.body,
               "detail": statement.excluded.detail})
     try:
@@ -142,19 +143,19 @@ def written_countries(session: Session) -> set[int]:
 
 
 def periods_kept_before(day: date) -> list[tuple[date, date, date]]:
-    """Return the periods whose figures were kept on days before ``day``, as (start, end, that day),
-    oldest first (1 query); gone once anything is kept on ``day``."""
+    """Return the periods whose countries' figures (``COUNTRY_FIGURES``) were kept on days before ``day``,
+    as (start, end, that day), oldest first (1 query); gone once anything is kept on ``day``."""
     s = FigureSnapshot
-    query = (select(s.period_start, s.period_end, s.day).where(s.day < day, s.country_id >= 0).distinct()
+    query = (select(s.period_start, s.period_end, s.day).where(s.day < day, s.kind == COUNTRY_FIGURES).distinct()
              .order_by(s.day, s.period_start, s.period_end))
     return [(row.period_start, row.period_end, row.day) for row in db.session.execute(query)]
 
 
 def kept_on(start: date, end: date, day: date) -> bool:
-    """Whether any figures of the period are kept for ``day`` (1 query)."""
+    """Whether any countries' figures (``COUNTRY_FIGURES``) of the period are kept for ``day`` (1 query)."""
     s = FigureSnapshot
     query = select(s.country_id).where(s.period_start == start, s.period_end == end, s.day == day,
-                                       s.country_id >= 0).limit(1)
+                                       s.kind == COUNTRY_FIGURES).limit(1)
     return db.session.execute(query).first() is not None
 
 

@@ -114,3 +114,28 @@ def test_the_digest_shows_when_half_were_answered(app, waiting):
     assert "(na het einde van de bewaringstermijn)" in lines[references["B"]]
     assert "de helft beantwoord op 10 jun 2026" in lines[references["C"]]
     assert "15 jun 2026" in html
+
+
+def test_the_curves_are_kept_for_the_next_page_and_counted_again_when_the_country_changes(
+        app, client, waiting, login_as, add_request, count_queries):
+    """The curves are kept per country and day (lp.requests.snapshots): a second view fits nothing again
+    and shows the same dates; a new answer to the country's mission moves the dates at once."""
+    login_as("viewer")
+    url = f"/requests/{waiting['A']}"
+    with count_queries:
+        first = client.get(url).get_data(as_text=True)
+    counted = count_queries.count
+    with count_queries:
+        again = client.get(url).get_data(as_text=True)
+    assert count_queries.count == counted - 5  # not again: the 3 queries that count the curves, the 2 that keep them
+    assert _text(again, "expected-answer") == _text(first, "expected-answer")
+    with app.test_request_context():
+        kept = answer_times.expected_answers([db.session.get(LpRequest, waiting[n]) for n in "ABC"], TODAY)
+    assert kept[waiting["A"]].median_on == date(2026, 6, 15)  # as worked out above, from the kept curves
+    # Three more of mission 0's requests answered on day 5: half of its 17 by day 10 now.
+    for _ in range(3):
+        add_request("ZZ", 0, {}, [_submit("2026-02-02"),
+                                  ("issue", {"lp_number": "LP", "issued_on": "2026-02-07", "valid_until": "2026-12-31"})])
+    with app.test_request_context():
+        found = answer_times.expected_answers([db.session.get(LpRequest, waiting["A"])], TODAY)[waiting["A"]]
+    assert (found.requests, found.median_days, found.median_on) == (17, 10, date(2026, 5, 16))

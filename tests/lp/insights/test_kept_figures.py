@@ -25,12 +25,12 @@ def _queries(count_queries, client, path: str) -> int:
     return count_queries.count
 
 
-def _kept(app) -> dict[int, tuple]:
+def _kept(app, kind: str = "countries") -> dict[int, tuple]:
     from lp.requests.models import FigureSnapshot as S
 
     with app.app_context():
         return {row.country_id: (row.id, row.day, row.version, row.body) for row in db.session.execute(
-            select(S.id, S.country_id, S.day, S.version, S.body))}
+            select(S.id, S.country_id, S.day, S.version, S.body).where(S.kind == kind))}
 
 
 def _country_id(app, alpha2: str) -> int:
