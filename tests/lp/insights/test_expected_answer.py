@@ -134,8 +134,8 @@ def test_the_curves_are_kept_for_the_next_page_and_counted_again_when_the_countr
     assert kept[waiting["A"]].median_on == date(2026, 6, 15)  # as worked out above, from the kept curves
     # Three more of mission 0's requests answered on day 5: half of its 17 by day 10 now.
     for _ in range(3):
-        add_request("ZZ", 0, {}, [_submit("2026-02-02"),
-                                  ("issue", {"lp_number": "LP", "issued_on": "2026-02-07", "valid_until": "2026-12-31"})])
+        issued = {"lp_number": "LP", "issued_on": "2026-02-07", "valid_until": "2026-12-31"}
+        add_request("ZZ", 0, {}, [_submit("2026-02-02"), ("issue", issued)])
     with app.test_request_context():
         found = answer_times.expected_answers([db.session.get(LpRequest, waiting["A"])], TODAY)[waiting["A"]]
     assert (found.requests, found.median_days, found.median_on) == (17, 10, date(2026, 5, 16))
