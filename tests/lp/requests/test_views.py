@@ -483,7 +483,10 @@ def test_list_and_request_page_cost_no_query_per_row_or_event(client, login_as, 
     for n in range(29):
         make_request("GN", person_id=make_person(name=f"Person {n}", nationality="GN"))
     counts = []
-    for url in (f"/requests/?q={_ref(quiet)}", "/requests/", f"/requests/{quiet}", f"/requests/{busy}"):
+    urls = (f"/requests/?q={_ref(quiet)}", "/requests/", f"/requests/{quiet}", f"/requests/{busy}")
+    for url in urls:
+        _page(client, url)  # the first view of the day counts and keeps the country's curves (expected answers)
+    for url in urls:
         with count_queries:
             _page(client, url)
         counts.append(count_queries.count)
