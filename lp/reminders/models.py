@@ -141,7 +141,7 @@ class SweepDay(Model):
 
     __tablename__ = "sweep_days"
 
-    request_id: Mapped[int] = mapped_column(ForeignKey("lp_requests.id", ondelete="CASCADE"), primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("lp_requests.id"), primary_key=True)
     next_due_on: Mapped[date] = mapped_column(Date)
 
     __table_args__ = (Index("ix_sweep_days_next_due", "next_due_on"),)

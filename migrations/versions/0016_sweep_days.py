@@ -29,8 +29,7 @@ def upgrade():
         'sweep_days',
         sa.Column('request_id', sa.Integer(), nullable=False),
         sa.Column('next_due_on', sa.Date(), nullable=False),
-        sa.ForeignKeyConstraint(['request_id'], ['lp_requests.id'], name=op.f('fk_sweep_days_request_id_lp_requests'),
-                                ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['request_id'], ['lp_requests.id'], name=op.f('fk_sweep_days_request_id_lp_requests')),
         sa.PrimaryKeyConstraint('request_id', name=op.f('pk_sweep_days')),
     )
     op.create_index('ix_sweep_days_next_due', 'sweep_days', ['next_due_on'])

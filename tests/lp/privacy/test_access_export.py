@@ -136,6 +136,8 @@ def test_the_export_holds_the_person_s_files_and_presentations(app, make_case):
 #: Tables that refer to a person or a request but hold no data on the person, and why.
 NOT_THE_PERSON_S = {
     "notifications": "a staff member's own mail state: which news about a request was mailed to whom",
+    "sweep_days": "the reminder sweep's bookkeeping: the day it looks at a request again (worked out from the "
+                  "request, which is exported, and its reminders, which are)",
 }
 #: Where the export holds each table that refers to a person or a request.
 EXPORTED = {"persons": "person", "identity_documents": "identity_documents", "lp_requests": "requests",
