@@ -56,7 +56,7 @@ class CountryInsights:
 
 def insights(country: Country, period: stats.Period, today: date) -> CountryInsights:
     """Return the country's insights for the period: as kept (3 queries), or counted (6 more) and kept (2)."""
-    version = snapshots.version_of(country.id)  # read before what is counted: never kept newer than its data
+    version = snapshots.versions_of([country.id])[country.id]  # read before what is counted: never newer than it
     kept = snapshots.read(period.start, period.end, today, {country.id: version}, kind=COUNTRY_PAGE)
     if country.id in kept:
         found = _decode(period, kept[country.id][0], {m.id: (m.name, m.city) for m in country.missions})

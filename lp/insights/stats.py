@@ -661,13 +661,10 @@ def _country_figures(period: Period, today: date, where: Iterable[ColumnElement[
     rows = [Row(r["key"], "", _figures_from(r)) for r in _counts("country_id", [], Country, period, today, where)]
     _with_percentiles(rows, _histograms("country_id", period, today, where),
                       _curves(LpRequest.country_id, period, today, where))
-    quarters = period.quarters()
     counted = _by_quarter(period, where, KEPT_OUTCOMES, "country_id")
     presented = presentations(period, where)
     for row in rows:
-        found = counted.get(row.key, {})
-        row.figures.by_quarter = {outcome: [found.get(quarter, {}).get(outcome, 0) for quarter in quarters]
-                                  for outcome in KEPT_OUTCOMES}
+        row.figures.by_quarter = _per_quarter(period, counted.get(row.key, {}))
         row.figures.presentations = presented.get(row.key, {})
     return {row.key: row.figures for row in rows}
 
@@ -836,9 +833,13 @@ def trends_of(rows: Iterable[Row], period: Period, *kinds: tuple[str, ...]) -> l
 def quarter_counts(period: Period, where: Iterable[ColumnElement[bool]]) -> dict[str, list[int]]:
     """Return {outcome: requests per quarter of the period} of KEPT_OUTCOMES among ``where``, in the
     form ``Figures.by_quarter`` keeps them (1 query)."""
-    found = _by_quarter(period, where, KEPT_OUTCOMES).get(None, {})
-    return {outcome: [found.get(quarter, {}).get(outcome, 0) for quarter in period.quarters()]
-            for outcome in KEPT_OUTCOMES}
+    return _per_quarter(period, _by_quarter(period, where, KEPT_OUTCOMES).get(None, {}))
+
+
+def _per_quarter(period: Period, found: Mapping[tuple[int, int], Mapping[str, int]]) -> dict[str, list[int]]:
+    """Return {outcome: count per quarter of the period} of KEPT_OUTCOMES from ``_by_quarter``'s {quarter: counts}."""
+    quarters = period.quarters()
+    return {outcome: [found.get(quarter, {}).get(outcome, 0) for quarter in quarters] for outcome in KEPT_OUTCOMES}
 
 
 def points_of(period: Period, counts: Mapping[str, list[int]], *kinds: tuple[str, ...]) -> list[list[TrendPoint]]:

@@ -296,8 +296,7 @@ def history_curves(country_ids: set[int], since: date, today: date) -> dict[int,
     (2 queries) instead of fitting them from two years of facts on every view; the countries
     not kept are counted (3 queries) and kept.
     """
-    current = {country_id: version for country_id, version in snapshots.versions().items() if country_id in country_ids}
-    current.update({country_id: 0 for country_id in country_ids if country_id not in current})
+    current = snapshots.versions_of(country_ids)  # read before what is counted: never kept newer than its data
     kept = snapshots.read(since, today, today, current, kind=EXPECTED_ANSWERS)
     found: dict[int, Curves] = {}
     for country_id, (body, _detail) in kept.items():

@@ -50,10 +50,13 @@ def versions() -> dict[int, int]:
     return {row.country_id: row.version for row in rows}
 
 
-def version_of(country_id: int) -> int:
-    """Return the version of one country (0: never changed) (1 query)."""
-    found = db.session.scalar(select(FigureVersion.version).where(FigureVersion.country_id == country_id))
-    return found or 0
+def versions_of(country_ids: Iterable[int]) -> dict[int, int]:
+    """Return {country id: version} of these countries (0: never changed) (1 query)."""
+    wanted = sorted(set(country_ids))
+    rows = db.session.execute(select(FigureVersion.country_id, FigureVersion.version)
+                              .where(FigureVersion.country_id.in_(wanted)))
+    found = {row.country_id: row.version for row in rows}
+    return {country_id: found.get(country_id, 0) for country_id in wanted}
 
 
 def read(start: date, end: date, day: date, current: Mapping[int, int], *, detail: bool = False,
