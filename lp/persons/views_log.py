@@ -80,7 +80,7 @@ def record_persons_shown(person_ids: Iterable[int], *, action: str = VIEWED, act
         actor_id = current_user.id if has_request_context() and current_user.is_authenticated else None
     trace = _note_processing(new, activity or ACTIVITIES[action])
     moment, how = utcnow(), _how(trace)
-    # One INSERT for all; the commit seals each row into the audit chain.
+    # Inserted together, each with its place in the audit chain, when the caller commits.
     audit.add_events([audit.new_event(action, PERSON, person_id, actor_id=actor_id, details=dict(how), at=moment)
                       for person_id in new])
     logged.update(new)

@@ -49,6 +49,11 @@ BLANKED_EVENTS = "blanked_events"
 #: ``trace_id`` (random, no personal data) keeps a row linked to its pseudonymised processing records.
 KEPT_BY_RETENTION = frozenset({"via", "path", "until", "trace_id"})
 _UNSEALED = "lp_audit_unsealed"
+#: Events of ``add_events``, inserted (sealed) when the transaction commits.
+_PENDING = "lp_audit_pending"
+#: The columns an event is inserted with (besides its place in the chain).
+_COLUMNS = ("at", "actor_id", "action", "subject_type", "subject_id", "details", "result", "origin_address",
+            "user_agent")
 USER_AGENT_LENGTH = 256
 
 
@@ -130,18 +135,16 @@ def new_event(action: str, subject_type: str, subject_id: int | None, *, actor_i
 
 
 def add_events(events: list[AuditEvent]) -> None:
-    """Insert many events in one statement (a page that shows 50 persons logs 50 views).
+    """Add many events at once (a page that shows 50 persons logs 50 views): inserted sealed at commit.
 
-    The ORM would send one INSERT per row; an INSERT ... RETURNING with the rows as
-    parameters sends them together, and the rows it returns are sealed at commit as any.
+    Rows added one by one are inserted when the session flushes and sealed by an UPDATE
+    when it commits. These are kept aside instead, and inserted at commit with their place
+    in the chain already in them: one INSERT for all, no UPDATE (the view log of the request
+    list cost 13 ms of its 30; the INSERT ... RETURNING and the UPDATE of 50 rows 7.6 of it).
     """
-    if not events:
-        return
-    columns = ("at", "actor_id", "action", "subject_type", "subject_id", "details", "result", "origin_address",
-               "user_agent")
-    rows = [{name: getattr(e, name) for name in columns} for e in events]
-    saved = db.session.scalars(insert(AuditEvent).returning(AuditEvent), rows).all()
-    db.session.info.setdefault(_UNSEALED, []).extend(saved)
+    if events:
+        db.session.connection()  # the transaction begins here, so that a rollback discards them
+        db.session.info.setdefault(_PENDING, []).extend(events)
 
 
 def record_apart(action: str, subject_type: str = "route", subject_id: int | None = None, *,
@@ -177,6 +180,7 @@ def _note_new_events(session: Session, _context: Any) -> None:
 
 def _forget_unsealed(session: Session, *_args: Any) -> None:
     session.info.pop(_UNSEALED, None)
+    session.info.pop(_PENDING, None)
 
 
 def _lock_head(session: Session) -> tuple[int, str]:
@@ -192,14 +196,35 @@ def _lock_head(session: Session) -> tuple[int, str]:
 
 def _seal(session: Session) -> None:
     """Give this transaction's new rows their place in the chain, just before it commits."""
-    if not session.info.get(_UNSEALED) and not any(isinstance(obj, AuditEvent) for obj in session.new):
+    pending: list[AuditEvent] = session.info.pop(_PENDING, [])
+    if not pending and not session.info.get(_UNSEALED) and not any(
+            isinstance(obj, AuditEvent) for obj in session.new):
         return
     session.flush()  # everything else first: the head is the last lock this transaction takes
     events = sorted(session.info.pop(_UNSEALED, []), key=lambda e: e.id)
-    if not events:
+    if not events and not pending:
         return
     seq, prev = _lock_head(session)
-    sealed = []
+    places = list(_places(events + pending, seq, prev))
+    one_by_one, together = places[:len(events)], places[len(events):]
+    if events:
+        # One UPDATE for all of them (an executemany by primary key), not one per row. The
+        # objects take the values as saved, not as changes.
+        session.execute(update(AuditEvent),
+                        [{"id": e.id, **place} for e, place in zip(events, one_by_one, strict=True)])
+        for event_, place in zip(events, one_by_one, strict=True):
+            for name, value in place.items():
+                set_committed_value(event_, name, value)
+    if pending:
+        session.execute(insert(AuditEvent), [{**{name: getattr(e, name) for name in _COLUMNS}, **place}
+                                             for e, place in zip(pending, together, strict=True)])
+    last = places[-1]
+    session.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=last["seq"],
+                                                                                row_hash=last["row_hash"]))
+
+
+def _places(events: list[AuditEvent], seq: int, prev: str) -> Iterator[dict[str, Any]]:
+    """Yield each event's place in the chain after the row ``seq`` whose hash is ``prev``."""
     for event_ in events:
         seq += 1
         digest = details_digest(event_.details)
@@ -207,15 +232,8 @@ def _seal(session: Session) -> None:
             prev, seq, at=event_.at, actor_id=event_.actor_id, action=event_.action,
             subject_type=event_.subject_type, subject_id=event_.subject_id, result=event_.result,
             origin_address=event_.origin_address, user_agent=event_.user_agent, details_hash=digest)
-        sealed.append({"id": event_.id, "seq": seq, "prev_hash": prev, "details_hash": digest, "row_hash": row_hash})
+        yield {"seq": seq, "prev_hash": prev, "details_hash": digest, "row_hash": row_hash}
         prev = row_hash
-    # One UPDATE for all of them (an executemany by primary key), not one per row: a page that
-    # shows 50 persons writes 50 view rows. The objects take the values as saved, not as changes.
-    session.execute(update(AuditEvent), sealed)
-    for event_, values in zip(events, sealed, strict=True):
-        for name in ("seq", "prev_hash", "details_hash", "row_hash"):
-            set_committed_value(event_, name, values[name])
-    session.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=seq, row_hash=prev))
 
 
 def init_session_events() -> None:

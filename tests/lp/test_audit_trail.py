@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from lp.auth import services
 from lp.core.types import utcnow
@@ -230,6 +230,31 @@ def test_a_rolled_back_row_leaves_no_gap(app, runner):
         db.session.flush()
         db.session.rollback()
     _write(app, 2)
+    assert _verify(runner)[0] == 0
+
+
+def test_rows_added_together_are_inserted_sealed_after_the_rows_added_one_by_one(app, runner):
+    """A page's view log (add_events) and a row of the same transaction (record) share one chain."""
+    _write(app, 1)
+    with app.app_context():
+        audit.record("test.single", "thing", 1)
+        audit.add_events([audit.new_event("test.many", "thing", n) for n in (7, 8, 9)])
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 2  # the three wait for the commit
+        db.session.commit()
+        rows = db.session.execute(select(AuditEvent.seq, AuditEvent.action, AuditEvent.subject_id)
+                                  .order_by(AuditEvent.seq)).all()
+    assert [tuple(row) for row in rows[1:]] == [(2, "test.single", 1), (3, "test.many", 7), (4, "test.many", 8),
+                                               (5, "test.many", 9)]
+    assert _verify(runner) == (0, "Audit trail intact: 5 rows chained.\n")
+
+
+def test_rows_added_together_and_rolled_back_are_not_inserted(app, runner):
+    _write(app, 1)
+    with app.app_context():
+        audit.add_events([audit.new_event("test.many", "thing", n) for n in (1, 2)])
+        db.session.rollback()
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 1
     assert _verify(runner)[0] == 0
 
 
