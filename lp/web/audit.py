@@ -9,8 +9,8 @@ a changed, removed or inserted row breaks the chain and ``lp audit verify`` name
 A row is added to the transaction as usual and sealed into the chain just before the
 transaction commits (``_seal``): the chain's head (one row in ``audit_chain_head``) is
 locked then, as the last lock the transaction takes, so two writers never fork the
-chain (PostgreSQL: ``SELECT ... FOR UPDATE`` on the head; SQLite: the single writer
-lock, held since the transaction's first write) and no lock waits behind the head.
+chain (an UPDATE of the head that changes nothing: PostgreSQL's row lock; SQLite's single
+writer lock) and no lock waits behind the head.
 """
 
 from __future__ import annotations
@@ -184,8 +184,15 @@ def _forget_unsealed(session: Session, *_args: Any) -> None:
 
 
 def _lock_head(session: Session) -> tuple[int, str]:
-    """Lock the chain's head until this transaction ends; return its last seq and hash."""
-    locked = select(AuditChainHead.seq, AuditChainHead.row_hash).where(AuditChainHead.id == 1).with_for_update()
+    """Lock the chain's head until this transaction ends; return its last seq and hash.
+
+    The lock is a write (an UPDATE that changes nothing, returning the head): on PostgreSQL it
+    locks the row as SELECT ... FOR UPDATE would; on SQLite, where FOR UPDATE means nothing,
+    it takes the writer lock, which a transaction that wrote nothing else yet (the view log's)
+    would otherwise take only at its INSERT, after two writers had read the same head.
+    """
+    locked = (update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=AuditChainHead.seq)
+              .returning(AuditChainHead.seq, AuditChainHead.row_hash))
     row = session.execute(locked).first()
     if row is None:  # a new database: create the head, once, whoever comes first
         head = conflict_insert(AuditChainHead, session).values(id=1, seq=0, row_hash=GENESIS)

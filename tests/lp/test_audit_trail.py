@@ -258,8 +258,10 @@ def test_rows_added_together_and_rolled_back_are_not_inserted(app, runner):
     assert _verify(runner)[0] == 0
 
 
-def test_parallel_writers_do_not_fork_the_chain(app, runner):
-    """Eight threads, each with its own connection, commit audit rows at the same moments."""
+@pytest.mark.parametrize("together", [False, True], ids=["one by one", "added together"])
+def test_parallel_writers_do_not_fork_the_chain(app, runner, together):
+    """Eight threads, each with its own connection, commit audit rows at the same moments: added one
+    by one (as a form's change), or together in a transaction that wrote nothing else (as the view log)."""
     writers, rows_each = 8, 15
     start = threading.Barrier(writers)
     failures: list[BaseException] = []
@@ -269,7 +271,10 @@ def test_parallel_writers_do_not_fork_the_chain(app, runner):
             with app.app_context():
                 start.wait()
                 for row in range(rows_each):
-                    audit.record("test.parallel", "thing", number * 100 + row)
+                    if together:
+                        audit.add_events([audit.new_event("test.parallel", "thing", number * 100 + row)])
+                    else:
+                        audit.record("test.parallel", "thing", number * 100 + row)
                     db.session.commit()
                 db.session.remove()
         except BaseException as error:
