@@ -248,6 +248,15 @@ def test_rows_added_together_are_inserted_sealed_after_the_rows_added_one_by_one
     assert _verify(runner) == (0, "Audit trail intact: 5 rows chained.\n")
 
 
+def test_many_rows_added_together_are_chained_in_order(app, runner):
+    count = 1001
+    with app.app_context():
+        audit.add_events([audit.new_event("test.many", "thing", n) for n in range(count)])
+        db.session.commit()
+        assert db.session.scalars(select(AuditEvent.subject_id).order_by(AuditEvent.seq)).all() == list(range(count))
+    assert _verify(runner) == (0, f"Audit trail intact: {count} rows chained.\n")
+
+
 def test_rows_added_together_and_rolled_back_are_not_inserted(app, runner):
     _write(app, 1)
     with app.app_context():
