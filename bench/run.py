@@ -274,7 +274,24 @@ def prepare(engine: str, size: int) -> tuple[Flask, str, str]:
         db.session.commit()
         derived = rebuild_derived(app)
         refresh_statistics(full=True)  # what lp init and the daily sweep keep up to date
+    vacuum(url)
     return app, url, derived
+
+
+def vacuum(url: str) -> None:
+    """On PostgreSQL, VACUUM (ANALYZE) every table, as autovacuum does in production (on by default).
+
+    This machine's PostgreSQL runs with autovacuum off: without it no page of a generated table is
+    marked all-visible, and a count that an index answers alone (the list's "more than 10,000")
+    read 8,848 pages of the table at 1,000,000 requests instead (EXPLAIN ANALYZE, 66 ms).
+    """
+    if not url.startswith("postgresql"):
+        return
+    import psycopg
+
+    plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(plain, autocommit=True) as connection:
+        connection.execute("VACUUM (ANALYZE)")
 
 
 # -- measuring -----------------------------------------------------------------------
@@ -511,6 +528,7 @@ def measure_all(app: Flask, repeat: int) -> list[Measure]:
         measures.append(daily)
         db.session.commit()
         refresh_statistics(full=True)
+        vacuum(str(engine.url.render_as_string(hide_password=False)))
     sign_in(client)  # after the sweeps: at a million requests they outlast the session's idle time-out
     deep_first = client.get(f"/requests/?country={known['busiest']}").get_data(as_text=True)
     known["deep"] = max(int(n) for n in re.findall(r"(?:[?&]|&amp;)page=(\d+)", deep_first) or ["1"])
