@@ -179,7 +179,7 @@ def inbox(f: InboxFilter, user_id: int, day: date) -> InboxPage:
     person, country and mission.
     """
     where = conditions(f, user_id, day)
-    total = db.session.scalar(select(func.count(Reminder.id)).where(*where)) or 0
+    total = db.session.scalar(select(func.count()).select_from(Reminder).where(*where)) or 0
     query: Select = (
         select(Reminder).where(*where)
         .options(joinedload(Reminder.request).joinedload(LpRequest.person), joinedload(Reminder.country),
@@ -194,9 +194,11 @@ def count_mine_open(user_id: int, day: date) -> int:
     """Return how many open reminders are mine (the number in the navigation): one COUNT.
 
     Read from the index ix_reminders_owner_open (owner_id, closed_at, acknowledged_at,
-    snoozed_until) alone: the cost follows my open reminders, not all reminders.
+    snoozed_until) alone: the cost follows my open reminders, not all reminders. COUNT(*), not
+    COUNT(id): the id is not in that index, and PostgreSQL read every matching row from the
+    table for it (1,151 pages for 1,940 reminders at 1,000,000 requests; index-only: 0.6 ms).
     """
-    return db.session.scalar(select(func.count(Reminder.id)).where(open_on(day), mine(user_id))) or 0
+    return db.session.scalar(select(func.count()).select_from(Reminder).where(open_on(day), mine(user_id))) or 0
 
 
 # --- acknowledge and snooze ----------------------------------------------------------------
@@ -297,7 +299,7 @@ class MissionCount:
 def missions_with_overdue(day: date) -> tuple[list[MissionCount], int]:
     """Return the missions with overdue requests and how many, and the overdue requests without a mission."""
     counts = (
-        select(LpRequest.mission_id, func.count(LpRequest.id).label("n"),
+        select(LpRequest.mission_id, func.count().label("n"),
                func.min(LpRequest.reply_due_on).label("oldest"))
         .where(*_overdue(day), LpRequest.mission_id.is_not(None))
         .group_by(LpRequest.mission_id).subquery()
@@ -307,7 +309,7 @@ def missions_with_overdue(day: date) -> tuple[list[MissionCount], int]:
         .options(joinedload(Mission.country)).order_by(counts.c.oldest, Mission.name, Mission.id)
     ).all()
     without = db.session.scalar(
-        select(func.count(LpRequest.id)).where(*_overdue(day), LpRequest.mission_id.is_(None))) or 0
+        select(func.count()).select_from(LpRequest).where(*_overdue(day), LpRequest.mission_id.is_(None))) or 0
     return [MissionCount(mission, n, oldest) for mission, n, oldest in rows], without
 
 

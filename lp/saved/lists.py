@@ -75,7 +75,7 @@ def _clean_reminders(args: Mapping[str, str]) -> dict[str, str]:
 
 def _count_reminders(params: Mapping[str, str], user_id: int) -> tuple[int, bool]:
     conditions = reminders.conditions(reminders.parse_filter(params), user_id, today())
-    return db.session.scalar(select(func.count(Reminder.id)).where(*conditions)) or 0, False
+    return db.session.scalar(select(func.count()).select_from(Reminder).where(*conditions)) or 0, False
 
 
 # --- countries ------------------------------------------------------------------------
