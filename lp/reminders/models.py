@@ -57,7 +57,9 @@ class Reminder(Model):
         # A request's reminders; its open ones with their levels from the index alone (the request list's
         # "highest level" of 50 requests: without the state columns SQLite read every open reminder instead).
         Index("ix_reminders_request_open", "request_id", "closed_at", "acknowledged_at", "level"),
-        Index("ix_reminders_owner_open", "owner_id", "closed_at", "acknowledged_at", "snoozed_until"),
+        # My open reminders (the navigation's count, the dashboard's lines) from the index alone (migration 0019).
+        Index("ix_reminders_owner_open", "owner_id", "closed_at", "acknowledged_at", "snoozed_until", "priority",
+              "due_since", "id", "subject"),
         IDS_NEVER_REUSED,
     )
 
