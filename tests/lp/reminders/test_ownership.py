@@ -191,21 +191,6 @@ def test_the_api_shows_filters_and_reassigns(app, client, bearer, world):
     assert client.get("/api/v1/requests?owner=nobody", headers=headers).status_code == 400
 
 
-def test_the_menu_count_reads_the_owner_index_on_postgresql(app, world):
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("the plan is checked on PostgreSQL")
-        db.session.execute(text("ANALYZE reminders"))
-        # A tiny table: ask what the plan can use (a bitmap over any index of open reminders would do here).
-        db.session.execute(text("SET LOCAL enable_seqscan = off"))
-        db.session.execute(text("SET LOCAL enable_bitmapscan = off"))
-        statement = select(db.func.count()).select_from(Reminder).where(  # as count_mine_open asks
-            reminder_services.open_on(date(2026, 2, 6)), reminder_services.mine(world["me"]))
-        compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
-        plan = "\n".join(db.session.execute(text(f"EXPLAIN {compiled}")).scalars())
-        assert "ix_reminders_owner_open" in plan, plan
-
-
 def test_submitting_the_owner_unchanged_is_refused_and_changes_nothing(app, client, world):
     request_id = world["ids"]["gn"]
     with app.app_context():
