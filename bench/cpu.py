@@ -61,32 +61,32 @@ def _own_and_children() -> float:
     return sum(usage.ru_utime + usage.ru_stime for usage in used)
 
 
-class Account:
-    """CPU used between ``start()`` and ``stop()`` by the server ``server_pid`` (and its workers), by
-    PostgreSQL's processes, by this process and the children it waited for (the load client), and by
-    the rest of the machine."""
+@dataclass(frozen=True)
+class Snapshot:
+    """Every process's CPU so far, the machine's busy time, and this process's and its waited-for children's."""
 
-    def __init__(self, server_pid: int) -> None:
-        self.server_pid = server_pid
-        self.before: dict[int, Process] = {}
-        self.busy = self.client = 0.0
-        self.app = self.database = self.rest = 0.0
+    processes: dict[int, Process]
+    busy: float
+    own: float
 
-    def start(self) -> None:
-        self.before, self.busy, self.client = processes(), machine_busy(), _own_and_children()
+    @classmethod
+    def now(cls) -> Snapshot:
+        return cls(processes(), machine_busy(), _own_and_children())
 
-    def stop(self) -> None:
-        after, busy, client = processes(), machine_busy(), _own_and_children()
 
-        def used(pids: set[int]) -> float:
-            return sum(after[pid].seconds - (self.before[pid].seconds if pid in self.before else 0.0)
-                       for pid in pids if pid in after)
+@dataclass(frozen=True)
+class Usage:
+    """CPU seconds used between two snapshots: by the server (and its workers), by PostgreSQL's
+    processes, by this process and the children it waited for (the load client), and in all."""
 
-        self.app = used(descendants(self.server_pid, after))
-        self.database = used({pid for pid, process in after.items() if process.name.startswith("postgres")})
-        self.client = client - self.client
-        self.busy = busy - self.busy
-        self.rest = max(0.0, self.busy - self.app - self.database - self.client)
+    app: float
+    database: float
+    client: float
+    busy: float
+
+    @property
+    def rest(self) -> float:
+        return max(0.0, self.busy - self.app - self.database - self.client)
 
     def per_response(self, responses: int, seconds: float) -> str:
         """Say what one response cost and how many per second the cores allow at that cost."""
@@ -98,3 +98,15 @@ class Account:
         return (f"CPU per response {total:.1f} ms: app workers {ms[0]:.1f}, PostgreSQL {ms[1]:.1f}, load client "
                 f"{ms[2]:.1f}, rest of the machine {ms[3]:.1f}; the machine was busy {self.busy / seconds / cores:.0%} "
                 f"of its {cores} cores, which at that cost serve at most {cores * 1000 / total:.0f} requests/s")
+
+
+def between(before: Snapshot, after: Snapshot, server_pid: int) -> Usage:
+    """The CPU used from ``before`` to ``after``; the server is ``server_pid`` and its descendants."""
+
+    def used(pids: set[int]) -> float:
+        return sum(after.processes[pid].seconds - (before.processes[pid].seconds if pid in before.processes else 0.0)
+                   for pid in pids if pid in after.processes)
+
+    database = {pid for pid, process in after.processes.items() if process.name.startswith("postgres")}
+    return Usage(app=used(descendants(server_pid, after.processes)), database=used(database),
+                 client=after.own - before.own, busy=after.busy - before.busy)

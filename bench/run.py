@@ -52,6 +52,7 @@ from sqlalchemy.engine.interfaces import ExecuteStyle
 
 from bench import cpu
 from lp import PROJECT_ROOT, create_app
+from lp.requests.search import RequestFilter
 from lp.web.extensions import db
 
 DATA = PROJECT_ROOT / "bench" / "data"
@@ -85,7 +86,7 @@ class Page:
 LAYOUT = "layout only: a signed-in page with no content (404)"
 #: The deep page of the request list: the same depth, a full page, at every size that has it (the
 #: last page, as before, was a full page at 1,000,000 and a few rows at 100,000).
-DEEP_PAGE, LIST_PAGE_SIZE = 40, 50
+DEEP_PAGE, LIST_PAGE_SIZE = 40, RequestFilter.per_page  # the list's own default page size
 
 #: Add a page here and it is measured, compared across sizes and checked against the targets.
 PAGES = (
@@ -550,7 +551,7 @@ def measure_all(app: Flask, repeat: int) -> list[Measure]:
         measures.append(daily)
         db.session.commit()
         refresh_statistics(full=True)
-        vacuum(str(engine.url.render_as_string(hide_password=False)))
+        vacuum(engine.url.render_as_string(hide_password=False))
     # Web workers never sweep (the scheduler is a process of its own: deploy/lp-tracker-scheduler.service);
     # what the sweeps left in this process is collected and frozen, as a worker's start-up is.
     settle()
@@ -754,13 +755,10 @@ def run_load(base: str, seconds: float, connections: int, client: str, user_agen
     if client == "auto":
         client = "wrk" if shutil.which("wrk") else "python"
     loader = wrk_load if client == "wrk" else python_load
-    account = cpu.Account(server_pid) if server_pid is not None else None
-    if account:
-        account.start()
+    before = cpu.Snapshot.now() if server_pid is not None else None
     load = loader(base, path, headers, seconds, connections, LIST_MARKER)
-    if account:
-        account.stop()
-        load.cpu = account.per_response(load.total, load.seconds)
+    if before is not None and server_pid is not None:
+        load.cpu = cpu.between(before, cpu.Snapshot.now(), server_pid).per_response(load.total, load.seconds)
     return load
 
 
@@ -796,7 +794,7 @@ def _fmt(value: float | None, digits: int = 1) -> str:
 def _split(m: Measure) -> str:
     """A page's p50 split, and why it misses by its nature where it does (said with a miss)."""
     why = f"; {m.why}" if m.why else ""
-    return f"(p50 split {m.split_text()} ms{why})"
+    return f"p50 split {m.split_text()} ms{why}"
 
 
 def _layout(pages: dict[str, Measure]) -> str:
@@ -819,7 +817,7 @@ def targets(results: dict[tuple[str, int], list[Measure]], load: Load | None, lo
                 lines.append(f"- {engine}: every page ≤ {limit:.0f} ms p95 at {size:,}: not measured (no run at "
                              f"{size:,}, or no page chosen by --pages)")
                 continue
-            over = [f"{m.name} {m.pct(0.95):.1f} ms {_split(m)}" for m in pages[size].values()
+            over = [f"{m.name} {m.pct(0.95):.1f} ms ({_split(m)})" for m in pages[size].values()
                     if m.pct(0.95) > limit]
             worst = max(pages[size].values(), key=lambda m: m.pct(0.95))
             lines.append(f"- {engine}: every page ≤ {limit:.0f} ms p95 at {size:,}: "
@@ -827,8 +825,8 @@ def targets(results: dict[tuple[str, int], list[Measure]], load: Load | None, lo
                             f"met (slowest: {worst.name} {worst.pct(0.95):.1f} ms)"))
         for size in sizes:
             checks = [m for m in pages[size].values() if m.floor_target]
-            bad = [f"{m.name} {_fmt(m.floor_ratio, 2)}× ({m.pct(0.95):.1f} / {_fmt(m.floor_p95)} ms; p50 split "
-                   f"{m.split_text()} ms)" for m in checks if m.floor_ratio is None or m.floor_ratio > FLOOR_RATIO]
+            bad = [f"{m.name} {_fmt(m.floor_ratio, 2)}× ({m.pct(0.95):.1f} / {_fmt(m.floor_p95)} ms; {_split(m)})"
+                   for m in checks if m.floor_ratio is None or m.floor_ratio > FLOOR_RATIO]
             good = [f"{m.name} {_fmt(m.floor_ratio, 2)}×" for m in checks if m not in bad and m.floor_ratio is not None
                     and m.floor_ratio <= FLOOR_RATIO]
             lines.append(f"- {engine}: list and request pages ≤ {FLOOR_RATIO:.0f}× their SQL floor at {size:,}: "
@@ -837,7 +835,7 @@ def targets(results: dict[tuple[str, int], list[Measure]], load: Load | None, lo
         if pages.get(100_000) and pages.get(1_000_000):  # (--pages none: the sweeps only, no page to compare)
             grown = [(name, pages[1_000_000][name].pct(0.95) / m.pct(0.95)) for name, m in pages[100_000].items()
                      if name in pages[1_000_000]]
-            over = [f"{name} {ratio:.2f}× (at 1,000,000 {_split(pages[1_000_000][name])[1:]}" for name, ratio in grown
+            over = [f"{name} {ratio:.2f}× (at 1,000,000 {_split(pages[1_000_000][name])})" for name, ratio in grown
                     if ratio > GROWTH_LIMIT]
             worst = max(grown, key=lambda item: item[1])
             lines.append(f"- {engine}: cost at 1,000,000 ≤ {GROWTH_LIMIT}× cost at 100,000 (p95, caches off): "

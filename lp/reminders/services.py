@@ -194,7 +194,7 @@ def count_mine_open(user_id: int, day: date) -> int:
     """Return how many open reminders are mine (the number in the navigation): one COUNT.
 
     Read from the index ix_reminders_owner_open (owner_id, closed_at, acknowledged_at,
-    snoozed_until) alone: the cost follows my open reminders, not all reminders. COUNT(*), not
+    snoozed_until, ...) alone: the cost follows my open reminders, not all reminders. COUNT(*), not
     COUNT(id): the id is not in that index, and PostgreSQL read every matching row from the
     table for it (1,151 pages for 1,940 reminders at 1,000,000 requests; index-only: 0.6 ms).
     """
